@@ -1,0 +1,3 @@
+from leakscan.cli import main
+
+main()

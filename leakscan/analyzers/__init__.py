@@ -1,0 +1,1 @@
+"""Structure-aware detectors: documents (specs, captures, JSON) are parsed, not grepped."""

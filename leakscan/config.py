@@ -1,0 +1,137 @@
+"""Config (frozen) built from flags, .leakscan.yaml and [tool.leakscan]."""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULT_MAX_FILE_SIZE = 25 * 1024 * 1024
+
+
+class ConfigError(ValueError):
+    """An invalid configuration file or value; the message says where and what."""
+
+
+@dataclass(frozen=True)
+class Config:
+    min_confidence: float = 0.5
+    show_secrets: bool = False
+    use_hyperscan: Optional[bool] = None  # None: use it when installed
+    exclude: tuple[str, ...] = ()
+    allow_paths: tuple[str, ...] = ()  # findings in these paths are suppressed
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    rule_files: tuple[str, ...] = ()
+    disabled_rules: tuple[str, ...] = ()
+    jobs: int = 0  # 0: all cores
+    progress: bool = False
+    respect_gitignore: bool = True
+    baseline: Optional[str] = None
+
+
+# Keys accepted in .leakscan.yaml / [tool.leakscan], mapped to Config fields.
+_FILE_KEYS = {
+    "min_confidence": "min_confidence",
+    "min-confidence": "min_confidence",
+    "exclude": "exclude",
+    "allow_paths": "allow_paths",
+    "allowlist_paths": "allow_paths",
+    "max_file_size": "max_file_size",
+    "rules": "rule_files",
+    "rule_files": "rule_files",
+    "disable": "disabled_rules",
+    "disabled_rules": "disabled_rules",
+    "baseline": "baseline",
+}
+
+
+def find_config_file(start: Path) -> Optional[Path]:
+    for name in (".leakscan.yaml", ".leakscan.yml"):
+        if (start / name).is_file():
+            return start / name
+    pyproject = start / "pyproject.toml"
+    if pyproject.is_file():
+        return pyproject
+    return None
+
+
+def load_file_settings(path: Path) -> dict[str, Any]:
+    """Settings from a config file, validated; paths made relative to its folder."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if path.name == "pyproject.toml":
+        try:
+            data = tomllib.loads(text).get("tool", {}).get("leakscan", {})
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    else:
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings")
+    return _normalise(data, path)
+
+
+def _normalise(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        field = _FILE_KEYS.get(key)
+        if field is None:
+            known = ", ".join(sorted(k for k in _FILE_KEYS if "-" not in k))
+            raise ConfigError(f"{path}: unknown setting {key!r} (known: {known})")
+        out[field] = _coerce(field, value, path)
+    if "rule_files" in out:
+        out["rule_files"] = tuple(str((path.parent / p).resolve()) for p in out["rule_files"])
+    if "baseline" in out:
+        out["baseline"] = str((path.parent / out["baseline"]).resolve())
+    return out
+
+
+def _coerce(field: str, value: Any, path: Path) -> Any:
+    if field == "min_confidence":
+        if not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise ConfigError(f"{path}: min_confidence must be a number in [0, 1]")
+        return float(value)
+    if field == "max_file_size":
+        if not isinstance(value, int) or value <= 0:
+            raise ConfigError(f"{path}: max_file_size must be a positive number of bytes")
+        return value
+    if field == "baseline":
+        if not isinstance(value, str):
+            raise ConfigError(f"{path}: baseline must be a path")
+        return value
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{path}: {field} must be a list of strings")
+    return tuple(value)
+
+
+def build_config(config_file: Optional[Path] = None, cwd: Optional[Path] = None, **flags: Any) -> Config:
+    """File settings first, then flags that were given (None means not given)."""
+    settings: dict[str, Any] = {}
+    path = config_file or find_config_file(cwd or Path(os.getcwd()))
+    if path is not None:
+        settings.update(load_file_settings(path))
+    names = {f.name for f in fields(Config)}
+    for key, value in flags.items():
+        if key not in names:
+            raise ConfigError(f"unknown option {key}")
+        if value is None or value == ():
+            continue
+        if key in ("exclude", "rule_files", "disabled_rules", "allow_paths"):
+            value = tuple(settings.get(key, ())) + tuple(value)
+        settings[key] = value
+    return replace(Config(), **settings)

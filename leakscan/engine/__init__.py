@@ -1,0 +1,1 @@
+"""Matching engine: prefilter + exact regex, entropy, validators, filters."""

@@ -1,0 +1,53 @@
+"""Named heuristic filters a rule can opt into (`filters:` in the pack).
+
+Most come from detect-secrets' heuristics so leakscan agrees with the tool
+teams already tuned; each returns a reason when the candidate looks fake.
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from detect_secrets.filters import heuristic as ds
+
+# filter(secret, line) -> reason or None
+Filter = Callable[[str, str], Optional[str]]
+
+
+def _likely_id(secret: str, line: str) -> Optional[str]:
+    return "looks like an id (detect-secrets is_likely_id_string)" if ds.is_likely_id_string(secret, line) else None
+
+
+def _templated(secret: str, line: str) -> Optional[str]:
+    return "templated value (detect-secrets is_templated_secret)" if ds.is_templated_secret(secret) else None
+
+
+def _sequential(secret: str, line: str) -> Optional[str]:
+    return "sequential characters (detect-secrets is_sequential_string)" if ds.is_sequential_string(secret) else None
+
+
+def _indirect(secret: str, line: str) -> Optional[str]:
+    # detect-secrets asks about the whole line: `secret = get_secret()`.
+    return "indirect reference (detect-secrets is_indirect_reference)" if ds.is_indirect_reference(line) else None
+
+
+def _uuid(secret: str, line: str) -> Optional[str]:
+    return "looks like a UUID (detect-secrets is_potential_uuid)" if ds.is_potential_uuid(secret) else None
+
+
+def _not_alnum(secret: str, line: str) -> Optional[str]:
+    return "no letters or digits (detect-secrets is_not_alphanumeric_string)" if ds.is_not_alphanumeric_string(secret) else None
+
+
+def _dollar(secret: str, line: str) -> Optional[str]:
+    return "variable reference (detect-secrets is_prefixed_with_dollar_sign)" if ds.is_prefixed_with_dollar_sign(secret) else None
+
+
+FILTERS: dict[str, Filter] = {
+    "likely_id": _likely_id,
+    "templated": _templated,
+    "sequential": _sequential,
+    "indirect_reference": _indirect,
+    "uuid": _uuid,
+    "not_alphanumeric": _not_alnum,
+    "dollar_prefixed": _dollar,
+}

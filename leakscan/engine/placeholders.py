@@ -1,0 +1,77 @@
+"""Recognise values that look like credentials but are templates or examples."""
+from __future__ import annotations
+
+import functools
+import re
+from typing import Optional
+
+import yaml
+
+_TEMPLATE = re.compile(
+    r"\$\{[^}]*\}|\{\{[^}]*\}\}|<[A-Za-z_][A-Za-z0-9_ .:-]*>|%\([a-z_]+\)s|#\{[^}]*\}"
+    r"|^\$[A-Za-z_][A-Za-z0-9_]*$|^%[A-Za-z_][A-Za-z0-9_]*%$|^\[[A-Za-z _-]+\]$",
+)
+_ENV_LOOKUP = re.compile(
+    r"os\.environ|os\.getenv|getenv\(|process\.env|System\.getenv|ENV\[|env\(|secrets\.[A-Z_]|"
+    r"\$env:|vault:|ssm:|keyvault|secretmanager|\bfrom_env\b",
+    re.I,
+)
+# Whole-value placeholders (compared lowercased, separators stripped).
+_PLACEHOLDER_WORDS = frozenset("""
+password passwd pass pwd secret token apikey key changeme changeit letmein none null nil
+undefined true false empty default placeholder redacted removed hidden masked notset unset
+test testing test123 foo bar foobar baz qux example sample dummy fake mock todo fixme tbd
+yourpassword yourtoken yoursecret yourkey yourapikey mypassword mysecret mytoken secret123
+password123 admin root user username abc abc123 qwerty asdf
+""".split())
+_PLACEHOLDER_FRAGMENTS = re.compile(
+    r"your[_\-. ]?(api[_\-]?)?(key|token|secret|password|pass|access|client|app|account)|"
+    r"change[_\-]?me|replace[_\-]?(me|with|this)|insert[_\-]?(your|key|token|here)|"
+    r"put[_\-]?your|enter[_\-]?your|placeholder|redacted|example|sample|dummy|"
+    r"x{5,}|X{5,}|\*{4,}|\.\.\.|…|0{8,}|<|>",
+    re.I,
+)
+_SEQUENCES = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiopasdfghjklzxcvbnm")
+
+
+@functools.lru_cache(maxsize=1)
+def documentation_values() -> frozenset[str]:
+    from leakscan.rules.loader import builtin_pack_dir
+
+    path = builtin_pack_dir() / "_documentation_values.yaml"
+    try:
+        values = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except OSError:
+        return frozenset()
+    return frozenset(str(v) for v in values)
+
+
+def placeholder_reason(secret: str, line: str = "") -> Optional[str]:
+    """Why `secret` is a placeholder, or None when it may be real."""
+    if secret in documentation_values():
+        return "documentation example value"
+    if _TEMPLATE.search(secret):
+        return "template or variable reference"
+    if _ENV_LOOKUP.search(secret):
+        return "environment or vault lookup"
+    squashed = re.sub(r"[\s_\-.'\"]", "", secret).lower()
+    if squashed in _PLACEHOLDER_WORDS:
+        return "placeholder word"
+    if _PLACEHOLDER_FRAGMENTS.search(secret):
+        return "placeholder text"
+    if repeated_or_sequential(secret):
+        return "repeated or sequential characters"
+    return None
+
+
+def repeated_or_sequential(secret: str) -> bool:
+    body = secret.lower()
+    if len(body) >= 8 and len(set(body)) <= 3:
+        return True
+    if re.search(r"(.)\1{7,}", body):
+        return True
+    for seq in _SEQUENCES:
+        for i in range(len(seq) - 7):
+            if seq[i:i + 8] in body:
+                return True
+    return False

@@ -1,0 +1,164 @@
+"""Which rules can match a chunk at all: Hyperscan when installed, keywords otherwise.
+
+Both prefilters are sound for the exact matcher that follows: they may let
+through a rule that then does not match, never drop one that would. So the
+findings are the same with and without Hyperscan; only the time differs.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Protocol, Sequence
+
+from leakscan.model import Rule
+
+try:  # optional dependency: wheels exist for the common platforms only
+    import hyperscan as _hs
+except ImportError:  # pragma: no cover - exercised on platforms without wheels
+    _hs = None
+
+HAVE_HYPERSCAN = _hs is not None
+
+
+class Prefilter(Protocol):
+    name: str
+
+    def candidates(self, text: str, data: bytes | None = None) -> list[int]:
+        """Indexes (into the rule list) of rules that may match `text`."""
+
+
+class KeywordPrefilter:
+    """Pure-Python fallback: a rule runs when one of its keywords occurs."""
+
+    name = "keywords"
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        by_keyword: dict[str, list[int]] = {}
+        for index, rule in enumerate(rules):
+            for keyword in rule.keywords:
+                by_keyword.setdefault(keyword.lower(), []).append(index)
+        self._by_keyword = sorted(by_keyword.items())
+
+    def candidates(self, text: str, data: bytes | None = None) -> list[int]:
+        lowered = text.lower()
+        hits: set[int] = set()
+        for keyword, indexes in self._by_keyword:
+            if keyword in lowered:
+                hits.update(indexes)
+        return sorted(hits)
+
+
+class HyperscanPrefilter:
+    """One Hyperscan database holding every rule's pattern in prefilter mode.
+
+    A pattern Hyperscan cannot take even approximately is replaced by its
+    keywords as caseless literals, so the database still answers for it.
+    """
+
+    name = "hyperscan"
+
+    def __init__(self, rules: Sequence[Rule], cache_dir: Path | None = None) -> None:
+        assert _hs is not None
+        self._db = _load_or_build(rules, cache_dir)
+
+    def candidates(self, text: str, data: bytes | None = None) -> list[int]:
+        hits: set[int] = set()
+
+        def on_match(rule_index: int, start: int, end: int, flags: int, ctx: object) -> None:
+            hits.add(rule_index)
+
+        payload = data if data is not None else text.encode("utf-8", "replace")
+        self._db.scan(payload, match_event_handler=on_match)
+        return sorted(hits)
+
+
+def _flags() -> int:
+    assert _hs is not None
+    return _hs.HS_FLAG_PREFILTER | _hs.HS_FLAG_UTF8 | _hs.HS_FLAG_SINGLEMATCH | _hs.HS_FLAG_ALLOWEMPTY
+
+
+def _literal_flags() -> int:
+    assert _hs is not None
+    return _hs.HS_FLAG_CASELESS | _hs.HS_FLAG_SINGLEMATCH
+
+
+def _escape_literal(keyword: str) -> bytes:
+    return "".join(f"\\x{b:02x}" for b in keyword.encode("utf-8")).encode()
+
+
+def _expressions(rules: Sequence[Rule]) -> tuple[list[bytes], list[int], list[int]]:
+    """Rule patterns, each checked on its own so one odd pattern degrades alone."""
+    expressions, ids, flags = [], [], []
+    for index, rule in enumerate(rules):
+        pattern = (rule.pattern or "").encode("utf-8")
+        if pattern and _compiles(pattern):
+            expressions.append(pattern)
+            ids.append(index)
+            flags.append(_flags())
+            continue
+        for keyword in rule.keywords:
+            expressions.append(_escape_literal(keyword))
+            ids.append(index)
+            flags.append(_literal_flags())
+    return expressions, ids, flags
+
+
+def _compiles(pattern: bytes) -> bool:
+    assert _hs is not None
+    try:
+        _hs.Database().compile(expressions=[pattern], ids=[0], elements=1, flags=[_flags()])
+    except _hs.error:
+        return False
+    return True
+
+
+def _cache_key(rules: Sequence[Rule]) -> str:
+    digest = hashlib.sha256(f"hs-{_hs.__version__ if _hs else ''}-{_flags()}".encode())
+    for rule in rules:
+        digest.update(b"\0" + (rule.pattern or "").encode() + b"\0" + "\0".join(rule.keywords).encode())
+    return digest.hexdigest()[:32]
+
+
+def default_cache_dir() -> Path:
+    root = os.environ.get("LEAKSCAN_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root) / "leakscan"
+
+
+def _load_or_build(rules: Sequence[Rule], cache_dir: Path | None):
+    """Compiling ~200 patterns takes seconds; a serialized database loads in ms."""
+    assert _hs is not None
+    cache = (cache_dir or default_cache_dir()) / f"hs-{_cache_key(rules)}.db"
+    try:
+        db = _hs.loadb(bytearray(cache.read_bytes()), _hs.HS_MODE_BLOCK)
+        # A deserialized database comes without scratch space.
+        db.scratch = _hs.Scratch(db)
+        return db
+    except (OSError, _hs.error, ValueError, TypeError):
+        pass
+    expressions, ids, flags = _expressions(rules)
+    db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+    db.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
+    _write_cache(cache, _hs.dumpb(db))
+    return db
+
+
+def _write_cache(path: Path, blob: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".hs-")
+        with os.fdopen(fd, "wb") as out:
+            out.write(blob)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home only costs the compile time next run
+
+
+def make_prefilter(rules: Sequence[Rule], use_hyperscan: bool | None = None) -> Prefilter:
+    """`use_hyperscan`: None picks Hyperscan when installed; False forces keywords."""
+    if use_hyperscan is False or not HAVE_HYPERSCAN:
+        if use_hyperscan:
+            raise RuntimeError("Hyperscan was requested but the hyperscan package is not installed")
+        return KeywordPrefilter(rules)
+    return HyperscanPrefilter(rules)

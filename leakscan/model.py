@@ -1,0 +1,150 @@
+"""Frozen records that travel through the pipeline. No imports from the package."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+CATEGORIES = ("secret", "url-token", "pii", "stacktrace", "exposure")
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a chunk of text came from."""
+
+    kind: str  # file, stdin, blob, staged, spec, har, http, json, jsonl
+    path: str  # relative to the scanned root ("-" for stdin)
+    line_offset: int = 0  # number of lines before the chunk's first line in the file
+    column_offset: int = 0  # columns before the chunk's first character on its first line
+    commit: Optional[str] = None
+    blob: Optional[str] = None
+    pointer: Optional[str] = None  # RFC 6901 pointer of the value this chunk holds
+    # Free-form provenance (author, date, entry method/url...) as sorted pairs.
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    text: str
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class MaskSpec:
+    keep_prefix: int = 4
+    keep_suffix: int = 0
+    style: str = "secret"  # secret | email | card | ssn | phone | iban | date | ip | redact
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    category: str
+    severity: str
+    confidence: float
+    pattern: Optional[str] = None  # None for analyzer rules
+    keywords: tuple[str, ...] = ()
+    min_entropy: Optional[float] = None
+    validator: Optional[str] = None
+    mask: MaskSpec = MaskSpec()
+    references: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    negative_examples: tuple[str, ...] = ()
+    description: str = ""
+    # Named detect-secrets heuristics and leakscan filters applied in scoring.
+    filters: tuple[str, ...] = ()
+    # Words that raise confidence when they stand near the match.
+    context: tuple[str, ...] = ()
+    # Path globs the rule is limited to (e.g. ".pgpass"); empty means everywhere.
+    paths: tuple[str, ...] = ()
+    example_path: Optional[str] = None  # virtual path used when checking examples
+    analyzer: Optional[str] = None  # structural analyzer that emits this rule
+    source_file: str = ""
+
+    @property
+    def is_generic(self) -> bool:
+        return self.id.startswith("generic.")
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """One piece of evidence that moved a candidate's confidence."""
+
+    reason: str
+    delta: float
+
+
+@dataclass(frozen=True)
+class Candidate:
+    rule: Rule
+    secret: str
+    origin: Origin
+    line: int  # 1-based, absolute in the file
+    column: int  # 1-based
+    end_line: int
+    end_column: int
+    line_text: str  # the full line(s) around the secret, for context and inline ignores
+    before: str = ""  # the line before, for context words and next-line ignores
+    adjustments: tuple[Adjustment, ...] = ()
+    # Other places the same value was seen (pointers or "path:line"), for dedup.
+    also_at: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    action: str
+    text: str
+    masked_value: str
+
+
+@dataclass(frozen=True)
+class Location:
+    path: str
+    line: Optional[int]
+    column: Optional[int]
+    end_line: Optional[int]
+    end_column: Optional[int]
+    commit: Optional[str] = None
+    pointer: Optional[str] = None
+    blob: Optional[str] = None
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    category: str
+    name: str
+    severity: str
+    confidence: float
+    reasons: tuple[str, ...]
+    location: Location
+    masked: str
+    fingerprint: str
+    suggestion: Suggestion
+    secret_hash: str  # sha256 of the secret: baselines and dedup, never plaintext
+    # The plaintext; reporters only print it under --show-secrets.
+    secret: str = field(default="", repr=False, compare=False)
+    also_at: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScanError:
+    path: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ScanStats:
+    files: int
+    bytes: int
+    seconds: float
+    errors: int
+
+
+@dataclass(frozen=True)
+class Report:
+    findings: tuple[Finding, ...]
+    errors: tuple[ScanError, ...]
+    stats: ScanStats

@@ -1,0 +1,18 @@
+"""Reporters: one small module each, registered in one dict. They see only the report."""
+from __future__ import annotations
+
+from typing import Callable, TextIO
+
+from leakscan.model import Report
+from leakscan.reporters import json_report, sarif, text
+from leakscan.reporters.options import ReportOptions
+
+Writer = Callable[[Report, TextIO, ReportOptions], None]
+
+REPORTERS: dict[str, Writer] = {
+    "text": text.write,
+    "json": json_report.write,
+    "sarif": sarif.write,
+}
+
+__all__ = ["REPORTERS", "ReportOptions", "Writer"]

@@ -1,0 +1,59 @@
+"""The JSON report: the contract in DESIGN.md (fields are added, never renamed)."""
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from leakscan import __version__
+from leakscan.model import Finding, Report
+from leakscan.reporters.options import ReportOptions
+
+
+def finding_dict(finding: Finding, show_secrets: bool) -> dict[str, Any]:
+    loc = finding.location
+    location: dict[str, Any] = {
+        "path": loc.path, "line": loc.line, "column": loc.column,
+        "end_line": loc.end_line, "end_column": loc.end_column,
+        "commit": loc.commit, "pointer": loc.pointer,
+    }
+    if loc.blob:
+        location["blob"] = loc.blob
+    location.update(dict(loc.extra))
+    out: dict[str, Any] = {
+        "rule_id": finding.rule_id,
+        "category": finding.category,
+        "name": finding.name,
+        "severity": finding.severity,
+        "confidence": finding.confidence,
+        "reasons": list(finding.reasons),
+        "location": location,
+        "masked": finding.masked,
+        "fingerprint": finding.fingerprint,
+        "suggestion": {
+            "action": finding.suggestion.action,
+            "text": finding.suggestion.text,
+            "masked_value": finding.suggestion.masked_value,
+        },
+    }
+    if finding.also_at:
+        out["also_at"] = list(finding.also_at)
+    if show_secrets:
+        out["secret"] = finding.secret
+    return out
+
+
+def report_dict(report: Report, show_secrets: bool = False) -> dict[str, Any]:
+    return {
+        "tool": {"name": "leakscan", "version": __version__},
+        "stats": {
+            "files": report.stats.files, "bytes": report.stats.bytes,
+            "seconds": report.stats.seconds, "errors": report.stats.errors,
+        },
+        "findings": [finding_dict(f, show_secrets) for f in report.findings],
+        "errors": [{"path": e.path, "message": e.message} for e in report.errors],
+    }
+
+
+def write(report: Report, stream: TextIO, options: ReportOptions) -> None:
+    json.dump(report_dict(report, options.show_secrets), stream, indent=2, ensure_ascii=False)
+    stream.write("\n")

@@ -1,0 +1,1 @@
+"""Rule packs: loading, validation and `rules check`."""

@@ -1,0 +1,203 @@
+"""Load and validate rule packs (patterns/*.yaml). Unknown keys are rejected."""
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable
+
+import regex
+import yaml
+
+from leakscan.engine.filters import FILTERS
+from leakscan.engine.validators import VALIDATORS
+from leakscan.model import CATEGORIES, SEVERITIES, MaskSpec, Rule
+
+try:  # libyaml makes loading the packs several times faster
+    _SafeLoader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on the PyYAML build
+    _SafeLoader = yaml.SafeLoader
+
+ALLOWED_KEYS = frozenset({
+    "id", "name", "category", "pattern", "keywords", "min_entropy", "validator",
+    "confidence", "severity", "mask", "references", "examples", "negative_examples",
+    "description", "filters", "context", "paths", "example_path", "analyzer",
+})
+REQUIRED_KEYS = ("id", "name", "category", "confidence", "severity", "examples", "negative_examples")
+MASK_KEYS = frozenset({"keep_prefix", "keep_suffix", "style"})
+MASK_STYLES = frozenset({"secret", "email", "card", "ssn", "phone", "iban", "date", "ip", "redact"})
+ID_SHAPE = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
+# Flags every rule pattern is compiled with; the Hyperscan prefilter assumes them.
+PATTERN_FLAGS = regex.ASCII | regex.VERSION0
+
+
+class RuleError(ValueError):
+    """A rule pack or rule is invalid; the message names file, rule and problem."""
+
+    def __init__(self, source: str, rule_id: str | None, problem: str) -> None:
+        where = f"{source}: rule {rule_id}" if rule_id else source
+        super().__init__(f"{where}: {problem}")
+        self.source, self.rule_id, self.problem = source, rule_id, problem
+
+
+def builtin_pack_dir() -> Path:
+    """The directory of the shipped rule packs, installed or in a checkout."""
+    try:
+        installed = resources.files("leakscan.patterns")
+        path = Path(str(installed))
+        if path.is_dir() and any(path.glob("*.yaml")):
+            return path
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parent.parent.parent / "patterns"
+
+
+def builtin_pack_files() -> list[Path]:
+    return sorted(p for p in builtin_pack_dir().glob("*.yaml") if not p.name.startswith("_"))
+
+
+def load_rules(extra_files: Iterable[str | Path] = (), disabled: Iterable[str] = ()) -> tuple[Rule, ...]:
+    """All built-in rules plus extra packs, minus disabled ids, in a stable order."""
+    files = [*builtin_pack_files(), *(Path(f) for f in extra_files)]
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for path in files:
+        for rule in load_pack(path):
+            if rule.id in seen:
+                raise RuleError(str(path), rule.id, f"duplicate id (also in {seen[rule.id]})")
+            seen[rule.id] = str(path)
+            rules.append(rule)
+    off = set(disabled)
+    return tuple(r for r in rules if r.id not in off)
+
+
+def load_pack(path: str | Path) -> list[Rule]:
+    path = Path(path)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
+    except OSError as exc:
+        raise RuleError(str(path), None, f"cannot read: {exc.strerror or exc}") from exc
+    except yaml.YAMLError as exc:
+        raise RuleError(str(path), None, f"invalid YAML: {exc}") from exc
+    if data is None:
+        return []
+    if isinstance(data, dict) and "rules" in data:
+        data = data["rules"]
+    if not isinstance(data, list):
+        raise RuleError(str(path), None, "a rule pack must be a list of rules")
+    return [parse_rule(item, str(path.name)) for item in data]
+
+
+def parse_rule(raw: Any, source: str) -> Rule:
+    if not isinstance(raw, dict):
+        raise RuleError(source, None, "each rule must be a mapping")
+    rid = raw.get("id")
+    if not isinstance(rid, str) or not ID_SHAPE.match(rid):
+        raise RuleError(source, str(rid), "id must be dotted lowercase, e.g. github.pat.classic")
+    unknown = sorted(set(raw) - ALLOWED_KEYS)
+    if unknown:
+        raise RuleError(source, rid, f"unknown key(s): {', '.join(unknown)}")
+    missing = [k for k in REQUIRED_KEYS if k not in raw]
+    if missing:
+        raise RuleError(source, rid, f"missing key(s): {', '.join(missing)}")
+    _check_enums(raw, source, rid)
+    pattern = raw.get("pattern")
+    analyzer = raw.get("analyzer")
+    if pattern is None and analyzer is None:
+        raise RuleError(source, rid, "needs a pattern or an analyzer")
+    if pattern is not None:
+        _check_pattern(pattern, source, rid)
+        if not _str_list(raw.get("keywords")):
+            raise RuleError(source, rid, "a pattern rule needs keywords for the prefilter")
+    return Rule(
+        id=rid,
+        name=_req_str(raw, "name", source, rid),
+        category=raw["category"],
+        severity=raw["severity"],
+        confidence=float(raw["confidence"]),
+        pattern=pattern,
+        keywords=_str_tuple(raw, "keywords", source, rid),
+        min_entropy=_opt_float(raw, "min_entropy", source, rid),
+        validator=raw.get("validator"),
+        mask=_parse_mask(raw.get("mask"), source, rid),
+        references=_str_tuple(raw, "references", source, rid),
+        examples=_str_tuple(raw, "examples", source, rid),
+        negative_examples=_str_tuple(raw, "negative_examples", source, rid),
+        description=str(raw.get("description", "")),
+        filters=_str_tuple(raw, "filters", source, rid),
+        context=tuple(w.lower() for w in _str_tuple(raw, "context", source, rid)),
+        paths=_str_tuple(raw, "paths", source, rid),
+        example_path=raw.get("example_path"),
+        analyzer=analyzer,
+        source_file=source,
+    )
+
+
+def _check_enums(raw: dict, source: str, rid: str) -> None:
+    if raw["category"] not in CATEGORIES:
+        raise RuleError(source, rid, f"category must be one of {', '.join(CATEGORIES)}")
+    if raw["severity"] not in SEVERITIES:
+        raise RuleError(source, rid, f"severity must be one of {', '.join(SEVERITIES)}")
+    conf = raw["confidence"]
+    if not isinstance(conf, (int, float)) or not 0.0 <= conf <= 1.0:
+        raise RuleError(source, rid, "confidence must be a number in [0, 1]")
+    if raw.get("validator") is not None and raw["validator"] not in VALIDATORS:
+        raise RuleError(source, rid, f"unknown validator {raw['validator']!r}; known: {', '.join(sorted(VALIDATORS))}")
+    for name in raw.get("filters") or ():
+        if name not in FILTERS:
+            raise RuleError(source, rid, f"unknown filter {name!r}; known: {', '.join(sorted(FILTERS))}")
+    if not _str_list(raw.get("examples")):
+        raise RuleError(source, rid, "examples must be a non-empty list of strings")
+    if not _str_list(raw.get("negative_examples")):
+        raise RuleError(source, rid, "negative_examples must be a non-empty list of strings")
+
+
+def _check_pattern(pattern: Any, source: str, rid: str) -> None:
+    if not isinstance(pattern, str):
+        raise RuleError(source, rid, "pattern must be a string")
+    try:
+        compiled = regex.compile(pattern, PATTERN_FLAGS)
+    except regex.error as exc:
+        raise RuleError(source, rid, f"pattern does not compile: {exc}") from exc
+    if "secret" not in compiled.groupindex and compiled.groups < 1:
+        raise RuleError(source, rid, "pattern needs a capture group 1 or a named group 'secret'")
+
+
+def _parse_mask(raw: Any, source: str, rid: str) -> MaskSpec:
+    if raw is None:
+        return MaskSpec()
+    if not isinstance(raw, dict) or set(raw) - MASK_KEYS:
+        raise RuleError(source, rid, f"mask takes only {', '.join(sorted(MASK_KEYS))}")
+    style = raw.get("style", "secret")
+    if style not in MASK_STYLES:
+        raise RuleError(source, rid, f"mask style must be one of {', '.join(sorted(MASK_STYLES))}")
+    return MaskSpec(int(raw.get("keep_prefix", 4)), int(raw.get("keep_suffix", 0)), style)
+
+
+def _str_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+
+
+def _str_tuple(raw: dict, key: str, source: str, rid: str) -> tuple[str, ...]:
+    value = raw.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RuleError(source, rid, f"{key} must be a list of strings")
+    return tuple(value)
+
+
+def _req_str(raw: dict, key: str, source: str, rid: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise RuleError(source, rid, f"{key} must be a non-empty string")
+    return value
+
+
+def _opt_float(raw: dict, key: str, source: str, rid: str) -> float | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, (int, float)):
+        raise RuleError(source, rid, f"{key} must be a number")
+    return float(value)

@@ -1,0 +1,102 @@
+"""Confidence: the rule's base score moved by evidence, every move a reason."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from detect_secrets.filters.heuristic import is_lock_file
+
+from leakscan.engine.entropy import shannon_entropy
+from leakscan.engine.filters import FILTERS
+from leakscan.engine.placeholders import placeholder_reason
+from leakscan.engine.validators import VALIDATOR_LABELS, VALIDATORS
+from leakscan.model import Adjustment, Candidate
+
+VALIDATED_FLOOR = 0.97
+VALIDATOR_FAIL = -0.6
+LOW_ENTROPY = -0.35
+PLACEHOLDER = -0.6
+FILTERED = -0.5
+CONTEXT_WORD = 0.05
+TEST_OR_DOC_PATH = -0.1
+LOCKFILE = -0.5
+
+# Paths whose content is usually fixtures, docs or examples rather than config.
+_TEST_OR_DOC = re.compile(
+    r"(^|/)(tests?|testing|spec|specs|__tests__|testdata|test_data|fixtures?|examples?|samples?|docs?|"
+    r"documentation|mocks?)(/|$)|(^|/)test_[^/]*$|_test\.[a-z]+$|\.(test|spec)\.[a-z]+$|\.(md|rst|adoc)$",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Score:
+    confidence: float
+    reasons: tuple[str, ...]
+
+
+def score(candidate: Candidate) -> Score:
+    rule = candidate.rule
+    steps: list[Adjustment] = [Adjustment(f"pattern {rule.id}: {rule.confidence:.2f}", rule.confidence)]
+    current = rule.confidence
+
+    def add(reason: str, delta: float) -> None:
+        nonlocal current
+        steps.append(Adjustment(f"{reason}: {delta:+.2f}", delta))
+        current += delta
+
+    for adj in _validator(candidate, current):
+        add(adj.reason, adj.delta)
+    for adj in _evidence(candidate):
+        add(adj.reason, adj.delta)
+    for adj in candidate.adjustments:
+        add(adj.reason, adj.delta)
+    confidence = round(min(1.0, max(0.0, current)), 2)
+    return Score(confidence, tuple(s.reason for s in steps))
+
+
+def _validator(candidate: Candidate, current: float) -> list[Adjustment]:
+    name = candidate.rule.validator
+    if not name:
+        return []
+    label = VALIDATOR_LABELS.get(name, name)
+    result = VALIDATORS[name](candidate.secret)
+    if result is True:
+        return [Adjustment(f"{label} valid", round(max(0.0, VALIDATED_FLOOR - current), 2))]
+    if result is False:
+        return [Adjustment(f"{label} invalid", VALIDATOR_FAIL)]
+    return []
+
+
+def _evidence(candidate: Candidate) -> list[Adjustment]:
+    rule, secret, line = candidate.rule, candidate.secret, candidate.line_text
+    found: list[Adjustment] = []
+    if rule.min_entropy is not None:
+        entropy = shannon_entropy(secret)
+        if entropy < rule.min_entropy:
+            found.append(Adjustment(f"entropy {entropy:.2f} < {rule.min_entropy:.1f}", LOW_ENTROPY))
+    reason = placeholder_reason(secret, line) if rule.category in ("secret", "url-token") else None
+    if reason:
+        found.append(Adjustment(reason, PLACEHOLDER))
+    for name in rule.filters:
+        why = FILTERS[name](secret, line)
+        if why:
+            found.append(Adjustment(why, FILTERED))
+            break
+    if rule.context:
+        near = (candidate.before + "\n" + line).lower()
+        word = next((w for w in rule.context if w in near), None)
+        if word:
+            found.append(Adjustment(f"context word {word!r} nearby", CONTEXT_WORD))
+    found.extend(_path_evidence(candidate.origin.path))
+    return found
+
+
+def _path_evidence(path: str) -> list[Adjustment]:
+    if not path or path == "-":
+        return []
+    if is_lock_file(path.rsplit("/", 1)[-1]):
+        return [Adjustment("in a lockfile", LOCKFILE)]
+    if _TEST_OR_DOC.search(path):
+        return [Adjustment("in tests, docs or examples", TEST_OR_DOC_PATH)]
+    return []

@@ -1,0 +1,1 @@
+"""Sources enumerate units of content (chunks) with their provenance."""
