@@ -191,7 +191,9 @@ def main() -> None:
 
 
 # Commands contributed by other modules (git, spec, mask, baseline) register here.
-COMMAND_MODULES: tuple[str, ...] = ()
+# Each module has `register(cli)`; one entry per line.
+COMMAND_MODULES: tuple[str, ...] = (
+)
 
 
 def _register_commands() -> None:

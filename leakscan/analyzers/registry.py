@@ -68,7 +68,9 @@ def _load_builtin() -> None:
 
 
 # Modules whose import registers a document scanner, in priority order.
-BUILTIN_SCANNER_MODULES: tuple[str, ...] = ()
+# One entry per line.
+BUILTIN_SCANNER_MODULES: tuple[str, ...] = (
+)
 
 
 def example_confidence(rule, text: str, engine: "Engine") -> float:

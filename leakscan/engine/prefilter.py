@@ -61,10 +61,12 @@ class HyperscanPrefilter:
 
     def __init__(self, rules: Sequence[Rule], cache_dir: Path | None = None) -> None:
         assert _hs is not None
-        self._db = _load_or_build(rules, cache_dir)
+        self._db = _load_or_build(rules, cache_dir) if rules else None
 
     def candidates(self, text: str, data: bytes | None = None) -> list[int]:
         hits: set[int] = set()
+        if self._db is None:  # no pattern rules at all
+            return []
 
         def on_match(rule_index: int, start: int, end: int, flags: int, ctx: object) -> None:
             hits.add(rule_index)

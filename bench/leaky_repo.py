@@ -1,0 +1,63 @@
+"""Risk recall and excess lines on ../shared/bench/leaky-repo, scored as its README says.
+
+    python bench/leaky_repo.py [--per-file] [--lines]
+
+risk recall = sum over files of min(flagged lines, num_risk) / sum of num_risk;
+excess      = flagged lines beyond num_risk + num_informative in a file.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+from collections import defaultdict
+from pathlib import Path
+
+from _common import SHARED_BENCH, shorten
+
+from leakscan.config import Config
+from leakscan.engine.context import Engine
+from leakscan.pipeline import scan_paths
+
+
+def expected(meta: Path) -> dict[str, tuple[int, int]]:
+    rows: dict[str, tuple[int, int]] = {}
+    with open(meta, encoding="utf-8") as handle:
+        for row in csv.reader(line for line in handle if line.strip() and not line.startswith("#")):
+            rows[row[0].strip()] = (int(row[1]), int(row[2]))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--root", default=str(SHARED_BENCH / "leaky-repo"))
+    parser.add_argument("--per-file", action="store_true")
+    parser.add_argument("--lines", action="store_true", help="print flagged lines (masked)")
+    args = parser.parse_args()
+    root = Path(args.root)
+    truth = expected(root / ".leaky-meta" / "secrets.csv")
+    engine = Engine.build(Config(exclude=(".leaky-meta/",), respect_gitignore=False, jobs=1))
+    report = scan_paths([str(root)], engine)
+    lines: dict[str, set[int]] = defaultdict(set)
+    for f in report.findings:
+        lines[f.location.path].add(f.location.line or 0)
+        if args.lines:
+            print(f"{f.location.path}:{f.location.line} {f.rule_id} {f.confidence:.2f} {shorten(f.masked, 40)}")
+    hit = excess = 0
+    total_risk = sum(r for r, _ in truth.values())
+    for path in sorted(set(truth) | set(lines)):
+        risk, info = truth.get(path, (0, 0))
+        flagged = len(lines.get(path, ()))
+        file_hit = min(flagged, risk)
+        file_excess = max(0, flagged - risk - info)
+        hit += file_hit
+        excess += file_excess
+        if args.per_file and (flagged or risk):
+            mark = "" if file_hit == risk and not file_excess else "  <--"
+            print(f"  {path:<45} flagged {flagged:>3}  risk {risk:>3}  info {info:>3}  excess {file_excess}{mark}")
+    print(f"risk recall: {hit}/{total_risk} = {hit / total_risk:.3f}")
+    print(f"excess lines: {excess}")
+    print(f"errors: {len(report.errors)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""Tree-scan speed: files, MB and MB/s of `leakscan scan`, with and without Hyperscan.
+
+    python bench/speed.py [CORPUS] [--runs N] [--exclude GLOB ...]
+
+CORPUS defaults to this Python's standard library with site-packages and
+__pycache__ left out. Each run is the real CLI in a fresh process (start-up,
+rule loading and the report included), as a user or CI runs it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+
+from _common import REPO
+
+
+def run_once(corpus: str, excludes: list[str], hyperscan: bool, jobs: int | None) -> tuple[float, dict]:
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        cmd = [sys.executable, "-m", "leakscan", "scan", corpus, "--format", "json", "--no-progress", "-o", out.name]
+        for glob in excludes:
+            cmd += ["--exclude", glob]
+        if not hyperscan:
+            cmd.append("--no-hyperscan")
+        if jobs:
+            cmd += ["--jobs", str(jobs)]
+        started = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+        elapsed = time.perf_counter() - started
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"scan failed ({proc.returncode}): {proc.stderr.strip()}")
+        return elapsed, json.load(open(out.name, encoding="utf-8"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("corpus", nargs="?", default=sysconfig.get_paths()["stdlib"])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--exclude", action="append", default=None)
+    parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--only", choices=["hyperscan", "keywords"], default=None)
+    args = parser.parse_args()
+    excludes = args.exclude if args.exclude is not None else ["site-packages/", "__pycache__/"]
+    modes = [m for m in ("hyperscan", "keywords") if args.only in (None, m)]
+    print(f"corpus: {args.corpus}  excludes: {excludes}  runs: {args.runs}")
+    for mode in modes:
+        run_once(args.corpus, excludes, mode == "hyperscan", args.jobs)  # warm the page cache and HS cache
+        times, report = [], {}
+        for _ in range(args.runs):
+            elapsed, report = run_once(args.corpus, excludes, mode == "hyperscan", args.jobs)
+            times.append(elapsed)
+        stats = report["stats"]
+        mb = stats["bytes"] / 1e6
+        best, median = min(times), statistics.median(times)
+        print(f"{mode:<10} files {stats['files']:>6}  {mb:8.1f} MB  best {best:6.2f}s  median {median:6.2f}s  "
+              f"{mb / best:7.1f} MB/s  findings {len(report['findings'])}  errors {stats['errors']}")
+
+
+if __name__ == "__main__":
+    main()
