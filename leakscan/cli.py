@@ -193,6 +193,7 @@ def main() -> None:
 # Commands contributed by other modules (git, spec, mask, baseline) register here.
 # Each module has `register(cli)`; one entry per line.
 COMMAND_MODULES: tuple[str, ...] = (
+    "leakscan.cli_git",
 )
 
 

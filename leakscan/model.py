@@ -21,6 +21,7 @@ class Origin:
     pointer: Optional[str] = None  # RFC 6901 pointer of the value this chunk holds
     # Free-form provenance (author, date, entry method/url...) as sorted pairs.
     extra: tuple[tuple[str, str], ...] = ()
+    fs_path: Optional[str] = None  # the file on disk, for resolving relative refs; never reported
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class Candidate:
     adjustments: tuple[Adjustment, ...] = ()
     # Other places the same value was seen (pointers or "path:line"), for dedup.
     also_at: tuple[str, ...] = ()
+    display: str = ""  # masked and shown instead of `secret` when there is no value (a schema property)
 
 
 @dataclass(frozen=True)

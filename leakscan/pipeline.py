@@ -29,7 +29,7 @@ def fingerprint(rule_id: str, path: str, digest: str) -> str:
 
 def to_finding(candidate: Candidate, confidence: float, reasons: tuple[str, ...]) -> Finding:
     rule, origin = candidate.rule, candidate.origin
-    masked = mask_value(candidate.secret, rule.mask)
+    masked = mask_value(candidate.display or candidate.secret, rule.mask)
     digest = secret_hash(candidate.secret)
     return Finding(
         rule_id=rule.id,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Protocol, Sequence
@@ -90,21 +91,93 @@ def _escape_literal(keyword: str) -> bytes:
     return "".join(f"\\x{b:02x}" for b in keyword.encode("utf-8")).encode()
 
 
+def widen_repeats(pattern: str, cap: int = 32) -> str:
+    """The pattern with every counted repeat made open-ended: `{m,n}` → `{min(m,cap),}`.
+
+    Bounded repeats such as `[\\s\\S]{0,300}` make Hyperscan build huge
+    automata (seconds to a minute per pattern); the widened pattern accepts a
+    superset of texts, so the prefilter stays sound and compiles in ms. The
+    exact `regex` pattern still decides what matches.
+    """
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            out.append(ch)
+            i += 1
+            if pattern[i:i + 1] == "^":
+                out.append("^")
+                i += 1
+            if pattern[i:i + 1] == "]":  # a literal ] first in a class
+                out.append("]")
+                i += 1
+            continue
+        elif ch == "{":
+            m = _REPEAT.match(pattern, i)
+            if m:
+                low = int(m.group(1) or 0)
+                fixed = m.group(2) is None
+                if fixed and low <= cap:
+                    out.append(m.group(0))
+                else:
+                    out.append("*" if low == 0 else "+" if low == 1 else f"{{{min(low, cap)},}}")
+                i = m.end()
+                continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+_REPEAT = re.compile(r"\{(\d*)(,\d*)?\}")
+
+
 def _expressions(rules: Sequence[Rule]) -> tuple[list[bytes], list[int], list[int]]:
-    """Rule patterns, each checked on its own so one odd pattern degrades alone."""
     expressions, ids, flags = [], [], []
     for index, rule in enumerate(rules):
-        pattern = (rule.pattern or "").encode("utf-8")
-        if pattern and _compiles(pattern):
-            expressions.append(pattern)
+        if rule.pattern:
+            expressions.append(widen_repeats(rule.pattern).encode("utf-8"))
             ids.append(index)
             flags.append(_flags())
-            continue
-        for keyword in rule.keywords:
-            expressions.append(_escape_literal(keyword))
-            ids.append(index)
-            flags.append(_literal_flags())
     return expressions, ids, flags
+
+
+def _keyword_expressions(rule_index: int, rule: Rule) -> tuple[list[bytes], list[int], list[int]]:
+    words = [_escape_literal(k) for k in rule.keywords]
+    return words, [rule_index] * len(words), [_literal_flags()] * len(words)
+
+
+def _compile(rules: Sequence[Rule]):
+    """One database for all rules; a pattern Hyperscan rejects falls back to
+    its keywords as literals (found by compiling patterns one by one, which
+    only happens when the combined compile fails)."""
+    assert _hs is not None
+    expressions, ids, flags = _expressions(rules)
+    db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+    try:
+        db.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
+        return db
+    except _hs.error:
+        pass
+    keep_e, keep_i, keep_f = [], [], []
+    for expr, index, flag in zip(expressions, ids, flags):
+        if _compiles(expr):
+            keep_e.append(expr), keep_i.append(index), keep_f.append(flag)
+        else:
+            e, i, f = _keyword_expressions(index, rules[index])
+            keep_e += e
+            keep_i += i
+            keep_f += f
+    db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+    db.compile(expressions=keep_e, ids=keep_i, elements=len(keep_e), flags=keep_f)
+    return db
 
 
 def _compiles(pattern: bytes) -> bool:
@@ -117,7 +190,7 @@ def _compiles(pattern: bytes) -> bool:
 
 
 def _cache_key(rules: Sequence[Rule]) -> str:
-    digest = hashlib.sha256(f"hs-{_hs.__version__ if _hs else ''}-{_flags()}".encode())
+    digest = hashlib.sha256(f"hs-{_hs.__version__ if _hs else ''}-{_flags()}-widen32".encode())
     for rule in rules:
         digest.update(b"\0" + (rule.pattern or "").encode() + b"\0" + "\0".join(rule.keywords).encode())
     return digest.hexdigest()[:32]
@@ -133,15 +206,13 @@ def _load_or_build(rules: Sequence[Rule], cache_dir: Path | None):
     assert _hs is not None
     cache = (cache_dir or default_cache_dir()) / f"hs-{_cache_key(rules)}.db"
     try:
-        db = _hs.loadb(bytearray(cache.read_bytes()), _hs.HS_MODE_BLOCK)
+        db = _hs.loadb(cache.read_bytes(), _hs.HS_MODE_BLOCK)
         # A deserialized database comes without scratch space.
         db.scratch = _hs.Scratch(db)
         return db
     except (OSError, _hs.error, ValueError, TypeError):
         pass
-    expressions, ids, flags = _expressions(rules)
-    db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
-    db.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
+    db = _compile(rules)
     _write_cache(cache, _hs.dumpb(db))
     return db
 

@@ -123,4 +123,4 @@ def read_file(ref: FileRef, max_size: int) -> Union[LoadedFile, ScanError, None]
     if is_binary(data):
         return None
     text, exact = decode(data)
-    return LoadedFile(Chunk(text, Origin(kind="file", path=ref.display)), len(data), data if exact else None)
+    return LoadedFile(Chunk(text, Origin(kind="file", path=ref.display, fs_path=ref.path)), len(data), data if exact else None)

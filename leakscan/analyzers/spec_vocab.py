@@ -1,0 +1,103 @@
+"""The OpenAPI scanner's vocabulary, loaded from patterns/_openapi.yaml."""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Optional
+from urllib.parse import urlsplit
+
+import yaml
+
+from leakscan.analyzers.fields import normalise
+
+
+@dataclass(frozen=True)
+class ResponseKind:
+    rule_id: str
+    sample: str  # masked to show the suggested mask
+    words: tuple[str, ...]  # description words that confirm an ambiguous name
+
+
+@dataclass(frozen=True)
+class SpecVocabulary:
+    response_kinds: dict[str, ResponseKind]
+    ambiguous_properties: frozenset[str]
+    auth_flow_operations: frozenset[str]
+    credential_operations: frozenset[str]
+    credential_params: frozenset[str]
+    ambiguous_params: frozenset[str]
+    param_description_words: tuple[str, ...]
+    url_credential_params: frozenset[str]
+    debug_segments: frozenset[str]
+    admin_segments: frozenset[str]
+    local_hosts: frozenset[str]
+    local_host_suffixes: tuple[str, ...]
+    example_hosts: frozenset[str]
+
+
+@functools.lru_cache(maxsize=1)
+def vocabulary() -> SpecVocabulary:
+    from leakscan.rules.loader import builtin_pack_dir
+
+    data = yaml.safe_load((builtin_pack_dir() / "_openapi.yaml").read_text(encoding="utf-8"))
+    words = data["kind_words"]
+    params = data["credential_params"]
+
+    def norm_set(values: list[str]) -> frozenset[str]:
+        return frozenset(normalise(v) for v in values)
+
+    return SpecVocabulary(
+        response_kinds={kind: ResponseKind(spec["rule"], str(spec["sample"]), tuple(words.get(kind, ())))
+                        for kind, spec in data["response_kinds"].items()},
+        ambiguous_properties=norm_set(data["ambiguous_properties"]),
+        auth_flow_operations=norm_set(data["auth_flow_operations"]),
+        credential_operations=norm_set(data["credential_operations"]),
+        credential_params=norm_set(params["names"]),
+        ambiguous_params=norm_set(params["ambiguous"]),
+        param_description_words=tuple(w.lower() for w in params["description_words"]),
+        url_credential_params=norm_set(data["url_credential_params"]),
+        debug_segments=frozenset(s.lower() for s in data["debug_segments"]),
+        admin_segments=frozenset(s.lower() for s in data["admin_segments"]),
+        local_hosts=frozenset(h.lower() for h in data["local_hosts"]),
+        local_host_suffixes=tuple(h.lower() for h in data["local_host_suffixes"]),
+        example_hosts=frozenset(h.lower() for h in data["example_hosts"]),
+    )
+
+
+def host_of(url: str) -> Optional[str]:
+    try:
+        return (urlsplit(url).hostname or "").lower() or None
+    except ValueError:
+        return None
+
+
+def host_kind(url: str) -> str:
+    """"local" (a developer machine), "example" (a documentation host) or "remote"."""
+    vocab = vocabulary()
+    host = host_of(url)
+    if host is None or "{" in url.split("//", 1)[-1].split("/", 1)[0]:
+        return "local"  # no host, or a templated one we cannot judge
+    if host in vocab.local_hosts or host.endswith(vocab.local_host_suffixes) or _private_ip(host):
+        return "local"
+    if host in vocab.example_hosts or any(host.endswith("." + h) for h in vocab.example_hosts):
+        return "example"
+    return "remote"
+
+
+def _private_ip(host: str) -> bool:
+    return bool(re.fullmatch(r"10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(1[6-9]|2\d|3[01])\.\d+\.\d+", host))
+
+
+def words_of(text: str) -> set[str]:
+    """`/v1/apiKeys/{id}:regenerate` → {v1, apikeys, api, keys, id, regenerate} (normalised)."""
+    parts = set()
+    for chunk in re.split(r"[^A-Za-z0-9_\-]+", text):
+        if not chunk:
+            continue
+        parts.add(normalise(chunk))
+        for piece in re.split(r"[_\-]|(?<=[a-z0-9])(?=[A-Z])", chunk):
+            if piece:
+                parts.add(piece.lower())
+    parts.discard("")
+    return parts

@@ -1,0 +1,129 @@
+"""Run git plumbing on an untrusted repository without running anything it asks for.
+
+A repository's own config, hooks and attributes can name programs: fsmonitor,
+pagers, external diff and textconv drivers, clean/smudge filters, gpg, ssh,
+promisor remotes with `ext::` URLs fetched lazily for missing objects. Every
+git process leakscan starts goes through `GitRunner`, which switches those off
+on the command line (command-line config outranks the repository's), drops the
+system and global config, and runs with a minimal environment.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from typing import IO, Optional, Sequence
+
+# `-c` settings that neutralise every config key known to make read-only
+# plumbing run a program or reach the network.
+SAFE_CONFIG: tuple[str, ...] = (
+    "core.fsmonitor=false",
+    "core.hooksPath=/dev/null",
+    "core.pager=cat",
+    "core.sshCommand=false",
+    "core.gitProxy=",
+    "core.askPass=",
+    "core.alternateRefsCommand=",
+    "core.attributesFile=/dev/null",
+    "core.useReplaceRefs=false",  # replace refs could swap a secret-bearing blob for a clean one
+    "core.untrackedCache=false",
+    "core.quotePath=false",
+    "diff.external=",
+    "diff.noprefix=false",
+    "log.showSignature=false",  # verifying a signature runs gpg.program
+    "gpg.program=false",
+    "gpg.ssh.program=false",
+    "gpg.x509.program=false",
+    "credential.helper=",
+    "protocol.allow=never",  # no transport at all, so no lazy fetch of missing objects
+    "submodule.recurse=false",
+    "color.ui=false",
+    "log.decorate=false",
+    "i18n.logOutputEncoding=UTF-8",
+    "maintenance.auto=false",
+    "gc.auto=0",
+)
+
+# Environment kept from the caller: inside a git hook these say which index
+# and object store the commit in progress uses.
+_HOOK_ENV = ("GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_QUARANTINE_PATH")
+
+
+class GitError(RuntimeError):
+    """A git command failed; the message carries its stderr."""
+
+
+def safe_env(base: Optional[dict[str, str]] = None) -> dict[str, str]:
+    """A minimal environment: no user or system config, no prompts, no pager, no lazy fetch."""
+    source = os.environ if base is None else base
+    env = {
+        "PATH": source.get("PATH", os.defpath),
+        "HOME": os.devnull,  # no ~/.gitconfig, no ~/.config/git/attributes
+        "LC_ALL": "C",
+        "LANG": "C",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_SYSTEM": os.devnull,
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_ATTR_NOSYSTEM": "1",
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_ASKPASS": "",
+        "SSH_ASKPASS": "",
+        "GIT_PAGER": "cat",
+        "PAGER": "cat",
+        "GIT_EDITOR": "false",
+        "GIT_NO_REPLACE_OBJECTS": "1",
+        "GIT_NO_LAZY_FETCH": "1",
+        "GIT_ALLOW_PROTOCOL": "",
+        "GIT_PROTOCOL_FROM_USER": "0",
+        "GIT_OPTIONAL_LOCKS": "0",  # read-only: never refresh or rewrite the index
+        "GIT_LITERAL_PATHSPECS": "1",  # paths come from the repository: no glob or magic
+    }
+    for name in _HOOK_ENV:
+        value = source.get(name)
+        if value:
+            env[name] = os.path.abspath(value) if name == "GIT_INDEX_FILE" else value
+    return env
+
+
+def git_executable() -> str:
+    found = shutil.which("git")
+    if not found:
+        raise GitError("git is not installed (or not on PATH)")
+    return found
+
+
+@dataclass(frozen=True)
+class GitRunner:
+    """How to run git on one repository: paths resolved, config and environment locked down."""
+
+    git_dir: str
+    work_tree: Optional[str]  # None for a bare repository
+    executable: str = field(default_factory=git_executable)
+    env: dict[str, str] = field(default_factory=safe_env, compare=False)
+
+    def argv(self, args: Sequence[str]) -> list[str]:
+        head = [self.executable, "--no-pager", "--no-replace-objects", f"--git-dir={self.git_dir}"]
+        if self.work_tree:
+            head.append(f"--work-tree={self.work_tree}")
+        for setting in SAFE_CONFIG + (f"safe.directory={self.git_dir}", f"safe.directory={self.work_tree or self.git_dir}"):
+            head += ["-c", setting]
+        return head + list(args)
+
+    @property
+    def cwd(self) -> str:
+        return self.work_tree or self.git_dir
+
+    def run(self, args: Sequence[str], stdin: bytes | None = None, check: bool = True) -> bytes:
+        """Run to completion; stdout as bytes. Raises GitError on a non-zero exit when `check`."""
+        proc = subprocess.run(self.argv(args), input=stdin, capture_output=True, env=self.env,
+                              cwd=self.cwd, check=False)
+        if check and proc.returncode != 0:
+            message = proc.stderr.decode("utf-8", "replace").strip() or f"exit status {proc.returncode}"
+            raise GitError(f"git {args[0]}: {message}")
+        return proc.stdout
+
+    def popen(self, args: Sequence[str], stderr: IO[bytes], stdin: int | None = None) -> subprocess.Popen:
+        """A streaming process: stdout piped; stderr to a file (a pipe nobody drains could block git)."""
+        return subprocess.Popen(self.argv(args), stdin=stdin, stdout=subprocess.PIPE,
+                                stderr=stderr, env=self.env, cwd=self.cwd)

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import random
+import string
+import zlib
+from pathlib import Path
+
+import pytest
+
+from leakscan.config import Config
+from leakscan.engine.context import Engine
+from leakscan.engine.validators import base62
+
+FIXTURES = Path(__file__).parent / "fixtures"
+GOLDEN = Path(__file__).parent / "golden"
+BASE62 = string.digits + string.ascii_letters
+
+
+def fake_github_token(seed: int = 1, prefix: str = "ghp_") -> str:
+    """A structurally valid, never-issued GitHub token (checksum correct)."""
+    rng = random.Random(seed)
+    body = "".join(rng.choice(BASE62) for _ in range(30))
+    return prefix + body + base62(zlib.crc32(body.encode()), 6)
+
+
+def fake_aws_key_id(seed: int = 1) -> str:
+    rng = random.Random(seed)
+    return "AKIA" + "".join(rng.choice(string.ascii_uppercase + "234567") for _ in range(16))
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    return Engine.build(Config(jobs=1))
+
+
+@pytest.fixture(scope="session")
+def keyword_engine() -> Engine:
+    return Engine.build(Config(jobs=1, use_hyperscan=False))

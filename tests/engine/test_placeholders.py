@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import pytest
+
+from leakscan.engine.placeholders import placeholder_reason
+
+from ..conftest import fake_github_token
+
+
+@pytest.mark.parametrize("value", [
+    "AKIAIOSFODNN7EXAMPLE", "YOUR_API_KEY", "<token>", "${DB_PASSWORD}", "{{ secrets.NPM_TOKEN }}",
+    "os.environ['X']", "process.env.API_KEY", "changeme", "xxxxxxxxxxxxxxxx", "abcdefgh12",
+    "aaaaaaaaaaaa", "%(password)s", "$SECRET", "replace_me_with_token", "********",
+])
+def test_placeholders_are_recognised(value):
+    assert placeholder_reason(value) is not None
+
+
+@pytest.mark.parametrize("value", [
+    fake_github_token(2), "wJ8rXq2LmN5vB7tY1uI3oP9a", "Tr0ub4dor&3", "sk_live_" + "9aQ3xZ7mK2pL5vN8bC1dF4gH",
+])
+def test_realistic_values_are_not_placeholders(value):
+    assert placeholder_reason(value) is None

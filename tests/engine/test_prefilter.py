@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import pytest
+
+from leakscan.engine import prefilter
+from leakscan.model import Chunk, Origin
+from leakscan.pipeline import scan_chunk
+from leakscan.rules.loader import load_rules
+
+from ..conftest import fake_aws_key_id, fake_github_token
+
+
+def corpus() -> str:
+    """Every example and negative example of every rule, plus look-alikes."""
+    parts = [t for r in load_rules() for t in (*r.examples, *r.negative_examples)]
+    parts += [f"token = '{fake_github_token(7)}'", f"aws_access_key_id = {fake_aws_key_id(3)}",
+              "nothing to see here", "ünïcödé ghp_ text é" * 3]
+    return "\n".join(parts)
+
+
+def findings_for(engine, text: str) -> list[tuple]:
+    found, _ = scan_chunk(Chunk(text, Origin(kind="file", path="app/settings.py")), engine)
+    return [(f.rule_id, f.location.line, f.location.column, f.confidence, f.secret_hash) for f in found]
+
+
+@pytest.mark.skipif(not prefilter.HAVE_HYPERSCAN, reason="hyperscan not installed")
+def test_hyperscan_and_keyword_prefilters_give_identical_findings(engine, keyword_engine):
+    assert engine.matcher.prefilter_name == "hyperscan"
+    assert keyword_engine.matcher.prefilter_name == "keywords"
+    text = corpus()
+    with_hs = findings_for(engine, text)
+    assert len(with_hs) > 100
+    assert with_hs == findings_for(keyword_engine, text)
+    # Line by line too: many small chunks exercise the prefilters' rule sets.
+    for line in text.splitlines()[:400]:
+        assert findings_for(engine, line) == findings_for(keyword_engine, line), line[:60]
+
+
+def test_keyword_prefilter_selects_rules_by_keyword():
+    rules = [r for r in load_rules() if r.pattern]
+    kp = prefilter.KeywordPrefilter(rules)
+    hits = {rules[i].id for i in kp.candidates("export GITHUB_TOKEN=GHP_abc")}
+    assert "github.pat.classic" in hits
+    assert "github.pat.classic" not in {rules[i].id for i in kp.candidates("export OTHER=abc")}
+
+
+@pytest.mark.skipif(not prefilter.HAVE_HYPERSCAN, reason="hyperscan not installed")
+def test_hyperscan_database_is_cached_and_reloaded(tmp_path):
+    rules = [r for r in load_rules() if r.pattern][:20]
+    first = prefilter.HyperscanPrefilter(rules, cache_dir=tmp_path)
+    assert list(tmp_path.glob("hs-*.db"))
+    second = prefilter.HyperscanPrefilter(rules, cache_dir=tmp_path)
+    sample = "\n".join(rules[0].examples)
+    assert first.candidates(sample) == second.candidates(sample) != []

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import pytest
+
+from leakscan.rules.loader import RuleError, builtin_pack_files, load_pack, load_rules
+
+GOOD = """
+- id: acme.token
+  name: Acme token
+  category: secret
+  pattern: '\\b(acme_[a-z0-9]{20})\\b'
+  keywords: [acme_]
+  confidence: 0.8
+  severity: high
+  examples: ['ACME=acme_0123456789abcdefghij']
+  negative_examples: ['acme_short']
+"""
+
+
+def write(tmp_path, text):
+    path = tmp_path / "pack.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_valid_pack_loads(tmp_path):
+    (rule,) = load_pack(write(tmp_path, GOOD))
+    assert rule.id == "acme.token" and rule.keywords == ("acme_",) and rule.source_file == "pack.yaml"
+
+
+@pytest.mark.parametrize("mutation, message", [
+    (("severity: high", "severity: high\n  colour: red"), "unknown key(s): colour"),
+    (("category: secret", "category: secrets"), "category must be one of"),
+    (("confidence: 0.8", "confidence: 1.8"), "confidence must be a number in [0, 1]"),
+    (("  negative_examples: ['acme_short']\n", ""), "missing key(s): negative_examples"),
+    (("keywords: [acme_]", "keywords: []"), "needs keywords"),
+    (("'\\b(acme_[a-z0-9]{20})\\b'", "'\\b(acme_[a-z0-9]{20}\\b'"), "pattern does not compile"),
+    (("'\\b(acme_[a-z0-9]{20})\\b'", "'\\bacme_[a-z0-9]{20}\\b'"), "capture group"),
+    (("id: acme.token", "id: AcmeToken"), "dotted lowercase"),
+    (("severity: high", "severity: high\n  validator: nope"), "unknown validator 'nope'"),
+])
+def test_invalid_rule_names_file_rule_and_problem(tmp_path, mutation, message):
+    old, new = mutation
+    path = write(tmp_path, GOOD.replace(old, new))
+    with pytest.raises(RuleError) as err:
+        load_pack(path)
+    assert "pack.yaml" in str(err.value)
+    assert message in str(err.value)
+
+
+def test_duplicate_ids_rejected(tmp_path):
+    a = tmp_path / "a.yaml"
+    a.write_text(GOOD)
+    with pytest.raises(RuleError, match="duplicate id"):
+        load_rules([a, a])
+
+
+def test_invalid_yaml_is_a_clear_error(tmp_path):
+    with pytest.raises(RuleError, match="invalid YAML"):
+        load_pack(write(tmp_path, "- id: [unclosed"))
+
+
+def test_yaml_tags_are_not_constructed(tmp_path):
+    with pytest.raises(RuleError):
+        load_pack(write(tmp_path, "- !!python/object/apply:os.system ['echo pwned']"))
+
+
+def test_builtin_packs_meet_coverage():
+    rules = load_rules()
+    assert builtin_pack_files(), "no rule packs shipped"
+    families = {r.id.split(".")[0] for r in rules if not r.id.startswith("generic.")}
+    assert len(rules) >= 150
+    assert len(families) >= 80
+    assert all(r.examples and r.negative_examples for r in rules)
