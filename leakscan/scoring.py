@@ -4,8 +4,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from detect_secrets.filters.heuristic import is_lock_file
-
 from leakscan.engine.entropy import shannon_entropy
 from leakscan.engine.filters import FILTERS
 from leakscan.engine.placeholders import placeholder_reason
@@ -95,6 +93,8 @@ def _evidence(candidate: Candidate) -> list[Adjustment]:
 def _path_evidence(path: str) -> list[Adjustment]:
     if not path or path == "-":
         return []
+    from detect_secrets.filters.heuristic import is_lock_file
+
     if is_lock_file(path.rsplit("/", 1)[-1]):
         return [Adjustment("in a lockfile", LOCKFILE)]
     if _TEST_OR_DOC.search(path):

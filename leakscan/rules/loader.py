@@ -12,6 +12,7 @@ import yaml
 from leakscan.engine.filters import FILTERS
 from leakscan.engine.validators import VALIDATORS
 from leakscan.model import CATEGORIES, SEVERITIES, MaskSpec, Rule
+from leakscan.rules import pack_cache
 
 try:  # libyaml makes loading the packs several times faster
     _SafeLoader: Any = yaml.CSafeLoader
@@ -72,11 +73,26 @@ def load_rules(extra_files: Iterable[str | Path] = (), disabled: Iterable[str] =
 
 
 def load_pack(path: str | Path) -> list[Rule]:
+    """The validated rules of one pack; a pack seen before (same bytes) comes
+    from the cache, which skips YAML parsing and regex validation at start-up."""
     path = Path(path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
+        raw = path.read_bytes()
     except OSError as exc:
         raise RuleError(str(path), None, f"cannot read: {exc.strerror or exc}") from exc
+    cached = pack_cache.read(raw, path.name)
+    if cached is not None:
+        return cached
+    rules = _parse_pack(raw, path)
+    pack_cache.write(raw, path.name, rules)
+    return rules
+
+
+def _parse_pack(raw: bytes, path: Path) -> list[Rule]:
+    try:
+        data = yaml.load(raw.decode("utf-8"), Loader=_SafeLoader)
+    except UnicodeDecodeError as exc:
+        raise RuleError(str(path), None, f"not UTF-8: {exc}") from exc
     except yaml.YAMLError as exc:
         raise RuleError(str(path), None, f"invalid YAML: {exc}") from exc
     if data is None:

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import codecs
+
+from leakscan.config import Config
+from leakscan.model import ScanError
+from leakscan.sources import files
+from leakscan.sources.files import FileRef, iter_files, read_file
+
+
+def tree(tmp_path, spec: dict[str, bytes | str]):
+    for rel, content in spec.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return tmp_path
+
+
+def listed(tmp_path, **config) -> list[str]:
+    refs, errors = iter_files([str(tmp_path)], Config(**config))
+    assert not errors
+    return [r.display for r in refs]
+
+
+def test_gitignore_nested_and_negated(tmp_path):
+    tree(tmp_path, {
+        ".gitignore": "*.log\nbuild/\n!keep.log\n",
+        "a.log": "x", "keep.log": "x", "build/out.txt": "x", "src/app.py": "x",
+        "src/.gitignore": "generated_*\n", "src/generated_x.py": "x", "other/generated_y.py": "x",
+    })
+    assert listed(tmp_path) == [".gitignore", "keep.log", "other/generated_y.py", "src/.gitignore", "src/app.py"]
+    assert "a.log" in listed(tmp_path, respect_gitignore=False)
+
+
+def test_exclude_globs_and_git_dir(tmp_path):
+    tree(tmp_path, {"vendor/lib.js": "x", "app.py": "x", ".git/config": "x", "pkg/__pycache__/m.pyc": b"\0"})
+    assert listed(tmp_path, exclude=("vendor/", "__pycache__/")) == ["app.py"]
+
+
+def test_binary_suffix_skipped_without_reading(tmp_path):
+    tree(tmp_path, {"logo.png": b"\x89PNG", "main.c": "int main;"})
+    assert listed(tmp_path) == ["main.c"]
+
+
+def test_binary_content_returns_none(tmp_path):
+    tree(tmp_path, {"blob.dat2": b"abc\0def"})
+    assert read_file(FileRef(str(tmp_path / "blob.dat2"), "blob.dat2"), 1000) is None
+
+
+def test_utf16_with_bom_and_invalid_utf8_are_decoded(tmp_path):
+    tree(tmp_path, {"u16.txt": codecs.BOM_UTF16_LE + "token = abc".encode("utf-16-le"),
+                    "bad.txt": b"caf\xe9 token = abc"})
+    u16 = read_file(FileRef(str(tmp_path / "u16.txt"), "u16.txt"), 1000)
+    bad = read_file(FileRef(str(tmp_path / "bad.txt"), "bad.txt"), 1000)
+    assert u16.chunk.text == "token = abc" and u16.utf8 is None
+    assert bad.chunk.text.endswith("token = abc") and bad.utf8 is None
+
+
+def test_size_limit_and_unreadable_files_become_errors(tmp_path, monkeypatch):
+    tree(tmp_path, {"big.txt": "x" * 2000, "locked.txt": "x"})
+    big = read_file(FileRef(str(tmp_path / "big.txt"), "big.txt"), 1000)
+    assert isinstance(big, ScanError) and "size limit" in big.message
+
+    def deny(path, *a, **kw):
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(files, "open", deny, raising=False)
+    locked = read_file(FileRef(str(tmp_path / "locked.txt"), "locked.txt"), 1000)
+    assert isinstance(locked, ScanError) and "Permission denied" in locked.message
+
+
+def test_missing_root_is_an_error(tmp_path):
+    refs, errors = iter_files([str(tmp_path / "nope")], Config())
+    assert refs == [] and "no such file" in errors[0].message

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import dataclasses
+
+from leakscan.config import Config
+from leakscan.engine.context import Engine
+from leakscan.model import Chunk, Origin
+from leakscan.pipeline import scan_chunk, scan_paths
+
+from .conftest import fake_aws_key_id, fake_github_token
+
+
+def write_tree(root, count: int = 40):
+    for i in range(count):
+        (root / f"mod{i:02d}.py").write_text(f"# module {i}\nTOKEN = '{fake_github_token(i)}'\n")
+    (root / "clean.py").write_text("print('hello')\n")
+
+
+def summary(report):
+    return [(f.location.path, f.location.line, f.rule_id, f.fingerprint) for f in report.findings]
+
+
+def test_parallel_scan_equals_serial_and_is_deterministic(tmp_path, engine):
+    write_tree(tmp_path)
+    serial = scan_paths([str(tmp_path)], engine)
+    parallel_engine = dataclasses.replace(engine, config=dataclasses.replace(engine.config, jobs=2))
+    parallel = scan_paths([str(tmp_path)], parallel_engine)
+    assert len(serial.findings) == 40
+    assert summary(serial) == summary(parallel) == summary(scan_paths([str(tmp_path)], parallel_engine))
+    assert serial.stats.files == 41
+
+
+def test_overlapping_matches_keep_the_most_specific(engine):
+    token = fake_github_token(9)
+    found, _ = scan_chunk(Chunk(f'password = "{token}"\n', Origin(kind="file", path="a.py")), engine)
+    assert [f.rule_id for f in found] == ["github.pat.classic"]
+
+
+def test_inline_ignores(engine):
+    text = (f"a = '{fake_github_token(1)}'  # leakscan:ignore\n"
+            f"b = '{fake_github_token(2)}'  # pragma: allowlist secret\n"
+            "# pragma: allowlist nextline secret\n"
+            f"c = '{fake_github_token(3)}'\n"
+            f"d = '{fake_github_token(4)}'  # leakscan:ignore=aws.access-key-id\n")
+    found, _ = scan_chunk(Chunk(text, Origin(kind="file", path="a.py")), engine)
+    assert [f.location.line for f in found] == [5]
+
+
+def test_path_allowlist_and_threshold(tmp_path):
+    (tmp_path / "fixtures").mkdir()
+    (tmp_path / "fixtures" / "keys.py").write_text(f"k = '{fake_github_token(1)}'\n")
+    (tmp_path / "app.py").write_text(f"k = '{fake_aws_key_id(2)}'\n")
+    allow = Engine.build(Config(jobs=1, allow_paths=("fixtures/*",)))
+    assert [f.location.path for f in scan_paths([str(tmp_path)], allow).findings] == ["app.py"]
+    strict = Engine.build(Config(jobs=1, min_confidence=0.99))
+    assert scan_paths([str(tmp_path)], strict).findings == ()
+
+
+def test_line_and_column_are_absolute(engine):
+    token = fake_github_token(6)
+    origin = Origin(kind="file", path="x.yaml", line_offset=10, column_offset=4)
+    found, _ = scan_chunk(Chunk(f"tok: {token}", origin), engine)
+    loc = found[0].location
+    assert (loc.line, loc.column, loc.end_line, loc.end_column) == (11, 10, 11, 50)
+
+
+def test_a_failing_file_becomes_an_error_and_the_scan_goes_on(tmp_path, engine, monkeypatch):
+    write_tree(tmp_path, 3)
+    import leakscan.pipeline as pipeline
+
+    real = pipeline.scan_chunk
+
+    def flaky(chunk, eng, data=None):
+        if chunk.origin.path == "mod01.py":
+            raise RuntimeError("boom")
+        return real(chunk, eng, data)
+
+    monkeypatch.setattr(pipeline, "scan_chunk", flaky)
+    report = scan_paths([str(tmp_path)], engine)
+    assert [e.path for e in report.errors] == ["mod01.py"] and "boom" in report.errors[0].message
+    assert {f.location.path for f in report.findings} == {"mod00.py", "mod02.py"}

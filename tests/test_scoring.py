@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from leakscan.model import Adjustment, Candidate, Origin
+from leakscan.scoring import score
+
+from .conftest import fake_github_token
+
+
+def candidate(engine, rule_id: str, secret: str, path: str = "app/config.py", line: str = "", **kw) -> Candidate:
+    return Candidate(rule=engine.rule(rule_id), secret=secret, origin=Origin(kind="file", path=path),
+                     line=1, column=1, end_line=1, end_column=len(secret) + 1, line_text=line or secret, **kw)
+
+
+def test_validated_token_scores_high_and_explains(engine):
+    result = score(candidate(engine, "github.pat.classic", fake_github_token(3)))
+    assert result.confidence >= 0.95
+    assert result.reasons[0].startswith("pattern github.pat.classic: ")
+    assert any(r.startswith("github checksum valid: +") for r in result.reasons)
+
+
+def test_broken_checksum_drops_below_threshold(engine):
+    token = fake_github_token(3)
+    broken = token[:-6] + ("AAAAAB" if not token.endswith("AAAAAB") else "AAAAAC")
+    result = score(candidate(engine, "github.pat.classic", broken))
+    assert result.confidence < 0.5
+    assert any("github checksum invalid" in r for r in result.reasons)
+
+
+def test_documentation_key_is_dropped(engine):
+    result = score(candidate(engine, "aws.access-key-id", "AKIAIOSFODNN7EXAMPLE"))
+    assert result.confidence < 0.5
+    assert any("documentation example value" in r for r in result.reasons)
+
+
+def test_test_paths_and_lockfiles_lower_confidence(engine):
+    token = fake_github_token(4)
+    base = score(candidate(engine, "github.pat.classic", token)).confidence
+    in_tests = score(candidate(engine, "github.pat.classic", token, path="tests/test_api.py"))
+    in_lock = score(candidate(engine, "github.pat.classic", token, path="web/package-lock.json"))
+    assert in_tests.confidence < base and any("tests, docs or examples" in r for r in in_tests.reasons)
+    assert in_lock.confidence < in_tests.confidence and any("lockfile" in r for r in in_lock.reasons)
+
+
+def test_analyzer_adjustments_are_applied_and_recorded(engine):
+    c = candidate(engine, "github.pat.classic", fake_github_token(5),
+                  adjustments=(Adjustment("key name 'token'", 0.02),))
+    result = score(c)
+    assert "key name 'token': +0.02" in result.reasons
+
+
+def test_confidence_is_clamped(engine):
+    c = candidate(engine, "github.pat.classic", fake_github_token(5), adjustments=(Adjustment("x", 5.0),))
+    assert score(c).confidence == 1.0
