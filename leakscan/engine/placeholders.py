@@ -32,6 +32,7 @@ _PLACEHOLDER_FRAGMENTS = re.compile(
     re.I,
 )
 _SEQUENCES = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiopasdfghjklzxcvbnm")
+SHORT_SECRET = 100
 
 
 @functools.lru_cache(maxsize=1)
@@ -68,10 +69,10 @@ def repeated_or_sequential(secret: str) -> bool:
     body = secret.lower()
     if len(body) >= 8 and len(set(body)) <= 3:
         return True
+    if len(body) > SHORT_SECRET:
+        # Long encoded secrets (PEM/DER bodies, JWTs) contain long runs such
+        # as "AAAAAAAA" by construction; only short values are judged by runs.
+        return False
     if re.search(r"(.)\1{7,}", body):
         return True
-    for seq in _SEQUENCES:
-        for i in range(len(seq) - 7):
-            if seq[i:i + 8] in body:
-                return True
-    return False
+    return any(seq[i:i + 8] in body for seq in _SEQUENCES for i in range(len(seq) - 7))

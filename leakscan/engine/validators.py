@@ -15,6 +15,8 @@ from typing import Callable, Optional
 from stdnum import iban as _iban
 from stdnum import luhn as _luhn
 
+from leakscan.engine import pii_checks
+
 Validator = Callable[[str], Optional[bool]]
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -55,6 +57,10 @@ def jwt_structure(token: str) -> Optional[bool]:
 
 
 _PEM_BODY = re.compile(r"-----BEGIN[ A-Z0-9]*-----(.*?)-----END", re.S)
+# String-literal syntax around a pasted line: leading `+ "` and trailing `" +`,
+# never a bare `+`, which is a base64 digit.
+_TRAILING = re.compile(r"""["']\s*[+,;]?\s*$""")
+_LEADING = re.compile(r"""^\s*\+?\s*["']""")
 
 
 def pem_private_key(block: str) -> Optional[bool]:
@@ -62,9 +68,11 @@ def pem_private_key(block: str) -> Optional[bool]:
     match = _PEM_BODY.search(block)
     if not match:
         return None
-    lines = [ln.strip() for ln in match.group(1).strip().splitlines()]
+    # Keys pasted into code arrive as string literals: "...\\n" + "...".
+    flat = re.sub(r"\\[rn]", "\n", match.group(1))
+    lines = [_LEADING.sub("", _TRAILING.sub("", ln.strip())) for ln in flat.splitlines()]
     body = "".join(ln for ln in lines if ln and ":" not in ln)
-    body = re.sub(r"\\n|\s", "", body)
+    body = re.sub(r"\s", "", body)
     try:
         raw = base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError):
@@ -128,6 +136,13 @@ VALIDATORS: dict[str, Validator] = {
     "us_ssn": us_ssn,
     "pypi_token": pypi_token,
     "base64": base64_decodes,
+    "email_address": pii_checks.email_address,
+    "phone_number": pii_checks.phone_number,
+    "card_pan": pii_checks.card_pan,
+    "us_ssn_issuable": pii_checks.us_ssn_issuable,
+    "iban_account": pii_checks.iban_account,
+    "birth_date": pii_checks.birth_date,
+    "public_ip": pii_checks.public_ip,
 }
 
 VALIDATOR_LABELS: dict[str, str] = {
@@ -140,4 +155,11 @@ VALIDATOR_LABELS: dict[str, str] = {
     "us_ssn": "SSN issuable range",
     "pypi_token": "PyPI macaroon decodes",
     "base64": "value decodes as base64",
+    "email_address": "personal email address (not reserved, role or file name)",
+    "phone_number": "phone number valid for its region and not fictional",
+    "card_pan": "card number (Luhn, brand prefix, not a test card)",
+    "us_ssn_issuable": "SSN issuable and not published",
+    "iban_account": "IBAN mod-97 and not a documentation example",
+    "birth_date": "plausible date of birth",
+    "public_ip": "public IP address",
 }
