@@ -47,3 +47,25 @@ def test_luhn_iban_ssn():
 def test_base62_width():
     assert v.base62(0, 6) == "000000"
     assert v.base62(61, 2) == "0z"
+
+
+def _pem_lines_with_plus_at_line_end() -> list[str]:
+    import random
+
+    for seed in range(500):
+        raw = random.Random(seed).randbytes(600)
+        body = base64.b64encode(raw).decode()
+        lines = [body[i:i + 64] for i in range(0, len(body), 64)]
+        if any(line.endswith("+") for line in lines):
+            return lines
+    raise AssertionError("no seed gives a line ending in '+'")
+
+
+def test_pem_body_lines_may_end_in_plus_and_be_string_literals():
+    lines = _pem_lines_with_plus_at_line_end()
+    plain = "-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(lines) + "\n-----END RSA PRIVATE KEY-----"
+    assert v.pem_private_key(plain) is True
+    quoted = '"-----BEGIN RSA PRIVATE KEY-----" +\n' + "".join(f'"{ln}" +\n' for ln in lines) + '"-----END RSA PRIVATE KEY-----"'
+    assert v.pem_private_key(quoted) is True
+    escaped = "-----BEGIN RSA PRIVATE KEY-----\\n" + "\\n".join(lines) + "\\n-----END RSA PRIVATE KEY-----"
+    assert v.pem_private_key(escaped) is True
