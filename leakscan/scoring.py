@@ -12,7 +12,7 @@ from leakscan.model import Adjustment, Candidate
 
 VALIDATED_FLOOR = 0.97
 VALIDATOR_FAIL = -0.6
-LOW_ENTROPY = -0.35
+LOW_ENTROPY = -0.4  # from a 0.85 base this lands below the default threshold
 PLACEHOLDER = -0.6
 FILTERED = -0.5
 CONTEXT_WORD = 0.05

@@ -26,6 +26,8 @@ password123 admin root user username abc abc123 qwerty asdf
 """.split())
 _PLACEHOLDER_FRAGMENTS = re.compile(
     r"your[_\-. ]?(api[_\-]?)?(key|token|secret|password|pass|access|client|app|account)|"
+    r"\byour[_\-. ][a-z0-9_\-. ]{0,40}(key|token|secret|password|id)\b|(goes|go|put)[_\-. ]?here|"
+    r"(^|[_\-. ])(put|insert|add|paste|enter)[_\-. ][a-z0-9_\-. ]{0,40}[_\-. ]here$|"
     r"change[_\-]?me|replace[_\-]?(me|with|this)|insert[_\-]?(your|key|token|here)|"
     r"put[_\-]?your|enter[_\-]?your|placeholder|redacted|example|sample|dummy|"
     r"x{5,}|X{5,}|\*{4,}|\.\.\.|…|0{8,}|<|>",

@@ -21,3 +21,11 @@ def test_placeholders_are_recognised(value):
 ])
 def test_realistic_values_are_not_placeholders(value):
     assert placeholder_reason(value) is None
+
+
+@pytest.mark.parametrize("value", [
+    "your-openai-api-key-goes-here", "YOUR_DEVICE_AUTH_TOKEN_GOES_HERE", "PUT_PROVISION_KEY_HERE",
+    "insert-your-token-here",
+])
+def test_sentence_placeholders(value):
+    assert placeholder_reason(value) is not None
