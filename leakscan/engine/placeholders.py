@@ -57,7 +57,7 @@ def placeholder_reason(secret: str, line: str = "") -> Optional[str]:
         return "template or variable reference"
     if _ENV_LOOKUP.search(secret):
         return "environment or vault lookup"
-    squashed = re.sub(r"[\s_\-.'\"]", "", secret).lower()
+    squashed = re.sub(r"[\W_]", "", secret).lower()
     if squashed in _PLACEHOLDER_WORDS:
         return "placeholder word"
     if _PLACEHOLDER_FRAGMENTS.search(secret):
