@@ -1,7 +1,6 @@
 """Engine: the loaded rules and matcher, and rule matches turned into candidates."""
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -34,6 +33,7 @@ class Engine:
         matches = self.matcher.find(chunk.text, chunk.origin.path, data)
         if not matches:
             return []
+        matches.sort(key=lambda m: m.start)
         lines = LineIndex(chunk.text)
         out = []
         for match in matches:
@@ -44,40 +44,54 @@ class Engine:
 
 
 class LineIndex:
-    """Offsets of line starts, for turning a character offset into line and column."""
+    """Offset → line and column, computed on demand.
+
+    Most files have no candidates and the rest only a few, so instead of
+    indexing every newline up front, lines are counted from the previous
+    lookup (candidates arrive in offset order, making the total one pass)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0]
-        find = text.find
-        pos = find("\n")
-        while pos != -1:
-            self.starts.append(pos + 1)
-            pos = find("\n", pos + 1)
+        self._offset = 0
+        self._line = 0
 
     def line_of(self, offset: int) -> int:
         """0-based line number of a character offset."""
-        return bisect.bisect_right(self.starts, offset) - 1
+        if offset < self._offset:
+            self._offset, self._line = 0, 0
+        self._line += self.text.count("\n", self._offset, offset)
+        self._offset = offset
+        return self._line
 
-    def line_text(self, index: int) -> str:
-        if index < 0 or index >= len(self.starts):
-            return ""
-        start = self.starts[index]
-        end = self.starts[index + 1] - 1 if index + 1 < len(self.starts) else len(self.text)
+    def line_start(self, offset: int) -> int:
+        return self.text.rfind("\n", 0, offset) + 1
+
+    def line_text_at(self, offset: int) -> str:
+        """The whole line holding `offset` (capped), without its newline."""
+        start = self.line_start(offset)
+        end = self.text.find("\n", start)
+        end = len(self.text) if end == -1 else end
         return self.text[start:min(end, start + MAX_LINE_TEXT)].rstrip("\r")
+
+    def previous_line(self, offset: int) -> str:
+        start = self.line_start(offset)
+        return self.line_text_at(start - 1) if start > 0 else ""
 
 
 def to_candidate(match: RawMatch, chunk: Chunk, lines: LineIndex) -> Candidate:
     origin = chunk.origin
+    last_offset = max(match.start, match.end - 1)
     first = lines.line_of(match.start)
-    last = lines.line_of(max(match.start, match.end - 1))
-    column = match.start - lines.starts[first] + 1
-    end_column = match.end - lines.starts[last] + 1
+    last = first + chunk.text.count("\n", match.start, last_offset)
+    column = match.start - lines.line_start(match.start) + 1
+    end_column = match.end - lines.line_start(last_offset) + 1
     if first == 0:
         column += origin.column_offset
     if last == 0:
         end_column += origin.column_offset
-    text = "\n".join(lines.line_text(i) for i in range(first, min(last, first + 3) + 1))
+    text = lines.line_text_at(match.start)
+    if last > first:  # multi-line secrets: keep a few lines of context
+        text = "\n".join([text, *chunk.text[match.start:match.end].split("\n")[1:3]])
     return Candidate(
         rule=match.rule,
         secret=match.secret,
@@ -87,5 +101,5 @@ def to_candidate(match: RawMatch, chunk: Chunk, lines: LineIndex) -> Candidate:
         end_line=origin.line_offset + last + 1,
         end_column=end_column,
         line_text=text,
-        before=lines.line_text(first - 1),
+        before=lines.previous_line(match.start),
     )

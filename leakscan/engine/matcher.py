@@ -28,22 +28,48 @@ class RawMatch:
 
 
 class Matcher:
+    """Rules limited to some paths (`paths:`) get their own prefilter
+    databases, one per combination of path-limited rules that apply, so a
+    rule meant for data files costs nothing when scanning source code."""
+
     def __init__(self, rules: Sequence[Rule], use_hyperscan: bool | None = None) -> None:
         self.rules: tuple[Rule, ...] = tuple(r for r in rules if r.pattern)
-        self.prefilter: Prefilter = make_prefilter(self.rules, use_hyperscan)
+        self._use_hyperscan = use_hyperscan
+        self._everywhere = tuple(i for i, r in enumerate(self.rules) if not r.paths)
+        self._limited = tuple(i for i, r in enumerate(self.rules) if r.paths)
+        self._prefilters: dict[tuple[int, ...], tuple[Prefilter, tuple[int, ...]]] = {}
         self._compiled: dict[int, regex.Pattern] = {}
+        self._by_path: dict[str, tuple[int, ...]] = {}
+        self.prefilter: Prefilter = self._prefilter_for(())[0]
 
     @property
     def prefilter_name(self) -> str:
         return self.prefilter.name
 
+    def _prefilter_for(self, limited: tuple[int, ...]) -> tuple[Prefilter, tuple[int, ...]]:
+        entry = self._prefilters.get(limited)
+        if entry is None:
+            indexes = tuple(sorted(self._everywhere + limited))
+            prefilter = make_prefilter([self.rules[i] for i in indexes], self._use_hyperscan)
+            entry = self._prefilters[limited] = (prefilter, indexes)
+        return entry
+
+    def applicable_limited(self, path: str) -> tuple[int, ...]:
+        # Document scanners ask once per JSON value with the same path: cache.
+        found = self._by_path.get(path)
+        if found is None:
+            if len(self._by_path) > 4096:
+                self._by_path.clear()
+            found = self._by_path[path] = tuple(
+                i for i in self._limited if path_matches(path, self.rules[i].paths))
+        return found
+
     def find(self, text: str, path: str = "", data: bytes | None = None) -> list[RawMatch]:
+        prefilter, indexes = self._prefilter_for(self.applicable_limited(path))
         matches: list[RawMatch] = []
-        for index in self.prefilter.candidates(text, data):
-            rule = self.rules[index]
-            if rule.paths and not path_matches(path, rule.paths):
-                continue
-            matches.extend(self._run(index, rule, text))
+        for local in prefilter.candidates(text, data):
+            index = indexes[local]
+            matches.extend(self._run(index, self.rules[index], text))
         return matches
 
     def _run(self, index: int, rule: Rule, text: str) -> list[RawMatch]:

@@ -52,3 +52,21 @@ def test_hyperscan_database_is_cached_and_reloaded(tmp_path):
     second = prefilter.HyperscanPrefilter(rules, cache_dir=tmp_path)
     sample = "\n".join(rules[0].examples)
     assert first.candidates(sample) == second.candidates(sample) != []
+
+
+def test_path_limited_rules_only_run_on_their_paths(tmp_path):
+    from leakscan.config import Config
+    from leakscan.engine.context import Engine
+    from leakscan.model import Chunk, Origin
+
+    pack = tmp_path / "limited.yaml"
+    pack.write_text("- id: acme.datafile-code\n  name: Acme code in data files\n  category: secret\n"
+                    "  pattern: '\\b(acme-[0-9a-f]{16})\\b'\n  keywords: [acme-]\n  paths: ['*.csv']\n"
+                    "  confidence: 0.9\n  severity: low\n  example_path: x.csv\n"
+                    "  examples: ['acme-0123456789abcdef']\n  negative_examples: ['acme-0123']\n")
+    for use_hs in ((None, False) if prefilter.HAVE_HYPERSCAN else (False,)):
+        eng = Engine.build(Config(rule_files=(str(pack),), use_hyperscan=use_hs))
+        text = "code = acme-8f3a9c2d7e6b1a04\n"
+        in_csv = [c.rule.id for c in eng.candidates(Chunk(text, Origin(kind="file", path="data/export.csv")))]
+        in_py = [c.rule.id for c in eng.candidates(Chunk(text, Origin(kind="file", path="src/app.py")))]
+        assert "acme.datafile-code" in in_csv and "acme.datafile-code" not in in_py
