@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from leakscan.engine.entropy import shannon_entropy
 from leakscan.engine.filters import FILTERS
-from leakscan.engine.placeholders import placeholder_reason
+from leakscan.engine.placeholders import demo_value_reason, placeholder_reason
 from leakscan.engine.validators import VALIDATOR_LABELS, VALIDATORS
 from leakscan.model import Adjustment, Candidate
 
@@ -14,6 +14,7 @@ VALIDATED_FLOOR = 0.97
 VALIDATOR_FAIL = -0.6
 LOW_ENTROPY = -0.4  # from a 0.85 base this lands below the default threshold
 PLACEHOLDER = -0.6
+DEMO_VALUE = -0.1
 FILTERED = -0.5
 CONTEXT_WORD = 0.05
 TEST_OR_DOC_PATH = -0.1
@@ -73,9 +74,13 @@ def _evidence(candidate: Candidate) -> list[Adjustment]:
         entropy = shannon_entropy(secret)
         if entropy < rule.min_entropy:
             found.append(Adjustment(f"entropy {entropy:.2f} < {rule.min_entropy:.1f}", LOW_ENTROPY))
-    reason = placeholder_reason(secret, line) if rule.category in ("secret", "url-token") else None
-    if reason:
-        found.append(Adjustment(reason, PLACEHOLDER))
+    if rule.category in ("secret", "url-token"):
+        reason = placeholder_reason(secret, line)
+        demo = None if reason else demo_value_reason(secret)
+        if reason:
+            found.append(Adjustment(reason, PLACEHOLDER))
+        elif demo:
+            found.append(Adjustment(demo, DEMO_VALUE))
     for name in rule.filters:
         why = FILTERS[name](secret, line)
         if why:

@@ -8,7 +8,7 @@ from typing import Optional
 import yaml
 
 _TEMPLATE = re.compile(
-    r"\$\{[^}]*\}|\{\{[^}]*\}\}|<[A-Za-z_][A-Za-z0-9_ .:-]*>|%\([a-z_]+\)s|#\{[^}]*\}"
+    r"\$\{[^}]*\}|\{\{[^}]*\}\}|^<[A-Za-z_][A-Za-z0-9_ .:-]*>$|<[A-Za-z_][A-Za-z0-9_.:-]*_[A-Za-z0-9_.:-]*>|%\([a-z_]+\)s|#\{[^}]*\}"
     r"|^\$[A-Za-z_][A-Za-z0-9_]*$|^%[A-Za-z_][A-Za-z0-9_]*%$|^\[[A-Za-z _-]+\]$",
 )
 _ENV_LOOKUP = re.compile(
@@ -16,23 +16,33 @@ _ENV_LOOKUP = re.compile(
     r"\$env:|vault:|ssm:|keyvault|secretmanager|\bfrom_env\b",
     re.I,
 )
-# Whole-value placeholders (compared lowercased, separators stripped).
+# Whole values that stand for "no value" or "fill me in", or that only name
+# their field (`password: password`, `https://user:password@host`); compared
+# lowercased with punctuation stripped: never a credential.
 _PLACEHOLDER_WORDS = frozenset("""
-password passwd pass pwd secret token apikey key changeme changeit letmein none null nil
-undefined true false empty default placeholder redacted removed hidden masked notset unset
-test testing test123 foo bar foobar baz qux example sample dummy fake mock todo fixme tbd
-yourpassword yourtoken yoursecret yourkey yourapikey mypassword mysecret mytoken secret123
-password123 admin root user username abc abc123 qwerty asdf
+none null nil undefined true false empty default placeholder redacted removed hidden masked notset unset
+todo fixme tbd changeme changeit yourpassword yourtoken yoursecret yourkey yourapikey xxx
+password passwd pwd pass secret token apikey accesstoken secretkey privatekey credentials
 """.split())
 _PLACEHOLDER_FRAGMENTS = re.compile(
     r"your[_\-. ]?(api[_\-]?)?(key|token|secret|password|pass|access|client|app|account)|"
     r"\byour[_\-. ][a-z0-9_\-. ]{0,40}(key|token|secret|password|id)\b|(goes|go|put)[_\-. ]?here|"
     r"(^|[_\-. ])(put|insert|add|paste|enter)[_\-. ][a-z0-9_\-. ]{0,40}[_\-. ]here$|"
     r"change[_\-]?me|replace[_\-]?(me|with|this)|insert[_\-]?(your|key|token|here)|"
-    r"put[_\-]?your|enter[_\-]?your|placeholder|redacted|example|sample|dummy|"
-    r"x{5,}|X{5,}|\*{4,}|\.\.\.|…|0{8,}|<|>",
+    r"put[_\-]?your|enter[_\-]?your|placeholder|redacted|"
+    r"x{5,}|X{5,}|\*{4,}|\.\.\.|…|0{8,}",
     re.I,
 )
+# AWS and others mark published sample keys with a capitalised EXAMPLE.
+_EXAMPLE_MARK = re.compile(r"EXAMPLE")
+# Demo and default values: often real (a default password committed to a
+# dotfile is a risk), often fake (a tutorial). Weak evidence, not a verdict.
+_DEMO_WORDS = frozenset("""
+key letmein test testing test123 foo bar foobar baz
+qux example sample dummy fake mock demo password123 secret123 admin root user username abc abc123
+qwerty asdf guest
+""".split())
+_DEMO_FRAGMENTS = re.compile(r"dummy|sample|example|fake|mock|demo", re.I)
 _SEQUENCES = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiopasdfghjklzxcvbnm")
 SHORT_SECRET = 100
 
@@ -60,10 +70,21 @@ def placeholder_reason(secret: str, line: str = "") -> Optional[str]:
     squashed = re.sub(r"[\W_]", "", secret).lower()
     if squashed in _PLACEHOLDER_WORDS:
         return "placeholder word"
-    if _PLACEHOLDER_FRAGMENTS.search(secret):
+    if _PLACEHOLDER_FRAGMENTS.search(secret) or _EXAMPLE_MARK.search(secret):
         return "placeholder text"
     if repeated_or_sequential(secret):
         return "repeated or sequential characters"
+    return None
+
+
+def demo_value_reason(secret: str) -> Optional[str]:
+    """Why `secret` looks like a demo or default value, or None."""
+    squashed = re.sub(r"[\W_]", "", secret).lower()
+    if squashed in _DEMO_WORDS:
+        return f"default or demo value ({squashed})"
+    m = _DEMO_FRAGMENTS.search(secret)
+    if m:
+        return f"value looks like a demo ({m.group(0).lower()})"
     return None
 
 
