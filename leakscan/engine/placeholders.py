@@ -43,7 +43,7 @@ qux example sample dummy fake mock demo password123 secret123 admin root user us
 qwerty asdf guest
 """.split())
 _DEMO_FRAGMENTS = re.compile(r"dummy|sample|example|fake|mock|demo", re.I)
-_SEQUENCES = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiopasdfghjklzxcvbnm")
+_SEQUENCES = (("abcdefghijklmnopqrstuvwxyz", 6), ("0123456789", 8), ("qwertyuiopasdfghjklzxcvbnm", 6))
 SHORT_SECRET = 100
 
 
@@ -98,4 +98,6 @@ def repeated_or_sequential(secret: str) -> bool:
         return False
     if re.search(r"(.)\1{7,}", body):
         return True
-    return any(seq[i:i + 8] in body for seq in _SEQUENCES for i in range(len(seq) - 7))
+    # Six letters in alphabet or keyboard order are rare by chance in a
+    # random value; digit runs need eight (real passwords end in 123456).
+    return any(seq[i:i + n] in body for seq, n in _SEQUENCES for i in range(len(seq) - n + 1))
