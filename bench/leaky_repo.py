@@ -27,6 +27,24 @@ def expected(meta: Path) -> dict[str, tuple[int, int]]:
     return rows
 
 
+def pointer_lines(path: Path, pointers) -> set[int]:
+    """Lines of the JSON values at `pointers` (plain RFC 6901 pointers only)."""
+    from leakscan.analyzers.jsonspan import JsonSpans
+    from leakscan.sources.pointer import split
+
+    if not pointers:
+        return set()
+    text = path.read_text(encoding="utf-8", errors="replace")
+    spans = JsonSpans(text)
+    lines = set()
+    for pointer in pointers:
+        if pointer.startswith("/") and "#" not in pointer:
+            span = spans.value_span(split(pointer))
+            if span:
+                lines.add(text.count("\n", 0, span[0]) + 1)
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--root", default=str(SHARED_BENCH / "leaky-repo"))
@@ -40,6 +58,9 @@ def main() -> None:
     lines: dict[str, set[int]] = defaultdict(set)
     for f in report.findings:
         lines[f.location.path].add(f.location.line or 0)
+        # One value at several places is one finding that lists the others
+        # (as JSON pointers); each of those places is a flagged line too.
+        lines[f.location.path].update(pointer_lines(root / f.location.path, f.also_at))
         if args.lines:
             print(f"{f.location.path}:{f.location.line} {f.rule_id} {f.confidence:.2f} {shorten(f.masked, 40)}")
     hit = excess = 0

@@ -19,12 +19,32 @@ FILTERED = -0.5
 CONTEXT_WORD = 0.05
 TEST_OR_DOC_PATH = -0.1
 LOCKFILE = -0.5
+CONFIG_FILE = 0.1
 
 # Paths whose content is usually fixtures, docs or examples rather than config.
 _TEST_OR_DOC = re.compile(
     r"(^|/)(tests?|testing|spec|specs|__tests__|testdata|test_data|fixtures?|examples?|samples?|docs?|"
     r"documentation|mocks?)(/|$)|(^|/)test_[^/]*$|_test\.[a-z]+$|\.(test|spec)\.[a-z]+$|\.(md|rst|adoc)$",
     re.I,
+)
+
+
+# Environment, shell-profile, ini-style and credential files: a credential
+# assignment here configures something real far more often than in code.
+_CONFIG_FILE = re.compile(
+    r"(^|/)(\.env(\.[\w.-]+)?|[\w.-]+\.env|\.(bash_profile|bashrc|zshrc|zprofile|profile|kshrc|cshrc|zshenv)|"
+    r"\.netrc|_netrc|\.pgpass|\.npmrc|\.pypirc|\.git-credentials|\.s3cfg|\.dockercfg|\.esmtprc|\.muttrc|"
+    r"credentials|[\w.-]+\.(ini|cfg|conf|cnf|properties|tfvars|env))$",
+    re.I,
+)
+
+
+# Files programs write credentials into (saved connections, auth stores).
+_CREDENTIAL_STORE = re.compile(
+    r"(^|/)(\.pgpass|\.netrc|_netrc|\.git-credentials|\.esmtprc|\.fetchmailrc|\.my\.cnf|\.s3cfg|\.dockercfg|"
+    r"\.docker/config\.json|\.npmrc|\.pypirc|credentials|[\w-]*data-sources\.(xml|json)|recentservers\.xml|"
+    r"sitemanager\.xml|filezilla\.xml|robomongo\.json|logins\.json|WebServers\.xml|sftp-config\.json|"
+    r"\.ftpconfig|\.remote-sync\.json|\.htpasswd|[\w-]*passwd|shadow)$",
 )
 
 
@@ -75,7 +95,7 @@ def _evidence(candidate: Candidate) -> list[Adjustment]:
         if entropy < rule.min_entropy:
             found.append(Adjustment(f"entropy {entropy:.2f} < {rule.min_entropy:.1f}", LOW_ENTROPY))
     if rule.category in ("secret", "url-token"):
-        reason = placeholder_reason(secret, line)
+        reason = placeholder_reason(secret, line, bool(_CREDENTIAL_STORE.search(candidate.origin.path)))
         demo = None if reason else demo_value_reason(secret)
         if reason:
             found.append(Adjustment(reason, PLACEHOLDER))
@@ -102,6 +122,9 @@ def _path_evidence(path: str) -> list[Adjustment]:
 
     if is_lock_file(path.rsplit("/", 1)[-1]):
         return [Adjustment("in a lockfile", LOCKFILE)]
+    found = []
     if _TEST_OR_DOC.search(path):
-        return [Adjustment("in tests, docs or examples", TEST_OR_DOC_PATH)]
-    return []
+        found.append(Adjustment("in tests, docs or examples", TEST_OR_DOC_PATH))
+    if _CONFIG_FILE.search(path):
+        found.append(Adjustment("in a configuration or environment file", CONFIG_FILE))
+    return found

@@ -51,3 +51,22 @@ def test_analyzer_adjustments_are_applied_and_recorded(engine):
 def test_confidence_is_clamped(engine):
     c = candidate(engine, "github.pat.classic", fake_github_token(5), adjustments=(Adjustment("x", 5.0),))
     assert score(c).confidence == 1.0
+
+
+def test_configuration_files_raise_confidence(engine):
+    secret = "Xk29fjq2LLw8"
+    line = f"export DB_PASSWORD={secret}"
+    in_code = score(candidate(engine, "generic.password.env", secret, path="src/app.sh", line=line))
+    in_env = score(candidate(engine, "generic.password.env", secret, path="deploy/.env.production", line=line))
+    in_profile = score(candidate(engine, "generic.password.env", secret, path=".bash_profile", line=line))
+    assert in_env.confidence == in_profile.confidence == round(in_code.confidence + 0.1, 2)
+    assert "in a configuration or environment file: +0.10" in in_env.reasons
+
+
+def test_a_field_name_value_is_a_placeholder_except_in_credential_stores(engine):
+    line = "localhost:5432:app:root:password"
+    in_docs = score(candidate(engine, "generic.password.env", "password", path="src/settings.sh", line=line))
+    in_pgpass = score(candidate(engine, "generic.password.env", "password", path="home/.pgpass", line=line))
+    assert any("value only names its field" in r for r in in_docs.reasons)
+    assert not any("names its field" in r for r in in_pgpass.reasons)
+    assert any("default or demo value (password)" in r for r in in_pgpass.reasons)

@@ -22,6 +22,8 @@ _ENV_LOOKUP = re.compile(
 _PLACEHOLDER_WORDS = frozenset("""
 none null nil undefined true false empty default placeholder redacted removed hidden masked notset unset
 todo fixme tbd changeme changeit yourpassword yourtoken yoursecret yourkey yourapikey xxx
+""".split())
+_FIELD_NAME_WORDS = frozenset("""
 password passwd pwd pass secret token apikey accesstoken secretkey privatekey credentials
 """.split())
 _PLACEHOLDER_FRAGMENTS = re.compile(
@@ -38,7 +40,7 @@ _EXAMPLE_MARK = re.compile(r"EXAMPLE")
 # Demo and default values: often real (a default password committed to a
 # dotfile is a risk), often fake (a tutorial). Weak evidence, not a verdict.
 _DEMO_WORDS = frozenset("""
-key letmein test testing test123 foo bar foobar baz
+password passwd pwd pass secret token key letmein test testing test123 foo bar foobar baz
 qux example sample dummy fake mock demo password123 secret123 admin root user username abc abc123
 qwerty asdf guest
 """.split())
@@ -59,8 +61,12 @@ def documentation_values() -> frozenset[str]:
     return frozenset(str(v) for v in values)
 
 
-def placeholder_reason(secret: str, line: str = "") -> Optional[str]:
-    """Why `secret` is a placeholder, or None when it may be real."""
+def placeholder_reason(secret: str, line: str = "", machine_written: bool = False) -> Optional[str]:
+    """Why `secret` is a placeholder, or None when it may be real.
+
+    `machine_written`: the value sits in a file a program wrote or reads
+    (.pgpass, a DB client's saved connections): there `password` is the
+    password someone saved, not documentation standing in for one."""
     if secret in documentation_values():
         return "documentation example value"
     if _TEMPLATE.search(secret):
@@ -70,6 +76,8 @@ def placeholder_reason(secret: str, line: str = "") -> Optional[str]:
     squashed = re.sub(r"[\W_]", "", secret).lower()
     if squashed in _PLACEHOLDER_WORDS:
         return "placeholder word"
+    if squashed in _FIELD_NAME_WORDS and not machine_written:
+        return "value only names its field"
     if _PLACEHOLDER_FRAGMENTS.search(secret) or _EXAMPLE_MARK.search(secret):
         return "placeholder text"
     if repeated_or_sequential(secret):
