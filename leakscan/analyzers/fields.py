@@ -74,16 +74,21 @@ def classify_field(name: str) -> Optional[FieldKind]:
     name (`card_last4`, `masked_pan`) make it not sensitive."""
     vocab = vocabulary()
     norm = normalise(name)
-    if not norm or name_says_masked(name):
+    if norm in vocab.names:
+        kind, word = vocab.names[norm], norm
+    else:
+        kind, word = next(((k, frag) for frag, k in vocab.contains if frag in norm), (None, ""))
+    # Hints count outside the sensitive word only: `accountnumber` holds `count`.
+    if kind is None or _hints_in(norm.replace(word, " ", 1)):
         return None
-    kind = vocab.names.get(norm)
-    if kind is None:
-        kind = next((k for frag, k in vocab.contains if frag in norm), None)
-    return vocab.kinds[kind] if kind else None
+    return vocab.kinds[kind]
 
 
 def name_says_masked(name: str) -> bool:
-    norm = normalise(name)
+    return _hints_in(normalise(name))
+
+
+def _hints_in(norm: str) -> bool:
     return any(h in norm for h in vocabulary().hint_names if len(h) > 3 or norm.endswith(h) or norm.startswith(h))
 
 

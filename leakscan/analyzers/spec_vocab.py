@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Iterable, Optional
 from urllib.parse import urlsplit
 
 import yaml
@@ -16,21 +16,29 @@ from leakscan.analyzers.fields import normalise
 class ResponseKind:
     rule_id: str
     sample: str  # masked to show the suggested mask
-    words: tuple[str, ...]  # description words that confirm an ambiguous name
+    words: re.Pattern[str]  # confirms an ambiguous name
+    not_words: Optional[re.Pattern[str]]  # says the property is something else
 
 
 @dataclass(frozen=True)
 class SpecVocabulary:
     response_kinds: dict[str, ResponseKind]
     ambiguous_properties: frozenset[str]
+    public_identifiers: frozenset[str]
+    reference_words: re.Pattern[str]
+    value_suffixes: tuple[str, ...]
     auth_flow_operations: frozenset[str]
     credential_operations: frozenset[str]
     credential_params: frozenset[str]
     ambiguous_params: frozenset[str]
+    path_exempt_params: frozenset[str]
     param_description_words: tuple[str, ...]
     url_credential_params: frozenset[str]
-    debug_segments: frozenset[str]
-    admin_segments: frozenset[str]
+    debug_anywhere: frozenset[str]
+    debug_root: frozenset[str]
+    admin_anywhere: frozenset[str]
+    admin_root: frozenset[str]
+    route_prefix: re.Pattern[str]
     local_hosts: frozenset[str]
     local_host_suffixes: tuple[str, ...]
     example_hosts: frozenset[str]
@@ -41,28 +49,45 @@ def vocabulary() -> SpecVocabulary:
     from leakscan.rules.loader import builtin_pack_dir
 
     data = yaml.safe_load((builtin_pack_dir() / "_openapi.yaml").read_text(encoding="utf-8"))
-    words = data["kind_words"]
+    words, not_words = data["kind_words"], data.get("kind_not_words", {})
     params = data["credential_params"]
 
     def norm_set(values: list[str]) -> frozenset[str]:
         return frozenset(normalise(v) for v in values)
 
+    def lower_set(values: list[str]) -> frozenset[str]:
+        return frozenset(v.lower() for v in values)
+
     return SpecVocabulary(
-        response_kinds={kind: ResponseKind(spec["rule"], str(spec["sample"]), tuple(words.get(kind, ())))
+        response_kinds={kind: ResponseKind(spec["rule"], str(spec["sample"]), word_pattern(words.get(kind, ())),
+                                           word_pattern(not_words[kind]) if kind in not_words else None)
                         for kind, spec in data["response_kinds"].items()},
         ambiguous_properties=norm_set(data["ambiguous_properties"]),
+        public_identifiers=norm_set(data["public_identifiers"]),
+        reference_words=word_pattern(data["reference_words"], whole=True),
+        value_suffixes=tuple(sorted((str(v) for v in data["value_suffixes"]), key=len, reverse=True)),
         auth_flow_operations=norm_set(data["auth_flow_operations"]),
         credential_operations=norm_set(data["credential_operations"]),
         credential_params=norm_set(params["names"]),
         ambiguous_params=norm_set(params["ambiguous"]),
+        path_exempt_params=norm_set(params["path_exempt"]),
         param_description_words=tuple(w.lower() for w in params["description_words"]),
         url_credential_params=norm_set(data["url_credential_params"]),
-        debug_segments=frozenset(s.lower() for s in data["debug_segments"]),
-        admin_segments=frozenset(s.lower() for s in data["admin_segments"]),
+        debug_anywhere=lower_set(data["debug_segments"]["anywhere"]),
+        debug_root=lower_set(data["debug_segments"]["root"]),
+        admin_anywhere=lower_set(data["admin_segments"]["anywhere"]),
+        admin_root=lower_set(data["admin_segments"]["root"]),
+        route_prefix=re.compile(data["route_prefixes"], re.I),
         local_hosts=frozenset(h.lower() for h in data["local_hosts"]),
         local_host_suffixes=tuple(h.lower() for h in data["local_host_suffixes"]),
         example_hosts=frozenset(h.lower() for h in data["example_hosts"]),
     )
+
+
+def word_pattern(words: Iterable[str], whole: bool = False) -> re.Pattern[str]:
+    """Any of `words` starting at a word boundary (and ending at one when `whole`), caseless."""
+    alternatives = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True)) or "(?!)"
+    return re.compile(rf"\b(?:{alternatives})" + (r"\b" if whole else ""), re.I)
 
 
 def host_of(url: str) -> Optional[str]:

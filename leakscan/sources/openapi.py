@@ -59,13 +59,14 @@ def _probe(text: str, i: int) -> bool:
     return i > 0 and text[i - 1] == '"' and _JSON_KEY.match(text, i - 1) is not None
 
 
-@dataclass
+@dataclass(eq=False)  # documents compare by identity: never deep-compare a 20 MB tree
 class SpecDocument:
     path: str  # as reports show it
     data: Any
     positions: Positions
     syntax: str  # json | yaml
     fs_path: Optional[str] = None  # where it lives on disk, for relative file refs
+    text: str = field(default="", repr=False)
 
     @property
     def version(self) -> str:
@@ -95,7 +96,7 @@ def load_document(text: str, path: str, fs_path: Optional[str] = None) -> SpecDo
     if text.lstrip()[:1] in ("{", "["):
         try:
             data = json.loads(text)
-            return SpecDocument(path, data, JsonPositions(text), "json", fs_path)
+            return SpecDocument(path, data, JsonPositions(text), "json", fs_path, text)
         except RecursionError as exc:
             raise SpecLoadError("JSON nested too deep") from exc
         except json.JSONDecodeError as exc:
@@ -117,7 +118,7 @@ def _load_yaml(text: str, path: str, fs_path: Optional[str]) -> SpecDocument:
     except YamlLoadError as exc:
         raise SpecLoadError(str(exc)) from exc
     positions: Positions = YamlPositions(root, text) if root is not None else _Nowhere()
-    return SpecDocument(path, data, positions, "yaml", fs_path)
+    return SpecDocument(path, data, positions, "yaml", fs_path, text)
 
 
 class _Nowhere:
@@ -132,13 +133,21 @@ class _Nowhere:
 
 # ---- $ref resolution ------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Node:
-    """A value and where it is: the document and the pointer inside it."""
+    """A value and where it is: the document and the pointer inside it.
+
+    Nodes are equal when they are the same place, whatever their values."""
 
     doc: SpecDocument
     pointer: str
     value: Any
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Node) and other.doc is self.doc and other.pointer == self.pointer
+
+    def __hash__(self) -> int:
+        return hash((id(self.doc), self.pointer))
 
     def child(self, *tokens: str | int) -> Optional["Node"]:
         value = self.value
@@ -164,6 +173,7 @@ class RefResolver:
     max_file_size: int = 25 * 1024 * 1024
     errors: list[str] = field(default_factory=list)
     _files: dict[str, Optional[SpecDocument]] = field(default_factory=dict)
+    _targets: dict[tuple[int, str], Optional[Node]] = field(default_factory=dict)  # (document, $ref) → target
     _reported: set[str] = field(default_factory=set)
 
     def resolve(self, node: Node) -> Optional[Node]:
@@ -189,6 +199,12 @@ class RefResolver:
         return " → ".join(f"{p}#{q}" if p != self.root.path else f"#{q}" for p, q in ordered + ordered[:1])
 
     def _target(self, node: Node) -> Optional[Node]:
+        key = (id(node.doc), node.value["$ref"])
+        if key not in self._targets:  # big specs refer to the same schema thousands of times
+            self._targets[key] = self._find_target(node)
+        return self._targets[key]
+
+    def _find_target(self, node: Node) -> Optional[Node]:
         ref = node.value["$ref"]
         file_part, _, fragment = ref.partition("#")
         doc = node.doc

@@ -21,6 +21,7 @@ from leakscan.sources.pointer import split
 _WS = re.compile(r"[ \t\n\r]*")
 _SCALAR = re.compile(r"-?[0-9][0-9.eE+-]*|true|false|null|-?Infinity|NaN")
 MERGE_TAG = "tag:yaml.org,2002:merge"
+MAX_LINE_TEXT = 2000  # a minified document is one line: keep a readable piece of it
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Lines:
             return ""
         start = self._starts[line - 1]
         end = self._starts[line] - 1 if line < len(self._starts) else len(self.text)
-        return self.text[start:end]
+        return self.text[start:min(end, start + MAX_LINE_TEXT)].rstrip("\r")
 
 
 class JsonPositions:
