@@ -69,6 +69,8 @@ def placeholder_reason(secret: str, line: str = "", machine_written: bool = Fals
     password someone saved, not documentation standing in for one."""
     if secret in documentation_values():
         return "documentation example value"
+    if secret.startswith("eyJ") and _is_jwt_io_sample(secret):
+        return "the jwt.io sample token"
     if _TEMPLATE.search(secret):
         return "template or variable reference"
     if _ENV_LOOKUP.search(secret):
@@ -94,6 +96,22 @@ def demo_value_reason(secret: str) -> Optional[str]:
     if m:
         return f"value looks like a demo ({m.group(0).lower()})"
     return None
+
+
+def _is_jwt_io_sample(token: str) -> bool:
+    """jwt.io's debugger pre-fills a token for John Doe, sub 1234567890; its
+    copies (with `admin: true`, other algorithms or secrets) fill tutorials."""
+    import base64
+    import json
+
+    parts = token.split(".")
+    if len(parts) < 2:
+        return False
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except ValueError:
+        return False
+    return isinstance(payload, dict) and payload.get("sub") == "1234567890" and payload.get("name") == "John Doe"
 
 
 def repeated_or_sequential(secret: str) -> bool:

@@ -29,3 +29,16 @@ def test_realistic_values_are_not_placeholders(value):
 ])
 def test_sentence_placeholders(value):
     assert placeholder_reason(value) is not None
+
+
+def test_jwt_io_sample_tokens_are_placeholders():
+    import base64
+    import json
+
+    def part(obj):
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+
+    sample = f"{part({'alg': 'HS256'})}.{part({'sub': '1234567890', 'name': 'John Doe', 'admin': True})}.c2ln"
+    real = f"{part({'alg': 'HS256'})}.{part({'sub': 'u-8841', 'name': 'Mia Chen'})}.c2ln"
+    assert placeholder_reason(sample) == "the jwt.io sample token"
+    assert placeholder_reason(real) is None
