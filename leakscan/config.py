@@ -35,6 +35,7 @@ class Config:
     progress: bool = False
     respect_gitignore: bool = True
     baseline: Optional[str] = None
+    capture_spec: Optional[str] = None  # scan --spec: the OpenAPI document captures are compared to
 
 
 # Keys accepted in .leakscan.yaml / [tool.leakscan], mapped to Config fields.

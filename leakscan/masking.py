@@ -89,6 +89,7 @@ _STYLES = {
     "date": _mask_date,
     "ip": _mask_ip,
     "redact": _redact,
+    "plain": lambda value, spec: value,  # exposure findings whose value is no secret (an endpoint, a field name)
 }
 
 _ACTIONS = {

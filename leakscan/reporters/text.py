@@ -46,7 +46,8 @@ def write(report: Report, stream: TextIO, options: ReportOptions) -> None:
                 who = ", ".join(v for v in (extra.get("author"), extra.get("date")) if v)
                 stream.write(f"             commit {f.location.commit}{' (' + who + ')' if who else ''}\n")
             if f.also_at:
-                stream.write(f"             also at: {', '.join(f.also_at)}\n")
+                more = f" and {len(f.also_at) - 5} more" if len(f.also_at) > 5 else ""  # a cookie in every request
+                stream.write(f"             also at: {', '.join(f.also_at[:5])}{more}\n")
             if options.verbose:
                 stream.write(f"             reasons: {'; '.join(f.reasons)}\n")
                 stream.write(f"             fix: {f.suggestion.text}\n")

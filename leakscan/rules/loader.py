@@ -26,7 +26,7 @@ ALLOWED_KEYS = frozenset({
 })
 REQUIRED_KEYS = ("id", "name", "category", "confidence", "severity", "examples", "negative_examples")
 MASK_KEYS = frozenset({"keep_prefix", "keep_suffix", "style"})
-MASK_STYLES = frozenset({"secret", "email", "card", "ssn", "phone", "iban", "date", "ip", "redact"})
+MASK_STYLES = frozenset({"secret", "email", "card", "ssn", "phone", "iban", "date", "ip", "redact", "plain"})
 ID_SHAPE = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
 # Flags every rule pattern is compiled with; the Hyperscan prefilter assumes them.
 PATTERN_FLAGS = regex.ASCII | regex.VERSION0

@@ -1,0 +1,111 @@
+"""Character spans of JSON values in their text, found lazily by pointer or by offset.
+
+sources/positions.py answers "which line and column is this pointer on" for
+the spec scanner; captures need the raw offsets themselves, to map offsets
+inside an escaped string value and to find which value a text match fell in.
+Containers are indexed the first time they are entered (keys read with the C
+string scanner, values skipped with the C decoder) and never again.
+"""
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from json.decoder import scanstring
+from typing import Optional
+
+from leakscan.sources.pointer import escape
+
+_WS = re.compile(r"[ \t\n\r]*")
+_SCALAR = re.compile(r"-?[0-9][0-9.eE+-]*|true|false|null|-?Infinity|NaN")
+
+Member = tuple[str, int, int]  # token, value start, value end
+
+
+class JsonSpans:
+    def __init__(self, text: str, start: int = 0) -> None:
+        self.text = text
+        self._decoder = json.JSONDecoder()
+        self.root = _WS.match(text, start).end()
+        self._members: dict[int, tuple[list[Member], dict[str, int], list[int]]] = {}
+
+    def seed(self, at: int, members: list[Member]) -> None:
+        """Children the caller already found in its own parse (a HAR's entries): never scanned again."""
+        self._members[at] = (members, {t: i for i, (t, _, _) in enumerate(members)}, [m[1] for m in members])
+
+    def value_span(self, tokens: list[str]) -> Optional[tuple[int, int]]:
+        """(start, end) of the value at the pointer tokens; a string starts at its quote."""
+        start, end = self.root, None
+        for token in tokens:
+            found = self._children(start)
+            if found is None:
+                return None
+            members, by_token, _ = found
+            index = by_token.get(token)
+            if index is None:
+                return None
+            _, start, end = members[index]
+        return start, end if end is not None else self._end_of(start)
+
+    def pointer_at(self, offset: int) -> tuple[str, int, int]:
+        """The innermost value holding `offset`: (pointer, start, end)."""
+        pointer, start, end = "", self.root, None
+        while True:
+            found = self._children(start)
+            if found is None:
+                break
+            members, _, starts = found
+            i = bisect.bisect_right(starts, offset) - 1
+            if i < 0 or offset >= members[i][2]:
+                break  # between members: a key or punctuation of this container
+            token, start, end = members[i]
+            pointer += "/" + escape(token)
+        return pointer, start, end if end is not None else self._end_of(start)
+
+    def _children(self, at: int) -> Optional[tuple[list[Member], dict[str, int], list[int]]]:
+        cached = self._members.get(at)
+        if cached is None:
+            opener = self.text[at:at + 1]
+            if opener not in ("{", "["):
+                return None
+            members = self._scan(at, opener == "{")
+            by_token = {token: i for i, (token, _, _) in enumerate(members)}  # a repeated key: the last wins
+            cached = self._members[at] = (members, by_token, [m[1] for m in members])
+        return cached
+
+    def _scan(self, at: int, is_object: bool) -> list[Member]:
+        text, ws = self.text, _WS.match
+        members: list[Member] = []
+        i = ws(text, at + 1).end()
+        if text[i:i + 1] in ("}", "]"):
+            return members
+        index = 0
+        while i < len(text):
+            if is_object:
+                if text[i:i + 1] != '"':
+                    break
+                key, after = scanstring(text, i + 1)
+                value_at = ws(text, ws(text, after).end() + 1).end()
+                token = key
+            else:
+                value_at, token = i, str(index)
+                index += 1
+            end = self._end_of(value_at)
+            members.append((token, value_at, end))
+            k = ws(text, end).end()
+            if text[k:k + 1] != ",":
+                break
+            i = ws(text, k + 1).end()
+        return members
+
+    def _end_of(self, at: int) -> int:
+        char = self.text[at:at + 1]
+        try:
+            if char == '"':
+                return scanstring(self.text, at + 1)[1]
+            if char in ("{", "["):
+                return self._decoder.raw_decode(self.text, at)[1]
+        except ValueError:  # a truncated document: the value runs to the end
+            return len(self.text)
+        match = _SCALAR.match(self.text, at)
+        return match.end() if match else at + 1

@@ -1,0 +1,132 @@
+"""Where a character of a decoded value sits in the scanned file.
+
+A capture nests texts: a JSON body is a string inside a HAR, itself a file;
+a base64 body has no character-for-character place at all. A site maps an
+offset in one text to a 1-based (line, column) in the file, through as many
+layers as it takes, so a finding deep in a HAR body still carries the line of
+the HAR it is on. Positions are computed only for the values that are
+reported: most sites are never asked.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from typing import Callable, Optional, Protocol
+
+
+Position = Optional[tuple[int, int]]
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.S)
+
+
+class Site(Protocol):
+    def position(self, offset: int) -> Position:
+        """1-based (line, column) in the file of `offset` in this text, or None."""
+
+
+class FileSite:
+    """The file's own text. Lines are counted in blocks (newlines per 64 KiB, by
+    str.count), not indexed one by one: a 200 MB HAR with millions of lines
+    costs a few thousand integers, and a lookup counts within one block."""
+
+    BLOCK = 1 << 16
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._before: Optional[list[int]] = None  # newlines before each block
+
+    def position(self, offset: int) -> Position:
+        text, offset = self.text, min(max(0, offset), len(self.text))
+        if self._before is None:
+            counts, total = [], 0
+            for start in range(0, len(text) + 1, self.BLOCK):
+                counts.append(total)
+                total += text.count("\n", start, start + self.BLOCK)
+            self._before = counts
+        block = offset // self.BLOCK
+        line = self._before[block] + text.count("\n", block * self.BLOCK, offset) + 1
+        return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+class ShiftSite:
+    """A slice of the parent text starting at `base` (an HTTP body, a log line)."""
+
+    def __init__(self, parent: Site, base: int) -> None:
+        self.parent, self.base = parent, base
+
+    def position(self, offset: int) -> Position:
+        return self.parent.position(self.base + offset)
+
+
+class AnchorSite:
+    """A value with no character mapping (base64-decoded): everything is at one place."""
+
+    def __init__(self, parent: Site, at: int) -> None:
+        self.parent, self.at = parent, at
+
+    def position(self, offset: int) -> Position:
+        return self.parent.position(self.at)
+
+
+class NoSite:
+    def position(self, offset: int) -> Position:
+        return None
+
+
+class StringSite:
+    """The decoded content of a JSON string literal whose opening quote is at `quote_at`
+    in the parent text; escapes (\\n, \\", \\uXXXX) are mapped back exactly."""
+
+    def __init__(self, parent: Site, text: str, quote_at: int, end: int) -> None:
+        self.parent, self.text, self.start, self.end = parent, text, quote_at + 1, end - 1
+        self._decoded: Optional[list[int]] = None
+        self._raw: list[int] = []
+        self._raw_len: list[int] = []
+
+    def position(self, offset: int) -> Position:
+        return self.parent.position(self.start + self.raw_offset(offset))
+
+    def raw_offset(self, offset: int) -> int:
+        if self._decoded is None:
+            self._index()
+        assert self._decoded is not None
+        i = bisect.bisect_right(self._decoded, offset) - 1
+        if i < 0:
+            return offset
+        if offset == self._decoded[i]:
+            return self._raw[i]
+        return self._raw[i] + self._raw_len[i] + (offset - self._decoded[i] - 1)
+
+    def _index(self) -> None:
+        """Checkpoints at each escape: decoded offset, raw offset, raw length."""
+        decoded: list[int] = []
+        shift = 0  # raw characters minus decoded characters so far
+        pending_high = False
+        for m in _ESCAPE.finditer(self.text, self.start, self.end):
+            raw_at = m.start() - self.start
+            code = int(m.group(1), 16) if m.group(1) else None
+            if pending_high and code is not None and 0xDC00 <= code <= 0xDFFF:
+                # The low half of a surrogate pair decodes into the same character.
+                self._raw_len[-1] += 6
+                shift += 6
+                pending_high = False
+                continue
+            pending_high = code is not None and 0xD800 <= code <= 0xDBFF
+            decoded.append(raw_at - shift)
+            self._raw.append(raw_at)
+            self._raw_len.append(m.end() - m.start())
+            shift += m.end() - m.start() - 1
+        self._decoded = decoded
+
+
+class LazySite:
+    """Resolves its real site on first use (a JSON pointer lookup, say)."""
+
+    def __init__(self, resolve: Callable[[], Optional[Site]]) -> None:
+        self._resolve: Optional[Callable[[], Optional[Site]]] = resolve
+        self._site: Optional[Site] = None
+
+    def position(self, offset: int) -> Position:
+        if self._resolve is not None:
+            self._site = self._resolve()
+            self._resolve = None
+        return self._site.position(offset) if self._site is not None else None

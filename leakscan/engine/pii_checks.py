@@ -1,0 +1,183 @@
+"""Offline plausibility checks for personal data (emails, phones, cards, IBANs...).
+
+They are "gate" validators: they return False when a value cannot be what the
+rule says or belongs to nobody (a reserved domain, a fictional phone range, a
+published test card), and None when it is plausible. They never return True:
+a well-formed email or a Luhn-valid number is common in source code, so the
+confidence of PII comes from where it sits (a JSON key, a captured payload),
+not from its checksum alone. The reference values are data:
+patterns/_pii_values.yaml.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+import phonenumbers
+import yaml
+from stdnum import iban as _iban
+from stdnum import luhn as _luhn
+
+
+@dataclass(frozen=True)
+class _Values:
+    email_domains: frozenset[str]
+    email_suffixes: tuple[str, ...]
+    role_locals: frozenset[str]
+    file_tlds: frozenset[str]
+    fictional_phones: tuple[re.Pattern[str], ...]
+    regions: tuple[str, ...]
+    test_cards: frozenset[str]
+    doc_ibans: frozenset[str]
+    doc_ssns: frozenset[str]
+
+
+@functools.lru_cache(maxsize=1)
+def values() -> _Values:
+    from leakscan.rules.loader import builtin_pack_dir
+
+    data = yaml.safe_load((builtin_pack_dir() / "_pii_values.yaml").read_text(encoding="utf-8"))
+    return _Values(
+        email_domains=frozenset(d.lower() for d in data["placeholder_email_domains"]),
+        email_suffixes=tuple(s.lower() for s in data["placeholder_email_suffixes"]),
+        role_locals=frozenset(s.lower() for s in data["role_email_locals"]),
+        file_tlds=frozenset(data["file_name_tlds"]),
+        fictional_phones=tuple(re.compile(p) for p in data["fictional_phone_e164"]),
+        regions=tuple(data["national_phone_regions"]),
+        test_cards=frozenset(str(c) for c in data["test_card_numbers"]),
+        doc_ibans=frozenset(data["documentation_ibans"]),
+        doc_ssns=frozenset(str(s) for s in data["documentation_ssns"]),
+    )
+
+
+def email_address(value: str) -> Optional[bool]:
+    local, _, domain = value.rpartition("@")
+    domain = domain.lower().rstrip(".")
+    vals = values()
+    if not local or "." not in domain:
+        return False
+    if domain in vals.email_domains or domain.endswith(vals.email_suffixes) or domain.startswith("example."):
+        return False
+    if domain.rsplit(".", 1)[1] in vals.file_tlds:
+        return False
+    plain = local.lower().split("+", 1)[0]
+    if plain in vals.role_locals or re.fullmatch(r"(.)\1{2,}|x+|test\d*|user\d*", plain):
+        return False
+    return None
+
+
+def _digits(value: str) -> str:
+    return re.sub(r"\D", "", value)
+
+
+def phone_number(value: str) -> Optional[bool]:
+    """Valid for its country code, or for one of the usual regions when it has none."""
+    text = value.strip()
+    regions: tuple[Optional[str], ...] = (None,) if text.startswith("+") else values().regions
+    for region in regions:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            if any(p.match(e164) for p in values().fictional_phones):
+                return False
+            if _repetitive(_digits(e164)[-7:]):
+                return False
+            return None
+    return False
+
+
+def _repetitive(digits: str) -> bool:
+    return len(set(digits)) <= 2 or digits in "01234567890" or digits in "98765432109"
+
+
+# Brand prefixes and lengths (ISO/IEC 7812 issuer ranges as the networks publish them).
+_BRANDS = (
+    (re.compile(r"4\d{12}(\d{3}){0,2}$"), "Visa"),
+    (re.compile(r"(5[1-5]\d{2}|222[1-9]|22[3-9]\d|2[3-6]\d{2}|27[01]\d|2720)\d{12}$"), "Mastercard"),
+    (re.compile(r"3[47]\d{13}$"), "American Express"),
+    (re.compile(r"(6011|64[4-9]\d|65\d{2})\d{12,15}$"), "Discover"),
+    (re.compile(r"(352[89]|35[3-8]\d)\d{12,15}$"), "JCB"),
+    (re.compile(r"3(0[0-5]|[689]\d)\d{11,16}$"), "Diners Club"),
+    (re.compile(r"62\d{14,17}$"), "UnionPay"),
+    (re.compile(r"(5[06-9]|6\d)\d{10,17}$"), "Maestro"),
+)
+
+
+def card_brand(digits: str) -> Optional[str]:
+    return next((name for pattern, name in _BRANDS if pattern.match(digits)), None)
+
+
+def card_pan(value: str) -> Optional[bool]:
+    """Luhn, a known brand prefix and length, and not a published test number."""
+    digits = _digits(value)
+    if not 13 <= len(digits) <= 19 or not _luhn.is_valid(digits):
+        return False
+    if card_brand(digits) is None or digits in values().test_cards:
+        return False
+    if re.search(r"(\d)\1{7,}", digits) or len(set(digits)) <= 3:
+        return False  # 4000 0000 0000 0002 style test and filler numbers
+    return None
+
+
+def us_ssn_issuable(value: str) -> Optional[bool]:
+    """Never-issued areas (000, 666, 9xx), group 00, serial 0000, and published numbers fail."""
+    digits = _digits(value)
+    if len(digits) != 9:
+        return False
+    area, group, serial = int(digits[:3]), int(digits[3:5]), int(digits[5:])
+    if area in (0, 666) or area >= 900 or group == 0 or serial == 0:
+        return False
+    if digits in values().doc_ssns or len(set(digits)) == 1:
+        return False
+    return None
+
+
+def iban_account(value: str) -> Optional[bool]:
+    compact = re.sub(r"\s", "", value).upper()
+    if not _iban.is_valid(compact) or compact in values().doc_ibans:
+        return False
+    return None
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y", "%Y%m%d",
+                 "%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y")
+
+
+def parse_date(value: str) -> Optional[_dt.date]:
+    text = value.strip()[:32]
+    if re.match(r"\d{4}-\d{2}-\d{2}T", text):
+        text = text[:10]
+    for fmt in _DATE_FORMATS:
+        try:
+            return _dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def birth_date(value: str) -> Optional[bool]:
+    """A real calendar date between 1900 and today, and not a default (1900-01-01, 1970-01-01)."""
+    date = parse_date(value)
+    if date is None:
+        return False
+    if not _dt.date(1900, 1, 2) <= date <= _dt.date.today() or (date.month, date.day) == (1, 1) and date.year in (1900, 1970, 2000):
+        return False
+    return None
+
+
+def public_ip(value: str) -> Optional[bool]:
+    """A globally routable unicast address: private, loopback, documentation and reserved ranges fail."""
+    try:
+        address = ipaddress.ip_address(value.strip().strip("[]"))
+    except ValueError:
+        return False
+    if not address.is_global or address.is_multicast:
+        return False
+    return None

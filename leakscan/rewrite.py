@@ -1,0 +1,240 @@
+"""`leakscan mask`: a sanitized copy of a capture with every finding masked.
+
+The file is scanned as usual; each finding (and each other place its value
+was seen, `also_at`) says where to rewrite. Structured files are rewritten
+structurally, so a HAR stays a HAR with the same entries, a JSON body inside
+a HAR stays JSON, a base64 body is decoded, masked and encoded again, and a
+number (a card number sent as a JSON number) becomes its masked string.
+Text files (raw HTTP dumps, plain logs) are rewritten in place, with the
+value's JSON-escaped and URL-encoded forms too.
+
+Modes: `mask` writes each finding's masked value (`***-**-6789`,
+`j***@example.com`, `ghp_****…`); `redact` writes `[REDACTED]`; `hash` writes
+`[REDACTED:sha256:<12 hex>]`, an HMAC under a key drawn for this run, so
+equal values stay equal inside the copy without the hash being reversible by
+guessing (and every scanner still reads it as a redaction).
+Stack traces become `[stack trace removed]` in every mode.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional
+from urllib.parse import quote, quote_plus
+
+from leakscan.model import Finding
+
+MODES = ("mask", "redact", "hash")
+TRACE_REPLACEMENT = "[stack trace removed]"
+SHORT = 6  # values this short are only replaced at their own places in text files
+
+
+@dataclass(frozen=True)
+class Replacement:
+    secret: str
+    text: str
+    category: str
+
+
+@dataclass
+class Plan:
+    """What to write where: JSON pointers (with `#` levels) and, for text, line numbers."""
+
+    at_pointer: dict[str, list[Replacement]] = field(default_factory=dict)
+    at_line: dict[int, list[Replacement]] = field(default_factory=dict)
+    everywhere: list[Replacement] = field(default_factory=list)
+    places: int = 0
+    by_category: dict[str, int] = field(default_factory=dict)
+
+    def prefixes(self) -> set[str]:
+        """Every pointer on the way to a planned one (`/a`, `/a/b`, `/a/b#`, `/a/b#/c`)."""
+        out = {""}
+        for pointer in self.at_pointer:
+            parts = pointer.split("#")
+            base = ""
+            for level, part in enumerate(parts):
+                tokens = part.split("/")[1:] if part else []
+                for token in tokens:
+                    base += "/" + token
+                    out.add(base)
+                if level < len(parts) - 1:
+                    base += "#"
+                    out.add(base)
+        return out
+
+
+def replacement_text(finding: Finding, mode: str, key: bytes) -> str:
+    if finding.category == "stacktrace":
+        return TRACE_REPLACEMENT
+    if mode == "redact":
+        return "[REDACTED]"
+    if mode == "hash":
+        digest = hmac.new(key, finding.secret.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
+        return f"[REDACTED:sha256:{digest[:12]}]"
+    return finding.masked
+
+
+def plan_for(findings: Iterable[Finding], mode: str, key: Optional[bytes] = None) -> Plan:
+    key = key if key is not None else os.urandom(16)
+    plan = Plan()
+    for finding in findings:
+        if not finding.secret:
+            continue
+        rep = Replacement(finding.secret, replacement_text(finding, mode, key), finding.category)
+        places = [finding.location.pointer or f":{finding.location.line}", *finding.also_at]
+        plan.by_category[finding.category] = plan.by_category.get(finding.category, 0) + 1
+        plan.places += len(places)
+        if len(rep.secret) >= SHORT and rep not in plan.everywhere:
+            plan.everywhere.append(rep)  # text files: wherever it is written
+        for place in places:
+            if place.startswith(("/", "#")):
+                plan.at_pointer.setdefault(place, []).append(rep)
+            line = place.rsplit(":", 1)[-1] if ":" in place and not place.startswith(("/", "#")) else ""
+            if line.isdigit():
+                plan.at_line.setdefault(int(line), []).append(rep)
+        if finding.location.line:
+            plan.at_line.setdefault(finding.location.line, []).append(rep)
+    return plan
+
+
+# ---- strings --------------------------------------------------------------------------
+
+def _forms(value: str) -> list[str]:
+    """How a value may be written: as is, JSON-escaped (once, or twice for a JSON
+    body inside a HAR read as text), URL-encoded. Same order for every value."""
+    escaped = json.dumps(value, ensure_ascii=False)[1:-1]
+    twice = json.dumps(escaped, ensure_ascii=False)[1:-1]
+    return [value, escaped, json.dumps(value)[1:-1], escaped.replace("/", "\\/"), twice,
+            quote(value, safe=""), quote_plus(value, safe="")]
+
+
+def replace_in(text: str, reps: Iterable[Replacement]) -> str:
+    for rep in sorted(reps, key=lambda r: -len(r.secret)):
+        done: set[str] = set()
+        for form, target in zip(_forms(rep.secret), _forms(rep.text)):
+            if form and form not in done and form in text:
+                text = text.replace(form, target)
+            done.add(form)
+    return text
+
+
+# ---- structured documents -----------------------------------------------------------------
+
+class JsonRewriter:
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.prefixes = plan.prefixes()
+
+    def node(self, value: Any, pointer: str) -> Any:
+        if pointer not in self.prefixes:
+            return value
+        reps = self.plan.at_pointer.get(pointer, [])
+        if isinstance(value, dict):
+            if reps:
+                return TRACE_REPLACEMENT if any(r.category == "stacktrace" for r in reps) else reps[0].text
+            base64_text = str(value.get("encoding", "")).lower() == "base64"
+            out = {k: (self._base64(v, f"{pointer}/{_escape(k)}") if base64_text and k == "text" and isinstance(v, str)
+                       else self.node(v, f"{pointer}/{_escape(k)}")) for k, v in value.items()}
+            return _resize(value, out, base64_text)
+        if isinstance(value, list):
+            if reps:
+                return TRACE_REPLACEMENT if any(r.category == "stacktrace" for r in reps) else reps[0].text
+            return [self.node(v, f"{pointer}/{i}") for i, v in enumerate(value)]
+        if isinstance(value, str):
+            return self.string(value, pointer)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            text = repr(value) if isinstance(value, float) else str(value)
+            hit = next((r.text for r in reps if r.secret == text), None)
+            return hit if hit is not None else value
+        return value
+
+    def string(self, value: str, pointer: str) -> str:
+        if pointer + "#" in self.prefixes:
+            inner = _json_or_none(value)
+            if inner is not None:
+                rewritten = self.node(inner, pointer + "#")
+                value = _dump_like(rewritten, value)
+        reps = self.plan.at_pointer.get(pointer)
+        if reps and any(r.category == "stacktrace" for r in reps):
+            return TRACE_REPLACEMENT  # the whole body or field: a generic error, nothing of the trace
+        return replace_in(value, reps) if reps else value
+
+    def _base64(self, value: str, pointer: str) -> str:
+        if pointer not in self.prefixes:
+            return value
+        try:
+            raw = base64.b64decode(value, validate=False)
+            text = raw.decode("utf-8")
+        except (binascii.Error, ValueError, UnicodeDecodeError):
+            return value  # a binary body: nothing was found in it
+        return base64.b64encode(self.string(text, pointer).encode("utf-8")).decode("ascii")
+
+
+def _resize(before: dict, after: dict, base64_text: bool) -> dict:
+    """A HAR content object keeps `size` true to its (masked) text."""
+    text = after.get("text")
+    if text is before.get("text") or not isinstance(text, str) or not isinstance(after.get("size"), int) or after["size"] < 0:
+        return after
+    after["size"] = len(base64.b64decode(text)) if base64_text else len(text.encode("utf-8"))
+    return after
+
+
+def _escape(token: str) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def _json_or_none(text: str) -> Any:
+    if text.lstrip()[:1] not in ("{", "["):
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _dump_like(data: Any, original: str) -> str:
+    """JSON text in the original's style: indented if it was, compact otherwise."""
+    indent = _indent_of(original)
+    if indent:
+        return json.dumps(data, indent=indent, ensure_ascii=False)
+    compact = not re.search(r'[,:] ', original[:2000])
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":") if compact else None)
+
+
+def _indent_of(text: str) -> int:
+    m = re.search(r"\n( +)\S", text[:4000])
+    return len(m.group(1)) if m else 0
+
+
+def rewrite_json_text(text: str, plan: Plan) -> str:
+    bom = text.startswith("\ufeff")
+    data = json.loads(text[1:] if bom else text)
+    out = _dump_like(JsonRewriter(plan).node(data, ""), text)
+    return ("\ufeff" if bom else "") + out + ("\n" if text.endswith("\n") else "")
+
+
+def rewrite_json_lines(text: str, plan: Plan) -> str:
+    rewriter = JsonRewriter(plan)
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        reps = plan.at_line.get(index + 1, [])
+        data = _json_or_none(line) if line.strip() else None
+        if data is not None and f"/{index}" in rewriter.prefixes:
+            lines[index] = _dump_like(rewriter.node(data, f"/{index}"), line)
+        elif line.strip():
+            lines[index] = replace_in(line, reps + [r for r in plan.everywhere if r.secret in line])
+    return "\n".join(lines)
+
+
+def rewrite_text(text: str, plan: Plan) -> str:
+    lines = text.split("\n")
+    for number, reps in plan.at_line.items():
+        if 1 <= number <= len(lines):
+            lines[number - 1] = replace_in(lines[number - 1], reps)
+    return replace_in("\n".join(lines), plan.everywhere)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import pytest
+
+from leakscan.engine import pii_checks as p
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("dana.whitfield@corpmail.net", None),
+    ("jane.doe@example.com", False), ("ops@staging.test", False), ("a@b.invalid", False),
+    ("noreply@shopfront.io", False), ("support+eu@shopfront.io", False),
+    ("icon@2x.png", False), ("j***@corpmail.net", None),  # the regex never takes `***`; the check does not need to
+])
+def test_email(value, expected):
+    assert p.email_address(value) is expected
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("4539 7877 8932 8790", None), ("378292908100339", None),
+    ("4716017468145380", False),  # Luhn fails: an order id
+    ("4242 4242 4242 4242", False), ("4111111111111111", False),  # published test cards
+    ("1234567812345670", False),  # Luhn passes, no brand starts with 1
+    ("4000000000000002", False),
+])
+def test_card(value, expected):
+    assert p.card_pan(value) is expected
+    if expected is None:
+        assert p.card_brand(value.replace(" ", "")) is not None
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("536-22-1845", None), ("000-22-1845", False), ("666-22-1845", False), ("912-22-1845", False),
+    ("536-00-1845", False), ("536-22-0000", False), ("078-05-1120", False), ("123-45-6789", False),
+])
+def test_ssn(value, expected):
+    assert p.us_ssn_issuable(value) is expected
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("+44 7911 123456", None), ("(212) 736-5000", None),
+    ("+1 415 555 0132", False), ("(415) 555-0199", False), ("+44 20 7946 0018", False), ("+447700900123", False),
+    ("+1 415 123 4567", False), ("12345", False),
+])
+def test_phone(value, expected):
+    assert p.phone_number(value) is expected
+
+
+def test_iban_birth_date_ip():
+    assert p.iban_account("DE62 3704 0044 0532 0130 01") is None
+    assert p.iban_account("DE89370400440532013000") is False  # the documentation IBAN
+    assert p.iban_account("DE62370400440532013002") is False  # mod-97 fails
+    assert p.birth_date("12 April 1985") is None and p.birth_date("04/12/1985") is None
+    assert p.birth_date("1900-01-01") is False and p.birth_date("2999-02-01") is False and p.birth_date("soon") is False
+    assert p.public_ip("81.2.69.160") is None
+    assert p.public_ip("10.1.2.3") is False and p.public_ip("203.0.113.7") is False and p.public_ip("1.2.3") is False
