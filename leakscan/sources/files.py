@@ -25,6 +25,9 @@ SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 class FileRef:
     path: str  # filesystem path to open
     display: str  # path as reports show it (relative to the scanned root)
+    # Named on the command line rather than found by walking a tree: the size
+    # limit guards walks from stray dumps, not an audit of a 200 MB HAR.
+    explicit: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ def iter_files(roots: Sequence[str], config: Config) -> tuple[list[FileRef], lis
     single_dir = len(roots) == 1 and os.path.isdir(roots[0])
     for root in roots:
         if os.path.isfile(root):
-            refs.append(FileRef(root, _clean(root)))
+            refs.append(FileRef(root, _clean(root), explicit=True))
         elif os.path.isdir(root):
             refs.extend(_walk(root, "" if single_dir else _clean(root), exclude, config, errors))
         else:
@@ -114,7 +117,7 @@ def read_file(ref: FileRef, max_size: int) -> Union[LoadedFile, ScanError, None]
     """The file as a chunk; an error entry when unreadable or too big; None when binary."""
     try:
         size = os.path.getsize(ref.path)
-        if size > max_size:
+        if size > max_size and not ref.explicit:
             return ScanError(ref.display, f"skipped: {size} bytes is over the size limit of {max_size} bytes (--max-file-size)")
         with open(ref.path, "rb") as handle:
             data = handle.read()

@@ -60,6 +60,8 @@ def test_size_limit_and_unreadable_files_become_errors(tmp_path, monkeypatch):
     tree(tmp_path, {"big.txt": "x" * 2000, "locked.txt": "x"})
     big = read_file(FileRef(str(tmp_path / "big.txt"), "big.txt"), 1000)
     assert isinstance(big, ScanError) and "size limit" in big.message
+    named = read_file(FileRef(str(tmp_path / "big.txt"), "big.txt", explicit=True), 1000)
+    assert named.size == 2000  # a file named on the command line is always scanned
 
     def deny(path, *a, **kw):
         raise PermissionError(13, "Permission denied", path)
