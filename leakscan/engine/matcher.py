@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -36,7 +37,12 @@ class Matcher:
         self.rules: tuple[Rule, ...] = tuple(r for r in rules if r.pattern)
         self._use_hyperscan = use_hyperscan
         self._everywhere = tuple(i for i, r in enumerate(self.rules) if not r.paths)
-        self._limited = tuple(i for i, r in enumerate(self.rules) if r.paths)
+        # Rules sharing a glob list share one compiled path test.
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for i, r in enumerate(self.rules):
+            if r.paths:
+                groups.setdefault(r.paths, []).append(i)
+        self._limited = tuple((compile_globs(globs), tuple(ids)) for globs, ids in sorted(groups.items()))
         self._prefilters: dict[tuple[int, ...], tuple[Prefilter, tuple[int, ...]]] = {}
         self._compiled: dict[int, regex.Pattern] = {}
         self._by_path: dict[str, tuple[int, ...]] = {}
@@ -58,10 +64,11 @@ class Matcher:
         # Document scanners ask once per JSON value with the same path: cache.
         found = self._by_path.get(path)
         if found is None:
-            if len(self._by_path) > 4096:
+            if len(self._by_path) > 65536:  # a history scan visits every path of every era
                 self._by_path.clear()
-            found = self._by_path[path] = tuple(
-                i for i in self._limited if path_matches(path, self.rules[i].paths))
+            base = posixpath.basename(path)
+            found = self._by_path[path] = tuple(sorted(
+                i for test, ids in self._limited if test.match(path) or test.match(base) for i in ids))
         return found
 
     def find(self, text: str, path: str = "", data: bytes | None = None) -> list[RawMatch]:
@@ -91,6 +98,7 @@ class Matcher:
         return found
 
 
-def path_matches(path: str, globs: Sequence[str]) -> bool:
-    base = posixpath.basename(path)
-    return any(fnmatch.fnmatchcase(path, g) or fnmatch.fnmatchcase(base, g) for g in globs)
+def compile_globs(globs: Sequence[str]) -> "re.Pattern[str]":
+    """One regex accepting what any of the fnmatch globs accepts."""
+    return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs))
+
