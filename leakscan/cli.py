@@ -8,6 +8,7 @@ from typing import Callable, Optional, TextIO
 import click
 
 from leakscan import __version__
+from leakscan.baseline import BaselineError, load_baseline
 from leakscan.config import Config, ConfigError, build_config
 from leakscan.engine.context import Engine
 from leakscan.model import Chunk, Origin, Report
@@ -41,6 +42,8 @@ def engine_options(func: Callable) -> Callable:
         click.option("--rules", "rule_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
                      help="Extra rule pack (repeatable)."),
         click.option("--disable", "disabled_rules", multiple=True, help="Rule id to disable (repeatable)."),
+        click.option("--baseline", type=click.Path(exists=True, dir_okay=False), default=None,
+                     help="Report only findings not in this baseline (leakscan or detect-secrets format)."),
         click.option("--no-hyperscan", is_flag=True, help="Use the pure-Python keyword prefilter."),
         click.option("--no-progress", is_flag=True, help="No progress bar."),
         click.option("--jobs", "-j", type=click.IntRange(0), default=None, help="Worker processes (default: all cores)."),
@@ -54,13 +57,16 @@ def make_config(**kwargs: object) -> Config:
     no_progress = kwargs.pop("no_progress", False)
     config_file = kwargs.pop("config_file", None)
     try:
-        return build_config(
+        config = build_config(
             Path(config_file) if config_file else None,
             use_hyperscan=False if no_hyperscan else None,
             progress=not no_progress and sys.stderr.isatty(),
             **kwargs,  # type: ignore[arg-type]
         )
-    except ConfigError as exc:
+        if config.baseline:
+            load_baseline(config.baseline)  # a broken baseline is a usage error, not one per file
+        return config
+    except (ConfigError, BaselineError) as exc:
         raise UsageFailure(str(exc)) from exc
 
 
@@ -110,6 +116,7 @@ def cli() -> None:
 @click.option("--max-file-size", type=click.IntRange(1), default=None, help="Skip files larger than this many bytes.")
 @click.option("--no-gitignore", is_flag=True, help="Scan files .gitignore excludes too.")
 @click.option("--stdin-name", default="-", show_default=True, help="Path to report (and recognise) stdin as.")
+@click.option("--spec", "capture_spec", type=click.Path(exists=True, dir_okay=False), help="OpenAPI document: report capture traffic it does not document.")
 def scan(paths: tuple[str, ...], fmt: str, output: Optional[str], show_secrets: bool, verbose: bool,
          exclude: tuple[str, ...], max_file_size: Optional[int], no_gitignore: bool, stdin_name: str,
          **engine_kw: object) -> None:
@@ -193,7 +200,10 @@ def main() -> None:
 # Commands contributed by other modules (git, spec, mask, baseline) register here.
 # Each module has `register(cli)`; one entry per line.
 COMMAND_MODULES: tuple[str, ...] = (
+    "leakscan.cli_spec",
     "leakscan.cli_git",
+    "leakscan.cli_baseline",
+    "leakscan.cli_mask",
 )
 
 

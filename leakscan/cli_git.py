@@ -1,13 +1,14 @@
 """`leakscan git` (history, ranges, staged content) and `leakscan staged` (the pre-commit hook)."""
 from __future__ import annotations
 
+import os
 import sys
 from typing import Callable, Optional
 
 import click
 
 from leakscan.cli import UsageFailure, emit, engine_options, make_config, make_engine, output_options
-from leakscan.gitscan import Progress, scan_history, scan_range, scan_staged
+from leakscan.gitscan import Progress, scan_history, scan_staged
 from leakscan.model import Report
 from leakscan.sources.git import Repository, open_repository, resolve_commit, tip_revisions
 from leakscan.sources.gitsafe import GitError
@@ -22,10 +23,10 @@ def blob_progress(enabled: bool) -> tuple[Optional[Progress], Callable[[], None]
     bar = tqdm(total=0, unit="blob", file=sys.stderr, leave=False, dynamic_ncols=True)
 
     def update(done: int, listed: int) -> None:
+        bar.update(done)
         if listed != bar.total:
             bar.total = listed
             bar.refresh()
-        bar.update(done)
 
     return update, bar.close
 
@@ -39,14 +40,14 @@ def open_repo(path: str) -> Repository:
 
 def range_revs(repo: Repository, since_commit: Optional[str], commit_range: Optional[str],
                tips: list[str]) -> list[str]:
-    """rev-list arguments for --range A..B or --since-commit REV (up to the branch tips)."""
+    """Revisions for --range A..B or --since-commit REV (up to the branch tips)."""
     try:
         if commit_range:
             start, dots, end = commit_range.partition("..")
             if not dots or not end or end.startswith("."):
                 raise UsageFailure(f"--range expects A..B, got {commit_range!r}")
-            return [f"^{resolve_commit(repo.runner, start)}", resolve_commit(repo.runner, end)] if start \
-                else [resolve_commit(repo.runner, end)]
+            since = [f"^{resolve_commit(repo.runner, start)}"] if start else []
+            return since + [resolve_commit(repo.runner, end)]
         assert since_commit is not None
         return [f"^{resolve_commit(repo.runner, since_commit)}"] + tips
     except GitError as exc:
@@ -65,9 +66,9 @@ def run_git_scan(repo: Repository, engine_kw: dict, *, branches: tuple[str, ...]
         if commit_range or since_commit:
             # --since-commit counts commits up to HEAD unless branches are named.
             tips = tip_revisions(repo, branches, all_refs) if branches or all_refs else ["HEAD"]
-            return scan_range(repo, range_revs(repo, since_commit, commit_range, tips), engine, progress)
+            return scan_history(repo, range_revs(repo, since_commit, commit_range, tips), engine, progress)
         return scan_history(repo, tip_revisions(repo, branches, all_refs), engine, progress)
-    except GitError as exc:
+    except (GitError, RuntimeError) as exc:
         raise UsageFailure(str(exc)) from exc
     finally:
         done()
@@ -78,8 +79,9 @@ def run_git_scan(repo: Repository, engine_kw: dict, *, branches: tuple[str, ...]
 @click.option("--branch", "branches", multiple=True, metavar="NAME",
               help="Scan only the history of this branch, tag or commit (repeatable).")
 @click.option("--all-refs", is_flag=True, help="Every ref, not only branches and tags (pull-request refs, stash, notes).")
-@click.option("--since-commit", metavar="REV", help="Only blobs added by commits after REV (up to HEAD or --branch).")
-@click.option("--range", "commit_range", metavar="A..B", help="Only blobs added by the commits in A..B.")
+@click.option("--since-commit", metavar="REV",
+              help="Only what the commits after REV added (up to HEAD, or to --branch).")
+@click.option("--range", "commit_range", metavar="A..B", help="Only what the commits in A..B added (a push, a PR).")
 @click.option("--staged", is_flag=True, help="Only staged content (what the next commit would hold).")
 @click.option("--exclude", multiple=True, help="Gitignore-style pattern of paths to skip (repeatable).")
 @click.option("--max-file-size", type=click.IntRange(1), default=None, help="Skip blobs larger than this many bytes.")
@@ -88,7 +90,11 @@ def run_git_scan(repo: Repository, engine_kw: dict, *, branches: tuple[str, ...]
 def git_command(repo: str, branches: tuple[str, ...], all_refs: bool, since_commit: Optional[str],
                 commit_range: Optional[str], staged: bool, exclude: tuple[str, ...], max_file_size: Optional[int],
                 fmt: str, output: Optional[str], show_secrets: bool, verbose: bool, **engine_kw: object) -> None:
-    """Scan a git repository's history: every unique blob on every branch and tag, scanned once."""
+    """Scan a git repository's history: every blob on every branch and tag, read once.
+
+    Each finding names the commit that introduced it. Versions of a file are
+    read oldest first and only the lines a version adds are scanned, so a
+    secret is reported once, at its first appearance."""
     if sum(map(bool, (since_commit, commit_range, staged))) > 1:
         raise UsageFailure("--since-commit, --range and --staged are alternatives; give one")
     if commit_range and branches:
@@ -111,8 +117,16 @@ def staged_command(paths: tuple[str, ...], repo: str, exclude: tuple[str, ...], 
                    fmt: str, output: Optional[str], show_secrets: bool, verbose: bool, **engine_kw: object) -> None:
     """Scan the staged content of PATHS (default: every staged change). Used by the pre-commit hook."""
     engine_kw.update(exclude=exclude, max_file_size=max_file_size, show_secrets=show_secrets or None)
-    report = run_git_scan(open_repo(repo), engine_kw, staged=True, paths=paths)
+    handle = open_repo(repo)
+    report = run_git_scan(handle, engine_kw, staged=True, paths=tuple(_from_root(handle, p) for p in paths))
     sys.exit(emit(report, fmt, output, show_secrets, verbose))
+
+
+def _from_root(repo: Repository, path: str) -> str:
+    """PATHS are relative to the current directory (pre-commit runs hooks at the root); git wants them
+    relative to the root of the work tree."""
+    root = repo.runner.work_tree
+    return os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/") if root else path
 
 
 def register(cli: click.Group) -> None:

@@ -1,40 +1,55 @@
-"""Scan git blobs on all cores and attribute findings to the commits that introduced them.
+"""Scan a git history (or a range of it, or the index) on all cores; attribute findings to commits.
 
-The parent only lists blobs (ids and paths) and hands them out in batches;
-each worker owns one persistent `git cat-file --batch` and reads the
-contents itself, so blob bytes never pass through the parent and git's
-decompression runs in parallel too. At most a few batches are in flight, so
-memory stays flat however long the history is.
+The parent walks the history oldest first (`git log --raw`, tree diffs only)
+and hands each unique blob, with the commit that introduced it, to a worker
+chosen by the blob's path. A worker owns one persistent `git cat-file --batch`
+and reads contents itself, so blob bytes never pass through the parent and
+git's decompression runs in parallel too. Because one worker sees all the
+versions of a path, in order, it scans only what each version adds (see
+sources/blobdelta.py). Task queues are short, so memory stays flat however
+long the history is.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import threading
 import time
+import zlib
 from dataclasses import dataclass, replace
-from itertools import islice
+from itertools import chain, islice
 from typing import Callable, Iterable, Iterator, Optional, Sequence, Union
 
 import pathspec
-from multiprocessing.util import Finalize
 
+from leakscan.analyzers.registry import document_scanner_for
 from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.model import Chunk, Finding, Origin, Report, ScanError, ScanStats
-from leakscan.pipeline import scan_chunk, sort_findings
+from leakscan.pipeline import findings_from, sort_findings
+from leakscan.sources.blobdelta import Fresh, PreviousVersions, fresh_part
 from leakscan.sources.decode import decode, is_binary
 from leakscan.sources.files import BINARY_SUFFIXES
-from leakscan.sources.git import BlobReader, BlobRef, MissingBlob, Repository, Unreadable, iter_history, staged_blobs
-from leakscan.sources.gitlog import Change, CommitInfo, introducing_commits, range_changes
+from leakscan.sources.git import NOT_A_BLOB, BlobReader, Repository, Unreadable, staged_blobs
+from leakscan.sources.gitlog import Change, CommitInfo, commit_info, iter_changes
 from leakscan.sources.gitsafe import GitRunner
 
-BATCH = 128  # blobs a worker reads and scans per task
+BATCH = 512  # blobs a worker reads and scans per task
 SEQUENTIAL_BELOW = 64  # fewer blobs than this are not worth starting workers for
-MAX_MISSING_TO_LOCATE = 100  # missing blobs whose path and commit are looked up
+IN_FLIGHT = 4  # batches queued per worker
+PREVIOUS_BUDGET = 64 * 1024 * 1024  # bytes of previous versions a worker keeps
 MAX_ALSO_AT = 20
 
 Progress = Callable[[int, int], None]  # (blobs done since last call, blobs listed so far)
+
+
+@dataclass(frozen=True)
+class BlobTask:
+    sha: str
+    path: str
+    commit: Optional[str] = None  # the commit that introduced the blob at this path
+    base: Optional[str] = None  # the version it replaced, when the path's previous version is not at hand
 
 
 @dataclass(frozen=True)
@@ -43,163 +58,279 @@ class BatchResult:
     errors: tuple[ScanError, ...]
     scanned: int
     bytes: int
+    done: int  # tasks handled (scanned or skipped)
+
+
+_DONE = "done"  # a worker's last message, with its index
+
+
+# ---- scanning blobs, in a worker (or in-process) ----------------------------------
+
+class BlobScanner:
+    """Reads and scans blobs; with `incremental`, only what each version of a path adds."""
+
+    def __init__(self, engine: Engine, runner: GitRunner, kind: str, incremental: bool) -> None:
+        self.engine = engine
+        self.kind = kind
+        self.reader = BlobReader(runner)
+        self.previous = PreviousVersions(PREVIOUS_BUDGET) if incremental else None
+
+    def close(self) -> None:
+        self.reader.close()
+
+    def scan(self, batch: Sequence[BlobTask]) -> BatchResult:
+        findings: list[Finding] = []
+        errors: list[ScanError] = []
+        scanned = size = 0
+        requests, with_base = self._requests(batch)
+        answers = self.reader.read(requests, self.engine.config.max_file_size)
+        for index, task in enumerate(batch):
+            if index in with_base:  # the replaced version first: what this one is compared with
+                base = next(answers)[1]
+                if self.previous is not None and isinstance(base, bytes):
+                    self.previous.put(task.path, base)
+            sha, content = next(answers)
+            if content is NOT_A_BLOB:
+                continue
+            if isinstance(content, Unreadable):
+                errors.append(ScanError(task.path, _where(f"{content.message} [blob {sha}", task)))
+                continue
+            if is_binary(content):
+                continue
+            found, errs = self._scan_one(task, content)
+            findings.extend(found)
+            errors.extend(errs)
+            scanned += 1
+            size += len(content)
+        return BatchResult(tuple(findings), tuple(errors), scanned, size, len(batch))
+
+    def _requests(self, batch: Sequence[BlobTask]) -> tuple[list[str], set[int]]:
+        """Blob ids to read, each preceded by its base where the path's previous version is unknown."""
+        requests: list[str] = []
+        with_base: set[int] = set()
+        seen: set[str] = set()
+        for index, task in enumerate(batch):
+            if (self.previous is not None and task.base and task.path not in seen
+                    and self.previous.get(task.path) is None):
+                with_base.add(index)
+                requests.append(task.base)
+            seen.add(task.path)
+            requests.append(task.sha)
+        return requests, with_base
+
+    def _scan_one(self, task: BlobTask, content: bytes) -> tuple[list[Finding], list[ScanError]]:
+        fresh = None
+        if self.previous is not None:
+            fresh = fresh_part(self.previous.get(task.path), content)
+            self.previous.put(task.path, content)
+            if fresh is None:  # every line was in the previous version: nothing new to find
+                return [], []
+        engine = self.engine
+        text, exact = decode(content)
+        origin = Origin(kind=self.kind, path=task.path, commit=task.commit, blob=task.sha)
+        try:
+            scanner = document_scanner_for(task.path, text)
+            if scanner is not None:  # structured documents are analysed whole
+                result = scanner.scan(Chunk(text, origin), engine)
+                return findings_from(result.candidates, engine.config), list(result.errors)
+            if fresh is None or fresh.data is content:
+                return findings_from(engine.candidates(Chunk(text, origin), content if exact else None),
+                                     engine.config), []
+            return self._scan_fresh(fresh, origin), []
+        except Exception as exc:  # one bad blob never stops a scan
+            return [], [ScanError(task.path, _where(f"scan failed: {type(exc).__name__}: {exc} [blob {task.sha}", task))]
+
+    def _scan_fresh(self, fresh: Fresh, origin: Origin) -> list[Finding]:
+        """The new lines only, at their line numbers; what is found only in context lines is old."""
+        text, exact = decode(fresh.data)
+        chunk = Chunk(text, replace(origin, line_offset=fresh.line_offset))
+        found = findings_from(self.engine.candidates(chunk, fresh.data if exact else None), self.engine.config)
+        return [f for f in found if fresh.is_new(f.location.line or 0, f.location.end_line or 0)]
+
+
+def _where(message: str, task: BlobTask) -> str:
+    return message + (f", added in commit {task.commit}]" if task.commit else "]")
+
+
+# ---- fanning out: one worker per shard of paths -------------------------------------
+
+_ENGINE: Optional[Engine] = None  # the parent's engine, inherited by forked workers
+
+
+def _worker_main(index: int, inbox, outbox, config: Config, runner: GitRunner, kind: str, incremental: bool) -> None:
+    scanner = BlobScanner(_ENGINE or Engine.build(config), runner, kind, incremental)
+    try:
+        while (batch := inbox.get()) is not None:
+            try:
+                outbox.put(scanner.scan(batch))
+            except Exception as exc:  # noqa: BLE001 - reported, and the worker goes on
+                error = ScanError(batch[0].path, f"worker failed on a batch: {type(exc).__name__}: {exc}")
+                outbox.put(BatchResult((), (error,), 0, 0, len(batch)))
+    finally:
+        scanner.close()
+        outbox.put((_DONE, index))
 
 
 @dataclass
-class _Totals:
+class Totals:
     findings: list[Finding]
     errors: list[ScanError]
     scanned: int = 0
     bytes: int = 0
+    listed: int = 0
 
-    def add(self, result: BatchResult) -> None:
+    def add(self, result: BatchResult, progress: Optional[Progress]) -> None:
         self.findings.extend(result.findings)
         self.errors.extend(result.errors)
         self.scanned += result.scanned
         self.bytes += result.bytes
+        if progress:
+            progress(result.done, self.listed)
 
 
-# ---- one batch, in a worker (or in-process) ------------------------------------
+def scan_tasks(runner: GitRunner, tasks: Iterable[BlobTask], engine: Engine, kind: str, incremental: bool,
+               progress: Optional[Progress] = None) -> Totals:
+    """Scan every task's blob once; the versions of one path always go to the same worker, in order."""
+    totals = Totals([], [])
 
-_ENGINE: Optional[Engine] = None
-_RUNNER: Optional[GitRunner] = None
-_KIND = "blob"
-_READER: Optional[BlobReader] = None
+    def counted() -> Iterator[BlobTask]:
+        for task in tasks:
+            totals.listed += 1
+            yield task
 
-
-def _init_worker(config: Config, runner: GitRunner, kind: str) -> None:
-    global _ENGINE, _RUNNER, _KIND, _READER
-    if _ENGINE is None:  # with fork the parent's engine is inherited
-        _ENGINE = Engine.build(config)
-    _RUNNER, _KIND, _READER = runner, kind, None
-
-
-def _reader() -> BlobReader:
-    global _READER
-    if _READER is None:
-        assert _RUNNER is not None
-        _READER = BlobReader(_RUNNER)
-        Finalize(None, _READER.close, exitpriority=10)  # a pool worker exiting closes its cat-file
-    return _READER
-
-
-def scan_batch(batch: Sequence[BlobRef]) -> BatchResult:
-    engine = _ENGINE
-    assert engine is not None
-    findings: list[Finding] = []
-    errors: list[ScanError] = []
-    scanned = size = 0
-    paths = {ref.sha: ref.path for ref in batch}
-    for sha, content in _reader().read([ref.sha for ref in batch], engine.config.max_file_size):
-        path = paths[sha]
-        if isinstance(content, Unreadable):
-            errors.append(ScanError(path, f"{content.message} [blob {sha}]"))
-            continue
-        if is_binary(content):
-            continue
-        text, exact = decode(content)
-        chunk = Chunk(text, Origin(kind=_KIND, path=path, blob=sha))
-        try:
-            found, errs = scan_chunk(chunk, engine, content if exact else None)
-        except Exception as exc:  # one bad blob never stops a scan
-            found, errs = [], [ScanError(path, f"scan failed: {type(exc).__name__}: {exc} [blob {sha}]")]
-        findings.extend(found)
-        errors.extend(errs)
-        scanned += 1
-        size += len(content)
-    return BatchResult(tuple(findings), tuple(errors), scanned, size)
-
-
-# ---- fanning batches out ---------------------------------------------------------
-
-def scan_blobs(
-    runner: GitRunner, items: Iterable[Union[BlobRef, MissingBlob, ScanError]], engine: Engine,
-    kind: str = "blob", progress: Optional[Progress] = None,
-) -> tuple[_Totals, list[MissingBlob]]:
-    """Scan every listed blob once; missing blobs and listing errors are collected, not scanned."""
-    global _ENGINE
-    totals = _Totals([], [])
-    missing: list[MissingBlob] = []
-    listed = [0]
-    wanted = _wanted(engine.config)
-
-    def blobs() -> Iterator[BlobRef]:
-        for item in items:
-            if isinstance(item, MissingBlob):
-                missing.append(item)
-            elif isinstance(item, ScanError):
-                totals.errors.append(item)
-            elif wanted(item.path):
-                listed[0] += 1
-                yield item
-
-    stream = blobs()
+    stream = counted()
     head = list(islice(stream, SEQUENTIAL_BELOW))
     jobs = engine.config.jobs or os.cpu_count() or 1
-    batches = _batches(head, stream)
     if jobs <= 1 or len(head) < SEQUENTIAL_BELOW:
-        _ENGINE = engine
-        _init_worker(engine.config, runner, kind)
+        scanner = BlobScanner(engine, runner, kind, incremental)
         try:
-            for batch in batches:
-                _collect(totals, scan_batch(batch), len(batch), listed, progress)
+            for batch in _chunks(chain(head, stream), BATCH):
+                totals.add(scanner.scan(batch), progress)
         finally:
-            _close_local_reader()
-        return totals, missing
-    _run_pool(runner, engine, kind, jobs, batches, totals, listed, progress)
-    return totals, missing
+            scanner.close()
+        return totals
+    _fan_out(chain(head, stream), jobs, engine, runner, kind, incremental, totals, progress)
+    return totals
 
 
-def _run_pool(runner: GitRunner, engine: Engine, kind: str, jobs: int, batches: Iterator[list[BlobRef]],
-              totals: _Totals, listed: list[int], progress: Optional[Progress]) -> None:
+def _fan_out(tasks: Iterator[BlobTask], jobs: int, engine: Engine, runner: GitRunner, kind: str,
+             incremental: bool, totals: Totals, progress: Optional[Progress]) -> None:
     global _ENGINE
-    in_flight = threading.BoundedSemaphore(jobs * 3)  # batches handed out but not yet collected
-
-    def bounded() -> Iterator[list[BlobRef]]:
-        for batch in batches:
-            in_flight.acquire()
-            yield batch
-
-    _ENGINE = engine
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    pool = multiprocessing.get_context(method).Pool(jobs, initializer=_init_worker,
-                                                   initargs=(engine.config, runner, kind))
+    ctx = multiprocessing.get_context(method)
+    inboxes = [ctx.Queue(maxsize=IN_FLIGHT) for _ in range(jobs)]
+    outbox = ctx.Queue()
+    _ENGINE = engine
     try:
-        for result in pool.imap_unordered(scan_batch, bounded()):
-            in_flight.release()
-            _collect(totals, result, result.scanned, listed, progress)
-        pool.close()  # workers exit normally and close their cat-file processes
-        pool.join()
-    except BaseException:
-        pool.terminate()
-        raise
+        workers = [ctx.Process(target=_worker_main, daemon=True,
+                               args=(index, inbox, outbox, engine.config, runner, kind, incremental))
+                   for index, inbox in enumerate(inboxes)]
+        for worker in workers:
+            worker.start()
     finally:
         _ENGINE = None
+    collector = threading.Thread(target=_collect, args=(outbox, workers, totals, progress), daemon=True)
+    collector.start()
+    try:
+        pending: list[list[BlobTask]] = [[] for _ in range(jobs)]
+        for task in tasks:
+            shard = zlib.crc32(task.path.encode("utf-8", "surrogateescape")) % jobs
+            pending[shard].append(task)
+            if len(pending[shard]) >= BATCH:
+                _put(inboxes[shard], pending[shard], workers[shard])
+                pending[shard] = []
+        for shard, batch in enumerate(pending):
+            if batch:
+                _put(inboxes[shard], batch, workers[shard])
+            _put(inboxes[shard], None, workers[shard])
+        collector.join()
+        for worker in workers:
+            worker.join()
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()
+                worker.join()
 
 
-def _collect(totals: _Totals, result: BatchResult, done: int, listed: list[int], progress: Optional[Progress]) -> None:
-    totals.add(result)
-    if progress:
-        progress(done, listed[0])
+def _put(inbox, item, worker) -> None:
+    """Queue a batch; a worker that has died gets nothing more (the collector reports it)."""
+    while worker.is_alive():
+        try:
+            inbox.put(item, timeout=1)
+            return
+        except queue.Full:
+            continue
 
 
-def _batches(head: list[BlobRef], rest: Iterator[BlobRef]) -> Iterator[list[BlobRef]]:
-    pending = list(head)
-    for ref in rest:
-        pending.append(ref)
-        if len(pending) >= BATCH:
-            yield pending
-            pending = []
-    while pending:
-        yield pending[:BATCH]
-        pending = pending[BATCH:]
+def _collect(outbox, workers, totals: Totals, progress: Optional[Progress]) -> None:
+    """Gather results until every worker has said it is done or has died; the living are always drained."""
+    finished: set[int] = set()
+    while len(finished) < len(workers):
+        try:
+            message = outbox.get(timeout=1)
+        except queue.Empty:
+            for index, worker in enumerate(workers):
+                if index not in finished and not worker.is_alive() and worker.exitcode != 0:
+                    finished.add(index)
+                    totals.errors.append(ScanError(
+                        "-", f"a scan worker died (exit code {worker.exitcode}); the blobs it held were not scanned"))
+            continue
+        if isinstance(message, tuple):  # (_DONE, worker index)
+            finished.add(message[1])
+        else:
+            totals.add(message, progress)
 
 
-def _close_local_reader() -> None:
-    global _READER, _ENGINE
-    if _READER is not None:
-        _READER.close()
-    _READER = _ENGINE = None
+def _chunks(items: Iterable[BlobTask], size: int) -> Iterator[list[BlobTask]]:
+    batch: list[BlobTask] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# ---- the three modes -----------------------------------------------------------------------
+
+def scan_history(repo: Repository, revs: Sequence[str], engine: Engine, progress: Optional[Progress] = None) -> Report:
+    """Every unique blob the commits `revs` select introduced (all of history, or `^A B`), scanned once."""
+    started = time.perf_counter()
+    walk_errors: list[ScanError] = []
+    later: dict[str, list[tuple[str, str]]] = {}
+    tasks = _introductions(iter_changes(repo.runner, revs), _wanted(engine.config), walk_errors, later)
+    totals = scan_tasks(repo.runner, tasks, engine, "blob", True, progress)
+    findings = _attribute(repo.runner, totals.findings, later)
+    return _report(_dedup(findings), walk_errors + totals.errors, totals, started)
+
+
+def scan_staged(repo: Repository, paths: Sequence[str], engine: Engine, progress: Optional[Progress] = None) -> Report:
+    """The index content of `paths` (or of every staged change), whole; line numbers are the staged file's."""
+    started = time.perf_counter()
+    wanted = _wanted(engine.config)
+    tasks = (BlobTask(ref.sha, ref.path) for ref in staged_blobs(repo.runner, paths) if wanted(ref.path))
+    totals = scan_tasks(repo.runner, tasks, engine, "staged", False, progress)
+    return _report(totals.findings, totals.errors, totals, started)
+
+
+def _introductions(changes: Iterable[Union[Change, ScanError]], wanted: Callable[[str], bool],
+                   errors: list[ScanError], later: dict[str, list[tuple[str, str]]]) -> Iterator[BlobTask]:
+    """Each blob once, at the first (oldest) change that added it; later additions go to `later`."""
+    seen: set[bytes] = set()
+    for change in changes:
+        if isinstance(change, ScanError):
+            errors.append(change)
+            continue
+        if not change.adds_blob or not wanted(change.path):
+            continue
+        key = bytes.fromhex(change.blob)
+        if key in seen:
+            later.setdefault(change.blob, []).append((change.path, change.commit))
+            continue
+        seen.add(key)
+        yield BlobTask(change.blob, change.path, change.commit, change.base)
 
 
 def _wanted(config: Config) -> Callable[[str], bool]:
@@ -214,67 +345,44 @@ def _wanted(config: Config) -> Callable[[str], bool]:
     return wanted
 
 
-# ---- the three modes ---------------------------------------------------------------
+# ---- attribution and the report ----------------------------------------------------------
 
-def scan_history(repo: Repository, revs: Sequence[str], engine: Engine, progress: Optional[Progress] = None) -> Report:
-    """Every unique blob reachable from `revs`; findings attributed to their introducing commits."""
-    started = time.perf_counter()
-    totals, missing = scan_blobs(repo.runner, iter_history(repo.runner, revs), engine, "blob", progress)
-    wanted: set[tuple[str, Optional[str]]] = {(f.location.blob or "", f.location.path) for f in totals.findings}
-    located = missing[:MAX_MISSING_TO_LOCATE]
-    wanted |= {(m.sha, None) for m in located}
-    added = introducing_commits(repo.runner, revs, wanted) if wanted else {}
-    findings = [_attribute(f, [c.commit for c in added.get((f.location.blob or "", f.location.path), [])])
-                for f in totals.findings]
-    errors = totals.errors + [_missing_error(m, added.get((m.sha, None), [])) for m in missing]
-    return _report(_dedup(findings), errors, totals, started)
+def _attribute(runner: GitRunner, findings: list[Finding], later: dict[str, list[tuple[str, str]]]) -> list[Finding]:
+    """Author and date of each finding's commit; other commits that added the same blob."""
+    commits = {f.location.commit for f in findings if f.location.commit}
+    commits |= {c for f in findings for _, c in later.get(f.location.blob or "", ())}
+    info = commit_info(runner, commits)
+    return [_with_commit_info(f, info, later.get(f.location.blob or "", [])) for f in findings]
 
 
-def scan_range(repo: Repository, revs: Sequence[str], engine: Engine, progress: Optional[Progress] = None) -> Report:
-    """Only the blobs the commits in `revs` added (e.g. a pull request's `base..head`)."""
-    started = time.perf_counter()
-    changes = range_changes(repo.runner, revs)
-    by_key = {(ref.sha, ref.path): commit for ref, commit in changes}
-    totals, missing = scan_blobs(repo.runner, (ref for ref, _ in changes), engine, "blob", progress)
-    findings = [_attribute(f, [by_key[(f.location.blob or "", f.location.path)]]) for f in totals.findings]
-    return _report(_dedup(findings), totals.errors, totals, started)
-
-
-def scan_staged(repo: Repository, paths: Sequence[str], engine: Engine, progress: Optional[Progress] = None) -> Report:
-    """The index content of `paths` (or of every staged change); line numbers are the staged file's."""
-    started = time.perf_counter()
-    totals, _ = scan_blobs(repo.runner, staged_blobs(repo.runner, paths), engine, "staged", progress)
-    return _report(totals.findings, totals.errors, totals, started)
-
-
-# ---- attribution and the report ---------------------------------------------------------
-
-def _attribute(finding: Finding, commits: list[CommitInfo]) -> Finding:
-    if not commits:
-        return finding
-    first = commits[0]
-    extra = dict(finding.location.extra)
-    extra.update(author=f"{first.author} <{first.email}>", date=first.date)
-    if len(commits) > 1:  # the same blob added at the same path on several branches
-        extra["introduced_in"] = " ".join(c.sha for c in commits)
-    location = replace(finding.location, commit=first.sha, extra=tuple(sorted(extra.items())))
-    return replace(finding, location=location)
+def _with_commit_info(finding: Finding, info: dict[str, CommitInfo], later: list[tuple[str, str]]) -> Finding:
+    loc = finding.location
+    extra = dict(loc.extra)
+    commit = info.get(loc.commit or "")
+    if commit:
+        extra.update(author=f"{commit.author} <{commit.email}>", date=commit.date)
+    again = [c for p, c in later if p == loc.path]
+    if again:  # the same blob added at the same path by other commits (another branch, a revert)
+        extra["introduced_in"] = " ".join([loc.commit or ""] + again)
+    elsewhere = tuple(f"{p}@{c[:12]}" for p, c in later if p != loc.path)
+    return replace(finding, location=replace(loc, extra=tuple(sorted(extra.items()))),
+                   also_at=finding.also_at + elsewhere)
 
 
 def _dedup(findings: list[Finding]) -> list[Finding]:
-    """One finding per fingerprint (rule, path, secret): the earliest introduction; later blobs in also_at."""
+    """One finding per fingerprint (rule, path, secret): its earliest introduction; the others in also_at."""
     by_print: dict[str, list[Finding]] = {}
     for f in findings:
         by_print.setdefault(f.fingerprint, []).append(f)
     out = []
     for group in by_print.values():
         group.sort(key=_introduced_key)
-        first, later = group[0], group[1:]
-        if later:
+        first, others = group[0], group[1:]
+        if others:
             seen = [f"{f.location.path}:{f.location.line}@{(f.location.commit or f.location.blob or '')[:12]}"
-                    for f in later[:MAX_ALSO_AT]]
-            if len(later) > MAX_ALSO_AT:
-                seen.append(f"... {len(later) - MAX_ALSO_AT} more")
+                    for f in others[:MAX_ALSO_AT]]
+            if len(others) > MAX_ALSO_AT:
+                seen.append(f"... {len(others) - MAX_ALSO_AT} more")
             first = replace(first, also_at=first.also_at + tuple(seen))
         out.append(first)
     return out
@@ -285,15 +393,7 @@ def _introduced_key(f: Finding) -> tuple:
     return (date, f.location.commit or "", f.location.blob or "", f.location.line or 0, f.location.column or 0)
 
 
-def _missing_error(m: MissingBlob, added: list[Change]) -> ScanError:
-    message = f"missing object {m.sha} (partial clone or corrupt repository): not scanned"
-    if not added:
-        return ScanError(f"blob {m.sha}", message)
-    first = added[0]
-    return ScanError(first.path, f"{message}; added in commit {first.commit.sha}")
-
-
-def _report(findings: list[Finding], errors: list[ScanError], totals: _Totals, started: float) -> Report:
+def _report(findings: list[Finding], errors: list[ScanError], totals: Totals, started: float) -> Report:
     return Report(
         findings=tuple(sort_findings(findings)),
         errors=tuple(sorted(errors, key=lambda e: (e.path, e.message))),

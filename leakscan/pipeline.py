@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Optional, Sequence
 
 from leakscan.analyzers.registry import document_scanner_for
+from leakscan.baseline import drop_baselined
 from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.masking import mask_value, suggest
@@ -62,7 +63,7 @@ def findings_from(candidates: Iterable[Candidate], config: Config) -> list[Findi
         if result.confidence >= config.min_confidence:
             scored.append((candidate, result))
     kept = _best_per_span(scored)
-    return [to_finding(c, s.confidence, s.reasons) for c, s in kept]
+    return drop_baselined([to_finding(c, s.confidence, s.reasons) for c, s in kept], config.baseline)
 
 
 def _span(c: Candidate) -> tuple[tuple[int, int], tuple[int, int]]:

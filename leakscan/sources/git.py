@@ -1,49 +1,38 @@
-"""Git repositories as sources: which blobs to scan, and their contents streamed.
+"""Git repositories as sources: the repository, the staged blobs, and blob contents streamed.
 
-Enumeration uses plumbing (`rev-list --objects`, `diff --cached --raw`,
-`ls-files -s`) so each unique blob is listed once however many commits share
-it; contents come from one persistent `git cat-file --batch` process per
-reader. GitPython opens and validates the repository and reads its refs
-without running git. Every git process goes through `GitRunner` (see gitsafe).
+GitPython opens and validates the repository and reads its refs without
+running git. The index is listed with plumbing (`diff --cached --raw`,
+`ls-files -s`); history is walked in gitlog.py. Contents come from one
+persistent `git cat-file --batch` process per reader. Every git process goes
+through `GitRunner` (see gitsafe).
 """
 from __future__ import annotations
 
 import os
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Optional, Sequence, Union
+from typing import Iterator, Optional, Sequence, Union
 
 import git as gitpython
 
-from leakscan.model import ScanError
+from leakscan.sources.gitlog import GITLINK_MODE
 from leakscan.sources.gitsafe import GitError, GitRunner
 
-GITLINK_MODE = "160000"  # a submodule's commit, not a blob of this repository
 _DISCARD_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
 class BlobRef:
     sha: str
-    path: str  # one path the blob is reachable at, relative to the repository root
-
-
-@dataclass(frozen=True)
-class MissingBlob:
-    """Named by a tree but absent from the object store (partial clone, corruption)."""
-
-    sha: str
+    path: str  # relative to the repository root
 
 
 @dataclass(frozen=True)
 class Repository:
     runner: GitRunner
     handle: gitpython.Repo  # GitPython: refs and HEAD, read without running git
-
-    @property
-    def root(self) -> str:
-        return self.runner.cwd
 
 
 def open_repository(path: str) -> Repository:
@@ -59,7 +48,7 @@ def open_repository(path: str) -> Repository:
 
 
 def tip_revisions(repo: Repository, branches: Sequence[str] = (), all_refs: bool = False) -> list[str]:
-    """rev-list arguments naming the history to scan: the given branches, or every branch and tag."""
+    """Revisions naming the history to scan: the given branches, or every branch and tag."""
     if branches:
         return [resolve_ref(repo, name) for name in branches]
     if all_refs:
@@ -86,58 +75,15 @@ def resolve_commit(runner: GitRunner, rev: str) -> str:
     return sha
 
 
-# ---- enumeration -------------------------------------------------------------
-
-def iter_history(runner: GitRunner, revs: Sequence[str]) -> Iterator[Union[BlobRef, MissingBlob, ScanError]]:
-    """Every unique blob reachable from `revs`, streamed as rev-list finds them.
-
-    A failure part-way (a corrupt tree, say) ends the stream with a ScanError;
-    what was listed before it is still scanned.
-    """
-    # --missing=print lists absent objects instead of failing (and never fetches them).
-    args = ["rev-list", "--objects", "--missing=print", "--filter=object:type=blob"]
-    with tempfile.TemporaryFile() as err:
-        proc = runner.popen(args + list(revs) + ["--"], stderr=err)
-        assert proc.stdout is not None
-        try:
-            for line in proc.stdout:
-                item = _parse_rev_list_line(line)
-                if item is not None:
-                    yield item
-        finally:
-            proc.stdout.close()
-            code = proc.wait()
-        if code != 0:
-            err.seek(0)
-            message = err.read().decode("utf-8", "replace").strip() or f"exit status {code}"
-            yield ScanError(runner.cwd, f"git history listing stopped early: {message}")
-
-
-def _parse_rev_list_line(line: bytes) -> Union[BlobRef, MissingBlob, None]:
-    line = line.rstrip(b"\n")
-    if line.startswith(b"?"):
-        return MissingBlob(line[1:].decode("ascii", "replace"))
-    sha, sep, path = line.partition(b" ")
-    if not sep:  # a commit (type filters keep the tips), not a blob
-        return None
-    return BlobRef(sha.decode("ascii"), path.decode("utf-8", "replace"))
-
+# ---- the index ---------------------------------------------------------------
 
 def staged_blobs(runner: GitRunner, paths: Sequence[str] = ()) -> list[BlobRef]:
     """Index content to scan: the given paths as staged, or every file changed against HEAD."""
-    if paths:
-        out = runner.run(["ls-files", "--stage", "-z", "--"] + [_repo_relative(runner, p) for p in paths])
-        return _parse_ls_files(out)
+    if paths:  # relative to the root of the work tree
+        return _parse_ls_files(runner.run(["ls-files", "--stage", "-z", "--", *paths]))
     out = runner.run(["diff", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev", "--no-ext-diff",
                       "--no-textconv", "--diff-filter=ACMT", "--ignore-submodules"])
     return [BlobRef(sha, path) for sha, path, mode in _parse_raw_pairs(out) if mode != GITLINK_MODE]
-
-
-def _repo_relative(runner: GitRunner, path: str) -> str:
-    """pre-commit passes paths relative to the repository root, users may pass them relative to cwd."""
-    if runner.work_tree and os.path.isabs(path):
-        return os.path.relpath(path, runner.work_tree)
-    return path
 
 
 def _parse_ls_files(out: bytes) -> list[BlobRef]:
@@ -170,15 +116,17 @@ class Unreadable:
     message: str
 
 
+NOT_A_BLOB = Unreadable("")  # not an error: skipped silently
+
+
 class BlobReader:
     """One persistent `git cat-file --batch`: send object ids, stream their contents back.
 
-    cat-file flushes after every object, so a batch of ids is written first and
-    the answers read after; batches stay well under a pipe buffer (16 KiB on
-    macOS) so neither side can block the other.
+    A helper thread writes the ids while this one reads the answers, so neither
+    side can block the other however many ids a call asks for.
     """
 
-    MAX_BATCH = 256  # 41 bytes an id: 10.5 KB a batch
+    PIPE_SIZE = 1 << 20  # Linux: let cat-file run ahead of the scanner by up to 1 MiB
 
     def __init__(self, runner: GitRunner) -> None:
         self.runner = runner
@@ -189,27 +137,24 @@ class BlobReader:
         if self._proc is None:
             self._err = tempfile.TemporaryFile()
             self._proc = self.runner.popen(["cat-file", "--batch"], stderr=self._err, stdin=subprocess.PIPE)
+            _grow_pipe(self._proc.stdout, self.PIPE_SIZE)
         return self._proc
 
     def read(self, shas: Sequence[str], max_size: int) -> Iterator[tuple[str, Union[bytes, Unreadable]]]:
         """Each id with its content, or why there is none. Survives cat-file dying on a corrupt object."""
-        pending = list(shas)
-        while pending:
-            batch, pending = pending[: self.MAX_BATCH], pending[self.MAX_BATCH:]
+        index = 0
+        while index < len(shas):
             proc = self._start()
-            assert proc.stdin is not None and proc.stdout is not None
-            try:
-                proc.stdin.write("".join(f"{sha}\n" for sha in batch).encode("ascii"))
-                proc.stdin.flush()
-            except BrokenPipeError:
-                pass  # the answers loop below sees the end of output and restarts
-            for index, sha in enumerate(batch):
+            writer = threading.Thread(target=_send, args=(proc, shas[index:]), daemon=True)
+            writer.start()
+            for sha in shas[index:]:
+                index += 1
                 answer = self._answer(proc, sha, max_size)
                 if answer is None:  # cat-file died on this object: report it, restart for the rest
                     yield sha, Unreadable(f"cannot read object {sha}: {self._died()}")
-                    pending = batch[index + 1:] + pending
                     break
                 yield sha, answer
+            writer.join()
 
     def _answer(self, proc: subprocess.Popen, sha: str, max_size: int) -> Union[bytes, Unreadable, None]:
         stdout = proc.stdout
@@ -223,42 +168,68 @@ class BlobReader:
         size = int(fields[2])
         if fields[1] != b"blob" or size > max_size:
             _discard(stdout, size + 1)
-            if fields[1] != b"blob":
-                return Unreadable(f"object {sha} is a {fields[1].decode('ascii', 'replace')}, not a blob")
+            if fields[1] != b"blob":  # rev-list lists annotated tags (named) among the blobs
+                return NOT_A_BLOB
             return Unreadable(f"skipped: {size} bytes is over the size limit of {max_size} bytes (--max-file-size)")
-        data = stdout.read(size + 1)
-        if len(data) != size + 1:
+        data = stdout.read(size)  # then the newline on its own: slicing it off would copy the blob
+        if len(data) != size or stdout.read(1) != b"\n":
             return None
-        return data[:-1]
+        return data
 
     def _died(self) -> str:
+        """Stop the dead (or stuck) process; its last stderr line says why."""
+        self._stop(kill=True)
         message = "git cat-file stopped"
-        if self._proc is not None:
-            self._proc.kill()
-            self._proc.wait()
         if self._err is not None:
             self._err.seek(0)
             text = self._err.read().decode("utf-8", "replace").strip()
             message = text.splitlines()[-1] if text else message
             self._err.close()
-        self._proc = self._err = None
+            self._err = None
         return message
 
     def close(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is not None:
-            try:
-                if proc.stdin:
-                    proc.stdin.close()
-                proc.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
-                proc.kill()
-                proc.wait()
-            if proc.stdout:
-                proc.stdout.close()
+        self._stop(kill=False)
         if self._err is not None:
             self._err.close()
             self._err = None
+
+    def _stop(self, kill: bool) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if kill:
+            proc.kill()
+        for stream in (proc.stdout, proc.stdin):  # unread output first, so cat-file cannot block on it
+            try:
+                if stream:
+                    stream.close()
+            except OSError:
+                pass
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _send(proc: subprocess.Popen, shas: Sequence[str]) -> None:
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write("".join(f"{sha}\n" for sha in shas).encode("ascii"))
+        proc.stdin.flush()
+    except (OSError, ValueError):
+        pass  # cat-file died (or was closed): the reader sees its output end and says why
+
+
+def _grow_pipe(stream, size: int) -> None:
+    """A bigger pipe means fewer wake-ups per blob; best effort, Linux only (F_SETPIPE_SZ)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(stream.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), size)
+    except (ImportError, OSError, ValueError):
+        pass
 
 
 def _discard(stream, count: int) -> None:
@@ -268,15 +239,3 @@ def _discard(stream, count: int) -> None:
         if not got:
             return
         count -= len(got)
-
-
-def unique(refs: Iterable[BlobRef]) -> list[BlobRef]:
-    """First occurrence of every (blob, path)."""
-    seen: set[tuple[str, str]] = set()
-    out = []
-    for ref in refs:
-        key = (ref.sha, ref.path)
-        if key not in seen:
-            seen.add(key)
-            out.append(ref)
-    return out

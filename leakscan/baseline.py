@@ -1,0 +1,147 @@
+"""Baselines: findings a team has accepted, so scans report only new ones.
+
+A leakscan baseline (`.leakscan-baseline.json`) lists findings by fingerprint
+(rule, path and a hash of the secret; no line number), so it survives lines
+moving, and stores no plaintext. A detect-secrets `.secrets.baseline` is
+read as it is: a finding is known when the file and the SHA-1 of its secret
+(detect-secrets' `hashed_secret`) appear in its `results`.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Iterable, Optional
+
+from leakscan import __version__
+from leakscan.model import Finding
+
+FORMAT = "leakscan-baseline"
+FORMAT_VERSION = 1
+# Entry keys leakscan writes; any other key a user added (a note, an owner) is kept on update.
+_OWN_KEYS = ("fingerprint", "rule_id", "path", "line", "commit")
+
+
+class BaselineError(ValueError):
+    """An unreadable or malformed baseline file."""
+
+
+@dataclass(frozen=True)
+class Baseline:
+    path: str
+    fingerprints: frozenset[str]
+    # detect-secrets: (file, sha1 of the secret) pairs.
+    hashed_secrets: frozenset[tuple[str, str]] = frozenset()
+    entries: tuple[dict[str, Any], ...] = ()
+
+    def __contains__(self, finding: Finding) -> bool:
+        if finding.fingerprint in self.fingerprints:
+            return True
+        if self.hashed_secrets and finding.secret:
+            return (_norm(finding.location.path), sha1_secret(finding.secret)) in self.hashed_secrets
+        return False
+
+
+def sha1_secret(secret: str) -> str:
+    """detect-secrets' `hashed_secret`, computed by detect-secrets itself."""
+    from detect_secrets.core.potential_secret import PotentialSecret
+
+    return PotentialSecret.hash_secret(secret)
+
+
+def _norm(path: str) -> str:
+    return path.replace(os.sep, "/").removeprefix("./")
+
+
+def load_baseline(path: str) -> Baseline:
+    """The baseline at `path` (either format); cached per file version, so workers read it once."""
+    try:
+        stat = os.stat(path)
+    except OSError as exc:
+        raise BaselineError(f"{path}: cannot read baseline: {exc.strerror or exc}") from exc
+    return _load(os.path.abspath(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _load(path: str, mtime_ns: int, size: int) -> Baseline:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except OSError as exc:
+        raise BaselineError(f"{path}: cannot read baseline: {exc.strerror or exc}") from exc
+    except ValueError as exc:
+        raise BaselineError(f"{path}: baseline is not valid JSON: {exc}") from exc
+    if isinstance(data, dict) and data.get("format") == FORMAT:
+        return _from_leakscan(path, data)
+    if isinstance(data, dict) and isinstance(data.get("results"), dict):
+        return _from_detect_secrets(path, data)
+    raise BaselineError(f"{path}: neither a leakscan baseline nor a detect-secrets baseline")
+
+
+def _from_leakscan(path: str, data: dict[str, Any]) -> Baseline:
+    if data.get("version") != FORMAT_VERSION:
+        raise BaselineError(f"{path}: unsupported leakscan baseline version {data.get('version')!r}")
+    entries = data.get("findings")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("fingerprint"), str)
+                                                for e in entries):
+        raise BaselineError(f"{path}: 'findings' must be a list of objects with a 'fingerprint'")
+    return Baseline(path, frozenset(e["fingerprint"] for e in entries), entries=tuple(entries))
+
+
+def _from_detect_secrets(path: str, data: dict[str, Any]) -> Baseline:
+    """`results` maps each file to its secrets, each with `hashed_secret` (sha1 hex)."""
+    pairs = set()
+    for filename, secrets in data["results"].items():
+        if not isinstance(secrets, list):
+            raise BaselineError(f"{path}: results for {filename!r} must be a list")
+        for secret in secrets:
+            hashed = secret.get("hashed_secret") if isinstance(secret, dict) else None
+            if not isinstance(hashed, str):
+                raise BaselineError(f"{path}: a result for {filename!r} has no hashed_secret")
+            pairs.add((_norm(str(secret.get("filename", filename))), hashed.lower()))
+    return Baseline(path, frozenset(), frozenset(pairs))
+
+
+# Baseline files hold hashes by construction (detect-secrets' sha1 hex looks like a
+# token to some rules), so nothing found in one is reported.
+BASELINE_FILE_NAMES = frozenset({".leakscan-baseline.json", ".secrets.baseline"})
+
+
+def drop_baselined(findings: Iterable[Finding], baseline_path: Optional[str]) -> list[Finding]:
+    """Findings neither in the baseline nor inside a baseline file (the one in use, or a well-known name)."""
+    names = BASELINE_FILE_NAMES | ({os.path.basename(baseline_path)} if baseline_path else set())
+    kept = [f for f in findings if f.location.path.rsplit("/", 1)[-1] not in names]
+    if not baseline_path:
+        return kept
+    baseline = load_baseline(baseline_path)
+    return [f for f in kept if f not in baseline]
+
+
+# ---- writing ------------------------------------------------------------------------
+
+def baseline_document(findings: Iterable[Finding], previous: Optional[Baseline] = None) -> dict[str, Any]:
+    """The baseline for `findings`: one entry per fingerprint, sorted; user keys of `previous` kept."""
+    kept_keys = {e["fingerprint"]: {k: v for k, v in e.items() if k not in _OWN_KEYS}
+                 for e in (previous.entries if previous else ())}
+    entries: dict[str, dict[str, Any]] = {}
+    for f in findings:
+        if f.fingerprint in entries:
+            continue
+        entry: dict[str, Any] = {"fingerprint": f.fingerprint, "rule_id": f.rule_id, "path": f.location.path,
+                                 "line": f.location.line}
+        if f.location.commit:
+            entry["commit"] = f.location.commit
+        entry.update(kept_keys.get(f.fingerprint, {}))
+        entries[f.fingerprint] = entry
+    ordered = sorted(entries.values(), key=lambda e: (e["path"], e["rule_id"], e.get("line") or 0, e["fingerprint"]))
+    return {"format": FORMAT, "version": FORMAT_VERSION, "generated_by": f"leakscan {__version__}",
+            "findings": ordered}
+
+
+def write_baseline(document: dict[str, Any], out_path: str) -> None:
+    tmp = f"{out_path}.tmp-{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, indent=2, ensure_ascii=False)
+        handle.write("\n")
+    os.replace(tmp, out_path)

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import os
+import random
+
+import pytest
+
+from leakscan.sources import blobdelta
+from leakscan.sources.blobdelta import PreviousVersions, common_prefix, common_suffix, fresh_part
+
+
+def naive_prefix(a: bytes, b: bytes) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def naive_suffix(a: bytes, b: bytes, limit: int) -> int:
+    n = 0
+    while n < limit and a[len(a) - 1 - n] == b[len(b) - 1 - n]:
+        n += 1
+    return n
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_prefix_and_suffix_match_a_byte_by_byte_count(seed):
+    rng = random.Random(seed)
+    base = os.urandom(rng.choice([0, 1, 100, 4096, 4097, 20000, 70000]))
+    a, b = bytearray(base), bytearray(base)
+    for _ in range(rng.randint(0, 3)):
+        if b:
+            b[rng.randrange(len(b))] ^= 1 + rng.randrange(255)
+    if rng.random() < 0.5:
+        b[rng.randrange(len(b) + 1):0] = os.urandom(rng.randint(1, 300))
+    a, b = bytes(a), bytes(b)
+    prefix = common_prefix(a, b)
+    assert prefix == naive_prefix(a, b)
+    limit = min(len(a), len(b)) - prefix
+    assert common_suffix(a, b, limit) == naive_suffix(a, b, limit)
+
+
+def lines_of(fresh) -> dict[int, bytes]:
+    """Kept (non-empty) lines by 1-based line number in the file."""
+    return {fresh.line_offset + i + 1: line for i, line in enumerate(fresh.data.split(b"\n")) if line}
+
+
+def test_only_added_lines_and_a_little_context_are_kept_at_their_numbers():
+    old = b"".join(b"line %d\n" % n for n in range(1, 101))
+    new = old.replace(b"line 40\n", b"line 40\nsecret = 'x'\n").replace(b"line 90\n", b"line ninety\n")
+    fresh = fresh_part(old, new)
+    new_lines = new.split(b"\n")
+    expected = {n: new_lines[n - 1] for n in [*range(38, 44), *range(88, 94)]}  # 3 lines before, 2 after
+    assert lines_of(fresh) == expected and fresh.added == {41, 91}
+    assert fresh.is_new(41, 41) and not fresh.is_new(40, 40) and fresh.is_new(39, 41)
+
+
+def test_a_private_key_replaced_between_unchanged_markers_is_kept_whole():
+    body_a = [b"A" * 64] * 20
+    body_b = [b"B" * 64] * 20
+    frame = [b"config:", b"  key: |"]
+    old = b"\n".join(frame + [b"-----BEGIN PRIVATE KEY-----", *body_a, b"-----END PRIVATE KEY-----", b"x: 1"])
+    new = old.replace(b"A" * 64, b"B" * 64)
+    kept = b"\n".join(line for line in fresh_part(old, new).data.split(b"\n") if line)
+    assert kept.count(b"-----BEGIN PRIVATE KEY-----") == 1 and b"\n".join(body_b) in kept
+    assert b"-----END PRIVATE KEY-----" in kept
+
+
+def test_nothing_new_means_nothing_to_scan():
+    old = b"a\nb\nc\nd\n"
+    assert fresh_part(old, b"a\nc\nd\n") is None  # a deletion
+    assert fresh_part(old, b"d\nc\nb\na\n") is None  # lines moved
+    assert fresh_part(old, b"\n" + old) is None  # only an empty line: nothing to find there
+
+
+def test_first_version_and_utf16_are_scanned_whole():
+    new = b"x = 1\n"
+    assert fresh_part(None, new).data is new
+    utf16 = "a = 1\nb = 2\n".encode("utf-16")
+    assert fresh_part(utf16, utf16 + "c\n".encode("utf-16-le")).data.startswith(b"\xff\xfe")
+
+
+def test_a_line_split_or_joined_is_new():
+    assert lines_of(fresh_part(b"key = abc\n", b"key =\nabc\n")) == {1: b"key =", 2: b"abc"}
+    assert lines_of(fresh_part(b"key =\nabc\n", b"key = abc\n")) == {1: b"key = abc"}
+
+
+def test_previous_versions_stay_within_budget():
+    previous = PreviousVersions(budget=10)
+    previous.put("a", b"12345")
+    previous.put("b", b"12345")
+    previous.put("c", b"123")  # over budget: the oldest path goes
+    assert previous.get("a") is None and previous.get("b") == b"12345" and previous.size == 8
+    previous.put("huge", b"x" * 11)
+    assert previous.get("huge") is None and previous.size == 8
+
+
+def reference(old: bytes, new: bytes) -> set[int]:
+    """Line numbers (1-based) of `new` whose content is in no line of `old`: what must be scanned."""
+    before = set(old.split(b"\n"))
+    return {i + 1 for i, line in enumerate(new.split(b"\n")) if line and line not in before}
+
+
+@pytest.mark.parametrize("few", [0, 32])  # lines marked one by one, or found by search
+@pytest.mark.parametrize("seed", range(25))
+def test_every_new_line_is_kept_whichever_way_it_is_found(seed, few, monkeypatch):
+    monkeypatch.setattr(blobdelta, "_FEW", few)
+    rng = random.Random(seed)
+    words = [b"alpha", b"beta", b"gamma", b"token = 'x%d'" % seed, b"", b"end"]
+    old_lines = [rng.choice(words) + b" %d" % rng.randrange(50) for _ in range(rng.randint(1, 300))]
+    new_lines = list(old_lines)
+    for _ in range(rng.randint(1, 6)):
+        at = rng.randrange(len(new_lines) + 1)
+        if rng.random() < 0.6:
+            new_lines.insert(at, rng.choice(words) + b" new %d" % rng.randrange(5))
+        elif new_lines:
+            del new_lines[min(at, len(new_lines) - 1)]
+    old, new = b"\n".join(old_lines) + b"\n", b"\n".join(new_lines) + b"\n"
+    fresh = fresh_part(old, new)
+    must = reference(old, new)
+    if fresh is None:
+        assert not must
+        return
+    assert must <= fresh.added  # nothing new is missed
+    kept = lines_of(fresh)
+    new_by_number = {i + 1: line for i, line in enumerate(new.split(b"\n"))}
+    assert all(new_by_number[n] == line for n, line in kept.items())  # kept lines sit at their true numbers
+    assert all(n - 1 in kept or not new_by_number.get(n - 1) for n in must)  # with the line before

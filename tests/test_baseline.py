@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from leakscan.cli import cli
+
+from .conftest import fake_aws_key_id, fake_github_token
+from .gitrepo import GIT_ENV, GitRepo
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, [*args, "--no-progress"], catch_exceptions=False)
+
+
+def reported(*args: str) -> list[dict]:
+    result = run(*args, "--format", "json")
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.output)["findings"]
+
+
+def test_baseline_holds_fingerprints_not_plaintext_and_survives_lines_moving(tmp_path):
+    token, key = fake_github_token(61), fake_aws_key_id(61)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "settings.py").write_text(f"TOKEN = '{token}'\nAWS_KEY_ID = '{key}'\n")
+    baseline = tmp_path / "base.json"
+    result = run("baseline", "create", str(src), "-o", str(baseline))
+    assert result.exit_code == 0, result.output
+    text = baseline.read_text()
+    for secret in (token, key):
+        assert secret not in text and secret[4:20] not in text
+        assert hashlib.sha1(secret.encode()).hexdigest() not in text
+    document = json.loads(text)
+    assert document["format"] == "leakscan-baseline" and document["version"] == 1
+    assert sorted(e["rule_id"] for e in document["findings"]) == ["aws.access-key-id", "github.pat.classic"]
+    assert all(e["fingerprint"].startswith("sha256:") and e["path"] == "settings.py" for e in document["findings"])
+
+    assert run("scan", str(src), "--baseline", str(baseline)).exit_code == 0
+    # Lines move: still known. A new secret: reported, alone.
+    new = fake_github_token(62)
+    (src / "settings.py").write_text(f"# moved\n\n\nAWS_KEY_ID = '{key}'\nTOKEN = '{token}'\nNEW = '{new}'\n")
+    (finding,) = reported("scan", str(src), "--baseline", str(baseline))
+    assert finding["location"]["line"] == 6
+    # The same secret in another file is a different finding.
+    (src / "copy.py").write_text(f"TOKEN = '{token}'\n")
+    assert {f["location"]["path"] for f in reported("scan", str(src), "--baseline", str(baseline))} == \
+        {"settings.py", "copy.py"}
+
+
+def test_update_adds_new_drops_fixed_and_keeps_notes(tmp_path):
+    token, key = fake_github_token(63), fake_aws_key_id(63)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.py").write_text(f"TOKEN = '{token}'\n")
+    baseline = tmp_path / "base.json"
+    run("baseline", "create", str(src), "-o", str(baseline))
+    document = json.loads(baseline.read_text())
+    document["findings"][0]["note"] = "test fixture, revoked 2024-01"
+    baseline.write_text(json.dumps(document))
+    (src / "a.py").write_text(f"\nTOKEN = '{token}'\n")
+    (src / "b.py").write_text(f"KEY_ID = '{key}'\n")
+    assert run("baseline", "update", str(src), "-o", str(baseline)).exit_code == 0
+    entries = {e["path"]: e for e in json.loads(baseline.read_text())["findings"]}
+    assert entries["a.py"]["note"] == "test fixture, revoked 2024-01" and entries["a.py"]["line"] == 2
+    assert entries["b.py"]["rule_id"] == "aws.access-key-id"
+    (src / "a.py").write_text("TOKEN = None\n")
+    run("baseline", "update", str(src), "-o", str(baseline))
+    assert [e["path"] for e in json.loads(baseline.read_text())["findings"]] == ["b.py"]
+
+
+def test_detect_secrets_baseline_is_honoured(tmp_path, monkeypatch):
+    token, other = fake_github_token(64), fake_github_token(65)
+    repo = GitRepo(tmp_path / "project")
+    repo.write("app.py", f"GITHUB_TOKEN = '{token}'\n")
+    repo.git("add", "app.py")
+    # A baseline written by detect-secrets itself.
+    scan = subprocess.run([sys.executable, "-m", "detect_secrets", "scan"], cwd=repo.path, env=GIT_ENV,
+                          capture_output=True, text=True, check=True)
+    (repo.path / ".secrets.baseline").write_text(scan.stdout)
+    assert "app.py" in json.loads(scan.stdout)["results"]
+    repo.write("app.py", f"# moved down\nGITHUB_TOKEN = '{token}'\nOTHER = '{other}'\n")
+    monkeypatch.chdir(repo.path)  # as users run it, from the repository root
+    # detect-secrets' sha1 hex looks like a token to some rules: a baseline file never reports.
+    assert {f["location"]["path"] for f in reported("scan", ".")} == {"app.py"}
+    (finding,) = reported("scan", ".", "--baseline", ".secrets.baseline")
+    assert (finding["location"]["path"], finding["location"]["line"]) == ("app.py", 3)
+
+
+def test_hand_written_detect_secrets_baseline_matches_on_file_and_sha1(tmp_path):
+    key = fake_aws_key_id(66)
+    src = tmp_path / "src"
+    (src / "conf").mkdir(parents=True)
+    (src / "conf" / "aws.ini").write_text(f"aws_access_key_id = {key}\n")
+    (src / "other.ini").write_text(f"aws_access_key_id = {key}\n")
+    baseline = tmp_path / ".secrets.baseline"
+    baseline.write_text(json.dumps({"version": "1.4.0", "plugins_used": [], "filters_used": [], "results": {
+        "conf/aws.ini": [{"type": "AWS Access Key", "filename": "conf/aws.ini", "is_verified": False,
+                          "hashed_secret": hashlib.sha1(key.encode()).hexdigest(), "line_number": 7}]}}))
+    (finding,) = reported("scan", str(src), "--baseline", str(baseline))
+    assert finding["location"]["path"] == "other.ini"
+
+
+def test_history_baseline_applies_to_git_scans(tmp_path):
+    repo = GitRepo(tmp_path / "project")
+    repo.commit("old", {"old.env": f"T={fake_github_token(67)}\n"})
+    repo.commit("gone", {"old.env": None})
+    baseline = tmp_path / "history.json"
+    assert run("baseline", "create", str(repo.path), "--history", "-o", str(baseline)).exit_code == 0
+    assert len(json.loads(baseline.read_text())["findings"]) == 1
+    assert run("git", str(repo.path), "--baseline", str(baseline)).exit_code == 0
+    repo.commit("new", {"new.env": f"T={fake_github_token(68)}\n"})
+    (finding,) = reported("git", str(repo.path), "--baseline", str(baseline))
+    assert finding["location"]["path"] == "new.env"
+
+
+def test_broken_baseline_is_a_usage_error(tmp_path):
+    (tmp_path / "a.py").write_text("x = 1\n")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    result = run("scan", str(tmp_path / "a.py"), "--baseline", str(bad))
+    assert result.exit_code == 2 and "not valid JSON" in result.output
+    bad.write_text(json.dumps({"something": "else"}))
+    assert run("scan", str(tmp_path / "a.py"), "--baseline", str(bad)).exit_code == 2
