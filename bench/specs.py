@@ -16,26 +16,12 @@ import argparse
 import json
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import REPO, SHARED_BENCH
-
-
-def run_cli(args: list[str], jobs: int | None) -> tuple[float, dict]:
-    with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        cmd = [sys.executable, "-m", "leakscan", *args, "--format", "json", "--no-progress", "-o", out.name]
-        if jobs:
-            cmd += ["--jobs", str(jobs)]
-        started = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
-        elapsed = time.perf_counter() - started
-        if proc.returncode not in (0, 1):
-            raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}): {proc.stderr.strip()}")
-        return elapsed, json.load(open(out.name, encoding="utf-8"))
+from _common import REPO, SHARED_BENCH, run_cli
 
 
 def best_of(runs: int, args: list[str], jobs: int | None) -> tuple[float, float, dict]:

@@ -9,32 +9,17 @@ rule loading and the report included), as a user or CI runs it.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess
-import sys
 import sysconfig
-import tempfile
-import time
 
-from _common import REPO
+from _common import run_cli
 
 
 def run_once(corpus: str, excludes: list[str], hyperscan: bool, jobs: int | None) -> tuple[float, dict]:
-    with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        cmd = [sys.executable, "-m", "leakscan", "scan", corpus, "--format", "json", "--no-progress", "-o", out.name]
-        for glob in excludes:
-            cmd += ["--exclude", glob]
-        if not hyperscan:
-            cmd.append("--no-hyperscan")
-        if jobs:
-            cmd += ["--jobs", str(jobs)]
-        started = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
-        elapsed = time.perf_counter() - started
-        if proc.returncode not in (0, 1):
-            raise SystemExit(f"scan failed ({proc.returncode}): {proc.stderr.strip()}")
-        return elapsed, json.load(open(out.name, encoding="utf-8"))
+    args = ["scan", corpus, *[arg for glob in excludes for arg in ("--exclude", glob)]]
+    if not hyperscan:
+        args.append("--no-hyperscan")
+    return run_cli(args, jobs)
 
 
 def main() -> None:

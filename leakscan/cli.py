@@ -98,7 +98,7 @@ def emit(report: Report, fmt: str, output: Optional[str], show_secrets: bool, ve
         with open(output, "w", encoding="utf-8") as handle:
             write(handle, False)
     else:
-        write(click.get_text_stream("stdout"), sys.stdout.isatty())
+        write(sys.stdout, sys.stdout.isatty())
     return EXIT_FINDINGS if report.findings else EXIT_CLEAN
 
 

@@ -74,7 +74,7 @@ def register(cli: click.Group) -> None:
 
 
 def _summary(result: MaskResult, file: str, output: str, threshold: float) -> None:
-    err = click.get_text_stream("stderr")
+    err = sys.stderr
     plan = result.plan
     values = sum(plan.by_category.values())
     click.echo(f"{file} ({result.kind}): masked {values} value(s) in {plan.places} place(s) → {output}", file=err)

@@ -87,34 +87,6 @@ def _locate(region: bytes, added: set[bytes]) -> list[int]:
     return indexes
 
 
-def _locate(region: bytes, added: set[bytes]) -> list[int]:
-    """Line indexes of the few new lines, found with C-speed searches instead of a walk over every line."""
-    padded = b"\n" + region + b"\n"
-    starts = []
-    for line in added:
-        needle = b"\n" + line + b"\n"
-        at = padded.find(needle)
-        while at >= 0:
-            starts.append(at)  # padded[at] is the newline before the line: its start in `region`
-            at = padded.find(needle, at + len(needle) - 1)
-    starts.sort()
-    indexes, position, line_number = [], 0, 0
-    for at in starts:
-        line_number += region.count(b"\n", position, at)
-        position = at
-        indexes.append(line_number)
-    return indexes
-
-
-def _changed_lines(data: bytes, prefix: int, suffix: int) -> tuple[int, int]:
-    """Whole lines around data[prefix:len - suffix]: from the line before the first changed one
-    (context) to the line where the unchanged suffix starts (a changed newline makes it a new line)."""
-    first = data.rfind(b"\n", 0, prefix) + 1
-    start = data.rfind(b"\n", 0, first - 1) + 1 if first > 0 else 0
-    end = data.find(b"\n", max(prefix, len(data) - suffix))
-    return start, len(data) if end < 0 else end
-
-
 def _changed_lines(data: bytes, prefix: int, suffix: int) -> tuple[int, int]:
     """Whole lines around data[prefix:len - suffix], with room for context: from CONTEXT_BEFORE lines
     before the first changed line to CONTEXT_AFTER lines after the line where the unchanged suffix
