@@ -18,6 +18,8 @@ from leakscan.rules.loader import PATTERN_FLAGS
 MAX_MATCHES_PER_RULE = 200
 # Guard against catastrophic backtracking on hostile input.
 REGEX_TIMEOUT_SECONDS = 2.0
+# Lines of context around a keyword within which a generic rule is tried.
+WINDOW_MARGIN_LINES = 1
 
 
 @dataclass(frozen=True)
@@ -84,18 +86,51 @@ class Matcher:
         if pattern is None:
             pattern = self._compiled[index] = regex.compile(rule.pattern or "", PATTERN_FLAGS)
         group: int | str = "secret" if "secret" in pattern.groupindex else 1
+        spans = keyword_windows(text, rule.keywords) if rule.is_generic else [(0, len(text))]
         found: list[RawMatch] = []
         try:
-            for m in pattern.finditer(text, timeout=REGEX_TIMEOUT_SECONDS):
-                start, end = m.span(group)
-                if start < 0 or start == end:
-                    continue
-                found.append(RawMatch(rule, m.group(group), start, end))
-                if len(found) >= MAX_MATCHES_PER_RULE:
-                    break
+            for pos, endpos in spans:
+                for m in pattern.finditer(text, pos, endpos, timeout=REGEX_TIMEOUT_SECONDS):
+                    start, end = m.span(group)
+                    if start < 0 or start == end:
+                        continue
+                    found.append(RawMatch(rule, m.group(group), start, end))
+                    if len(found) >= MAX_MATCHES_PER_RULE:
+                        return found
         except TimeoutError:
             pass  # keep what was found before the guard tripped
         return found
+
+
+def keyword_windows(text: str, keywords: Sequence[str], margin: int = WINDOW_MARGIN_LINES) -> list[tuple[int, int]]:
+    """Merged spans of the lines holding a keyword, `margin` lines either side.
+
+    Generic rules (keyword context + value on one line) have broad patterns
+    that are slow to try at every offset of a large file; their matches sit
+    on a keyword's line, so trying them there finds the same matches. The
+    spans are searched with pos/endpos on the whole text, so `^` and
+    lookbehinds still see the real context."""
+    lowered = text.lower()
+    spans: list[tuple[int, int]] = []
+    for keyword in keywords:
+        at = lowered.find(keyword)
+        while at != -1:
+            start, end = at, at + len(keyword)
+            for _ in range(margin + 1):
+                start = text.rfind("\n", 0, max(start - 1, 0)) + 1 if start > 0 else 0
+            for _ in range(margin + 1):
+                nl = text.find("\n", end)
+                end = len(text) if nl == -1 else nl + 1
+            spans.append((start, end))
+            at = lowered.find(keyword, end)
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def compile_globs(globs: Sequence[str]) -> "re.Pattern[str]":

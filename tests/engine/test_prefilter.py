@@ -70,3 +70,23 @@ def test_path_limited_rules_only_run_on_their_paths(tmp_path):
         in_csv = [c.rule.id for c in eng.candidates(Chunk(text, Origin(kind="file", path="data/export.csv")))]
         in_py = [c.rule.id for c in eng.candidates(Chunk(text, Origin(kind="file", path="src/app.py")))]
         assert "acme.datafile-code" in in_csv and "acme.datafile-code" not in in_py
+
+
+def test_keyword_windows_cover_keyword_lines_with_margin():
+    from leakscan.engine.matcher import keyword_windows
+
+    text = "a\nb password=x\nc\nd\ne\nf PASS\ng"
+    assert [text[s:e] for s, e in keyword_windows(text, ["pass"])] == ["a\nb password=x\nc\n", "e\nf PASS\ng"]
+    assert keyword_windows("nothing here", ["pass"]) == []
+    # overlapping windows merge into one
+    assert keyword_windows("pass\npass\npass", ["pass"]) == [(0, 14)]
+
+
+def test_generic_rules_find_the_same_matches_in_windows(engine):
+    from leakscan.model import Chunk, Origin
+
+    filler = "x = compute(y)\n" * 2000
+    text = filler + "db_password = 'Zq8!vR2#mK5p'\n" + filler
+    found = [c for c in engine.candidates(Chunk(text, Origin(kind="file", path="app/db.py")))
+             if c.rule.id.startswith("generic.")]
+    assert found and {c.line for c in found} == {2001}
