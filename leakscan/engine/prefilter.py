@@ -7,12 +7,12 @@ findings are the same with and without Hyperscan; only the time differs.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Protocol, Sequence
 
+from leakscan.cache import cache_dir as default_cache_dir
+from leakscan.cache import write_atomic
 from leakscan.model import Rule
 
 try:  # optional dependency: wheels exist for the common platforms only
@@ -196,11 +196,6 @@ def _cache_key(rules: Sequence[Rule]) -> str:
     return digest.hexdigest()[:32]
 
 
-def default_cache_dir() -> Path:
-    root = os.environ.get("LEAKSCAN_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(root) / "leakscan"
-
-
 def _load_or_build(rules: Sequence[Rule], cache_dir: Path | None):
     """Compiling ~200 patterns takes seconds; a serialized database loads in ms."""
     assert _hs is not None
@@ -213,19 +208,8 @@ def _load_or_build(rules: Sequence[Rule], cache_dir: Path | None):
     except (OSError, _hs.error, ValueError, TypeError):
         pass
     db = _compile(rules)
-    _write_cache(cache, _hs.dumpb(db))
+    write_atomic(cache, _hs.dumpb(db))
     return db
-
-
-def _write_cache(path: Path, blob: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".hs-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(blob)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only home only costs the compile time next run
 
 
 def make_prefilter(rules: Sequence[Rule], use_hyperscan: bool | None = None) -> Prefilter:

@@ -9,20 +9,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Optional
 
+from leakscan.cache import cache_dir, write_atomic
 from leakscan.model import MaskSpec, Rule
 
 FORMAT = "1"
 _TUPLE_FIELDS = tuple(f.name for f in dataclasses.fields(Rule) if str(f.type).startswith("tuple"))
-
-
-def cache_dir() -> Path:
-    root = os.environ.get("LEAKSCAN_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(root) / "leakscan"
 
 
 def _path(raw: bytes, name: str) -> Path:
@@ -41,15 +35,7 @@ def read(raw: bytes, name: str) -> Optional[list[Rule]]:
 
 
 def write(raw: bytes, name: str, rules: list[Rule]) -> None:
-    path = _path(raw, name)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".rules-")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump([dataclasses.asdict(r) for r in rules], out)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # no cache, only slower start-ups
+    write_atomic(_path(raw, name), json.dumps([dataclasses.asdict(r) for r in rules]).encode("utf-8"))
 
 
 def _rule(item: dict) -> Rule:
