@@ -76,17 +76,21 @@ class Matcher:
     def find(self, text: str, path: str = "", data: bytes | None = None) -> list[RawMatch]:
         prefilter, indexes = self._prefilter_for(self.applicable_limited(path))
         matches: list[RawMatch] = []
+        lowered: str | None = None  # shared by every generic rule that runs on this chunk
         for local in prefilter.candidates(text, data):
             index = indexes[local]
-            matches.extend(self._run(index, self.rules[index], text))
+            rule = self.rules[index]
+            if rule.is_generic and lowered is None:
+                lowered = ascii_lower(text)
+            matches.extend(self._run(index, rule, text, lowered))
         return matches
 
-    def _run(self, index: int, rule: Rule, text: str) -> list[RawMatch]:
+    def _run(self, index: int, rule: Rule, text: str, lowered: str | None = None) -> list[RawMatch]:
         pattern = self._compiled.get(index)
         if pattern is None:
             pattern = self._compiled[index] = regex.compile(rule.pattern or "", PATTERN_FLAGS)
         group: int | str = "secret" if "secret" in pattern.groupindex else 1
-        spans = keyword_windows(text, rule.keywords) if rule.is_generic else [(0, len(text))]
+        spans = keyword_windows(text, rule.keywords, lowered) if rule.is_generic else [(0, len(text))]
         found: list[RawMatch] = []
         try:
             for pos, endpos in spans:
@@ -102,22 +106,35 @@ class Matcher:
         return found
 
 
-def keyword_windows(text: str, keywords: Sequence[str], margin: int = WINDOW_MARGIN_LINES) -> list[tuple[int, int]]:
+_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+
+
+def ascii_lower(text: str) -> str:
+    """Lowercase A-Z only: unlike str.lower() ('İ' becomes two characters) it
+    keeps every offset, so positions found in it are positions in `text`."""
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+
+
+def keyword_windows(text: str, keywords: Sequence[str], lowered: str | None = None,
+                    margin: int = WINDOW_MARGIN_LINES) -> list[tuple[int, int]]:
     """Merged spans of the lines holding a keyword, `margin` lines either side.
 
     Generic rules (keyword context + value on one line) have broad patterns
     that are slow to try at every offset of a large file; their matches sit
     on a keyword's line, so trying them there finds the same matches. The
     spans are searched with pos/endpos on the whole text, so `^` and
-    lookbehinds still see the real context."""
-    lowered = text.lower()
+    lookbehinds still see the real context. Keywords are ASCII; `lowered`
+    is `ascii_lower(text)` when the caller already has it."""
+    lowered = ascii_lower(text) if lowered is None else lowered
     spans: list[tuple[int, int]] = []
     for keyword in keywords:
         at = lowered.find(keyword)
         while at != -1:
-            start, end = at, at + len(keyword)
-            for _ in range(margin + 1):
-                start = text.rfind("\n", 0, max(start - 1, 0)) + 1 if start > 0 else 0
+            start, end = text.rfind("\n", 0, at) + 1, at + len(keyword)
+            for _ in range(margin):
+                if start == 0:
+                    break
+                start = text.rfind("\n", 0, start - 1) + 1
             for _ in range(margin + 1):
                 nl = text.find("\n", end)
                 end = len(text) if nl == -1 else nl + 1

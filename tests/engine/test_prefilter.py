@@ -90,3 +90,12 @@ def test_generic_rules_find_the_same_matches_in_windows(engine):
     found = [c for c in engine.candidates(Chunk(text, Origin(kind="file", path="app/db.py")))
              if c.rule.id.startswith("generic.")]
     assert found and {c.line for c in found} == {2001}
+
+
+def test_keyword_windows_keep_offsets_when_lowercasing_changes_length():
+    from leakscan.engine.matcher import ascii_lower, keyword_windows
+
+    text = "İ" * 50 + "\nplain\nPASSWORD=x\nafter"
+    assert len(ascii_lower(text)) == len(text) and len(text.lower()) != len(text)
+    (start, end), = keyword_windows(text, ["password"], margin=0)
+    assert text[start:end] == "PASSWORD=x\n"
