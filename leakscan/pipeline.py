@@ -71,18 +71,19 @@ def _span(c: Candidate) -> tuple[tuple[int, int], tuple[int, int]]:
 
 
 def _best_per_span(scored: list) -> list:
-    """Where matches overlap, the most confident wins; on a tie a specific rule beats a generic one."""
+    """Where matches overlap, the most confident wins; on a tie a specific rule beats a generic one.
+
+    Only matches in the same value (path, commit, pointer) can overlap, so
+    each is compared with its own bucket: a capture with thousands of
+    findings in different values costs linear time, not quadratic."""
     ranked = sorted(scored, key=lambda cs: (-cs[1].confidence, cs[0].rule.is_generic, cs[0].rule.id))
     kept: list = []
+    spans_by_value: dict[tuple, list] = {}
     for cand, result in ranked:
-        key = (cand.origin.path, cand.origin.commit, cand.origin.pointer)
         start, end = _span(cand)
-        clash = any(
-            (k.origin.path, k.origin.commit, k.origin.pointer) == key
-            and start < _span(k)[1] and _span(k)[0] < end
-            for k, _ in kept
-        )
-        if not clash:
+        spans = spans_by_value.setdefault((cand.origin.path, cand.origin.commit, cand.origin.pointer), [])
+        if not any(start < other_end and other_start < end for other_start, other_end in spans):
+            spans.append((start, end))
             kept.append((cand, result))
     return kept
 
