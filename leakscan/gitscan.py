@@ -23,12 +23,12 @@ from typing import Callable, Iterable, Iterator, Optional, Sequence, Union
 
 import pathspec
 
-from leakscan.analyzers.registry import document_scanner_for
+from leakscan.analyzers.registry import document_scanner_for, marker_ends, might_be_document
 from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.model import Chunk, Finding, Origin, Report, ScanError, ScanStats
 from leakscan.pipeline import findings_from, sort_findings
-from leakscan.sources.blobdelta import Fresh, PreviousVersions, fresh_part
+from leakscan.sources.blobdelta import Fresh, PreviousVersions, changed_bytes, changed_region, fresh_part
 from leakscan.sources.decode import decode, is_binary
 from leakscan.sources.files import BINARY_SUFFIXES
 from leakscan.sources.git import NOT_A_BLOB, BlobReader, Repository, Unreadable, staged_blobs
@@ -119,33 +119,53 @@ class BlobScanner:
         return requests, with_base
 
     def _scan_one(self, task: BlobTask, content: bytes) -> tuple[list[Finding], list[ScanError]]:
-        fresh = None
+        """Most blobs end at the prefilter: nothing in what they change can match any rule.
+        Only the rest are decoded, compared line by line and scanned."""
+        old, region, ends = None, None, None
         if self.previous is not None:
-            fresh = fresh_part(self.previous.get(task.path), content)
-            self.previous.put(task.path, content)
-            if fresh is None:  # every line was in the previous version: nothing new to find
-                return [], []
-        engine = self.engine
-        text, exact = decode(content)
+            old = self.previous.get(task.path)
+            region = changed_region(old, content)
+            if region is not None and self.previous.note(task.path) is False:
+                ends = _shifted(marker_ends(changed_bytes(old, content, region)), region.start)
+        ends = marker_ends(content) if ends is None else ends
+        if self.previous is not None:  # noted: whether this version holds a document marker
+            self.previous.put(task.path, content, bool(ends))
+        document = might_be_document(task.path, content, ends)
+        if not document and not self._could_match(changed_bytes(old, content, region), task.path):
+            return [], []
+        fresh = fresh_part(old, content, region) if self.previous is not None else None
+        if self.previous is not None and fresh is None:  # every line was in the previous version
+            return [], []
         origin = Origin(kind=self.kind, path=task.path, commit=task.commit, blob=task.sha)
         try:
-            scanner = document_scanner_for(task.path, text)
-            if scanner is not None:  # structured documents are analysed whole
-                result = scanner.scan(Chunk(text, origin), engine)
-                return findings_from(result.candidates, engine.config), list(result.errors)
-            if fresh is None or fresh.data is content:
-                return findings_from(engine.candidates(Chunk(text, origin), content if exact else None),
-                                     engine.config), []
-            return self._scan_fresh(fresh, origin), []
+            if document:
+                text = decode(content)[0]
+                scanner = document_scanner_for(task.path, text)
+                if scanner is not None:  # structured documents are analysed whole
+                    result = scanner.scan(Chunk(text, origin), self.engine)
+                    return findings_from(result.candidates, self.engine.config), list(result.errors)
+            return self._scan_fresh(fresh or Fresh(0, content), origin), []
         except Exception as exc:  # one bad blob never stops a scan
             return [], [ScanError(task.path, _where(f"scan failed: {type(exc).__name__}: {exc} [blob {task.sha}", task))]
 
+    def _could_match(self, data: bytes, path: str) -> bool:
+        text, exact = decode(data)
+        return self.engine.matcher.could_match(text, path, data if exact else None)
+
     def _scan_fresh(self, fresh: Fresh, origin: Origin) -> list[Finding]:
-        """The new lines only, at their line numbers; what is found only in context lines is old."""
+        """The new lines only, at their line numbers; what is found only in context lines is old.
+        (A whole blob is a Fresh whose every line is new.)"""
         text, exact = decode(fresh.data)
         chunk = Chunk(text, replace(origin, line_offset=fresh.line_offset))
         found = findings_from(self.engine.candidates(chunk, fresh.data if exact else None), self.engine.config)
         return [f for f in found if fresh.is_new(f.location.line or 0, f.location.end_line or 0)]
+
+
+def _shifted(ends: dict[bytes, int], offset: int) -> dict[bytes, int]:
+    """Marker ends found in a changed region, as offsets in the whole blob. When the previous
+    version held no marker, the changed region is the only place a marker can be: a marker has
+    no newline, so one that overlaps a change lies inside the region's whole lines."""
+    return {marker: end + offset for marker, end in ends.items()}
 
 
 def _where(message: str, task: BlobTask) -> str:

@@ -247,3 +247,29 @@ def test_a_private_key_rotated_in_place_is_found_in_both_versions(tmp_path, engi
     keys = [f for f in history(repo.path, engine).findings if f.rule_id == "keys.pem.private-key"]
     assert sorted(f.location.commit for f in keys) == sorted([first, rotated])
     assert {f.location.line for f in keys} == {4}
+
+
+def test_a_file_that_becomes_an_openapi_document_is_analysed_as_one(tmp_path, engine):
+    """Versions of a path that held no document marker are tested for one only where they
+    changed; the version that adds `openapi:` must still be taken for a spec."""
+    plain = "info: {title: t, version: '1'}\npaths: {}\n" + "".join(f"# note {n}\n" for n in range(50))
+    spec = ("openapi: 3.0.3\n" + plain + "components:\n  securitySchemes:\n"
+            "    q: {type: apiKey, in: query, name: appid}\n")
+    repo = GitRepo(tmp_path / "r")
+    repo.commit("draft", {"api/service.yaml": plain})
+    repo.commit("edit", {"api/service.yaml": plain.replace("note 7", "note seven")})
+    became = repo.commit("make it a spec", {"api/service.yaml": spec})
+    hit = only(history(repo.path, engine), "openapi.apikey-in-query")
+    assert (hit.location.commit, hit.location.pointer) == (became, "/components/securitySchemes/q")
+
+
+def test_a_document_marker_far_from_a_change_is_still_seen(tmp_path, engine):
+    """The version before held the marker: the whole new version is tested again."""
+    spec = ("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n"
+            + "".join(f"# note {n}\n" for n in range(200)))
+    repo = GitRepo(tmp_path / "r")
+    repo.commit("spec", {"api/service.yaml": spec})
+    added = repo.commit("credential in query", {"api/service.yaml": spec + (
+        "components:\n  securitySchemes:\n    q: {type: apiKey, in: query, name: appid}\n")})
+    hit = only(history(repo.path, engine), "openapi.apikey-in-query")
+    assert hit.location.commit == added

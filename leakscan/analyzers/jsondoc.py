@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from typing import Any, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 from leakscan.analyzers.capture_vocab import vocabulary
 from leakscan.analyzers.field_evidence import key_kind
@@ -98,7 +98,11 @@ def looks_like_json(text: str) -> bool:
 
 def flatten(data: Any, doc: Doc, template: Item) -> list[Item]:
     """Items for every interesting value; `template` carries where/payload/extra."""
-    items: list[Item] = []
+    return list(iter_flatten(data, doc, template))
+
+
+def iter_flatten(data: Any, doc: Doc, template: Item) -> Iterator[Item]:
+    """flatten(), one item at a time: a large document never has all its items at once."""
     trace_keys = vocabulary().trace_keys
     # (value, local pointer, key, parent key)
     stack: list[tuple[Any, str, str, str]] = [(data, "", "", "")]
@@ -111,29 +115,28 @@ def flatten(data: Any, doc: Doc, template: Item) -> list[Item]:
             frames = _frames(value) if key and trace_keys.has(key) else None
             if frames is not None:
                 text, structured = frames
-                items.append(_item(replace(template, where="frames") if structured else template,
-                                   doc, local, key, parent, text, how="anchor"))
+                yield _item(replace(template, where="frames") if structured else template,
+                            doc, local, key, parent, text, how="anchor")
                 continue
             for i in range(len(value) - 1, -1, -1):
                 stack.append((value[i], f"{local}/{i}", key, parent))
         elif isinstance(value, str):
             # Under six characters only a key can make a value sensitive (a CVV, a short password).
             if len(value) >= MIN_STRING or (value and key and key_kind(key, parent) is not None):
-                items.extend(_string_items(value, doc, local, key, parent, template))
+                yield from _string_items(value, doc, local, key, parent, template)
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             if abs(value) >= MIN_NUMBER or (key and key_kind(key, parent) is not None):
-                items.append(_item(template, doc, local, key, parent, repr(value) if isinstance(value, float) else str(value),
-                                   how="scalar", quote=False))
-    return items
+                yield _item(template, doc, local, key, parent, repr(value) if isinstance(value, float) else str(value),
+                            how="scalar", quote=False)
 
 
-def _string_items(value: str, doc: Doc, local: str, key: str, parent: str, template: Item) -> list[Item]:
+def _string_items(value: str, doc: Doc, local: str, key: str, parent: str, template: Item) -> Iterable[Item]:
     if doc.depth < MAX_NESTED and len(value) > 1 and looks_like_json(value):
         inner, _ = parse_json(value)
         if isinstance(inner, (dict, list)):
             site = doc.value_site(local, "string")
             nested = Doc(value, site, doc.prefix + local + "#", doc.depth + 1)
-            return flatten(inner, nested, template)
+            return iter_flatten(inner, nested, template)
     return [_item(template, doc, local, key, parent, value, how="string")]
 
 

@@ -7,8 +7,9 @@ register here; `document_scanner_for` asks them in registration order.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional, Protocol
+from typing import TYPE_CHECKING, Mapping, Optional, Protocol
 
+from leakscan.engine.literals import LiteralFinder
 from leakscan.model import Candidate, Chunk, ScanError
 
 if TYPE_CHECKING:
@@ -30,6 +31,11 @@ class DocumentScanner(Protocol):
     def scan(self, chunk: Chunk, engine: "Engine") -> DocumentResult:
         """Parse the document and return candidates; a broken document gives an error."""
 
+    # Optional: `could_accept(path, data: bytes, ends: Mapping[bytes, int]) -> bool`, a test
+    # on the raw bytes that is False only when `accepts` would be False for any decoding of
+    # them, and `markers: tuple[bytes, ...]`, literals whose first end offsets in `data` it
+    # is given in `ends`. History scans use them to leave most blobs undecoded.
+
 
 _SCANNERS: list[DocumentScanner] = []
 
@@ -50,6 +56,33 @@ def document_scanner_for(path: str, text: str) -> Optional[DocumentScanner]:
         if scanner.accepts(path, text):
             return scanner
     return None
+
+
+def marker_ends(data: bytes) -> dict[bytes, int]:
+    """Where each scanner's marker literals first end in `data` (those that occur)."""
+    return _marker_finder().first_ends(data)
+
+
+def might_be_document(path: str, data: bytes, ends: Optional[Mapping[bytes, int]] = None) -> bool:
+    """False when no scanner would accept `data` however it decodes: the blob is plain text.
+    `ends` is marker_ends(data) when the caller knows it already."""
+    ends = marker_ends(data) if ends is None else ends
+    for scanner in registered():
+        could_accept = getattr(scanner, "could_accept", None)
+        if could_accept is None or could_accept(path, data, ends):
+            return True
+    return False
+
+
+_MARKERS: Optional[LiteralFinder] = None
+
+
+def _marker_finder() -> LiteralFinder:
+    """One search for every scanner's marker literals."""
+    global _MARKERS
+    if _MARKERS is None:
+        _MARKERS = LiteralFinder([m for s in registered() for m in getattr(s, "markers", ())])
+    return _MARKERS
 
 
 _LOADED = False

@@ -9,12 +9,13 @@ rules of patterns/spec.yaml; every string value also goes through the rule engin
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from leakscan.analyzers import spec_exposure, spec_pii, spec_surface, spec_values
 from leakscan.analyzers.registry import DocumentResult, register, registered
 from leakscan.analyzers.spec_context import SpecContext
 from leakscan.model import Candidate, Chunk, ScanError
+from leakscan.sources.decode import is_utf16
 from leakscan.sources.openapi import (
     STRUCTURED_SUFFIXES, RefResolver, SpecDocument, SpecLoadError, load_document, looks_like_spec,
 )
@@ -32,6 +33,11 @@ class OpenApiScanner:
 
     def accepts(self, path: str, text: str) -> bool:
         return looks_like_spec(path, text)
+
+    markers = (b"openapi", b"swagger")
+
+    def could_accept(self, path: str, data: bytes, ends: Mapping[bytes, int]) -> bool:
+        return is_utf16(data) or any(marker in ends for marker in self.markers)
 
     def scan(self, chunk: Chunk, engine: "Engine") -> DocumentResult:
         return scan_spec(chunk, engine)

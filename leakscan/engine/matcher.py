@@ -73,6 +73,11 @@ class Matcher:
                 i for test, ids in self._limited if test.match(path) or test.match(base) for i in ids))
         return found
 
+    def could_match(self, text: str, path: str = "", data: bytes | None = None) -> bool:
+        """Whether any rule that applies at `path` can match `text` (the prefilter alone)."""
+        prefilter, _ = self._prefilter_for(self.applicable_limited(path))
+        return bool(prefilter.candidates(text, data))
+
     def find(self, text: str, path: str = "", data: bytes | None = None) -> list[RawMatch]:
         prefilter, indexes = self._prefilter_for(self.applicable_limited(path))
         matches: list[RawMatch] = []

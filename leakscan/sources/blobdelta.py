@@ -19,7 +19,7 @@ from __future__ import annotations
 import codecs
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Optional
+from typing import Iterator, Optional
 
 _BLOCK = 4096
 _FEW = 32  # up to this many distinct new lines are found by search; more, by a walk over the lines
@@ -43,29 +43,70 @@ class Fresh:
         return self.added is None or any(n in self.added for n in range(first_line, last_line + 1))
 
 
-def fresh_part(old: Optional[bytes], new: bytes) -> Optional[Fresh]:
-    """What of `new` to scan given the `old` version at the same path; None when nothing is new."""
+@dataclass(frozen=True)
+class Region:
+    """Where two versions differ, widened to whole lines and context margins:
+    new[start:end] holds every line the new version adds, old[old_start:old_end]
+    the lines it replaced."""
+
+    start: int
+    end: int
+    old_start: int
+    old_end: int
+
+
+def changed_region(old: Optional[bytes], new: bytes) -> Optional[Region]:
+    """The region to look at in `new`; None when all of it is (no previous version, or UTF-16)."""
     if old is None or new.startswith(_UTF16) or old.startswith(_UTF16):  # UTF-16 lines are not b"\n"-split
-        return Fresh(0, new)
+        return None
     prefix = common_prefix(old, new)
     suffix = common_suffix(old, new, min(len(old), len(new)) - prefix)
     start, end = _changed_lines(new, prefix, suffix)
     old_start, old_end = _changed_lines(old, prefix, suffix)
-    region = new[start:end]
-    lines = region.split(b"\n")
-    added = set(lines).difference(old[old_start:old_end].split(b"\n"))
+    return Region(start, end, old_start, old_end)
+
+
+def changed_bytes(old: Optional[bytes], new: bytes, region: Optional[Region]) -> bytes:
+    """What a scan of `new` must look at: its changed region, or all of it."""
+    return new if region is None else new[region.start:region.end]
+
+
+def fresh_part(old: Optional[bytes], new: bytes, region: Optional[Region] = None) -> Optional[Fresh]:
+    """What of `new` to scan given the `old` version at the same path; None when nothing is new.
+
+    `region` is changed_region(old, new) when the caller has it already."""
+    region = region or changed_region(old, new)
+    if region is None or old is None:
+        return Fresh(0, new)
+    lines = new[region.start:region.end].split(b"\n")
+    added = set(lines).difference(old[region.old_start:region.old_end].split(b"\n"))
     added.discard(b"")  # an empty line holds nothing to find
     if not added:
         return None
-    found = _locate(region, added) if len(added) <= _FEW else [i for i, line in enumerate(lines) if line in added]
-    kept = sorted({j for i in found for j in range(max(0, i - CONTEXT_BEFORE), min(len(lines), i + CONTEXT_AFTER + 1))})
+    region_text = new[region.start:region.end]
+    found = _locate(region_text, added) if len(added) <= _FEW else [i for i, line in enumerate(lines) if line in added]
     pieces, current = [], 0
-    for index in kept:  # unchanged lines become empty, so every kept line keeps its number
-        pieces.append(b"\n" * (index - current))
-        pieces.append(lines[index])
-        current = index
-    offset = new.count(b"\n", 0, start)
+    for first, last in _kept_runs(found, len(lines)):  # unchanged lines become empty: every kept line keeps its number
+        pieces.append(b"\n" * (first - current))
+        pieces.append(b"\n".join(lines[first:last + 1]))
+        current = last
+    offset = new.count(b"\n", 0, region.start)
     return Fresh(offset, b"".join(pieces), frozenset(offset + i + 1 for i in found))
+
+
+def _kept_runs(found: list[int], count: int) -> Iterator[tuple[int, int]]:
+    """Runs of line indexes (first, last) covering each found line and its context, merged, in order."""
+    first = last = -1
+    for i in found:
+        low, high = max(0, i - CONTEXT_BEFORE), min(count - 1, i + CONTEXT_AFTER)
+        if first >= 0 and low <= last + 1:
+            last = max(last, high)
+            continue
+        if first >= 0:
+            yield first, last
+        first, last = low, high
+    if first >= 0:
+        yield first, last
 
 
 def _locate(region: bytes, added: set[bytes]) -> list[int]:
@@ -138,7 +179,8 @@ def common_suffix(a: bytes, b: bytes, limit: int) -> int:
 
 
 class PreviousVersions:
-    """The last version read of each path, within a memory budget (oldest paths forgotten first).
+    """The last version read of each path, within a memory budget (oldest paths forgotten first),
+    with a note about it (None: nothing known).
 
     Forgetting only costs time: the next version of a forgotten path is scanned whole.
     """
@@ -146,19 +188,24 @@ class PreviousVersions:
     def __init__(self, budget: int) -> None:
         self.budget = budget
         self.size = 0
-        self._data: OrderedDict[str, bytes] = OrderedDict()
+        self._data: OrderedDict[str, tuple[bytes, Optional[bool]]] = OrderedDict()
 
     def get(self, path: str) -> Optional[bytes]:
-        return self._data.get(path)
+        entry = self._data.get(path)
+        return None if entry is None else entry[0]
 
-    def put(self, path: str, data: bytes) -> None:
+    def note(self, path: str) -> Optional[bool]:
+        entry = self._data.get(path)
+        return None if entry is None else entry[1]
+
+    def put(self, path: str, data: bytes, note: Optional[bool] = None) -> None:
         old = self._data.pop(path, None)
         if old is not None:
-            self.size -= len(old)
+            self.size -= len(old[0])
         if len(data) > self.budget:
             return
-        self._data[path] = data
+        self._data[path] = (data, note)
         self.size += len(data)
         while self.size > self.budget:
-            _, dropped = self._data.popitem(last=False)
+            _, (dropped, _) = self._data.popitem(last=False)
             self.size -= len(dropped)

@@ -14,6 +14,20 @@ def is_binary(data: bytes) -> bool:
     return b"\0" in head
 
 
+def is_utf16(data: bytes) -> bool:
+    return data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+
+
+def first_byte(data: bytes) -> bytes:
+    """The first byte after a UTF-8 BOM and leading blanks (b"" for none): how a
+    JSON document is told from other text without decoding it."""
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    for index in range(start, min(len(data), start + 4096)):
+        if data[index] not in b" \t\r\n":
+            return data[index:index + 1]
+    return b""
+
+
 def decode(data: bytes) -> tuple[str, bool]:
     """The text, and whether `data` is its exact UTF-8 encoding (lets the
     matcher scan the bytes without encoding them again)."""

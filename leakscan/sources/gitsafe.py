@@ -118,13 +118,13 @@ class GitRunner:
     executable: str = field(default_factory=git_executable)
     env: dict[str, str] = field(default_factory=safe_env, compare=False)
 
-    def argv(self, args: Sequence[str]) -> list[str]:
+    def argv(self, args: Sequence[str], config: Sequence[str] = ()) -> list[str]:
         head = [self.executable, "--no-pager", "--no-replace-objects", f"--git-dir={self.git_dir}"]
         if self.work_tree:
             head.append(f"--work-tree={self.work_tree}")
         # The repository may belong to another user (a CI checkout): with its config defused, trust it.
         trusted = (f"safe.directory={self.git_dir}", f"safe.directory={self.work_tree or self.git_dir}")
-        for setting in SAFE_CONFIG + RESOURCE_CONFIG + trusted:
+        for setting in SAFE_CONFIG + RESOURCE_CONFIG + tuple(config) + trusted:
             head += ["-c", setting]
         return head + list(args)
 
@@ -141,7 +141,9 @@ class GitRunner:
             raise GitError(f"git {args[0]}: {message}")
         return proc.stdout
 
-    def popen(self, args: Sequence[str], stderr: IO[bytes], stdin: int | None = None) -> subprocess.Popen:
-        """A streaming process: stdout piped; stderr to a file (a pipe nobody drains could block git)."""
-        return subprocess.Popen(self.argv(args), stdin=stdin, stdout=subprocess.PIPE,
+    def popen(self, args: Sequence[str], stderr: IO[bytes], stdin: int | None = None,
+              stdout: IO[bytes] | int = subprocess.PIPE, config: Sequence[str] = ()) -> subprocess.Popen:
+        """A streaming process: stdout piped (or to a file); stderr to a file (a pipe nobody
+        drains could block git). `config`: more `-c` settings, resource limits only."""
+        return subprocess.Popen(self.argv(args, config), stdin=stdin, stdout=stdout,
                                 stderr=stderr, env=self.env, cwd=self.cwd)

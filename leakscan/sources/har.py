@@ -14,7 +14,7 @@ import json
 import re
 from dataclasses import replace
 from json.decoder import scanstring
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from leakscan.analyzers.bodies import body_items, form_items
 from leakscan.analyzers.capture import analyze
@@ -26,6 +26,7 @@ from leakscan.analyzers.registry import DocumentResult, register
 from leakscan.analyzers.sites import FileSite, NoSite, ShiftSite
 from leakscan.analyzers.spec_compare import spec_protos
 from leakscan.model import Chunk, ScanError
+from leakscan.sources.decode import first_byte, is_utf16
 
 _HEAD = re.compile(r'^\s*\{\s*"log"\s*:\s*\{')
 _ENTRIES = re.compile(r'"entries"\s*:\s*\[')
@@ -50,6 +51,9 @@ class HarScanner:
         if not head.startswith("{"):
             return False
         return path.lower().endswith(".har") or bool(_HEAD.match(head)) and '"entries"' in text[:1 << 20]
+
+    def could_accept(self, path: str, data: bytes, ends: Mapping[bytes, int]) -> bool:
+        return is_utf16(data) or first_byte(data) == b"{"
 
     def scan(self, chunk: Chunk, engine) -> DocumentResult:
         text = chunk.text

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Optional
+from typing import Mapping, Optional
 
 from leakscan.analyzers.bodies import body_items
 from leakscan.analyzers.capture import analyze
@@ -20,6 +20,7 @@ from leakscan.analyzers.payload import Context, Item, finalize
 from leakscan.analyzers.registry import DocumentResult, register
 from leakscan.analyzers.sites import FileSite, NoSite, ShiftSite
 from leakscan.model import Chunk, ScanError
+from leakscan.sources.decode import is_utf16
 
 METHODS = "GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|TRACE|CONNECT|PROPFIND|PROPPATCH|MKCOL|COPY|MOVE|LOCK|UNLOCK|REPORT|SEARCH"
 _REQUEST = re.compile(rf"({METHODS}) (\S{{1,8000}}) HTTP/\d(?:\.\d)?\s*$")
@@ -27,6 +28,7 @@ _STATUS = re.compile(r"HTTP/\d(?:\.\d)? (\d{3})(?: [^\r\n]*)?\s*$")
 _HEADER = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}):[ \t]*([^\r\n]*?)[ \t]*\r?$")
 _MARKER = re.compile(r"^[<>] ?")
 HEAD_LINES = 40
+HEAD_CHARS = 16384  # recognition reads no further
 
 
 @dataclass
@@ -65,7 +67,7 @@ class HttpDumpScanner:
     name = "http"
 
     def accepts(self, path: str, text: str) -> bool:
-        for count, (_, line) in enumerate(_lines(text[:16384].lstrip("\ufeff"))):
+        for count, (_, line) in enumerate(_lines(text[:HEAD_CHARS].lstrip("\ufeff"))):
             if count >= HEAD_LINES:
                 return False
             if not line.strip() or line.startswith(("* ", "{ [", "} [")):
@@ -73,6 +75,13 @@ class HttpDumpScanner:
             body = _strip_marker(line)[1]
             return bool(_REQUEST.match(body) or _STATUS.match(body))
         return False
+
+    markers = (b"HTTP/",)
+
+    def could_accept(self, path: str, data: bytes, ends: Mapping[bytes, int]) -> bool:
+        # every request or status line has "HTTP/"; the head is at most four bytes a character
+        end = ends.get(b"HTTP/")
+        return is_utf16(data) or end is not None and end <= 4 * HEAD_CHARS
 
     def scan(self, chunk: Chunk, engine) -> DocumentResult:
         ctx = Context(engine, chunk.origin.path, "http")

@@ -12,22 +12,25 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import replace
-from typing import Any
+from itertools import islice
+from typing import Any, Iterable, Iterator, Mapping
 
 from leakscan.analyzers.capture import analyze
 from leakscan.analyzers.capture_vocab import vocabulary
 from leakscan.analyzers.field_evidence import harmless_key, is_identifier_key, key_kind
 from leakscan.analyzers.http_evidence import clean_url
-from leakscan.analyzers.jsondoc import Doc, flatten, parse_json
+from leakscan.analyzers.jsondoc import Doc, flatten, iter_flatten, parse_json
 from leakscan.analyzers.payload import Context, Item, Proto, evidence, finalize
 from leakscan.analyzers.registry import DocumentResult, register
 from leakscan.analyzers.sites import FileSite, NoSite, ShiftSite
 from leakscan.model import Chunk
+from leakscan.sources.decode import first_byte, is_utf16
 from leakscan.sources.pointer import split
 
 # Suffixes of files that may hold a JSON body or log; code is never claimed.
 JSON_SUFFIXES = (".json", ".geojson", ".jsonl", ".ndjson", ".log", ".txt", ".out", ".body", ".resp", ".response", ".har")
 RECORDS_PER_BATCH = 500
+ITEMS_PER_BATCH = 2000  # values of one JSON document analysed together: memory stays flat however large it is
 _SPEC_HINT = re.compile(r'"(openapi|swagger)"\s*:')
 
 
@@ -69,6 +72,9 @@ class JsonLinesScanner:
 
     def accepts(self, path: str, text: str) -> bool:
         return _claimable(path) and text.lstrip("\ufeff \t\r\n")[:1] == "{" and _is_json_lines(text)
+
+    def could_accept(self, path: str, data: bytes, ends: Mapping[bytes, int]) -> bool:
+        return (is_utf16(data) or first_byte(data) == b"{") and _claimable(path)
 
     def scan(self, chunk: Chunk, engine) -> DocumentResult:
         ctx = Context(engine, chunk.origin.path, "jsonl")
@@ -121,6 +127,9 @@ class JsonDocumentScanner:
         head = text[:256].lstrip("\ufeff \t\r\n")
         return head[:1] in ("{", "[") and _claimable(path) and not _is_spec(path, text)
 
+    def could_accept(self, path: str, data: bytes, ends: Mapping[bytes, int]) -> bool:
+        return (is_utf16(data) or first_byte(data) in (b"{", b"[")) and _claimable(path)
+
     def scan(self, chunk: Chunk, engine) -> DocumentResult:
         text = chunk.text
         data, error = parse_json(text[1:] if text.startswith("\ufeff") else text)
@@ -135,9 +144,17 @@ def scan_json_data(chunk: Chunk, engine, data: Any, kind: str, payload: bool = F
     text = chunk.text
     doc = Doc(text, FileSite(text), offset=1 if text.startswith("\ufeff") else 0)
     template = Item(value="", pointer=None, site=NoSite(), where="json", payload=payload)
-    protos = analyze(flatten(data, doc, template), ctx)
+    protos: list[Proto] = []
+    for batch in _batches(iter_flatten(data, doc, template), ITEMS_PER_BATCH):
+        protos.extend(analyze(batch, ctx))
     protos.extend(_as_written(doc, protos, ctx))
     return DocumentResult(tuple(finalize(protos, ctx)))
+
+
+def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 def _as_written(doc: Doc, found: list[Proto], ctx: Context) -> list[Proto]:

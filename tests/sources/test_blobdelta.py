@@ -126,3 +126,28 @@ def test_every_new_line_is_kept_whichever_way_it_is_found(seed, few, monkeypatch
     new_by_number = {i + 1: line for i, line in enumerate(new.split(b"\n"))}
     assert all(new_by_number[n] == line for n, line in kept.items())  # kept lines sit at their true numbers
     assert all(n - 1 in kept or not new_by_number.get(n - 1) for n in must)  # with the line before
+
+
+def test_a_note_is_kept_and_forgotten_with_its_version():
+    versions = PreviousVersions(budget=10)
+    versions.put("a", b"12345", True)
+    versions.put("b", b"123", False)
+    assert (versions.note("a"), versions.note("b"), versions.note("c")) == (True, False, None)
+    versions.put("c", b"1234")  # over budget: the oldest path goes, its note with it
+    assert versions.get("a") is None and versions.note("a") is None and versions.note("c") is None
+
+
+def test_the_changed_region_holds_every_added_line():
+    rng = random.Random(3)
+    for _ in range(200):
+        old = [b"l%d" % rng.randrange(20) for _ in range(rng.randrange(0, 40))]
+        new = list(old)
+        for _ in range(rng.randrange(1, 4)):
+            new.insert(rng.randrange(len(new) + 1), b"new%d" % rng.randrange(9))
+        a, b = b"\n".join(old) + b"\n", b"\n".join(new) + b"\n"
+        region = blobdelta.changed_region(a, b)
+        fresh = fresh_part(a, b)
+        if fresh is None:
+            continue
+        kept = blobdelta.changed_bytes(a, b, region)
+        assert all(line in kept.split(b"\n") for line in lines_of(fresh).values())

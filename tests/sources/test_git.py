@@ -139,3 +139,35 @@ def test_refs_and_revisions_resolve_through_the_repository(tmp_path):
         resolve_ref(handle, "no-such-branch")
     with pytest.raises(GitError, match="not a git repository"):
         open_repository(str(tmp_path))
+
+
+def test_a_walk_file_is_read_while_git_is_still_writing_it(tmp_path):
+    """The follower waits for a writer that pauses and reads everything it wrote before exiting."""
+    import sys
+
+    from leakscan.sources.gitlog import _follow
+
+    script = "import sys, time\nfor i in range(5):\n    sys.stdout.write('x' * 70000 + str(i)); sys.stdout.flush(); time.sleep(0.05)\n"
+    walk = tmp_path / "walk"
+    with open(walk, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-c", script], stdout=out)
+    with open(walk, "rb") as reader:
+        data = b"".join(_follow(reader, proc))
+    assert data == b"".join(b"x" * 70000 + str(i).encode() for i in range(5))
+
+
+def test_a_walk_stopped_early_stops_git_and_removes_its_file(tmp_path, monkeypatch):
+    import tempfile
+
+    repo = GitRepo(tmp_path / "r")
+    for n in range(30):
+        repo.commit(f"c{n}", {f"f{n}.txt": f"{n}\n"})
+    handle = open_repository(str(repo.path))
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    walk = iter_changes(handle.runner, tip_revisions(handle))
+    next(walk)
+    assert [p.name[:13] for p in scratch.iterdir()] == ["leakscan-log-"]
+    walk.close()  # git is stopped and reaped before its walk file is removed
+    assert list(scratch.iterdir()) == []

@@ -78,3 +78,14 @@ def test_not_claimed(path, text):
 def test_invalid_json_falls_back_to_a_text_scan_without_errors(engine):
     text = '{\n  // comments make this JSONC\n  "token": "ghp_0123"\n}\n'
     assert scan_chunk(Chunk(text, Origin(kind="file", path="tsconfig.base.json")), engine)[1] == []
+
+
+def test_a_large_document_is_analysed_in_batches_and_nothing_is_lost(engine, monkeypatch):
+    from leakscan.sources import jsonbody
+
+    monkeypatch.setattr(jsonbody, "ITEMS_PER_BATCH", 7)
+    records = [{"id": f"order-{n:05d}", "note": f"shipped on day {n}"} for n in range(40)]
+    records[33]["contact"] = {"email": "dana.whitfield@corpmail.net"}
+    text = json.dumps({"orders": records}, indent=1)
+    (finding,) = scan_chunk(Chunk(text, Origin(kind="file", path="orders.json")), engine)[0]
+    assert finding.rule_id == "pii.email" and finding.location.pointer == "/orders/33/contact/email"
