@@ -11,12 +11,12 @@ long the history is.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import queue
 import threading
 import time
-import zlib
 from dataclasses import dataclass, replace
 from itertools import chain, islice
 from typing import Callable, Iterable, Iterator, Optional, Sequence, Union
@@ -28,8 +28,8 @@ from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.model import Chunk, Finding, Origin, Report, ScanError, ScanStats
 from leakscan.pipeline import findings_from, sort_findings
-from leakscan.sources.blobdelta import Fresh, PreviousVersions, changed_bytes, changed_region, fresh_part
-from leakscan.sources.decode import decode, is_binary
+from leakscan.sources.blobdelta import Fresh, PreviousVersions, Region, changed_bytes, changed_region, fresh_part
+from leakscan.sources.decode import decode, first_significant, is_binary
 from leakscan.sources.files import BINARY_SUFFIXES
 from leakscan.sources.git import NOT_A_BLOB, BlobReader, Repository, Unreadable, staged_blobs
 from leakscan.sources.gitlog import Change, CommitInfo, commit_info, iter_changes
@@ -59,6 +59,7 @@ class BatchResult:
     scanned: int
     bytes: int
     done: int  # tasks handled (scanned or skipped)
+    worker: int = -1  # which worker, when there are several
 
 
 _DONE = "done"  # a worker's last message, with its index
@@ -121,16 +122,11 @@ class BlobScanner:
     def _scan_one(self, task: BlobTask, content: bytes) -> tuple[list[Finding], list[ScanError]]:
         """Most blobs end at the prefilter: nothing in what they change can match any rule.
         Only the rest are decoded, compared line by line and scanned."""
-        old, region, ends = None, None, None
+        old, region = None, None
         if self.previous is not None:
             old = self.previous.get(task.path)
             region = changed_region(old, content)
-            if region is not None and self.previous.note(task.path) is False:
-                ends = _shifted(marker_ends(changed_bytes(old, content, region)), region.start)
-        ends = marker_ends(content) if ends is None else ends
-        if self.previous is not None:  # noted: whether this version holds a document marker
-            self.previous.put(task.path, content, bool(ends))
-        document = might_be_document(task.path, content, ends)
+        document = self._might_be_document(task.path, content, old, region)
         if not document and not self._could_match(changed_bytes(old, content, region), task.path):
             return [], []
         fresh = fresh_part(old, content, region) if self.previous is not None else None
@@ -147,6 +143,23 @@ class BlobScanner:
             return self._scan_fresh(fresh or Fresh(0, content), origin), []
         except Exception as exc:  # one bad blob never stops a scan
             return [], [ScanError(task.path, _where(f"scan failed: {type(exc).__name__}: {exc} [blob {task.sha}", task))]
+
+    def _might_be_document(self, path: str, content: bytes, old: Optional[bytes], region: Optional[Region]) -> bool:
+        """Whether a document scanner may claim this version. When the previous version was plain
+        text without a marker, only the changed region is searched: a marker has no newline, so
+        one that overlaps a change lies inside the region's whole lines; and a first byte before
+        the region is the previous version's first byte."""
+        if region is not None and self.previous is not None and self.previous.note(path) is False:
+            ends = _shifted(marker_ends(changed_bytes(old, content, region)), region.start)
+            if not ends and 0 <= first_significant(content) < region.start:
+                self.previous.put(path, content, False)
+                return False
+        else:
+            ends = marker_ends(content)
+        document = might_be_document(path, content, ends)
+        if self.previous is not None:  # the note: whether the next version needs a look at all of it
+            self.previous.put(path, content, document or bool(ends))
+        return document
 
     def _could_match(self, data: bytes, path: str) -> bool:
         text, exact = decode(data)
@@ -182,10 +195,10 @@ def _worker_main(index: int, inbox, outbox, config: Config, runner: GitRunner, k
     try:
         while (batch := inbox.get()) is not None:
             try:
-                outbox.put(scanner.scan(batch))
+                outbox.put(replace(scanner.scan(batch), worker=index))
             except Exception as exc:  # noqa: BLE001 - reported, and the worker goes on
                 error = ScanError(batch[0].path, f"worker failed on a batch: {type(exc).__name__}: {exc}")
-                outbox.put(BatchResult((), (error,), 0, 0, len(batch)))
+                outbox.put(BatchResult((), (error,), 0, 0, len(batch), index))
     finally:
         scanner.close()
         outbox.put((_DONE, index))
@@ -241,6 +254,8 @@ def _fan_out(tasks: Iterator[BlobTask], jobs: int, engine: Engine, runner: GitRu
     inboxes = [ctx.Queue(maxsize=IN_FLIGHT) for _ in range(jobs)]
     outbox = ctx.Queue()
     _ENGINE = engine
+    if method == "fork":  # the engine's objects stay shared with the workers, not copied page by page
+        gc.freeze()
     try:
         workers = [ctx.Process(target=_worker_main, daemon=True,
                                args=(index, inbox, outbox, engine.config, runner, kind, incremental))
@@ -249,12 +264,14 @@ def _fan_out(tasks: Iterator[BlobTask], jobs: int, engine: Engine, runner: GitRu
             worker.start()
     finally:
         _ENGINE = None
-    collector = threading.Thread(target=_collect, args=(outbox, workers, totals, progress), daemon=True)
+        gc.unfreeze()
+    router = Router(jobs)
+    collector = threading.Thread(target=_collect, args=(outbox, workers, totals, router, progress), daemon=True)
     collector.start()
     try:
         pending: list[list[BlobTask]] = [[] for _ in range(jobs)]
         for task in tasks:
-            shard = zlib.crc32(task.path.encode("utf-8", "surrogateescape")) % jobs
+            shard = router.route(task.path)
             pending[shard].append(task)
             if len(pending[shard]) >= BATCH:
                 _put(inboxes[shard], pending[shard], workers[shard])
@@ -283,7 +300,33 @@ def _put(inbox, item, worker) -> None:
             continue
 
 
-def _collect(outbox, workers, totals: Totals, progress: Optional[Progress]) -> None:
+class Router:
+    """Which worker a task goes to. All versions of a path go to the worker that has the
+    path's last version (it scans only what each adds); a path seen for the first time goes
+    to the worker with the least work outstanding, so a worker slowed by heavy files is not
+    handed more (with a fixed split by path, one worker ran 20% longer than the other)."""
+
+    MAX_PATHS = 1 << 20  # past this many paths, start afresh: a moved path only costs one base read
+
+    def __init__(self, jobs: int) -> None:
+        self.assigned = [0] * jobs
+        self.done = [0] * jobs  # updated by the collector thread
+        self._owner: dict[str, int] = {}
+
+    def route(self, path: str) -> int:
+        worker = self._owner.get(path)
+        if worker is None:
+            if len(self._owner) >= self.MAX_PATHS:
+                self._owner.clear()
+            worker = self._owner[path] = min(range(len(self.assigned)), key=self.outstanding)
+        self.assigned[worker] += 1
+        return worker
+
+    def outstanding(self, worker: int) -> int:
+        return self.assigned[worker] - self.done[worker]
+
+
+def _collect(outbox, workers, totals: Totals, router: Router, progress: Optional[Progress]) -> None:
     """Gather results until every worker has said it is done or has died; the living are always drained."""
     finished: set[int] = set()
     while len(finished) < len(workers):
@@ -299,6 +342,8 @@ def _collect(outbox, workers, totals: Totals, progress: Optional[Progress]) -> N
         if isinstance(message, tuple):  # (_DONE, worker index)
             finished.add(message[1])
         else:
+            if message.worker >= 0:
+                router.done[message.worker] += message.done
             totals.add(message, progress)
 
 

@@ -96,7 +96,7 @@ def _evidence(candidate: Candidate) -> list[Adjustment]:
             found.append(Adjustment(f"entropy {entropy:.2f} < {rule.min_entropy:.1f}", LOW_ENTROPY))
     if rule.category in ("secret", "url-token"):
         reason = placeholder_reason(secret, line, bool(_CREDENTIAL_STORE.search(candidate.origin.path)))
-        demo = None if reason else demo_value_reason(secret)
+        demo = None if reason else demo_value_reason(secret, line)
         if reason:
             found.append(Adjustment(reason, PLACEHOLDER))
         elif demo:

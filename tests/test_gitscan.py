@@ -273,3 +273,16 @@ def test_a_document_marker_far_from_a_change_is_still_seen(tmp_path, engine):
         "components:\n  securitySchemes:\n    q: {type: apiKey, in: query, name: appid}\n")})
     hit = only(history(repo.path, engine), "openapi.apikey-in-query")
     assert hit.location.commit == added
+
+
+def test_a_file_that_becomes_a_json_document_below_blank_lines_is_analysed_as_one(tmp_path, engine):
+    """The first byte that says `JSON` sits in the changed region, after unchanged blank lines."""
+    import json
+
+    blank = "\n" * 8
+    repo = GitRepo(tmp_path / "r")
+    repo.commit("placeholder", {"fixtures/customer.json": blank + "TODO: fill in\n"})
+    filled = repo.commit("fill", {"fixtures/customer.json": blank + json.dumps(
+        {"customer": {"contact": {"email": "dana.whitfield@corpmail.net"}}}, indent=1) + "\n"})
+    hit = only(history(repo.path, engine), "pii.email")
+    assert (hit.location.commit, hit.location.pointer) == (filled, "/customer/contact/email")

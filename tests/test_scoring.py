@@ -70,3 +70,18 @@ def test_a_field_name_value_is_a_placeholder_except_in_credential_stores(engine)
     assert any("value only names its field" in r for r in in_docs.reasons)
     assert not any("names its field" in r for r in in_pgpass.reasons)
     assert any("default or demo value (password)" in r for r in in_pgpass.reasons)
+
+
+def test_keyboard_walk_password_in_a_connection_uri_is_reported_lower(engine):
+    line = "uri: 'mongodb+srv://shop:Asdfghjk#7731@cluster7-q2w9x.mongodb.net/db?retryWrites=true'"
+    result = score(candidate(engine, "connections.mongodb.uri", "Asdfghjk#7731", line=line))
+    assert 0.5 <= result.confidence < 0.8
+    assert any("keyboard walk in a password" in r for r in result.reasons)
+    assert not any("repeated or sequential" in r for r in result.reasons)
+
+
+def test_password_in_prose_is_reported_in_scripts_not_in_readmes(engine):
+    line = "echo \"The default password for the admin account is 'Vq7#mKe2'\""
+    in_script = score(candidate(engine, "generic.password.prose", "Vq7#mKe2", path="setup/install.sh", line=line))
+    in_readme = score(candidate(engine, "generic.password.prose", "Vq7#mKe2", path="README.md", line=line))
+    assert in_script.confidence >= 0.5 > in_readme.confidence

@@ -61,6 +61,8 @@ class Context:
     engine: "Engine"
     path: str
     kind: str  # har | http | json | jsonl
+    commit: Optional[str] = None  # the commit and blob the document came from, in a history scan
+    blob: Optional[str] = None
 
     def rule(self, rule_id: str) -> Optional[Rule]:
         """The rule, or None when disabled (analyzers then stay silent)."""
@@ -84,7 +86,8 @@ class Proto:
         line_text = _line_text(item, self.start)
         return Candidate(
             rule=self.rule, secret=self.secret,
-            origin=Origin(kind=ctx.kind, path=ctx.path, pointer=item.pointer, extra=item.extra),
+            origin=Origin(kind=ctx.kind, path=ctx.path, commit=ctx.commit, blob=ctx.blob, pointer=item.pointer,
+                          extra=item.extra),
             line=0, column=0, end_line=0, end_column=0, line_text=line_text, before="",
             adjustments=tuple(self.adjustments), display=self.display or _one_line(self),
         )

@@ -45,8 +45,13 @@ qux example sample dummy fake mock demo password123 secret123 admin root user us
 qwerty asdf guest
 """.split())
 _DEMO_FRAGMENTS = re.compile(r"dummy|sample|example|fake|mock|demo", re.I)
-_SEQUENCES = (("abcdefghijklmnopqrstuvwxyz", 6), ("0123456789", 8), ("qwertyuiopasdfghjklzxcvbnm", 6))
+_KEYBOARD = "qwertyuiopasdfghjklzxcvbnm"
+_SEQUENCES = (("abcdefghijklmnopqrstuvwxyz", 6), ("0123456789", 8), (_KEYBOARD, 6))
 SHORT_SECRET = 100
+# What comes right before a value that stands where a person types a password:
+# a password-named field (`password = "`, `DB_PASS=`, `Pwd=`) or the userinfo
+# of a URL (`mongodb://user:`).
+_PASSWORD_SLOT = re.compile(r"(?:pass(?:word|wd|phrase)?|pwd)[\w.\]-]{0,12}?[\W_]{0,6}$|://[^\s/@:]{1,64}:$", re.I)
 
 
 @functools.lru_cache(maxsize=1)
@@ -82,12 +87,12 @@ def placeholder_reason(secret: str, line: str = "", machine_written: bool = Fals
         return "value only names its field"
     if _PLACEHOLDER_FRAGMENTS.search(secret) or _EXAMPLE_MARK.search(secret):
         return "placeholder text"
-    if repeated_or_sequential(secret):
+    if repeated_or_sequential(secret, keyboard_walks=not _typed_password(secret, line)):
         return "repeated or sequential characters"
     return None
 
 
-def demo_value_reason(secret: str) -> Optional[str]:
+def demo_value_reason(secret: str, line: str = "") -> Optional[str]:
     """Why `secret` looks like a demo or default value, or None."""
     squashed = re.sub(r"[\W_]", "", secret).lower()
     if squashed in _DEMO_WORDS:
@@ -95,7 +100,40 @@ def demo_value_reason(secret: str) -> Optional[str]:
     m = _DEMO_FRAGMENTS.search(secret)
     if m:
         return f"value looks like a demo ({m.group(0).lower()})"
+    if _typed_password(secret, line):
+        # No part of the value in the reason: this may be a real password.
+        return "keyboard walk in a password (weak, often a demo)"
     return None
+
+
+def _typed_password(secret: str, line: str) -> bool:
+    """Whether `secret` sits where a person types a password and is more than
+    a bare keyboard walk (`Asdfghjk#2024`, not `qwertyuiop`).
+
+    People choose keyboard walks as passwords: in a password field or a
+    connection string's userinfo a walk with digits or symbols around it is a
+    weak password, not a placeholder. In generated tokens (API keys, account
+    keys) a walk is still fabricated, and so is a value that is nothing but one."""
+    if not line or len(secret) > 64:
+        return False
+    at = line.find(secret)
+    if at <= 0 or not _PASSWORD_SLOT.search(line[max(0, at - 100):at]):  # minified lines are long
+        return False
+    walk = _keyboard_walk(secret.lower())
+    return walk is not None and len(re.sub(r"[\W_]", "", secret)) > len(walk)
+
+
+def _keyboard_walk(body: str) -> Optional[str]:
+    """The longest run of at least six letters in keyboard order in `body`."""
+    seq, n = _KEYBOARD, 6
+    best = None
+    for i in range(len(body) - n + 1):
+        j = i
+        while j < len(body) and body[i:j + 1] in seq:
+            j += 1
+        if j - i >= n and (best is None or j - i > len(best)):
+            best = body[i:j]
+    return best
 
 
 def _is_jwt_io_sample(token: str) -> bool:
@@ -114,7 +152,9 @@ def _is_jwt_io_sample(token: str) -> bool:
     return isinstance(payload, dict) and payload.get("sub") == "1234567890" and payload.get("name") == "John Doe"
 
 
-def repeated_or_sequential(secret: str) -> bool:
+def repeated_or_sequential(secret: str, keyboard_walks: bool = True) -> bool:
+    """`keyboard_walks=False`: runs in keyboard order do not count (see
+    `_typed_password`); alphabet and digit runs still do."""
     body = secret.lower()
     if len(body) >= 8 and len(set(body)) <= 3:
         return True
@@ -126,4 +166,5 @@ def repeated_or_sequential(secret: str) -> bool:
         return True
     # Six letters in alphabet or keyboard order are rare by chance in a
     # random value; digit runs need eight (real passwords end in 123456).
-    return any(seq[i:i + n] in body for seq, n in _SEQUENCES for i in range(len(seq) - n + 1))
+    return any(seq[i:i + n] in body for seq, n in _SEQUENCES if keyboard_walks or seq != _KEYBOARD
+               for i in range(len(seq) - n + 1))

@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from typing import Iterator, Optional
 
 _BLOCK = 4096
+# The region is widened to whole lines anyway: finding where the versions part within
+# 128 bytes, not to the byte, saves seven of the bisection's steps at each end.
+_SLACK = 128
 _FEW = 32  # up to this many distinct new lines are found by search; more, by a walk over the lines
 CONTEXT_BEFORE, CONTEXT_AFTER = 3, 2  # unchanged lines kept around each new one
 _UTF16 = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -59,8 +62,8 @@ def changed_region(old: Optional[bytes], new: bytes) -> Optional[Region]:
     """The region to look at in `new`; None when all of it is (no previous version, or UTF-16)."""
     if old is None or new.startswith(_UTF16) or old.startswith(_UTF16):  # UTF-16 lines are not b"\n"-split
         return None
-    prefix = common_prefix(old, new)
-    suffix = common_suffix(old, new, min(len(old), len(new)) - prefix)
+    prefix = common_prefix(old, new, _SLACK)
+    suffix = common_suffix(old, new, min(len(old), len(new)) - prefix, _SLACK)
     start, end = _changed_lines(new, prefix, suffix)
     old_start, old_end = _changed_lines(old, prefix, suffix)
     return Region(start, end, old_start, old_end)
@@ -146,14 +149,15 @@ def _changed_lines(data: bytes, prefix: int, suffix: int) -> tuple[int, int]:
     return start, len(data) if end < 0 else end
 
 
-def common_prefix(a: bytes, b: bytes) -> int:
-    """Length of the common prefix: memcmp over growing blocks, then a bisection; no copies."""
+def common_prefix(a: bytes, b: bytes, slack: int = 0) -> int:
+    """Length of the common prefix: memcmp over growing blocks, then a bisection; no copies.
+    With `slack`, the answer may fall short of the exact length by up to that many bytes."""
     limit, view, pos, step = min(len(a), len(b)), memoryview(b), 0, _BLOCK
     while pos < limit and a.startswith(view[pos:min(pos + step, limit)], pos):
         pos = min(pos + step, limit)
         step *= 2
     lo, hi = pos, min(pos + step, limit)
-    while lo < hi:  # invariant: a[:lo] == b[:lo]; a mismatch lies before hi
+    while hi - lo > slack:  # invariant: a[:lo] == b[:lo]; a mismatch lies before hi
         mid = (lo + hi + 1) // 2
         if a.startswith(view[lo:mid], lo):
             lo = mid
@@ -162,14 +166,14 @@ def common_prefix(a: bytes, b: bytes) -> int:
     return lo
 
 
-def common_suffix(a: bytes, b: bytes, limit: int) -> int:
-    """Length of the common suffix, at most `limit` bytes."""
+def common_suffix(a: bytes, b: bytes, limit: int, slack: int = 0) -> int:
+    """Length of the common suffix, at most `limit` bytes (short by up to `slack`)."""
     view, la, lb, pos, step = memoryview(b), len(a), len(b), 0, _BLOCK
     while pos < limit and a.endswith(view[lb - min(pos + step, limit): lb - pos], 0, la - pos):
         pos = min(pos + step, limit)
         step *= 2
     lo, hi = pos, min(pos + step, limit)
-    while lo < hi:
+    while hi - lo > slack:
         mid = (lo + hi + 1) // 2
         if a.endswith(view[lb - mid: lb - lo], 0, la - lo):
             lo = mid

@@ -21,11 +21,17 @@ def is_utf16(data: bytes) -> bool:
 def first_byte(data: bytes) -> bytes:
     """The first byte after a UTF-8 BOM and leading blanks (b"" for none): how a
     JSON document is told from other text without decoding it."""
+    index = first_significant(data)
+    return data[index:index + 1] if index >= 0 else b""
+
+
+def first_significant(data: bytes) -> int:
+    """Where first_byte() is: -1 when the first 4 KB hold only a BOM and blanks."""
     start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     for index in range(start, min(len(data), start + 4096)):
         if data[index] not in b" \t\r\n":
-            return data[index:index + 1]
-    return b""
+            return index
+    return -1
 
 
 def decode(data: bytes) -> tuple[str, bool]:

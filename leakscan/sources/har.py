@@ -58,7 +58,7 @@ class HarScanner:
     def scan(self, chunk: Chunk, engine) -> DocumentResult:
         text = chunk.text
         start = 1 if text.startswith("\ufeff") else 0
-        ctx = Context(engine, chunk.origin.path, "har")
+        ctx = Context(engine, chunk.origin.path, "har", chunk.origin.commit, chunk.origin.blob)
         doc = Doc(text, FileSite(text), offset=start)
         errors: list[ScanError] = []
         protos: list[Proto] = []

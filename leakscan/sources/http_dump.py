@@ -84,7 +84,7 @@ class HttpDumpScanner:
         return is_utf16(data) or end is not None and end <= 4 * HEAD_CHARS
 
     def scan(self, chunk: Chunk, engine) -> DocumentResult:
-        ctx = Context(engine, chunk.origin.path, "http")
+        ctx = Context(engine, chunk.origin.path, "http", chunk.origin.commit, chunk.origin.blob)
         text, site = chunk.text, FileSite(chunk.text)
         errors: list[ScanError] = []
         items: list[Item] = []

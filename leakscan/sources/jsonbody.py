@@ -77,7 +77,7 @@ class JsonLinesScanner:
         return (is_utf16(data) or first_byte(data) == b"{") and _claimable(path)
 
     def scan(self, chunk: Chunk, engine) -> DocumentResult:
-        ctx = Context(engine, chunk.origin.path, "jsonl")
+        ctx = Context(engine, chunk.origin.path, "jsonl", chunk.origin.commit, chunk.origin.blob)
         text, file_site = chunk.text, FileSite(chunk.text)
         protos: list[Proto] = []
         batch: list[Item] = []
@@ -140,7 +140,7 @@ class JsonDocumentScanner:
 
 
 def scan_json_data(chunk: Chunk, engine, data: Any, kind: str, payload: bool = False) -> DocumentResult:
-    ctx = Context(engine, chunk.origin.path, kind)
+    ctx = Context(engine, chunk.origin.path, kind, chunk.origin.commit, chunk.origin.blob)
     text = chunk.text
     doc = Doc(text, FileSite(text), offset=1 if text.startswith("\ufeff") else 0)
     template = Item(value="", pointer=None, site=NoSite(), where="json", payload=payload)

@@ -42,3 +42,25 @@ def test_jwt_io_sample_tokens_are_placeholders():
     real = f"{part({'alg': 'HS256'})}.{part({'sub': 'u-8841', 'name': 'Mia Chen'})}.c2ln"
     assert placeholder_reason(sample) == "the jwt.io sample token"
     assert placeholder_reason(real) is None
+
+
+@pytest.mark.parametrize("value, line", [
+    ("Asdfghjk#7731", "uri: 'mongodb+srv://shop:Asdfghjk#7731@cluster7-q2w9x.mongodb.net/db'"),
+    ("Qwerty#2019x", 'DB_PASSWORD="Qwerty#2019x"'),
+    ("asdfgh77!", "Server=db;User Id=app;Password=asdfgh77!;"),
+])
+def test_keyboard_walk_in_a_password_is_weak_not_a_placeholder(value, line):
+    from leakscan.engine.placeholders import demo_value_reason
+
+    assert placeholder_reason(value, line) is None
+    assert demo_value_reason(value, line) == "keyboard walk in a password (weak, often a demo)"
+
+
+@pytest.mark.parametrize("value, line", [
+    ("qwertyuiop", 'password = "qwertyuiop"'),            # nothing but the walk
+    ("Asdfghjk#7731", "api_key = 'Asdfghjk#7731'"),          # not where a password goes
+    ("sk_live_qwertyuiop0934", 'STRIPE_KEY="sk_live_qwertyuiop0934"'),
+    ("abcdefgh12", 'password = "abcdefgh12"'),             # alphabet runs still count
+])
+def test_keyboard_and_alphabet_runs_stay_placeholders_elsewhere(value, line):
+    assert placeholder_reason(value, line) is not None

@@ -151,3 +151,17 @@ def test_the_changed_region_holds_every_added_line():
             continue
         kept = blobdelta.changed_bytes(a, b, region)
         assert all(line in kept.split(b"\n") for line in lines_of(fresh).values())
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_with_slack_prefix_and_suffix_fall_short_by_at_most_the_slack(seed):
+    rng = random.Random(seed)
+    a = os.urandom(rng.choice([10, 5000, 40000]))
+    b = bytearray(a)
+    b[rng.randrange(len(b))] ^= 0xFF
+    b = bytes(b)
+    exact = naive_prefix(a, b)
+    assert exact - 128 <= common_prefix(a, b, 128) <= exact
+    limit = len(a) - exact
+    exact_suffix = naive_suffix(a, b, limit)
+    assert exact_suffix - 128 <= common_suffix(a, b, limit, 128) <= exact_suffix
