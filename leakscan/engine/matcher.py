@@ -76,7 +76,7 @@ class Matcher:
     def could_match(self, text: str, path: str = "", data: bytes | None = None) -> bool:
         """Whether any rule that applies at `path` can match `text` (the prefilter alone)."""
         prefilter, _ = self._prefilter_for(self.applicable_limited(path))
-        return bool(prefilter.candidates(text, data))
+        return prefilter.any_candidate(text, data)
 
     def find(self, text: str, path: str = "", data: bytes | None = None) -> list[RawMatch]:
         prefilter, indexes = self._prefilter_for(self.applicable_limited(path))

@@ -29,6 +29,9 @@ class Prefilter(Protocol):
     def candidates(self, text: str, data: bytes | None = None) -> list[int]:
         """Indexes (into the rule list) of rules that may match `text`."""
 
+    def any_candidate(self, text: str, data: bytes | None = None) -> bool:
+        """Whether any rule may match: bool(candidates(...)), stopping at the first."""
+
 
 class KeywordPrefilter:
     """Pure-Python fallback: a rule runs when one of its keywords occurs."""
@@ -49,6 +52,10 @@ class KeywordPrefilter:
             if keyword in lowered:
                 hits.update(indexes)
         return sorted(hits)
+
+    def any_candidate(self, text: str, data: bytes | None = None) -> bool:
+        lowered = text.lower()
+        return any(keyword in lowered for keyword, _ in self._by_keyword)
 
 
 class HyperscanPrefilter:
@@ -75,6 +82,20 @@ class HyperscanPrefilter:
         payload = data if data is not None else text.encode("utf-8", "replace")
         self._db.scan(payload, match_event_handler=on_match)
         return sorted(hits)
+
+    def any_candidate(self, text: str, data: bytes | None = None) -> bool:
+        if self._db is None:
+            return False
+        payload = data if data is not None else text.encode("utf-8", "replace")
+        try:
+            self._db.scan(payload, match_event_handler=_stop)
+        except _hs.ScanTerminated:  # the handler stopped the scan at the first match
+            return True
+        return False
+
+
+def _stop(rule_index: int, start: int, end: int, flags: int, ctx: object) -> bool:
+    return True
 
 
 def _flags() -> int:

@@ -28,7 +28,6 @@ GITLINK_MODE = "160000"  # a submodule's commit, not a blob of this repository
 _LOG = ["log", "--raw", "-z", "--no-abbrev", "--no-renames", "--root", "--diff-merges=combined",
         "--no-ext-diff", "--no-textconv", "--no-color", "--format=%H"]
 _COMMIT = re.compile(rb"[0-9a-f]{40}(?:[0-9a-f]{24})?")
-_NULL = re.compile(r"0+")
 _READ = 1 << 16
 _POLL = 0.005  # seconds between looks at a walk file git has not written more of yet
 # Tree deltas are small: a 16 MB delta cache walks rails/rails as fast as the default
@@ -48,12 +47,20 @@ class Change:
 
     @property
     def adds_blob(self) -> bool:
-        return self.blob not in self.before and not _NULL.fullmatch(self.blob) and self.mode != GITLINK_MODE
+        return self.blob not in self.before and not _is_null(self.blob) and self.mode != GITLINK_MODE
 
     @property
     def base(self) -> str | None:
         """The version this change replaced (the first parent's), if the path existed before."""
-        return next((b for b in self.before if not _NULL.fullmatch(b)), None)
+        for before in self.before:
+            if not _is_null(before):
+                return before
+        return None
+
+
+def _is_null(sha: str) -> bool:
+    """The all-zero id git shows for "no object" (a path added or deleted)."""
+    return not sha.strip("0")
 
 
 @dataclass(frozen=True)

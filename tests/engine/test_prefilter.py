@@ -99,3 +99,13 @@ def test_keyword_windows_keep_offsets_when_lowercasing_changes_length():
     assert len(ascii_lower(text)) == len(text) and len(text.lower()) != len(text)
     (start, end), = keyword_windows(text, ["password"], margin=0)
     assert text[start:end] == "PASSWORD=x\n"
+
+
+@pytest.mark.parametrize("name", ["engine", "keyword_engine"])
+def test_any_candidate_is_whether_there_are_candidates(name, request):
+    chosen = request.getfixturevalue(name).matcher.prefilter
+    lines = corpus().splitlines()[:600] + ["", "x = 1", "def plain(): return None"]
+    answers = {chosen.any_candidate(line, line.encode()) for line in lines}
+    assert answers == {True, False}  # both kinds of line are in the sample
+    for line in lines:
+        assert chosen.any_candidate(line, line.encode()) == bool(chosen.candidates(line, line.encode())), line[:60]
