@@ -306,7 +306,9 @@ class Router:
     to the worker with the least work outstanding, so a worker slowed by heavy files is not
     handed more (with a fixed split by path, one worker ran 20% longer than the other)."""
 
-    MAX_PATHS = 1 << 20  # past this many paths, start afresh: a moved path only costs one base read
+    # Past this many paths, start afresh (memory): a path that then moves is compared with the
+    # last version its new worker saw, which at worst reports a secret a second time.
+    MAX_PATHS = 1 << 20
 
     def __init__(self, jobs: int) -> None:
         self.assigned = [0] * jobs
