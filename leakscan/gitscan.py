@@ -126,8 +126,9 @@ class BlobScanner:
         if self.previous is not None:
             old = self.previous.get(task.path)
             region = changed_region(old, content)
-        document = self._might_be_document(task.path, content, old, region)
-        if not document and not self._could_match(changed_bytes(old, content, region), task.path):
+        changed = changed_bytes(content, region)
+        document = self._might_be_document(task.path, content, changed, region)
+        if not document and not self._could_match(changed, task.path):
             return [], []
         fresh = fresh_part(old, content, region) if self.previous is not None else None
         if self.previous is not None and fresh is None:  # every line was in the previous version
@@ -144,13 +145,13 @@ class BlobScanner:
         except Exception as exc:  # one bad blob never stops a scan
             return [], [ScanError(task.path, _where(f"scan failed: {type(exc).__name__}: {exc} [blob {task.sha}", task))]
 
-    def _might_be_document(self, path: str, content: bytes, old: Optional[bytes], region: Optional[Region]) -> bool:
+    def _might_be_document(self, path: str, content: bytes, changed: bytes, region: Optional[Region]) -> bool:
         """Whether a document scanner may claim this version. When the previous version was plain
         text without a marker, only the changed region is searched: a marker has no newline, so
         one that overlaps a change lies inside the region's whole lines; and a first byte before
         the region is the previous version's first byte."""
         if region is not None and self.previous is not None and self.previous.note(path) is False:
-            ends = _shifted(marker_ends(changed_bytes(old, content, region)), region.start)
+            ends = _shifted(marker_ends(changed), region.start)
             if not ends and 0 <= first_significant(content) < region.start:
                 self.previous.put(path, content, False)
                 return False

@@ -69,7 +69,7 @@ def changed_region(old: Optional[bytes], new: bytes) -> Optional[Region]:
     return Region(start, end, old_start, old_end)
 
 
-def changed_bytes(old: Optional[bytes], new: bytes, region: Optional[Region]) -> bytes:
+def changed_bytes(new: bytes, region: Optional[Region]) -> bytes:
     """What a scan of `new` must look at: its changed region, or all of it."""
     return new if region is None else new[region.start:region.end]
 
