@@ -37,10 +37,11 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def tree_pss(root: int) -> int:
-    """Bytes of PSS of `root` and all its descendants (shared pages counted once overall)."""
+def tree_pss(root: int, with_root: bool = True) -> int:
+    """Bytes of PSS of `root` (unless not `with_root`) and all its descendants (shared pages
+    counted once overall)."""
     total = 0
-    for pid in _descendants(root) | {root}:
+    for pid in _descendants(root) | ({root} if with_root else set()):
         try:
             with open(f"/proc/{pid}/smaps_rollup") as handle:
                 for line in handle:
@@ -72,8 +73,9 @@ def _descendants(root: int) -> set[int]:
     return found
 
 
-def timed(cmd: list[str], **kw) -> tuple[float, float, int]:
-    """Wall seconds, CPU seconds and peak tree PSS of a command run to completion."""
+def timed(cmd: list[str], with_root: bool = True, **kw) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds and peak tree PSS of a command run to completion
+    (without the command's own process unless `with_root`: a wrapper's, say)."""
     cpu_before = children_cpu()
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, **kw)
@@ -82,7 +84,7 @@ def timed(cmd: list[str], **kw) -> tuple[float, float, int]:
 
     def sample() -> None:
         while not done.wait(0.05):
-            peak[0] = max(peak[0], tree_pss(proc.pid))
+            peak[0] = max(peak[0], tree_pss(proc.pid, with_root))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -122,7 +124,8 @@ def scan(repo: str, extra: list[str]) -> tuple[float, float, int, int, dict]:
     """Wall, CPU, peak tree PSS, largest single process RSS (bytes) and the JSON report."""
     with tempfile.NamedTemporaryFile(suffix=".json") as out, tempfile.NamedTemporaryFile(suffix=".rss") as rss:
         cmd = [sys.executable, "-m", "leakscan", "git", repo, "--format", "json", "--no-progress", "-o", out.name]
-        wall, cpu, pss = timed([sys.executable, "-c", _MAXRSS_WRAPPER, rss.name, *cmd, *extra], cwd=REPO)
+        # The wrapper only records ru_maxrss: its own 10 MB are not leakscan's.
+        wall, cpu, pss = timed([sys.executable, "-c", _MAXRSS_WRAPPER, rss.name, *cmd, *extra], with_root=False, cwd=REPO)
         largest = int(Path(rss.name).read_text() or 0) * 1024
         return wall, cpu, pss, largest, json.load(open(out.name, encoding="utf-8"))
 

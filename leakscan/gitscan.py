@@ -1,23 +1,25 @@
 """Scan a git history (or a range of it, or the index) on all cores; attribute findings to commits.
 
-The parent walks the history oldest first (`git log --raw`, tree diffs only)
-and hands each unique blob, with the commit that introduced it, to a worker
-chosen by the blob's path. A worker owns one persistent `git cat-file --batch`
-and reads contents itself, so blob bytes never pass through the parent and
-git's decompression runs in parallel too. Because one worker sees all the
-versions of a path, in order, it scans only what each version adds (see
-sources/blobdelta.py). Task queues are short, so memory stays flat however
-long the history is.
+The parent walks the history oldest first (tree diffs only: sources/gitlog.py)
+and hands each unique blob, with the commit that introduced it and the blobs it
+replaced, to a worker chosen by the blob's path. A worker owns one persistent
+`git cat-file --batch` and reads contents itself, so blob bytes never pass
+through the parent and git's decompression runs in parallel too. Because one
+worker sees all the versions of a path, it keeps the recent ones and scans
+only what each version adds to the one it replaced (see sources/blobdelta.py).
+Task queues are short, so memory stays flat however long the history is.
 """
 from __future__ import annotations
 
 import gc
+import math
 import multiprocessing
 import os
 import queue
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from itertools import chain, islice
 from typing import Callable, Iterable, Iterator, Optional, Sequence, Union
 
@@ -28,7 +30,7 @@ from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.model import Chunk, Finding, Origin, Report, ScanError, ScanStats
 from leakscan.pipeline import findings_from, sort_findings
-from leakscan.sources.blobdelta import Fresh, PreviousVersions, Region, changed_bytes, changed_region, fresh_part
+from leakscan.sources.blobdelta import Fresh, Region, Version, VersionCache, changed_bytes, changed_region, fresh_part
 from leakscan.sources.decode import decode, first_significant, is_binary
 from leakscan.sources.files import BINARY_SUFFIXES
 from leakscan.sources.git import NOT_A_BLOB, BlobReader, Repository, Unreadable, staged_blobs
@@ -38,7 +40,7 @@ from leakscan.sources.gitsafe import GitRunner
 BATCH = 512  # blobs a worker reads and scans per task
 SEQUENTIAL_BELOW = 64  # fewer blobs than this are not worth starting workers for
 IN_FLIGHT = 4  # batches queued per worker
-PREVIOUS_BUDGET = 64 * 1024 * 1024  # bytes of previous versions a worker keeps
+PREVIOUS_BUDGET = 32 * 1024 * 1024  # bytes of recently read versions a worker keeps to compare with
 MAX_ALSO_AT = 20
 
 Progress = Callable[[int, int], None]  # (blobs done since last call, blobs listed so far)
@@ -49,7 +51,7 @@ class BlobTask:
     sha: str
     path: str
     commit: Optional[str] = None  # the commit that introduced the blob at this path
-    base: Optional[str] = None  # the version it replaced, when the path's previous version is not at hand
+    bases: tuple[str, ...] = ()  # the blobs it replaced at this path: each parent's (a merge has several)
 
 
 @dataclass(frozen=True)
@@ -59,22 +61,21 @@ class BatchResult:
     scanned: int
     bytes: int
     done: int  # tasks handled (scanned or skipped)
-    worker: int = -1  # which worker, when there are several
 
 
-_DONE = "done"  # a worker's last message, with its index
+_DONE = "done"  # a worker's last message
 
 
 # ---- scanning blobs, in a worker (or in-process) ----------------------------------
 
 class BlobScanner:
-    """Reads and scans blobs; with `incremental`, only what each version of a path adds."""
+    """Reads and scans blobs; with `incremental`, only what each version adds to the one it replaced."""
 
     def __init__(self, engine: Engine, runner: GitRunner, kind: str, incremental: bool) -> None:
         self.engine = engine
         self.kind = kind
         self.reader = BlobReader(runner)
-        self.previous = PreviousVersions(PREVIOUS_BUDGET) if incremental else None
+        self.versions = VersionCache(PREVIOUS_BUDGET) if incremental else None
 
     def close(self) -> None:
         self.reader.close()
@@ -83,13 +84,13 @@ class BlobScanner:
         findings: list[Finding] = []
         errors: list[ScanError] = []
         scanned = size = 0
-        requests, with_base = self._requests(batch)
+        requests, bases_first = self._requests(batch)
         answers = self.reader.read(requests, self.engine.config.max_file_size)
         for index, task in enumerate(batch):
-            if index in with_base:  # the replaced version first: what this one is compared with
-                base = next(answers)[1]
-                if self.previous is not None and isinstance(base, bytes):
-                    self.previous.put(task.path, base)
+            for _ in range(bases_first.get(index, 0)):  # replaced versions first: what this one is compared with
+                sha, base = next(answers)
+                if self.versions is not None and isinstance(base, bytes):
+                    self.versions.put(Version(sha, task.path, base))
             sha, content = next(answers)
             if content is NOT_A_BLOB:
                 continue
@@ -105,33 +106,46 @@ class BlobScanner:
             size += len(content)
         return BatchResult(tuple(findings), tuple(errors), scanned, size, len(batch))
 
-    def _requests(self, batch: Sequence[BlobTask]) -> tuple[list[str], set[int]]:
-        """Blob ids to read, each preceded by its base where the path's previous version is unknown."""
+    def _requests(self, batch: Sequence[BlobTask]) -> tuple[list[str], dict[int, int]]:
+        """Blob ids to read; before a task, the versions it replaced that are not at hand (nor
+        read earlier in the batch), and how many of those there are, by task index."""
         requests: list[str] = []
-        with_base: set[int] = set()
-        seen: set[str] = set()
+        bases_first: dict[int, int] = {}
+        coming: set[str] = set()
         for index, task in enumerate(batch):
-            if (self.previous is not None and task.base and task.path not in seen
-                    and self.previous.get(task.path) is None):
-                with_base.add(index)
-                requests.append(task.base)
-            seen.add(task.path)
+            if self.versions is not None:
+                for base in task.bases:
+                    if base not in coming and self.versions.get(base) is None:
+                        bases_first[index] = bases_first.get(index, 0) + 1
+                        requests.append(base)
+                        coming.add(base)
+            coming.add(task.sha)
             requests.append(task.sha)
-        return requests, with_base
+        return requests, bases_first
+
+    def _references(self, task: BlobTask) -> tuple[Optional[Version], list[bytes]]:
+        """The version to compare with: the one this replaced (the first parent's), else the last
+        one read at the path; and a merge's other parents' versions, whose lines are not new
+        either. Any version scanned before will do (what it holds was reported there); the
+        replaced one differs least."""
+        if self.versions is None:
+            return None, []
+        first = self.versions.get(task.bases[0]) if task.bases else None
+        others = [v.data for v in map(self.versions.get, task.bases[1:]) if v is not None]
+        return first or self.versions.latest(task.path), others
 
     def _scan_one(self, task: BlobTask, content: bytes) -> tuple[list[Finding], list[ScanError]]:
         """Most blobs end at the prefilter: nothing in what they change can match any rule.
         Only the rest are decoded, compared line by line and scanned."""
-        old, region = None, None
-        if self.previous is not None:
-            old = self.previous.get(task.path)
-            region = changed_region(old, content)
+        reference, others = self._references(task)
+        old = reference.data if reference is not None else None
+        region = changed_region(old, content)
         changed = changed_bytes(content, region)
-        document = self._might_be_document(task.path, content, changed, region)
+        document = self._might_be_document(task, content, changed, region, reference)
         if not document and not self._could_match(changed, task.path):
             return [], []
-        fresh = fresh_part(old, content, region) if self.previous is not None else None
-        if self.previous is not None and fresh is None:  # every line was in the previous version
+        fresh = fresh_part(old, content, region, others) if self.versions is not None else None
+        if self.versions is not None and fresh is None:  # every line was in the version compared with
             return [], []
         origin = Origin(kind=self.kind, path=task.path, commit=task.commit, blob=task.sha)
         try:
@@ -145,22 +159,28 @@ class BlobScanner:
         except Exception as exc:  # one bad blob never stops a scan
             return [], [ScanError(task.path, _where(f"scan failed: {type(exc).__name__}: {exc} [blob {task.sha}", task))]
 
-    def _might_be_document(self, path: str, content: bytes, changed: bytes, region: Optional[Region]) -> bool:
-        """Whether a document scanner may claim this version. When the previous version was plain
-        text without a marker, only the changed region is searched: a marker has no newline, so
-        one that overlaps a change lies inside the region's whole lines; and a first byte before
-        the region is the previous version's first byte."""
-        if region is not None and self.previous is not None and self.previous.note(path) is False:
+    def _might_be_document(self, task: BlobTask, content: bytes, changed: bytes, region: Optional[Region],
+                           reference: Optional[Version]) -> bool:
+        """Whether a document scanner may claim this version. When the version compared with
+        was plain text without a marker, only the changed region is searched: a marker has no
+        newline, so one that overlaps a change lies inside the region's whole lines; and a
+        first byte before the region is the other version's first byte."""
+        if region is not None and reference is not None and reference.note is False:
             ends = _shifted(marker_ends(changed), region.start)
             if not ends and 0 <= first_significant(content) < region.start:
-                self.previous.put(path, content, False)
+                self._keep(task, content, False)
                 return False
         else:
             ends = marker_ends(content)
-        document = might_be_document(path, content, ends)
-        if self.previous is not None:  # the note: whether the next version needs a look at all of it
-            self.previous.put(path, content, document or bool(ends))
+        document = might_be_document(task.path, content, ends)
+        self._keep(task, content, document or bool(ends))
         return document
+
+    def _keep(self, task: BlobTask, content: bytes, note: bool) -> None:
+        """Remember this version for the versions that replace it, with the note whether they
+        need a look at all of themselves for document markers."""
+        if self.versions is not None:
+            self.versions.put(Version(task.sha, task.path, content, note))
 
     def _could_match(self, data: bytes, path: str) -> bool:
         text, exact = decode(data)
@@ -176,8 +196,8 @@ class BlobScanner:
 
 
 def _shifted(ends: dict[bytes, int], offset: int) -> dict[bytes, int]:
-    """Marker ends found in a changed region, as offsets in the whole blob. When the previous
-    version held no marker, the changed region is the only place a marker can be: a marker has
+    """Marker ends found in a changed region, as offsets in the whole blob. When the version
+    compared with held no marker, the changed region is the only place a marker can be: a marker has
     no newline, so one that overlaps a change lies inside the region's whole lines."""
     return {marker: end + offset for marker, end in ends.items()}
 
@@ -191,18 +211,18 @@ def _where(message: str, task: BlobTask) -> str:
 _ENGINE: Optional[Engine] = None  # the parent's engine, inherited by forked workers
 
 
-def _worker_main(index: int, inbox, outbox, config: Config, runner: GitRunner, kind: str, incremental: bool) -> None:
+def _worker_main(inbox, outbox, config: Config, runner: GitRunner, kind: str, incremental: bool) -> None:
     scanner = BlobScanner(_ENGINE or Engine.build(config), runner, kind, incremental)
     try:
         while (batch := inbox.get()) is not None:
             try:
-                outbox.put(replace(scanner.scan(batch), worker=index))
+                outbox.put(scanner.scan(batch))
             except Exception as exc:  # noqa: BLE001 - reported, and the worker goes on
                 error = ScanError(batch[0].path, f"worker failed on a batch: {type(exc).__name__}: {exc}")
-                outbox.put(BatchResult((), (error,), 0, 0, len(batch), index))
+                outbox.put(BatchResult((), (error,), 0, 0, len(batch)))
     finally:
         scanner.close()
-        outbox.put((_DONE, index))
+        outbox.put(_DONE)
 
 
 @dataclass
@@ -212,14 +232,16 @@ class Totals:
     scanned: int = 0
     bytes: int = 0
     listed: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)  # one collector thread per worker adds
 
     def add(self, result: BatchResult, progress: Optional[Progress]) -> None:
-        self.findings.extend(result.findings)
-        self.errors.extend(result.errors)
-        self.scanned += result.scanned
-        self.bytes += result.bytes
-        if progress:
-            progress(result.done, self.listed)
+        with self._lock:
+            self.findings.extend(result.findings)
+            self.errors.extend(result.errors)
+            self.scanned += result.scanned
+            self.bytes += result.bytes
+            if progress:
+                progress(result.done, self.listed)
 
 
 def scan_tasks(runner: GitRunner, tasks: Iterable[BlobTask], engine: Engine, kind: str, incremental: bool,
@@ -253,22 +275,26 @@ def _fan_out(tasks: Iterator[BlobTask], jobs: int, engine: Engine, runner: GitRu
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     inboxes = [ctx.Queue(maxsize=IN_FLIGHT) for _ in range(jobs)]
-    outbox = ctx.Queue()
+    # One outbox per worker: a worker killed while its queue's feeder thread holds the write
+    # lock would otherwise leave every other worker unable to report, and the scan hanging.
+    outboxes = [ctx.Queue() for _ in range(jobs)]
     _ENGINE = engine
     if method == "fork":  # the engine's objects stay shared with the workers, not copied page by page
         gc.freeze()
     try:
         workers = [ctx.Process(target=_worker_main, daemon=True,
-                               args=(index, inbox, outbox, engine.config, runner, kind, incremental))
-                   for index, inbox in enumerate(inboxes)]
-        for worker in workers:
+                               args=(inbox, outbox, engine.config, runner, kind, incremental))
+                   for inbox, outbox in zip(inboxes, outboxes)]
+        for worker in workers:  # not while a thread is starting git: see gitsafe's _spawn_lock
             worker.start()
     finally:
         _ENGINE = None
         gc.unfreeze()
     router = Router(jobs)
-    collector = threading.Thread(target=_collect, args=(outbox, workers, totals, router, progress), daemon=True)
-    collector.start()
+    collectors = [threading.Thread(target=_collect, args=(index, outbox, worker, totals, router, progress), daemon=True)
+                  for index, (outbox, worker) in enumerate(zip(outboxes, workers))]
+    for collector in collectors:
+        collector.start()
     try:
         pending: list[list[BlobTask]] = [[] for _ in range(jobs)]
         for task in tasks:
@@ -281,7 +307,8 @@ def _fan_out(tasks: Iterator[BlobTask], jobs: int, engine: Engine, runner: GitRu
             if batch:
                 _put(inboxes[shard], batch, workers[shard])
             _put(inboxes[shard], None, workers[shard])
-        collector.join()
+        for collector in collectors:
+            collector.join()
         for worker in workers:
             worker.join()
     finally:
@@ -329,25 +356,37 @@ class Router:
         return self.assigned[worker] - self.done[worker]
 
 
-def _collect(outbox, workers, totals: Totals, router: Router, progress: Optional[Progress]) -> None:
-    """Gather results until every worker has said it is done or has died; the living are always drained."""
-    finished: set[int] = set()
-    while len(finished) < len(workers):
+def _collect(index: int, outbox, worker, totals: Totals, router: Router, progress: Optional[Progress]) -> None:
+    """Gather one worker's results until it says it is done or has died."""
+    while True:
         try:
             message = outbox.get(timeout=1)
         except queue.Empty:
-            for index, worker in enumerate(workers):
-                if index not in finished and not worker.is_alive() and worker.exitcode != 0:
-                    finished.add(index)
-                    totals.errors.append(ScanError(
-                        "-", f"a scan worker died (exit code {worker.exitcode}); the blobs it held were not scanned"))
-            continue
-        if isinstance(message, tuple):  # (_DONE, worker index)
-            finished.add(message[1])
-        else:
-            if message.worker >= 0:
-                router.done[message.worker] += message.done
-            totals.add(message, progress)
+            if worker.is_alive():
+                continue
+            _drain(index, outbox, totals, router, progress)  # what it sent just before it ended
+            if worker.exitcode != 0:
+                totals.errors.append(ScanError(
+                    "-", f"a scan worker died (exit code {worker.exitcode}); the blobs it held were not scanned"))
+            return
+        if message == _DONE:
+            return
+        _add(index, message, totals, router, progress)
+
+
+def _drain(index: int, outbox, totals: Totals, router: Router, progress: Optional[Progress]) -> None:
+    while True:
+        try:
+            message = outbox.get(timeout=0.1)
+        except queue.Empty:
+            return
+        if message != _DONE:
+            _add(index, message, totals, router, progress)
+
+
+def _add(index: int, result: BatchResult, totals: Totals, router: Router, progress: Optional[Progress]) -> None:
+    router.done[index] += result.done
+    totals.add(result, progress)
 
 
 def _chunks(items: Iterable[BlobTask], size: int) -> Iterator[list[BlobTask]]:
@@ -398,7 +437,7 @@ def _introductions(changes: Iterable[Union[Change, ScanError]], wanted: Callable
             later.setdefault(change.blob, []).append((change.path, change.commit))
             continue
         seen.add(key)
-        yield BlobTask(change.blob, change.path, change.commit, change.base)
+        yield BlobTask(change.blob, change.path, change.commit, change.bases)
 
 
 def _wanted(config: Config) -> Callable[[str], bool]:
@@ -457,8 +496,17 @@ def _dedup(findings: list[Finding]) -> list[Finding]:
 
 
 def _introduced_key(f: Finding) -> tuple:
-    date = dict(f.location.extra).get("date", "~")  # unattributed last
-    return (date, f.location.commit or "", f.location.blob or "", f.location.line or 0, f.location.column or 0)
+    """Earliest first, by the instant (dates carry their author's offset, so their text does not
+    sort: 2014-12-24T00:32+08:00 came before 2014-12-23T09:44-07:00); unattributed last."""
+    return (_instant(dict(f.location.extra).get("date")), f.location.commit or "", f.location.blob or "",
+            f.location.line or 0, f.location.column or 0)
+
+
+def _instant(date: Optional[str]) -> float:
+    try:
+        return datetime.fromisoformat(date).timestamp() if date else math.inf
+    except ValueError:
+        return math.inf
 
 
 def _report(findings: list[Finding], errors: list[ScanError], totals: Totals, started: float) -> Report:

@@ -109,6 +109,44 @@ def test_secret_added_on_two_branches_lists_both_introductions(tmp_path, engine)
     assert dict(finding.location.extra)["introduced_in"] == f"{on_other} {on_main}"
 
 
+def test_the_earliest_introduction_is_told_by_the_instant_not_by_the_date_text(tmp_path, engine):
+    token = fake_github_token(28)
+    repo = GitRepo(tmp_path / "r")
+    repo.commit("base", {"k.env": "X=1\n"})
+
+    def commit_at(date: str) -> str:
+        repo.write("k.env", f"X=1\nT={token}\n# {date}\n")  # two blobs: two findings of one secret
+        repo.git("add", "-A")
+        repo.git("commit", "-q", "-m", date, env={"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
+        return repo.head()
+
+    repo.git("checkout", "-q", "-b", "other")
+    earlier = commit_at("2024-03-01T00:30:00+08:00")  # 16:30 UTC on 29 February
+    repo.git("checkout", "-q", "main")
+    later = commit_at("2024-02-29T10:00:00-07:00")  # 17:00 UTC on 29 February, though its text sorts first
+    finding = only(history(repo.path, engine))
+    assert finding.location.commit == earlier and finding.also_at == (f"k.env:2@{later[:12]}",)
+
+
+def test_a_merge_reports_only_what_none_of_its_parents_had(tmp_path, engine):
+    brought, resolved = fake_github_token(29), fake_github_token(30)
+    lines = [f"v{n} = {n}" for n in range(30)]
+    repo = GitRepo(tmp_path / "r")
+    repo.commit("base", {"conf.py": "\n".join(lines) + "\n"})
+    repo.git("checkout", "-q", "-b", "side")
+    on_side = repo.commit("side", {"conf.py": "\n".join([f"T = '{brought}'"] + lines) + "\n"})
+    repo.git("checkout", "-q", "main")
+    repo.commit("main", {"conf.py": "\n".join(lines + ["w = 1"]) + "\n"})
+    repo.git("merge", "-q", "--no-commit", "--no-ff", "side")
+    merged = "\n".join([f"T = '{brought}'"] + lines + ["w = 1", f"U = '{resolved}'"]) + "\n"
+    merge = repo.commit("merge", {"conf.py": merged})  # differs from both parents: in the merge's diff
+    report = history(repo.path, engine)
+    by_commit = {f.location.commit: f for f in report.findings if f.rule_id == "github.pat.classic"}
+    assert set(by_commit) == {on_side, merge}
+    assert by_commit[on_side].also_at == ()  # not reported again where the merge brings it in
+    assert by_commit[merge].location.line == 33
+
+
 def test_missing_blob_is_reported_and_the_scan_completes(tmp_path, engine):
     token = fake_github_token(25)
     repo = GitRepo(tmp_path / "r")
@@ -286,3 +324,34 @@ def test_a_file_that_becomes_a_json_document_below_blank_lines_is_analysed_as_on
         {"customer": {"contact": {"email": "dana.whitfield@corpmail.net"}}}, indent=1) + "\n"})
     hit = only(history(repo.path, engine), "pii.email")
     assert (hit.location.commit, hit.location.pointer) == (filled, "/customer/contact/email")
+
+
+def test_workers_forked_while_the_walk_runs_do_not_hold_it_up(tmp_path, engine, monkeypatch):
+    """Workers fork while a thread is still starting git processes for the walk: nothing they
+    inherit may keep that thread or git waiting (a pipe's write end did, and so did the pipe
+    on which subprocess waits for git's exec)."""
+    import _posixsubprocess
+    import threading
+    import time
+
+    from leakscan.sources import gitlog
+
+    repo = GitRepo(tmp_path / "r")
+    for n in range(80):  # more blobs than a scan runs in-process
+        repo.commit(f"c{n}", {f"f{n}.txt": f"{n}\n"})
+    monkeypatch.setattr(gitlog, "COMMITS_PER_PROCESS", 1)  # one git process per commit
+    fork_exec = _posixsubprocess.fork_exec
+
+    def slow_fork_exec(*args, **kwargs):  # widen the moment subprocess waits for the exec
+        pid = fork_exec(*args, **kwargs)
+        time.sleep(0.05)
+        return pid
+
+    monkeypatch.setattr(_posixsubprocess, "fork_exec", slow_fork_exec)
+    reports = []
+    scan = threading.Thread(target=lambda: reports.append(
+        history(repo.path, replace(engine, config=replace(engine.config, jobs=2)))), daemon=True)
+    scan.start()
+    scan.join(timeout=120)
+    assert not scan.is_alive(), "the history scan hung"
+    assert reports[0].stats.files == 80 and reports[0].errors == ()

@@ -1,4 +1,4 @@
-"""History as a stream of changes: `git log --raw`, oldest commit first.
+"""History as a stream of changes: each commit's tree diff, oldest commit first.
 
 Every blob of a history enters it in some commit's tree diff (a root commit
 adds its whole tree, a merge shows the paths where its result differs from
@@ -7,6 +7,14 @@ commit that introduced it, and each file's versions in order. Only tree diffs
 are read: no patches, so no diff driver, textconv or blob content is ever
 involved, and missing blobs do not stop the walk.
 
+`git rev-list --reverse` lists the commits; `git diff-tree --stdin` diffs them
+in slices of COMMITS_PER_PROCESS, one process after another. One `git log
+--raw --reverse` does the same work, but keeps every commit and tree it has
+parsed until it exits: 120 MB on rails/rails, where a slice's process holds
+30 MB. Each slice is written to a file, so git exits as soon as it is done
+whatever the scan's pace, and a slice that fails (a missing tree) is walked
+again in halves, so one bad commit costs only its own changes.
+
 The stream is parsed as NUL-separated tokens (`-z`): a path may hold any byte
 but NUL, so no other separator is safe. Author names are looked up afterwards,
 only for the commits that matter.
@@ -14,24 +22,27 @@ only for the commits that matter.
 from __future__ import annotations
 
 import os
+import queue
 import re
-import subprocess
 import tempfile
-import time
+import threading
 from dataclasses import dataclass
+from functools import partial
+from itertools import count, islice
 from typing import IO, Iterable, Iterator, Sequence, Union
 
 from leakscan.model import ScanError
-from leakscan.sources.gitsafe import GitRunner
+from leakscan.sources.gitsafe import GitError, GitRunner
 
 GITLINK_MODE = "160000"  # a submodule's commit, not a blob of this repository
-_LOG = ["log", "--raw", "-z", "--no-abbrev", "--no-renames", "--root", "--diff-merges=combined",
-        "--no-ext-diff", "--no-textconv", "--no-color", "--format=%H"]
+_REV_LIST = ["rev-list", "--reverse"]
+_DIFF_TREE = ["diff-tree", "--stdin", "-r", "--raw", "-z", "--no-abbrev", "--no-renames", "--root", "-c",
+              "--no-ext-diff", "--no-textconv", "--no-color"]
+COMMITS_PER_PROCESS = 10_000
+MAX_WALK_ERRORS = 50  # past this many unreadable commits, a failing slice is reported whole, not halved
 _COMMIT = re.compile(rb"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 _READ = 1 << 16
-_POLL = 0.005  # seconds between looks at a walk file git has not written more of yet
-# Tree deltas are small: a 16 MB delta cache walks rails/rails as fast as the default
-# 96 MB one, and git log holds 70 MB less.
+# Tree deltas are small: a 16 MB delta cache walks rails/rails as fast as the default 96 MB one.
 _LOG_CONFIG = ("core.deltaBaseCacheLimit=16m",)
 
 
@@ -52,10 +63,12 @@ class Change:
     @property
     def base(self) -> str | None:
         """The version this change replaced (the first parent's), if the path existed before."""
-        for before in self.before:
-            if not _is_null(before):
-                return before
-        return None
+        return next(iter(self.bases), None)
+
+    @property
+    def bases(self) -> tuple[str, ...]:
+        """Every parent's version at this path, first parent first (a merge has several)."""
+        return tuple(dict.fromkeys(b for b in self.before if not _is_null(b)))
 
 
 def _is_null(sha: str) -> bool:
@@ -74,42 +87,88 @@ class CommitInfo:
 def iter_changes(runner: GitRunner, revs: Sequence[str]) -> Iterator[Union[Change, ScanError]]:
     """Every path change in the commits `revs` select, oldest commit first, streamed.
 
-    git writes the walk to a temporary file, read as it grows: with `--reverse`
-    git holds every commit of the walk in memory until it exits, so it should
-    exit as soon as it can, not when the scan has caught up with it (on
-    rails/rails that frees about 100 MB five seconds into a twenty-second scan).
-    A failure part-way (a missing tree, say) ends the stream with a ScanError;
-    the changes before it are still yielded.
+    A commit that cannot be walked (a missing tree, say) is reported as a ScanError
+    in its place; the others are walked all the same.
     """
-    with tempfile.TemporaryDirectory(prefix="leakscan-log-") as tmp, tempfile.TemporaryFile() as err:
-        walk = os.path.join(tmp, "walk")
-        with open(walk, "wb") as out:
-            proc = runner.popen(_LOG + ["--reverse"] + list(revs) + ["--"], stderr=err, stdout=out, config=_LOG_CONFIG)
+    with tempfile.TemporaryDirectory(prefix="leakscan-log-") as tmp:
         try:
-            with open(walk, "rb") as reader:
-                yield from parse_changes(_tokens(_follow(reader, proc)))
-        finally:
-            if proc.poll() is None:  # the consumer stopped early
-                proc.kill()
-            code = proc.wait()
-        if code != 0:
-            err.seek(0)
-            message = err.read().decode("utf-8", "replace").strip() or f"exit status {code}"
-            yield ScanError(runner.cwd, f"git history walk stopped early: {message}")
-
-
-def _follow(reader: IO[bytes], proc: subprocess.Popen) -> Iterator[bytes]:
-    """Chunks of a file `proc` is still writing, until it has exited and every byte is read."""
-    while True:
-        chunk = reader.read(_READ)
-        if chunk:
-            yield chunk
-        elif proc.poll() is not None:
-            while chunk := reader.read(_READ):  # what it wrote between the last read and its exit
-                yield chunk
+            listing = _list_commits(runner, revs, tmp)
+        except GitError as exc:
+            yield ScanError(runner.cwd, f"git history walk failed: {exc}")
             return
-        else:
-            time.sleep(_POLL)
+        walked: queue.Queue = queue.Queue()  # slice files in order, ScanErrors, then None
+        stop = threading.Event()
+        walker = threading.Thread(target=_walk, args=(runner, listing, tmp, walked, stop), daemon=True)
+        walker.start()
+        try:
+            while (item := walked.get()) is not None:
+                if isinstance(item, ScanError):
+                    yield item
+                    continue
+                with open(item, "rb") as reader:
+                    yield from parse_changes(_tokens(iter(partial(reader.read, _READ), b"")))
+                os.unlink(item)
+        finally:
+            stop.set()  # the consumer may have stopped early: no more slices
+            walker.join()
+
+
+def _list_commits(runner: GitRunner, revs: Sequence[str], tmp: str) -> str:
+    """A file of the selected commits' ids, oldest first, one per line."""
+    listing = os.path.join(tmp, "commits")
+    with open(listing, "wb") as out, tempfile.TemporaryFile() as err:
+        code = runner.popen(_REV_LIST + list(revs) + ["--"], stderr=err, stdout=out).wait()
+        if code != 0:
+            raise GitError(f"git rev-list: {_message(err, code)}")
+    return listing
+
+
+def _walk(runner: GitRunner, listing: str, tmp: str, walked: queue.Queue, stop: threading.Event) -> None:
+    """Diff the listed commits slice by slice; put each slice's file (or error) on `walked`."""
+    errors = [0]
+    try:
+        with open(listing, "rb") as commits:
+            for index in count():
+                piece = list(islice(commits, COMMITS_PER_PROCESS))
+                if not piece or stop.is_set():
+                    break
+                for item in _diff_trees(runner, piece, os.path.join(tmp, f"slice-{index}"), stop, errors):
+                    walked.put(item)
+    except Exception as exc:  # noqa: BLE001 - reported; the reader must not wait forever
+        walked.put(ScanError(runner.cwd, f"git history walk stopped early: {type(exc).__name__}: {exc}"))
+    finally:
+        walked.put(None)
+
+
+def _diff_trees(runner: GitRunner, commits: list[bytes], out_path: str, stop: threading.Event,
+                errors: list[int]) -> Iterator[Union[str, ScanError]]:
+    """The file holding these commits' tree diffs; when git fails, the halves' files, down to
+    the single commits that cannot be walked, reported as errors."""
+    # Commits go in through a file, not a pipe: scan workers forked meanwhile would inherit a
+    # pipe's write end, and git would never see its input end.
+    with tempfile.TemporaryFile() as given, open(out_path, "wb") as out, tempfile.TemporaryFile() as err:
+        given.write(b"".join(commits))
+        given.seek(0)
+        code = runner.popen(_DIFF_TREE, stdin=given, stderr=err, stdout=out, config=_LOG_CONFIG).wait()
+        message = _message(err, code) if code else ""
+    if not message:
+        yield out_path
+        return
+    os.unlink(out_path)  # part of it may be written: walked again in halves, never twice
+    first, last = commits[0].strip().decode(), commits[-1].strip().decode()
+    if len(commits) == 1 or errors[0] >= MAX_WALK_ERRORS or stop.is_set():
+        errors[0] += 1
+        span = first if len(commits) == 1 else f"{len(commits)} commits from {first} to {last}"
+        yield ScanError(runner.cwd, f"git history walk skipped {span}: {message}")
+        return
+    half = len(commits) // 2
+    yield from _diff_trees(runner, commits[:half], out_path + "a", stop, errors)
+    yield from _diff_trees(runner, commits[half:], out_path + "b", stop, errors)
+
+
+def _message(err: IO[bytes], code: int) -> str:
+    err.seek(0)
+    return err.read().decode("utf-8", "replace").strip() or f"exit status {code}"
 
 
 def _tokens(chunks: Iterable[bytes]) -> Iterator[bytes]:

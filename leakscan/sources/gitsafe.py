@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from typing import IO, Optional, Sequence
 
@@ -64,6 +65,22 @@ RESOURCE_CONFIG: tuple[str, ...] = (
 # Environment kept from the caller: inside a git hook these say which index
 # and object store the commit in progress uses.
 _HOOK_ENV = ("GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_QUARANTINE_PATH")
+
+
+# Held while a git process is started, and by any fork of this process: a child forked (a
+# scan worker) while another thread starts git would inherit the pipe on which subprocess
+# waits for git's exec, and that thread would then wait forever. Seen on rails/rails, where
+# the history walk starts git from a thread while the workers are forked.
+_spawn_lock = threading.RLock()
+
+
+def _renew_spawn_lock() -> None:
+    global _spawn_lock
+    _spawn_lock = threading.RLock()  # the forked child's copy is held, by a thread it lacks
+
+
+os.register_at_fork(before=lambda: _spawn_lock.acquire(), after_in_parent=lambda: _spawn_lock.release(),
+                    after_in_child=_renew_spawn_lock)
 
 
 class GitError(RuntimeError):
@@ -134,16 +151,19 @@ class GitRunner:
 
     def run(self, args: Sequence[str], stdin: bytes | None = None, check: bool = True) -> bytes:
         """Run to completion; stdout as bytes. Raises GitError on a non-zero exit when `check`."""
-        proc = subprocess.run(self.argv(args), input=stdin, capture_output=True, env=self.env,
-                              cwd=self.cwd, check=False)
+        with _spawn_lock:
+            proc = subprocess.Popen(self.argv(args), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, env=self.env, cwd=self.cwd)
+        out, err = proc.communicate(stdin or b"")
         if check and proc.returncode != 0:
-            message = proc.stderr.decode("utf-8", "replace").strip() or f"exit status {proc.returncode}"
+            message = err.decode("utf-8", "replace").strip() or f"exit status {proc.returncode}"
             raise GitError(f"git {args[0]}: {message}")
-        return proc.stdout
+        return out
 
-    def popen(self, args: Sequence[str], stderr: IO[bytes], stdin: int | None = None,
+    def popen(self, args: Sequence[str], stderr: IO[bytes], stdin: IO[bytes] | int | None = None,
               stdout: IO[bytes] | int = subprocess.PIPE, config: Sequence[str] = ()) -> subprocess.Popen:
         """A streaming process: stdout piped (or to a file); stderr to a file (a pipe nobody
         drains could block git). `config`: more `-c` settings, resource limits only."""
-        return subprocess.Popen(self.argv(args, config), stdin=stdin, stdout=stdout,
-                                stderr=stderr, env=self.env, cwd=self.cwd)
+        with _spawn_lock:
+            return subprocess.Popen(self.argv(args, config), stdin=stdin, stdout=stdout,
+                                    stderr=stderr, env=self.env, cwd=self.cwd)

@@ -6,7 +6,7 @@ import random
 import pytest
 
 from leakscan.sources import blobdelta
-from leakscan.sources.blobdelta import PreviousVersions, common_prefix, common_suffix, fresh_part
+from leakscan.sources.blobdelta import Version, VersionCache, common_prefix, common_suffix, fresh_part
 
 
 def naive_prefix(a: bytes, b: bytes) -> int:
@@ -85,14 +85,25 @@ def test_a_line_split_or_joined_is_new():
     assert lines_of(fresh_part(b"key =\nabc\n", b"key = abc\n")) == {1: b"key = abc"}
 
 
-def test_previous_versions_stay_within_budget():
-    previous = PreviousVersions(budget=10)
-    previous.put("a", b"12345")
-    previous.put("b", b"12345")
-    previous.put("c", b"123")  # over budget: the oldest path goes
-    assert previous.get("a") is None and previous.get("b") == b"12345" and previous.size == 8
-    previous.put("huge", b"x" * 11)
-    assert previous.get("huge") is None and previous.size == 8
+def test_the_version_cache_stays_within_budget_forgetting_the_least_recently_used():
+    versions = VersionCache(budget=10)
+    versions.put(Version("a1", "a", b"12345"))
+    versions.put(Version("b1", "b", b"12345"))
+    assert versions.get("a1").data == b"12345"  # used: now the most recent
+    versions.put(Version("c1", "c", b"123"))  # over budget: b1 goes, not a1
+    assert versions.get("b1") is None and versions.get("a1") is not None and versions.size == 8
+    versions.put(Version("huge", "h", b"x" * 11))
+    assert versions.get("huge") is None and versions.size == 8
+
+
+def test_the_latest_version_at_a_path_is_found_until_it_is_forgotten():
+    versions = VersionCache(budget=10)
+    versions.put(Version("a1", "a", b"123"))
+    versions.put(Version("a2", "a", b"456"))
+    assert versions.latest("a").sha == "a2" and versions.get("a1").data == b"123"
+    versions.put(Version("b1", "b", b"12345"))  # over budget: a2 goes (a1 was used since)
+    assert versions.latest("a") is None and versions.get("a1") is not None and versions.latest("b").sha == "b1"
+    assert versions.get(None) is None and versions.latest("nowhere") is None
 
 
 def reference(old: bytes, new: bytes) -> set[int]:
@@ -129,12 +140,12 @@ def test_every_new_line_is_kept_whichever_way_it_is_found(seed, few, monkeypatch
 
 
 def test_a_note_is_kept_and_forgotten_with_its_version():
-    versions = PreviousVersions(budget=10)
-    versions.put("a", b"12345", True)
-    versions.put("b", b"123", False)
-    assert (versions.note("a"), versions.note("b"), versions.note("c")) == (True, False, None)
-    versions.put("c", b"1234")  # over budget: the oldest path goes, its note with it
-    assert versions.get("a") is None and versions.note("a") is None and versions.note("c") is None
+    versions = VersionCache(budget=10)
+    versions.put(Version("a1", "a", b"12345", True))
+    versions.put(Version("b1", "b", b"123", False))
+    assert (versions.get("a1").note, versions.get("b1").note) == (True, False)
+    versions.put(Version("c1", "c", b"1234"))  # over budget: the least recently used goes, its note with it
+    assert versions.get("a1") is None and versions.get("c1").note is None
 
 
 def test_the_changed_region_holds_every_added_line():
