@@ -40,7 +40,7 @@ from leakscan.sources.gitsafe import GitRunner
 BATCH = 512  # blobs a worker reads and scans per task
 SEQUENTIAL_BELOW = 64  # fewer blobs than this are not worth starting workers for
 IN_FLIGHT = 4  # batches queued per worker
-PREVIOUS_BUDGET = 32 * 1024 * 1024  # bytes of recently read versions a worker keeps to compare with
+PREVIOUS_BUDGET = 28 * 1024 * 1024  # bytes of recently read versions a worker keeps to compare with
 MAX_ALSO_AT = 20
 
 Progress = Callable[[int, int], None]  # (blobs done since last call, blobs listed so far)

@@ -76,11 +76,12 @@ _spawn_lock = threading.RLock()
 
 def _renew_spawn_lock() -> None:
     global _spawn_lock
-    _spawn_lock = threading.RLock()  # the forked child's copy is held, by a thread it lacks
+    _spawn_lock = threading.RLock()  # the child's copy is held: the fork took it
 
 
-os.register_at_fork(before=lambda: _spawn_lock.acquire(), after_in_parent=lambda: _spawn_lock.release(),
-                    after_in_child=_renew_spawn_lock)
+if hasattr(os, "register_at_fork"):  # not on Windows, where workers are spawned, not forked
+    os.register_at_fork(before=lambda: _spawn_lock.acquire(), after_in_parent=lambda: _spawn_lock.release(),
+                        after_in_child=_renew_spawn_lock)
 
 
 class GitError(RuntimeError):

@@ -85,25 +85,42 @@ def test_a_line_split_or_joined_is_new():
     assert lines_of(fresh_part(b"key =\nabc\n", b"key = abc\n")) == {1: b"key = abc"}
 
 
-def test_the_version_cache_stays_within_budget_forgetting_the_least_recently_used():
-    versions = VersionCache(budget=10)
-    versions.put(Version("a1", "a", b"12345"))
-    versions.put(Version("b1", "b", b"12345"))
-    assert versions.get("a1").data == b"12345"  # used: now the most recent
-    versions.put(Version("c1", "c", b"123"))  # over budget: b1 goes, not a1
-    assert versions.get("b1") is None and versions.get("a1") is not None and versions.size == 8
-    versions.put(Version("huge", "h", b"x" * 11))
-    assert versions.get("huge") is None and versions.size == 8
-
-
-def test_the_latest_version_at_a_path_is_found_until_it_is_forgotten():
-    versions = VersionCache(budget=10)
+def test_the_last_version_at_each_path_and_the_versions_it_replaced_are_found():
+    versions = VersionCache(budget=20, latest_share=0.5)  # 10 bytes for last versions, 10 for replaced ones
     versions.put(Version("a1", "a", b"123"))
     versions.put(Version("a2", "a", b"456"))
-    assert versions.latest("a").sha == "a2" and versions.get("a1").data == b"123"
-    versions.put(Version("b1", "b", b"12345"))  # over budget: a2 goes (a1 was used since)
-    assert versions.latest("a") is None and versions.get("a1") is not None and versions.latest("b").sha == "b1"
-    assert versions.get(None) is None and versions.latest("nowhere") is None
+    assert versions.latest("a").sha == "a2" and versions.get("a1").data == b"123" and versions.size == 6
+    assert versions.get(None) is None and versions.get("zz") is None and versions.latest("nowhere") is None
+
+
+def test_busy_paths_do_not_push_out_the_last_version_of_quiet_ones():
+    versions = VersionCache(budget=20, latest_share=0.5)
+    versions.put(Version("q1", "quiet", b"12345"))
+    for n in range(10):  # a busy file: each version replaces the last
+        versions.put(Version(f"b{n}", "busy", b"abcde"))
+    assert versions.latest("quiet").sha == "q1"  # one LRU over all versions would have lost it
+    assert versions.get("b8") is not None and versions.get("b6") is None  # replaced ones: the recent few
+    assert versions.size <= 20
+
+
+def test_each_tier_forgets_its_least_recently_used_first():
+    versions = VersionCache(budget=20, latest_share=0.5)
+    for path in "abc":
+        versions.put(Version(f"{path}1", path, b"1234"))
+    assert versions.latest("a") is None and versions.get("a1").data == b"1234"  # moved to the replaced tier
+    versions.get("b1")  # used: now the most recent of the last versions
+    versions.put(Version("d1", "d", b"1234"))
+    assert versions.latest("b").sha == "b1" and versions.latest("c") is None and versions.get("c1") is not None
+    versions.put(Version("huge", "h", b"x" * 11))  # larger than a tier: not kept
+    assert versions.get("huge") is None and versions.latest("h") is None and versions.size <= 20
+
+
+def test_a_blob_that_is_the_last_version_at_two_paths_stays_found_at_both():
+    versions = VersionCache(budget=100)
+    versions.put(Version("s", "a", b"same"))
+    versions.put(Version("s", "b", b"same"))
+    versions.put(Version("a2", "a", b"new"))
+    assert versions.latest("b").sha == "s" and versions.get("s") is not None
 
 
 def reference(old: bytes, new: bytes) -> set[int]:
@@ -140,12 +157,12 @@ def test_every_new_line_is_kept_whichever_way_it_is_found(seed, few, monkeypatch
 
 
 def test_a_note_is_kept_and_forgotten_with_its_version():
-    versions = VersionCache(budget=10)
+    versions = VersionCache(budget=10, latest_share=0.5)
     versions.put(Version("a1", "a", b"12345", True))
-    versions.put(Version("b1", "b", b"123", False))
+    versions.put(Version("b1", "b", b"123", False))  # the last versions' half is 5 bytes: a1 moves on
     assert (versions.get("a1").note, versions.get("b1").note) == (True, False)
-    versions.put(Version("c1", "c", b"1234"))  # over budget: the least recently used goes, its note with it
-    assert versions.get("a1") is None and versions.get("c1").note is None
+    versions.put(Version("a2", "a", b"1234"))  # b1 joins the replaced ones, a1 is forgotten
+    assert versions.get("a1") is None and versions.get("b1").note is False and versions.get("a2").note is None
 
 
 def test_the_changed_region_holds_every_added_line():
