@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -109,6 +110,37 @@ def test_action_scan_step_scans_the_pushed_range_and_writes_sarif(tmp_path):
     results = json.loads((tmp_path / "out.sarif").read_text())["runs"][0]["results"]
     assert [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results] == ["new.env"]
     assert "::error file=new.env,line=1::" in proc.stdout
+
+
+def _readme_gitlab_job() -> dict:
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("### GitLab CI"):]
+    block = section[section.index("```yaml") + len("```yaml"):section.index("```", section.index("```yaml") + 7)]
+    return yaml.safe_load(block)["leakscan"]
+
+
+@pytest.mark.parametrize("event", ["push", "merge_request", "first push"])
+def test_readme_gitlab_job_scans_what_the_pipeline_brings(tmp_path, event):
+    """Runs the README's GitLab CI script with the variables GitLab sets for each kind of pipeline."""
+    (script,) = _readme_gitlab_job()["script"]
+    repo = GitRepo(tmp_path / "r")
+    before = repo.commit("old", {"old.env": f"T={fake_github_token(80)}\n"})
+    after = repo.commit("push", {"new.env": f"T={fake_github_token(81)}\n"})
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    (shim / "leakscan").write_text(f"#!/bin/sh\nexec '{sys.executable}' -m leakscan \"$@\"\n")
+    (shim / "leakscan").chmod(0o755)
+    variables = {"push": {"CI_COMMIT_BEFORE_SHA": before},
+                 "merge_request": {"CI_MERGE_REQUEST_DIFF_BASE_SHA": before, "CI_COMMIT_BEFORE_SHA": "0" * 40},
+                 "first push": {"CI_COMMIT_BEFORE_SHA": "0" * 40}}[event]
+    env = {**GIT_ENV, **variables, "CI_COMMIT_SHA": after, "PYTHONPATH": str(ROOT),
+           "PATH": f"{shim}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.run(["sh", "-e", "-c", script], cwd=repo.path, env=env, capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr  # findings fail the job
+    results = json.loads((repo.path / "gl-leakscan.sarif").read_text())["runs"][0]["results"]
+    uris = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results)
+    assert uris == (["new.env", "old.env"] if event == "first push" else ["new.env"])
+    assert "new.env" in proc.stdout  # the masked findings in the job log
 
 
 def test_progress_bar_counts_blobs_against_a_growing_total(capsys):
