@@ -40,7 +40,7 @@ from leakscan.sources.gitsafe import GitRunner
 BATCH = 512  # blobs a worker reads and scans per task
 SEQUENTIAL_BELOW = 64  # fewer blobs than this are not worth starting workers for
 IN_FLIGHT = 4  # batches queued per worker
-PREVIOUS_BUDGET = 28 * 1024 * 1024  # bytes of recently read versions a worker keeps to compare with
+VERSION_CACHE_BUDGET = 28 * 1024 * 1024  # bytes of recently read versions a worker keeps to compare with
 MAX_ALSO_AT = 20
 
 Progress = Callable[[int, int], None]  # (blobs done since last call, blobs listed so far)
@@ -75,7 +75,7 @@ class BlobScanner:
         self.engine = engine
         self.kind = kind
         self.reader = BlobReader(runner)
-        self.versions = VersionCache(PREVIOUS_BUDGET) if incremental else None
+        self.versions = VersionCache(VERSION_CACHE_BUDGET) if incremental else None
 
     def close(self) -> None:
         self.reader.close()
@@ -197,8 +197,8 @@ class BlobScanner:
 
 def _shifted(ends: dict[bytes, int], offset: int) -> dict[bytes, int]:
     """Marker ends found in a changed region, as offsets in the whole blob. When the version
-    compared with held no marker, the changed region is the only place a marker can be: a marker has
-    no newline, so one that overlaps a change lies inside the region's whole lines."""
+    compared with held no marker, the changed region is the only place a marker can be: a
+    marker has no newline, so one that overlaps a change lies inside the region's whole lines."""
     return {marker: end + offset for marker, end in ends.items()}
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from typing import IO, Optional, Sequence
@@ -152,10 +153,15 @@ class GitRunner:
 
     def run(self, args: Sequence[str], stdin: bytes | None = None, check: bool = True) -> bytes:
         """Run to completion; stdout as bytes. Raises GitError on a non-zero exit when `check`."""
-        with _spawn_lock:
-            proc = subprocess.Popen(self.argv(args), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, env=self.env, cwd=self.cwd)
-        out, err = proc.communicate(stdin or b"")
+        # Input through a file, not a pipe: a worker forked meanwhile would inherit a pipe's
+        # write end, and git would wait for the end of its input forever.
+        with tempfile.TemporaryFile() as given:
+            given.write(stdin or b"")
+            given.seek(0)
+            with _spawn_lock:
+                proc = subprocess.Popen(self.argv(args), stdin=given, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, env=self.env, cwd=self.cwd)
+            out, err = proc.communicate()
         if check and proc.returncode != 0:
             message = err.decode("utf-8", "replace").strip() or f"exit status {proc.returncode}"
             raise GitError(f"git {args[0]}: {message}")
