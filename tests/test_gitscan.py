@@ -128,6 +128,23 @@ def test_the_earliest_introduction_is_told_by_the_instant_not_by_the_date_text(t
     assert finding.location.commit == earlier and finding.also_at == (f"k.env:2@{later[:12]}",)
 
 
+def test_a_version_is_compared_with_its_own_parent_not_with_another_branch(tmp_path, engine):
+    """Walked by date, main's and a stable branch's versions of one file interleave; the stable
+    branch's next version is compared with the stable version it replaced."""
+    token = fake_github_token(31)
+    lines = [f"v{n} = {n}" for n in range(20)]
+    repo = GitRepo(tmp_path / "r")
+    repo.commit("base", {"conf.py": "\n".join(lines) + "\n"})
+    repo.git("checkout", "-q", "-b", "stable")
+    added = repo.commit("stable: token", {"conf.py": "\n".join([f"T = '{token}'"] + lines) + "\n"})
+    repo.git("checkout", "-q", "main")
+    repo.commit("main moves on", {"conf.py": "\n".join(lines + ["m = 1"]) + "\n"})
+    repo.git("checkout", "-q", "stable")
+    repo.commit("stable: fix", {"conf.py": "\n".join([f"T = '{token}'"] + lines + ["s = 1"]) + "\n"})
+    finding = only(history(repo.path, engine))
+    assert finding.location.commit == added and finding.also_at == ()
+
+
 def test_a_merge_reports_only_what_none_of_its_parents_had(tmp_path, engine):
     brought, resolved = fake_github_token(29), fake_github_token(30)
     lines = [f"v{n} = {n}" for n in range(30)]
