@@ -32,7 +32,7 @@ from itertools import count, islice
 from typing import IO, Iterable, Iterator, Sequence, Union
 
 from leakscan.model import ScanError
-from leakscan.sources.gitsafe import GitError, GitRunner
+from leakscan.sources.gitsafe import GitError, GitRunner, input_file
 
 GITLINK_MODE = "160000"  # a submodule's commit, not a blob of this repository
 _REV_LIST = ["rev-list", "--reverse"]
@@ -63,11 +63,6 @@ class Change:
     @property
     def adds_blob(self) -> bool:
         return self.blob not in self.before and not _is_null(self.blob) and self.mode != GITLINK_MODE
-
-    @property
-    def base(self) -> str | None:
-        """The version this change replaced (the first parent's), if the path existed before."""
-        return next(iter(self.bases), None)
 
     @property
     def bases(self) -> tuple[str, ...]:
@@ -148,11 +143,7 @@ def _diff_trees(runner: GitRunner, commits: list[bytes], out_path: str, stop: th
                 errors: list[int]) -> Iterator[Union[str, ScanError]]:
     """The file holding these commits' tree diffs; when git fails, the halves' files, down to
     the single commits that cannot be walked, reported as errors."""
-    # Commits go in through a file, not a pipe: scan workers forked meanwhile would inherit a
-    # pipe's write end, and git would never see its input end.
-    with tempfile.TemporaryFile() as given, open(out_path, "wb") as out, tempfile.TemporaryFile() as err:
-        given.write(b"".join(commits))
-        given.seek(0)
+    with input_file(b"".join(commits)) as given, open(out_path, "wb") as out, tempfile.TemporaryFile() as err:
         code = runner.popen(_DIFF_TREE, stdin=given, stderr=err, stdout=out, config=_LOG_CONFIG).wait()
         message = _message(err, code) if code else ""
     if not message:

@@ -14,8 +14,9 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO, Optional, Sequence
+from typing import IO, Iterator, Optional, Sequence
 
 # `-c` settings that neutralise every config key known to make read-only
 # plumbing run a program or reach the network.
@@ -83,6 +84,16 @@ def _renew_spawn_lock() -> None:
 if hasattr(os, "register_at_fork"):  # not on Windows, where workers are spawned, not forked
     os.register_at_fork(before=lambda: _spawn_lock.acquire(), after_in_parent=lambda: _spawn_lock.release(),
                         after_in_child=_renew_spawn_lock)
+
+
+@contextmanager
+def input_file(data: bytes) -> Iterator[IO[bytes]]:
+    """`data` in a file to give git as its input. Not a pipe: a scan worker forked while git
+    runs would inherit the pipe's write end, and git would wait for the end of its input forever."""
+    with tempfile.TemporaryFile() as given:
+        given.write(data)
+        given.seek(0)
+        yield given
 
 
 class GitError(RuntimeError):
@@ -153,24 +164,19 @@ class GitRunner:
 
     def run(self, args: Sequence[str], stdin: bytes | None = None, check: bool = True) -> bytes:
         """Run to completion; stdout as bytes. Raises GitError on a non-zero exit when `check`."""
-        # Input through a file, not a pipe: a worker forked meanwhile would inherit a pipe's
-        # write end, and git would wait for the end of its input forever.
-        with tempfile.TemporaryFile() as given:
-            given.write(stdin or b"")
-            given.seek(0)
-            with _spawn_lock:
-                proc = subprocess.Popen(self.argv(args), stdin=given, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, env=self.env, cwd=self.cwd)
+        with input_file(stdin or b"") as given:
+            proc = self.popen(args, stderr=subprocess.PIPE, stdin=given)
             out, err = proc.communicate()
         if check and proc.returncode != 0:
             message = err.decode("utf-8", "replace").strip() or f"exit status {proc.returncode}"
             raise GitError(f"git {args[0]}: {message}")
         return out
 
-    def popen(self, args: Sequence[str], stderr: IO[bytes], stdin: IO[bytes] | int | None = None,
+    def popen(self, args: Sequence[str], stderr: IO[bytes] | int, stdin: IO[bytes] | int | None = None,
               stdout: IO[bytes] | int = subprocess.PIPE, config: Sequence[str] = ()) -> subprocess.Popen:
-        """A streaming process: stdout piped (or to a file); stderr to a file (a pipe nobody
-        drains could block git). `config`: more `-c` settings, resource limits only."""
+        """A streaming process: stdout piped (or to a file); stderr to a file, or a pipe the
+        caller drains (one nobody drains could block git). `config`: more `-c` settings,
+        resource limits only."""
         with _spawn_lock:
             return subprocess.Popen(self.argv(args, config), stdin=stdin, stdout=stdout,
                                     stderr=stderr, env=self.env, cwd=self.cwd)

@@ -29,7 +29,7 @@ def test_history_walk_lists_changes_oldest_first_on_every_branch(tmp_path):
     assert got == [(c1, "a.txt", True), (c1, "c.txt", True), (c1, "dir/b.txt", True), (c2, "c.txt", True),
                    (c3, "s.txt", True), (c4, "c.txt", False)]
     modified = changes(repo)[3]
-    assert modified.base == repo.blob(f"{c1}:c.txt") and modified.blob == repo.blob(f"{c2}:c.txt")
+    assert modified.bases == (repo.blob(f"{c1}:c.txt"),) and modified.blob == repo.blob(f"{c2}:c.txt")
 
 
 def test_conflict_resolution_is_introduced_by_the_merge(tmp_path):
