@@ -89,9 +89,9 @@ def test_staged_command_takes_paths_like_pre_commit_passes_them(tmp_path, monkey
     assert result.exit_code == 1 and "leak.py" in result.output and "2:6" in result.output
 
 
-def test_action_scan_step_scans_the_pushed_range_and_writes_sarif(tmp_path):
-    """Runs the composite action's scan script with the variables a push event sets."""
-    (step,) = [s for s in yaml.safe_load((ROOT / "action.yml").read_text())["runs"]["steps"] if s.get("id") == "scan"]
+def _pushed_repo_and_shim(tmp_path: Path) -> tuple[GitRepo, str, str, Path]:
+    """A repository whose last commit (the push) adds new.env after old.env, each with a token;
+    and a directory holding a `leakscan` command that runs this checkout, for CI scripts."""
     repo = GitRepo(tmp_path / "r")
     before = repo.commit("old", {"old.env": f"T={fake_github_token(77)}\n"})
     after = repo.commit("push", {"new.env": f"T={fake_github_token(78)}\n"})
@@ -99,6 +99,13 @@ def test_action_scan_step_scans_the_pushed_range_and_writes_sarif(tmp_path):
     shim.mkdir()
     (shim / "leakscan").write_text(f"#!/bin/sh\nexec '{sys.executable}' -m leakscan \"$@\"\n")
     (shim / "leakscan").chmod(0o755)
+    return repo, before, after, shim
+
+
+def test_action_scan_step_scans_the_pushed_range_and_writes_sarif(tmp_path):
+    """Runs the composite action's scan script with the variables a push event sets."""
+    (step,) = [s for s in yaml.safe_load((ROOT / "action.yml").read_text())["runs"]["steps"] if s.get("id") == "scan"]
+    repo, before, after, shim = _pushed_repo_and_shim(tmp_path)
     outputs = tmp_path / "github_output"
     env = {**GIT_ENV, **{k: str(v) for k, v in step["env"].items()}, "RANGE": "", "BASELINE": "", "EXTRA_ARGS": "",
            "SARIF": str(tmp_path / "out.sarif"), "PR_BASE": "", "PR_HEAD": "", "BEFORE": before, "AFTER": after,
@@ -123,13 +130,7 @@ def _readme_gitlab_job() -> dict:
 def test_readme_gitlab_job_scans_what_the_pipeline_brings(tmp_path, event):
     """Runs the README's GitLab CI script with the variables GitLab sets for each kind of pipeline."""
     (script,) = _readme_gitlab_job()["script"]
-    repo = GitRepo(tmp_path / "r")
-    before = repo.commit("old", {"old.env": f"T={fake_github_token(80)}\n"})
-    after = repo.commit("push", {"new.env": f"T={fake_github_token(81)}\n"})
-    shim = tmp_path / "bin"
-    shim.mkdir()
-    (shim / "leakscan").write_text(f"#!/bin/sh\nexec '{sys.executable}' -m leakscan \"$@\"\n")
-    (shim / "leakscan").chmod(0o755)
+    repo, before, after, shim = _pushed_repo_and_shim(tmp_path)
     variables = {"push": {"CI_COMMIT_BEFORE_SHA": before},
                  "merge_request": {"CI_MERGE_REQUEST_DIFF_BASE_SHA": before, "CI_COMMIT_BEFORE_SHA": "0" * 40},
                  "first push": {"CI_COMMIT_BEFORE_SHA": "0" * 40}}[event]
