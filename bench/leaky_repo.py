@@ -16,7 +16,7 @@ from _common import SHARED_BENCH, shorten
 
 from leakscan.config import Config
 from leakscan.engine.context import Engine
-from leakscan.pipeline import scan_paths
+from leakscan.pipeline.tree import scan_paths
 
 
 def expected(meta: Path) -> dict[str, tuple[int, int]]:

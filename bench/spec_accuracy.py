@@ -24,7 +24,7 @@ from _common import REPO
 from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.model import Finding, Report
-from leakscan.pipeline import scan_paths
+from leakscan.pipeline.tree import scan_paths
 
 FIXTURES = REPO / "tests" / "fixtures" / "specs"
 

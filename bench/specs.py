@@ -69,7 +69,7 @@ def big_spec(target_bytes: int, seed: int = 7) -> dict:
 def in_process(path: Path) -> float:
     """Seconds the spec scanner takes on one file, without CLI start-up and rule loading."""
     sys.path.insert(0, str(REPO))
-    from leakscan.analyzers.spec import scan_spec
+    from leakscan.analyzers.spec.scanner import scan_spec
     from leakscan.config import Config
     from leakscan.engine.context import Engine
     from leakscan.model import Chunk, Origin

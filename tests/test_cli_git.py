@@ -145,7 +145,7 @@ def test_readme_gitlab_job_scans_what_the_pipeline_brings(tmp_path, event):
 
 
 def test_progress_bar_counts_blobs_against_a_growing_total(capsys):
-    from leakscan.cli_git import blob_progress
+    from leakscan.cli.git import blob_progress
 
     update, close = blob_progress(True)
     assert update is not None

@@ -6,8 +6,8 @@ import pytest
 
 from leakscan.config import Config
 from leakscan.engine.context import Engine
-from leakscan.gitscan import scan_history, scan_staged
-from leakscan.sources.git import open_repository, tip_revisions
+from leakscan.pipeline.history import scan_history, scan_staged
+from leakscan.sources.git.repo import open_repository, tip_revisions
 
 from .conftest import fake_aws_key_id, fake_github_token
 from .gitrepo import GitRepo
@@ -262,7 +262,7 @@ def engine() -> Engine:
 def test_a_worker_that_dies_is_reported_not_waited_for(tmp_path, engine, monkeypatch):
     import os
 
-    from leakscan import gitscan
+    from leakscan.pipeline import history as gitscan
 
     repo = GitRepo(tmp_path / "r")
     repo.commit("many", {f"f{n}.txt": f"{n}\n" for n in range(600)})
@@ -351,7 +351,7 @@ def test_workers_forked_while_the_walk_runs_do_not_hold_it_up(tmp_path, engine, 
     import threading
     import time
 
-    from leakscan.sources import gitlog
+    from leakscan.sources.git import log as gitlog
 
     repo = GitRepo(tmp_path / "r")
     for n in range(80):  # more blobs than a scan runs in-process

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from leakscan.cli import cli
-from leakscan.cli_mask import mask_text
-from leakscan.rewrite import TRACE_REPLACEMENT
+from leakscan.cli.mask import mask_text
+from leakscan.masking.rewrite import TRACE_REPLACEMENT
 
 from .capture_labels import CAPTURES, copy_fixtures
 

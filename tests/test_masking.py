@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from leakscan.masking import mask_value, suggest
+from leakscan.masking.values import mask_value, suggest
 from leakscan.model import MaskSpec
 
 from .conftest import fake_github_token

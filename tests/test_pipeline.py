@@ -5,7 +5,7 @@ import dataclasses
 from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.model import Chunk, Origin
-from leakscan.pipeline import scan_chunk, scan_paths
+from leakscan.pipeline.tree import scan_chunk, scan_paths
 
 from .conftest import fake_aws_key_id, fake_github_token
 
@@ -66,7 +66,7 @@ def test_line_and_column_are_absolute(engine):
 
 def test_a_failing_file_becomes_an_error_and_the_scan_goes_on(tmp_path, engine, monkeypatch):
     write_tree(tmp_path, 3)
-    import leakscan.pipeline as pipeline
+    import leakscan.pipeline.tree as pipeline
 
     real = pipeline.scan_chunk
 

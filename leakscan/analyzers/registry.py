@@ -103,10 +103,10 @@ def _load_builtin() -> None:
 # Modules whose import registers a document scanner, in priority order.
 # One entry per line.
 BUILTIN_SCANNER_MODULES: tuple[str, ...] = (
-    "leakscan.analyzers.spec",
-    "leakscan.sources.har",
-    "leakscan.sources.http_dump",
-    "leakscan.sources.jsonbody",
+    "leakscan.analyzers.spec.scanner",
+    "leakscan.analyzers.capture.har",
+    "leakscan.analyzers.capture.http_dump",
+    "leakscan.analyzers.capture.jsonbody",
 )
 
 

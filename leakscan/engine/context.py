@@ -8,7 +8,7 @@ from leakscan.config import Config
 from leakscan.engine.matcher import Matcher, RawMatch
 from leakscan.model import Candidate, Chunk, Rule
 from leakscan.rules.loader import load_rules
-from leakscan.suppress import inline_ignored
+from leakscan.suppression.inline import inline_ignored
 
 MAX_LINE_TEXT = 2000  # characters of a line kept for context and ignores
 

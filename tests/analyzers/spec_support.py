@@ -4,11 +4,11 @@ from __future__ import annotations
 import textwrap
 from typing import Optional
 
-from leakscan.analyzers.spec import scan_spec
+from leakscan.analyzers.spec.scanner import scan_spec
 from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.model import Chunk, Finding, Origin, ScanError
-from leakscan.pipeline import findings_from
+from leakscan.pipeline.tree import findings_from
 
 
 def scan(engine: Engine, text: str, path: str = "openapi.yaml", *, forced: bool = False,

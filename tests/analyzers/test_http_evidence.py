@@ -4,9 +4,9 @@ import base64
 
 import pytest
 
-from leakscan.analyzers.http_evidence import clean_url, url_params
+from leakscan.analyzers.capture.http_evidence import clean_url, url_params
 from leakscan.model import Chunk, Origin
-from leakscan.pipeline import scan_chunk
+from leakscan.pipeline.tree import scan_chunk
 
 
 def _scan(engine, message: str):

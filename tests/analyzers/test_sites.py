@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from leakscan.analyzers.sites import AnchorSite, FileSite, LazySite, ShiftSite, StringSite
+from leakscan.analyzers.capture.sites import AnchorSite, FileSite, LazySite, ShiftSite, StringSite
 
 
 @pytest.mark.parametrize("value", [

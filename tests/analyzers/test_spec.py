@@ -11,7 +11,7 @@ from leakscan.analyzers.registry import document_scanner_for
 from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.model import Chunk, Origin
-from leakscan.pipeline import scan_chunk, scan_paths
+from leakscan.pipeline.tree import scan_chunk, scan_paths
 from leakscan.reporters.json_report import report_dict
 
 from ..conftest import FIXTURES, fake_github_token

@@ -4,11 +4,11 @@ import json
 
 from click.testing import CliRunner
 
-from leakscan.analyzers.spec_compare import normalise_path
+from leakscan.analyzers.spec.compare import normalise_path
 from leakscan.cli import cli
 from leakscan.config import Config
 from leakscan.engine.context import Engine
-from leakscan.pipeline import scan_paths
+from leakscan.pipeline.tree import scan_paths
 from leakscan.reporters.json_report import report_dict
 
 from ..capture_labels import copy_fixtures, judge, labels

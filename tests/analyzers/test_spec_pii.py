@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from leakscan.analyzers.fields import classify_field, normalise
-from leakscan.analyzers.spec_pii import value_word
+from leakscan.analyzers.spec.pii import value_word
 
 from .spec_support import findings, pointers, scan
 

@@ -1,7 +1,7 @@
 """The spec scanner's vocabulary helpers (spec_vocab.py)."""
 from __future__ import annotations
 
-from leakscan.analyzers.spec_vocab import host_kind, vocabulary, words_of
+from leakscan.analyzers.spec.vocab import host_kind, vocabulary, words_of
 
 
 def test_vocabulary_helpers():

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from leakscan.model import Report, ScanStats
-from leakscan.pipeline import scan_paths
+from leakscan.pipeline.tree import scan_paths
 from leakscan.reporters import REPORTERS, ReportOptions
 
 from ..conftest import GOLDEN, fake_aws_key_id, fake_github_token

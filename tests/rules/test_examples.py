@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from leakscan.rules.check import check_rules
+from leakscan.pipeline.rules_check import check_rules
 from leakscan.rules.loader import load_rules
 
 RULES = load_rules()

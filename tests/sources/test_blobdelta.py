@@ -5,8 +5,8 @@ import random
 
 import pytest
 
-from leakscan.sources import blobdelta
-from leakscan.sources.blobdelta import Version, VersionCache, common_prefix, common_suffix, fresh_part
+from leakscan.sources.git import blobdelta
+from leakscan.sources.git.blobdelta import Version, VersionCache, common_prefix, common_suffix, fresh_part
 
 
 def naive_prefix(a: bytes, b: bytes) -> int:

@@ -5,8 +5,8 @@ import subprocess
 
 import pytest
 
-from leakscan.sources.git import BlobReader, Unreadable, open_repository, resolve_ref, staged_blobs, tip_revisions
-from leakscan.sources.gitsafe import GitError
+from leakscan.sources.git.repo import BlobReader, Unreadable, open_repository, resolve_ref, staged_blobs, tip_revisions
+from leakscan.sources.git.safe import GitError
 
 from ..gitrepo import GitRepo
 

@@ -5,9 +5,9 @@ import subprocess
 import pytest
 
 from leakscan.model import ScanError
-from leakscan.sources import gitlog
-from leakscan.sources.git import open_repository, tip_revisions
-from leakscan.sources.gitlog import Change, commit_info, iter_changes, parse_changes
+from leakscan.sources.git import log as gitlog
+from leakscan.sources.git.repo import open_repository, tip_revisions
+from leakscan.sources.git.log import Change, commit_info, iter_changes, parse_changes
 
 from ..gitrepo import GitRepo
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from leakscan.cli import cli
-from leakscan.sources.gitsafe import GitRunner, safe_env
+from leakscan.sources.git.safe import GitRunner, safe_env
 
 from ..conftest import fake_github_token
 from ..gitrepo import GIT_ENV, GitRepo

@@ -11,9 +11,9 @@ from leakscan.cli import cli
 from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.model import Chunk, Origin
-from leakscan.pipeline import scan_chunk, scan_paths
+from leakscan.pipeline.tree import scan_chunk, scan_paths
 from leakscan.reporters.json_report import report_dict
-from leakscan.sources.har import HAR
+from leakscan.analyzers.capture.har import HAR
 
 from ..capture_labels import copy_fixtures, judge, labels
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 
 from leakscan.model import Chunk, Origin
-from leakscan.pipeline import scan_chunk, scan_paths
+from leakscan.pipeline.tree import scan_chunk, scan_paths
 from leakscan.reporters.json_report import report_dict
-from leakscan.sources.http_dump import HTTP_DUMP
+from leakscan.analyzers.capture.http_dump import HTTP_DUMP
 
 from ..capture_labels import copy_fixtures, judge, labels
 

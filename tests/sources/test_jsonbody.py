@@ -6,7 +6,7 @@ import pytest
 
 from leakscan.analyzers.registry import document_scanner_for
 from leakscan.model import Chunk, Origin
-from leakscan.pipeline import scan_chunk, scan_paths
+from leakscan.pipeline.tree import scan_chunk, scan_paths
 from leakscan.reporters.json_report import report_dict
 
 from ..capture_labels import copy_fixtures, judge, labels
@@ -81,7 +81,7 @@ def test_invalid_json_falls_back_to_a_text_scan_without_errors(engine):
 
 
 def test_a_large_document_is_analysed_in_batches_and_nothing_is_lost(engine, monkeypatch):
-    from leakscan.sources import jsonbody
+    from leakscan.analyzers.capture import jsonbody
 
     monkeypatch.setattr(jsonbody, "ITEMS_PER_BATCH", 7)
     records = [{"id": f"order-{n:05d}", "note": f"shipped on day {n}"} for n in range(40)]

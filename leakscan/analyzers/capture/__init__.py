@@ -1,0 +1,1 @@
+"""Captured traffic: HAR, raw HTTP, JSON bodies and JSON-lines logs."""

@@ -1,0 +1,257 @@
+"""HAR 1.2 captures: every request and response read field by field.
+
+Recognised by a .har name or a top-level `{"log": {...` with entries. Each
+entry becomes items (URL, headers, query parameters, cookies, post data,
+response headers, cookies and body, redirect URL, websocket messages) that are
+scanned together; findings carry the pointer of the value (with `#` and the
+inner pointer inside JSON bodies), the HAR line it is on, and an `entry` extra
+("#3 GET https://…") the text report groups by. A truncated HAR keeps its
+complete entries and scans the rest as text, with an `errors` entry.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from json.decoder import scanstring
+from typing import Any, Callable, Mapping, Optional
+
+from leakscan.analyzers.capture.bodies import body_items, form_items
+from leakscan.analyzers.capture.items import analyze
+from leakscan.analyzers.capture.http_evidence import clean_url
+
+from leakscan.analyzers.capture.jsondoc import Doc, parse_json
+from leakscan.analyzers.capture.payload import Context, Item, Proto, derive, finalize
+from leakscan.analyzers.registry import DocumentResult, register
+from leakscan.analyzers.capture.sites import FileSite, NoSite, ShiftSite
+from leakscan.analyzers.spec.compare import spec_protos
+from leakscan.model import Chunk, ScanError
+from leakscan.sources.decode import first_byte, is_utf16
+
+_HEAD = re.compile(r'^\s*\{\s*"log"\s*:\s*\{')
+_ENTRIES = re.compile(r'"entries"\s*:\s*\[')
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def _pairs(value: Any) -> list[tuple[int, str, str]]:
+    """(index, name, value) of a HAR name/value list, skipping malformed members."""
+    if not isinstance(value, list):
+        return []
+    return [(i, _str(p.get("name")), _str(p.get("value"))) for i, p in enumerate(value) if isinstance(p, dict)]
+
+
+class HarScanner:
+    name = "har"
+
+    def accepts(self, path: str, text: str) -> bool:
+        head = text[:4096].lstrip("\ufeff \t\r\n")
+        if not head.startswith("{"):
+            return False
+        return path.lower().endswith(".har") or bool(_HEAD.match(head)) and '"entries"' in text[:1 << 20]
+
+    def could_accept(self, path: str, data: bytes, ends: Mapping[bytes, int]) -> bool:
+        return is_utf16(data) or first_byte(data) == b"{"
+
+    def scan(self, chunk: Chunk, engine) -> DocumentResult:
+        text = chunk.text
+        start = 1 if text.startswith("\ufeff") else 0
+        ctx = Context(engine, chunk.origin.path, "har", chunk.origin.commit, chunk.origin.blob)
+        doc = Doc(text, FileSite(text), offset=start)
+        errors: list[ScanError] = []
+        protos: list[Proto] = []
+        # Entries are scanned as they are parsed and then let go: a 200 MB HAR never
+        # exists as one object tree. Only a spec comparison needs them all kept.
+        kept: Optional[list[Any]] = [] if engine.config.capture_spec or '"_openapi"' in text else None
+        streamed = 0
+
+        def on_entry(index: int, entry: Any) -> None:
+            nonlocal streamed
+            streamed += 1
+            if isinstance(entry, dict):
+                protos.extend(analyze(entry_items(entry, index, doc, errors, ctx.path), ctx))
+            if kept is not None:
+                kept.append(entry)
+
+        data, error = _parse(text, start, doc, on_entry)
+        if error is not None:
+            entries, tail = _salvage(text)
+            errors.append(ScanError(ctx.path, f"not a complete HAR ({error}); {len(entries)} complete "
+                                              f"entr{'y' if len(entries) == 1 else 'ies'} scanned, the rest as text"))
+            for index in range(streamed, len(entries)):
+                on_entry(index, entries[index])
+            protos.extend(analyze([_tail_item(text, tail)], ctx) if tail is not None else [])
+        elif not streamed and not _has_entries(data):
+            return _not_har(chunk, engine, data, doc)
+        else:
+            late = data["log"]["entries"] if _has_entries(data) else []
+            for index in range(streamed, len(late)):  # json.loads took what the walk did not
+                on_entry(index, late[index])
+            if kept is not None:
+                protos.extend(spec_protos(data, kept, doc, ctx, errors))
+        return DocumentResult(tuple(finalize(protos, ctx)), tuple(errors))
+
+
+def _has_entries(data: Any) -> bool:
+    log = data.get("log") if isinstance(data, dict) else None
+    return isinstance(log, dict) and isinstance(log.get("entries"), list)
+
+
+def entry_items(entry: dict, index: int, doc: Doc, errors: list[ScanError], path: str) -> list[Item]:
+    base = f"/log/entries/{index}"
+    request = entry.get("request") if isinstance(entry.get("request"), dict) else {}
+    response = entry.get("response") if isinstance(entry.get("response"), dict) else {}
+    url = _str(request.get("url"))
+    label = f"#{index} {_str(request.get('method')) or '?'} {clean_url(url)}".rstrip()
+    template = Item(value="", pointer=None, site=NoSite(), where="json", payload=True, extra=(("entry", label),))
+    items: list[Item] = []
+
+    def add(pointer: str, value: str, where: str, key: str = "", prefix: str = "", response_side: bool = False) -> None:
+        if value:
+            items.append(derive(template, value=value, pointer=pointer, site=doc.value_site(pointer, "string"),
+                                where=where, key=key, prefix=prefix, response=response_side))
+
+    add(f"{base}/request/url", url, "url")
+    for side, message in (("request", request), ("response", response)):
+        is_response = side == "response"
+        for j, name, value in _pairs(message.get("headers")):
+            add(f"{base}/{side}/headers/{j}/value", value, "header", name, f"{name}: ", is_response)
+        for j, name, value in _pairs(message.get("cookies")):
+            add(f"{base}/{side}/cookies/{j}/value", value, "set-cookie" if is_response else "cookie", name,
+                f"{name}=", is_response)
+    for j, name, value in _pairs(request.get("queryString")):
+        add(f"{base}/request/queryString/{j}/value", value, "query", name, f"{name}=")
+    items.extend(_post_data(request.get("postData"), f"{base}/request/postData", doc, template, errors, path, url))
+    content = response.get("content") if isinstance(response.get("content"), dict) else {}
+    pointer = f"{base}/response/content/text"
+    items.extend(body_items(_str(content.get("text")), pointer, doc.value_site(pointer, "string"),
+                            doc.value_site(pointer, "anchor"), _str(content.get("mimeType")),
+                            _str(content.get("encoding")), replace(template, response=True), errors, path, url))
+    add(f"{base}/response/redirectURL", _str(response.get("redirectURL")), "url", response_side=True)
+    for j, message in enumerate(entry.get("_webSocketMessages") or []):
+        if isinstance(message, dict):
+            pointer = f"{base}/_webSocketMessages/{j}/data"
+            items.extend(body_items(_str(message.get("data")), pointer, doc.value_site(pointer, "string"),
+                                    doc.value_site(pointer, "anchor"), "", "",
+                                    replace(template, response=message.get("type") == "receive"), errors, path))
+    return items
+
+
+def _post_data(post: Any, base: str, doc: Doc, template: Item, errors: list[ScanError], path: str, url: str) -> list[Item]:
+    if not isinstance(post, dict):
+        return []
+    items: list[Item] = []
+    for j, name, value in _pairs(post.get("params")):
+        pointer = f"{base}/params/{j}/value"
+        if value:
+            items.append(replace(template, value=value, pointer=pointer, site=doc.value_site(pointer, "string"),
+                                 where="form", key=name, prefix=f"{name}="))
+    text, mime = _str(post.get("text")), _str(post.get("mimeType"))
+    pointer = f"{base}/text"
+    site = doc.value_site(pointer, "string")
+    if "x-www-form-urlencoded" in mime.lower() and items:
+        return items + [replace(template, value=text, pointer=pointer, site=site, where="body")] if text else items
+    if "x-www-form-urlencoded" in mime.lower():
+        return form_items(text, pointer, site, template) if text else items
+    return items + body_items(text, pointer, site, doc.value_site(pointer, "anchor"), mime,
+                              _str(post.get("encoding")), template, errors, path, url)
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+_DESCEND = {(): "log", ("log",): "entries"}  # the containers indexed while parsing
+
+
+EntryCallback = Callable[[int, Any], None]
+
+
+def _parse(text: str, start: int, doc: Doc, on_entry: EntryCallback) -> tuple[Any, Optional[str]]:
+    """json.loads, but the root, `log` and `log.entries` are walked by hand: each
+    entry goes to `on_entry` as soon as it is parsed (and is not kept in the
+    result), and the offsets of every entry are recorded, so positions later
+    need no second parse."""
+    try:
+        decoder = json.JSONDecoder()
+        at = _WS.match(text, start).end()
+        data, end = _container(text, at, (), decoder, doc, on_entry)
+        if _WS.match(text, end).end() != len(text):
+            raise ValueError("extra data")
+        return data, None
+    except (ValueError, RecursionError, IndexError):
+        # The error message (or, should the walk be stricter than json.loads, the data) from json.loads.
+        return parse_json(text[start:] if start else text)
+
+
+def _container(text: str, at: int, path: tuple[str, ...], decoder: json.JSONDecoder, doc: Doc,
+               on_entry: EntryCallback) -> tuple[Any, int]:
+    is_object = text[at] == "{"
+    if not is_object and text[at] != "[":
+        return decoder.raw_decode(text, at)
+    out: Any = {} if is_object else []
+    members: list[tuple[str, int, int]] = []
+    i = _WS.match(text, at + 1).end()
+    close = "}" if is_object else "]"
+    while text[i] != close:
+        if is_object:
+            key, after = scanstring(text, i + 1)
+            colon = _WS.match(text, after).end()
+            if text[colon] != ":":
+                raise ValueError("expected ':'")
+            value_at = _WS.match(text, colon + 1).end()
+        else:
+            key, value_at = str(len(members)), i
+        if _DESCEND.get(path) == key:
+            value, end = _container(text, value_at, path + (key,), decoder, doc, on_entry)
+        else:
+            value, end = decoder.raw_decode(text, value_at)
+        members.append((key, value_at, end))
+        if is_object:
+            out[key] = value
+        elif path == ("log", "entries"):
+            on_entry(len(members) - 1, value)
+        else:
+            out.append(value)
+        i = _WS.match(text, end).end()
+        if text[i] == ",":
+            i = _WS.match(text, i + 1).end()
+        elif text[i] != close:
+            raise ValueError(f"expected ',' or '{close}'")
+    doc.spans.seed(at, members)
+    return out, i + 1
+
+
+def _salvage(text: str) -> tuple[list[Any], Optional[int]]:
+    """The complete entries of a truncated HAR and where the broken part starts."""
+    found = _ENTRIES.search(text)
+    if not found:
+        return [], 0
+    decoder, ws = json.JSONDecoder(), re.compile(r"[\s,]*")
+    entries: list[Any] = []
+    at = ws.match(text, found.end()).end()
+    while at < len(text) and text[at] == "{":
+        try:
+            entry, end = decoder.raw_decode(text, at)
+        except ValueError:
+            break
+        entries.append(entry)
+        at = ws.match(text, end).end()
+    return entries, at
+
+
+def _tail_item(text: str, at: int) -> Item:
+    return Item(value=text[at:], pointer=None, site=ShiftSite(FileSite(text), at), where="text", payload=True,
+                extra=(("entry", "unparsed end of the file"),))
+
+
+def _not_har(chunk: Chunk, engine, data: Any, doc: Doc) -> DocumentResult:
+    """A .har that is JSON but has no log.entries: scanned as a JSON document."""
+    # Imported here: importing jsonbody registers its scanners, which must come after this one.
+    from leakscan.analyzers.capture.jsonbody import scan_json_data
+
+    result = scan_json_data(chunk, engine, data, "har")
+    error = ScanError(chunk.origin.path, "not a HAR file: no log.entries list at the top level; scanned as JSON")
+    return DocumentResult(result.candidates, (error,) + result.errors)
+
+
+HAR = register(HarScanner())

@@ -1,0 +1,187 @@
+"""JSON documents (saved responses, request bodies) and JSON-lines logs, recognised by content.
+
+A JSON document is scanned twice over one parse: its values as items (keys
+as evidence, nested JSON followed, escaped multi-line values such as stack
+traces decoded), and its text as written (rules that read several keys or
+escaped forms), the two merged. OpenAPI documents are left to the spec
+scanner, package manifests and tool configuration to the plain text scan.
+A JSON-lines log is one record a line; pointers are `/<line index>/...`.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import replace
+from itertools import islice
+from typing import Any, Iterable, Iterator, Mapping
+
+from leakscan.analyzers.capture.items import analyze
+from leakscan.analyzers.capture.vocab import vocabulary
+from leakscan.analyzers.capture.field_evidence import harmless_key, is_identifier_key, key_kind
+from leakscan.analyzers.capture.http_evidence import clean_url
+from leakscan.analyzers.capture.jsondoc import Doc, flatten, iter_flatten, parse_json
+from leakscan.analyzers.capture.payload import Context, Item, Proto, evidence, finalize
+from leakscan.analyzers.registry import DocumentResult, register
+from leakscan.analyzers.capture.sites import FileSite, NoSite, ShiftSite
+from leakscan.model import Chunk
+from leakscan.sources.decode import first_byte, is_utf16
+from leakscan.sources.pointer import split
+
+# Suffixes of files that may hold a JSON body or log; code is never claimed.
+JSON_SUFFIXES = (".json", ".geojson", ".jsonl", ".ndjson", ".log", ".txt", ".out", ".body", ".resp", ".response", ".har")
+RECORDS_PER_BATCH = 500
+ITEMS_PER_BATCH = 2000  # values of one JSON document analysed together: memory stays flat however large it is
+_SPEC_HINT = re.compile(r'"(openapi|swagger)"\s*:')
+
+
+def _claimable(path: str) -> bool:
+    base = posixpath.basename(path)
+    if base in vocabulary().json_not_claimed:
+        return False
+    suffix = posixpath.splitext(base)[1].lower()
+    return path == "-" or suffix in JSON_SUFFIXES or suffix == ""
+
+
+def _is_spec(path: str, text: str) -> bool:
+    """OpenAPI and Swagger documents belong to the spec scanner."""
+    if not _SPEC_HINT.search(text[:1 << 16]):
+        return False
+    try:
+        from leakscan.sources.openapi import looks_like_spec
+    except ImportError:  # pragma: no cover - the spec scanner is part of the package
+        return True
+    return looks_like_spec(path, text)
+
+
+def _first_line(text: str) -> tuple[str, int]:
+    end = text.find("\n")
+    return (text, len(text)) if end < 0 else (text[:end], end)
+
+
+def _is_json_lines(text: str) -> bool:
+    first, end = _first_line(text.lstrip("\ufeff"))
+    if not first.strip().startswith("{") or len(first) > 1 << 20:
+        return False
+    data, error = parse_json(first)
+    rest = text[end + 1:end + 4096].lstrip()
+    return error is None and isinstance(data, dict) and rest[:1] == "{"
+
+
+class JsonLinesScanner:
+    name = "jsonl"
+
+    def accepts(self, path: str, text: str) -> bool:
+        return _claimable(path) and text.lstrip("\ufeff \t\r\n")[:1] == "{" and _is_json_lines(text)
+
+    def could_accept(self, path: str, data: bytes, ends: Mapping[bytes, int]) -> bool:
+        return (is_utf16(data) or first_byte(data) == b"{") and _claimable(path)
+
+    def scan(self, chunk: Chunk, engine) -> DocumentResult:
+        ctx = Context(engine, chunk.origin.path, "jsonl", chunk.origin.commit, chunk.origin.blob)
+        text, file_site = chunk.text, FileSite(chunk.text)
+        protos: list[Proto] = []
+        batch: list[Item] = []
+        at, index = (1 if text.startswith("\ufeff") else 0), 0
+        while at < len(text):
+            end = text.find("\n", at)
+            end = len(text) if end < 0 else end
+            line = text[at:end]
+            if line.strip():
+                batch.extend(_record_items(line, index, ShiftSite(file_site, at)))
+            index += 1
+            at = end + 1
+            if index % RECORDS_PER_BATCH == 0 and batch:
+                protos.extend(analyze(batch, ctx))
+                batch = []
+        protos.extend(analyze(batch, ctx))
+        return DocumentResult(tuple(finalize(protos, ctx)))
+
+
+def _record_items(line: str, index: int, site: ShiftSite) -> list[Item]:
+    data, error = parse_json(line)
+    template = Item(value="", pointer=None, site=NoSite(), where="json", payload=True, channel="log")
+    if error is not None or not isinstance(data, (dict, list)):
+        return [replace(template, value=line, site=site, where="text", extra=(("entry", f"line {index + 1}"),))]
+    label = _record_label(data, index)
+    template = replace(template, extra=(("entry", label),))
+    return flatten(data, Doc(line, site, f"/{index}"), template)
+
+
+def _record_label(data: Any, index: int) -> str:
+    """`line 12: POST /api/login` when the record names a request."""
+    if isinstance(data, dict):
+        flat = {k.lower(): v for k, v in data.items() if isinstance(v, str)}
+        request = data.get("request") if isinstance(data.get("request"), dict) else {}
+        flat.update({k.lower(): v for k, v in request.items() if isinstance(v, str) and k.lower() not in flat})
+        method = flat.get("method") or flat.get("http_method") or flat.get("verb")
+        target = flat.get("url") or flat.get("path") or flat.get("uri") or flat.get("request_uri")
+        if method and target:
+            return f"line {index + 1}: {method} {clean_url(target)}"
+    return f"line {index + 1}"
+
+
+class JsonDocumentScanner:
+    name = "json"
+
+    def accepts(self, path: str, text: str) -> bool:
+        head = text[:256].lstrip("\ufeff \t\r\n")
+        return head[:1] in ("{", "[") and _claimable(path) and not _is_spec(path, text)
+
+    def could_accept(self, path: str, data: bytes, ends: Mapping[bytes, int]) -> bool:
+        return (is_utf16(data) or first_byte(data) in (b"{", b"[")) and _claimable(path)
+
+    def scan(self, chunk: Chunk, engine) -> DocumentResult:
+        text = chunk.text
+        data, error = parse_json(text[1:] if text.startswith("\ufeff") else text)
+        if error is not None or not isinstance(data, (dict, list)):
+            # JSON with comments, a fragment, not JSON at all: the plain text scan does it.
+            return DocumentResult(tuple(engine.candidates(chunk)))
+        return scan_json_data(chunk, engine, data, "json")
+
+
+def scan_json_data(chunk: Chunk, engine, data: Any, kind: str, payload: bool = False) -> DocumentResult:
+    ctx = Context(engine, chunk.origin.path, kind, chunk.origin.commit, chunk.origin.blob)
+    text = chunk.text
+    doc = Doc(text, FileSite(text), offset=1 if text.startswith("\ufeff") else 0)
+    template = Item(value="", pointer=None, site=NoSite(), where="json", payload=payload)
+    protos: list[Proto] = []
+    for batch in _batches(iter_flatten(data, doc, template), ITEMS_PER_BATCH):
+        protos.extend(analyze(batch, ctx))
+    protos.extend(_as_written(doc, protos, ctx))
+    return DocumentResult(tuple(finalize(protos, ctx)))
+
+
+def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _as_written(doc: Doc, found: list[Proto], ctx: Context) -> list[Proto]:
+    """Rule matches in the JSON text itself that the values did not already give."""
+    seen = {(p.rule.id, p.secret) for p in found}
+    text, out = doc.text, []
+    for m in ctx.engine.matcher.find(text, ctx.path):
+        if (m.rule.id, m.secret) in seen:
+            continue
+        pointer, _, _ = doc.spans.pointer_at(m.start)
+        line_start = text.rfind("\n", 0, m.start) + 1
+        line_end = text.find("\n", m.end)
+        line_end = len(text) if line_end < 0 else line_end
+        key = _last_key(pointer)
+        item = Item(value=text[line_start:line_end], pointer=pointer, site=ShiftSite(doc.site, line_start),
+                    where="json", key=key)
+        proto = Proto(m.rule, m.secret, item, m.start - line_start, m.end - line_start)
+        kind = key_kind(key) if key else None
+        evidence([proto], item, kind.kind if kind else None, kind is None and is_identifier_key(key), harmless_key(key))
+        out.append(proto)
+    return out
+
+
+def _last_key(pointer: str) -> str:
+    tokens = [t for t in split(pointer) if not t.isdigit()]
+    return tokens[-1] if tokens else ""
+
+
+JSON_LINES = register(JsonLinesScanner())
+JSON_DOCUMENT = register(JsonDocumentScanner())

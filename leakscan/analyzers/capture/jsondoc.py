@@ -1,0 +1,169 @@
+"""A parsed JSON document turned into capture items, with nested JSON followed.
+
+Every string (and every long or key-labelled number) becomes one item with
+its key, its parent's key and its pointer; a string that is itself a JSON
+document (a body logged as a string) is followed with the inner pointer after
+`#`, as DESIGN.md has it. Arrays of frames under a trace key (`"trace": [...]`)
+become one item so a stack trace is one finding, not one per frame.
+Positions are resolved lazily through `JsonSpans`, only for what is reported.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Iterator, Optional
+
+from leakscan.analyzers.capture.vocab import vocabulary
+from leakscan.analyzers.capture.field_evidence import key_kind
+from leakscan.analyzers.jsonspan import JsonSpans
+from leakscan.analyzers.capture.payload import Item, derive
+from leakscan.analyzers.capture.sites import AnchorSite, ShiftSite, Site, StringSite
+from leakscan.sources.pointer import escape, split
+
+MAX_NESTED = 3  # JSON in a string in a string in a string is as deep as it gets
+MIN_NUMBER = 100000  # shorter numbers are never personal data on their own
+MIN_STRING = 6
+FRAME_KEYS = ({"file", "filename", "class", "classname", "module", "declaringclass"},
+              {"line", "lineno", "linenumber"})
+
+
+@dataclass
+class Doc:
+    """One JSON text: where its offsets go in the file and the pointer in front of its own."""
+
+    text: str
+    site: Site
+    prefix: str = ""  # "" for the file itself, ".../content/text#" for a body
+    depth: int = 0
+    offset: int = 0  # where the JSON starts in `text` (past a byte-order mark)
+    _spans: Optional[JsonSpans] = field(default=None, repr=False)
+
+    @property
+    def spans(self) -> JsonSpans:
+        if self._spans is None:
+            self._spans = JsonSpans(self.text, self.offset)
+        return self._spans
+
+    def value_site(self, local: str, how: str) -> Site:
+        """`how`: string (escapes mapped), scalar (offsets as they are) or anchor (all at the start)."""
+        return ValueSite(self, local, how)
+
+
+class ValueSite:
+    """The site of the value at a pointer, looked up the first time a position is asked."""
+
+    __slots__ = ("doc", "local", "how", "_site", "_done")
+
+    def __init__(self, doc: Doc, local: str, how: str) -> None:
+        self.doc, self.local, self.how = doc, local, how
+        self._site: Optional[Site] = None
+        self._done = False
+
+    def position(self, offset: int):
+        if not self._done:
+            self._site, self._done = self._resolve(), True
+        return self._site.position(offset) if self._site is not None else None
+
+    def _resolve(self) -> Optional[Site]:
+        doc = self.doc
+        span = doc.spans.value_span(split(self.local))
+        if span is None:
+            return None
+        if self.how == "string" and doc.text.startswith('"', span[0]):
+            return StringSite(doc.site, doc.text, span[0], span[1])
+        return ShiftSite(doc.site, span[0]) if self.how == "scalar" else AnchorSite(doc.site, span[0])
+
+
+def parse_json(text: str) -> tuple[Any, Optional[str]]:
+    """The document, or None and why it is not JSON."""
+    try:
+        return json.loads(text), None
+    except RecursionError:
+        return None, "JSON nested too deep"
+    except json.JSONDecodeError as exc:
+        return None, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+
+
+def looks_like_json(text: str) -> bool:
+    """Starts with { or [ and ends with } or ] (without copying a 10 MB body to check)."""
+    if text[:1] not in ("{", "[", " ", "\t", "\r", "\n"):
+        return False  # most strings: rejected on their first character
+    if text[:64].lstrip()[:1] not in ("{", "["):
+        return False
+    end = len(text) - 1
+    while end > 0 and text[end] in " \t\r\n":
+        end -= 1
+    return text[end] in ("}", "]")
+
+
+def flatten(data: Any, doc: Doc, template: Item) -> list[Item]:
+    """Items for every interesting value; `template` carries where/payload/extra."""
+    return list(iter_flatten(data, doc, template))
+
+
+def iter_flatten(data: Any, doc: Doc, template: Item) -> Iterator[Item]:
+    """flatten(), one item at a time: a large document never has all its items at once."""
+    trace_keys = vocabulary().trace_keys
+    # (value, local pointer, key, parent key)
+    stack: list[tuple[Any, str, str, str]] = [(data, "", "", "")]
+    while stack:
+        value, local, key, parent = stack.pop()
+        if isinstance(value, dict):
+            for k in reversed(list(value)):
+                stack.append((value[k], f"{local}/{escape(k)}", str(k), key))
+        elif isinstance(value, list):
+            frames = _frames(value) if key and trace_keys.has(key) else None
+            if frames is not None:
+                text, structured = frames
+                yield _item(replace(template, where="frames") if structured else template,
+                            doc, local, key, parent, text, how="anchor")
+                continue
+            for i in range(len(value) - 1, -1, -1):
+                stack.append((value[i], f"{local}/{i}", key, parent))
+        elif isinstance(value, str):
+            # Under six characters only a key can make a value sensitive (a CVV, a short password).
+            if len(value) >= MIN_STRING or (value and key and key_kind(key, parent) is not None):
+                yield from _string_items(value, doc, local, key, parent, template)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            if abs(value) >= MIN_NUMBER or (key and key_kind(key, parent) is not None):
+                yield _item(template, doc, local, key, parent, repr(value) if isinstance(value, float) else str(value),
+                            how="scalar", quote=False)
+
+
+def _string_items(value: str, doc: Doc, local: str, key: str, parent: str, template: Item) -> Iterable[Item]:
+    if doc.depth < MAX_NESTED and len(value) > 1 and looks_like_json(value):
+        inner, _ = parse_json(value)
+        if isinstance(inner, (dict, list)):
+            site = doc.value_site(local, "string")
+            nested = Doc(value, site, doc.prefix + local + "#", doc.depth + 1)
+            return iter_flatten(inner, nested, template)
+    return [_item(template, doc, local, key, parent, value, how="string")]
+
+
+def _item(template: Item, doc: Doc, local: str, key: str, parent: str, value: str,
+          how: str, quote: bool = True) -> Item:
+    q = '"' if quote else ""
+    return derive(template, value=value, pointer=doc.prefix + local, site=doc.value_site(local, how),
+                  key=key, parent_key=parent, prefix=f'"{key}": {q}' if key else q, suffix=q)
+
+
+def _frames(value: list) -> Optional[tuple[str, bool]]:
+    """The frames as text when the list is a stack trace: (text, made of frame objects)."""
+    if not value:
+        return None
+    if all(isinstance(v, str) for v in value):
+        return ("\n".join(v.rstrip("\n") for v in value), False) if len(value) >= 2 else None
+    frames = [v for v in value if isinstance(v, dict)]
+    if not frames:
+        return None
+    names = {k.lower() for k in frames[0]}
+    if not (names & FRAME_KEYS[0] and names & FRAME_KEYS[1]):
+        return None
+    lines = []
+    for frame in frames[:200]:
+        lower = {k.lower(): v for k, v in frame.items()}
+        where = next((lower[k] for k in ("file", "filename", "class", "classname", "declaringclass", "module") if k in lower), "?")
+        line = next((lower[k] for k in ("line", "lineno", "linenumber") if k in lower), "?")
+        func = next((lower[k] for k in ("function", "method", "methodname", "name") if k in lower), "")
+        lines.append(f"  frame {where}:{line} {func}".rstrip())
+    return "\n".join(lines), True

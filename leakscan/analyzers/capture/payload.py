@@ -1,0 +1,230 @@
+"""The capture core: values of a request, a response or a JSON document, scanned together.
+
+A capture scanner turns a document into `Item`s: one decoded value each (a
+header, a cookie, a query parameter, a JSON string, a body) with its pointer,
+its key and a site that maps it back to the file. `scan_items` renders the
+items one per line the way they read in HTTP or JSON (`Authorization: Bearer
+…`, `"email": "…"`), runs every rule over that text at once, hands each match
+back to its item, adds the evidence only structure can give (the key names a
+social security number; the value sits in a captured response), and asks the
+structural analyzers (headers, cookies, URL parameters, key names) for what no
+regex sees. `finalize` merges one value seen in several places into one
+candidate listing the others, drops what is below the threshold and only then
+computes lines and columns.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Optional, Sequence
+from urllib.parse import unquote_plus
+
+from leakscan.analyzers.capture.sites import Site
+from leakscan.model import Adjustment, Candidate, Origin, Rule
+from leakscan.scoring import score
+from leakscan.suppression.inline import inline_ignored
+
+if TYPE_CHECKING:
+    from leakscan.engine.context import Engine
+
+MAX_LINE_TEXT = 2000
+
+
+@dataclass(frozen=True)
+class Item:
+    value: str
+    pointer: Optional[str]  # None in plain text captures (raw HTTP dumps)
+    site: Site
+    where: str  # json | header | cookie | set-cookie | query | form | url | body | text
+    key: str = ""
+    parent_key: str = ""
+    prefix: str = ""  # how the value reads in context: "Authorization: ", '"ssn": "'
+    suffix: str = ""
+    payload: bool = False  # inside captured traffic or logs (evidence for PII)
+    response: bool = False
+    channel: str = ""  # how reasons name the payload: "log"; default request/response
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+def derive(template: Item, **changes: object) -> Item:
+    """`dataclasses.replace` for the hot path: a capture has hundreds of thousands
+    of values and replace() costs five times as much. Item has no __post_init__."""
+    item = object.__new__(Item)
+    fields = item.__dict__
+    fields.update(template.__dict__)
+    fields.update(changes)
+    return item
+
+
+@dataclass(frozen=True)
+class Context:
+    engine: "Engine"
+    path: str
+    kind: str  # har | http | json | jsonl
+    commit: Optional[str] = None  # the commit and blob the document came from, in a history scan
+    blob: Optional[str] = None
+
+    def rule(self, rule_id: str) -> Optional[Rule]:
+        """The rule, or None when disabled (analyzers then stay silent)."""
+        return self.engine.by_id.get(rule_id)
+
+
+@dataclass
+class Proto:
+    """A candidate before its position is known (positions cost; most are dropped)."""
+
+    rule: Rule
+    secret: str
+    item: Item
+    start: int  # span in item.value
+    end: int
+    adjustments: list[Adjustment] = field(default_factory=list)
+    display: str = ""
+
+    def candidate(self, ctx: Context) -> Candidate:
+        item = self.item
+        line_text = _line_text(item, self.start)
+        return Candidate(
+            rule=self.rule, secret=self.secret,
+            origin=Origin(kind=ctx.kind, path=ctx.path, commit=ctx.commit, blob=ctx.blob, pointer=item.pointer,
+                          extra=item.extra),
+            line=0, column=0, end_line=0, end_column=0, line_text=line_text, before="",
+            adjustments=tuple(self.adjustments), display=self.display or _one_line(self),
+        )
+
+
+def _one_line(proto: "Proto") -> str:
+    """A multi-line trace is shown (masked) on one line."""
+    if proto.rule.category == "stacktrace" and "\n" in proto.secret:
+        return " ".join(proto.secret.split())
+    return ""
+
+
+def _line_text(item: Item, start: int) -> str:
+    value = item.value
+    line_start = value.rfind("\n", 0, start) + 1
+    line_end = value.find("\n", start)
+    for _ in range(3):  # up to four lines, as the text scanner keeps
+        if line_end < 0:
+            break
+        following = value.find("\n", line_end + 1)
+        line_end = following
+    text = value[line_start:] if line_end < 0 else value[line_start:line_end]
+    prefix = item.prefix if line_start == 0 else ""
+    return (prefix + text)[:MAX_LINE_TEXT]
+
+
+# ---- matching -----------------------------------------------------------------
+
+def render(items: Sequence[Item]) -> tuple[str, list[int]]:
+    starts, parts, at = [], [], 0
+    for item in items:
+        starts.append(at)
+        piece = item.prefix + item.value + item.suffix
+        parts.append(piece)
+        at += len(piece) + 1
+    return "\n".join(parts), starts
+
+
+def match_items(items: Sequence[Item], ctx: Context) -> list[list[Proto]]:
+    """Every rule over the rendered items; matches handed back to their item."""
+    per_item: list[list[Proto]] = [[] for _ in items]
+    if not items:
+        return per_item
+    text, starts = render(items)
+    for m in ctx.engine.matcher.find(text, ctx.path):
+        i = bisect.bisect_right(starts, m.start) - 1
+        item = items[i]
+        value_start = starts[i] + len(item.prefix)
+        start = max(m.start, value_start) - value_start
+        end = min(m.end, value_start + len(item.value)) - value_start
+        if end <= start:
+            continue  # the match lies in the rendered key, not in the value
+        # Clamped to the value: a pattern may run into the rendered quote or the next line.
+        proto = Proto(m.rule, item.value[start:end], item, start, end)
+        if not inline_ignored(m.rule.id, _line_text(item, start), ""):
+            per_item[i].append(proto)
+    return per_item
+
+
+# ---- evidence from structure ----------------------------------------------------
+
+PAYLOAD_BONUS = 0.2
+KEY_MATCH = 0.3
+IDENTIFIER_KEY = -0.3
+
+
+def rule_kind(rule: Rule) -> Optional[str]:
+    """The sensitive-field kind a PII rule detects, by id convention:
+    `pii.<kind>[.variant]` and `field.<kind>` (`pii.card-number` → card_number)."""
+    head, _, rest = rule.id.partition(".")
+    if head in ("pii", "field") and rest:
+        return rest.split(".", 1)[0].replace("-", "_")
+    return None
+
+
+NOT_A_CREDENTIAL = -0.3
+
+
+def evidence(protos: list[Proto], item: Item, kind: Optional[str], identifier: bool, harmless_key: bool = False) -> None:
+    """Key names and payload context move PII confidence, Presidio-style; a key
+    that names an anti-forgery or pagination token demotes generic secret rules."""
+    for proto in protos:
+        if harmless_key and proto.rule.is_generic:
+            proto.adjustments.append(Adjustment(f"key name {item.key!r} names a per-request or paging value", NOT_A_CREDENTIAL))
+        if proto.rule.category != "pii" or not proto.rule.id.startswith("pii."):
+            continue
+        if kind is not None and rule_kind(proto.rule) == kind:
+            proto.adjustments.append(Adjustment(f"key name {item.key!r} says {kind.replace('_', ' ')}", KEY_MATCH))
+        elif kind is None and identifier:
+            proto.adjustments.append(Adjustment(f"key name {item.key!r} names an identifier", IDENTIFIER_KEY))
+        if item.payload:
+            where = item.channel or ("response" if item.response else "request")
+            proto.adjustments.append(Adjustment(f"in a captured {where}", PAYLOAD_BONUS))
+
+
+# ---- merging and positions ----------------------------------------------------------
+
+def finalize(protos: Sequence[Proto], ctx: Context) -> list[Candidate]:
+    """One candidate per distinct value, whatever rule saw it (its other places in `also_at`), the
+    threshold applied, positions computed for what is kept."""
+    threshold = ctx.engine.config.min_confidence
+    groups: dict[str, list[tuple[Proto, Candidate, float]]] = {}
+    for proto in protos:
+        candidate = proto.candidate(ctx)
+        groups.setdefault(_same_value(proto.secret), []).append((proto, candidate, score(candidate).confidence))
+    out: list[Candidate] = []
+    for members in groups.values():
+        best = max(range(len(members)), key=lambda i: (members[i][2], -i))
+        proto, candidate, confidence = members[best]
+        if confidence < threshold:
+            continue
+        here = _place(proto, ctx)
+        others: dict[str, None] = {}  # ordered and deduplicated
+        for other, _, _ in members:
+            where = _place(other, ctx)
+            if where != here:
+                others[where] = None
+        # Every place, however many (a cookie sent with each request): `leakscan mask` rewrites them all.
+        out.append(_positioned(candidate, proto, tuple(others)))
+    return out
+
+
+def _same_value(secret: str) -> str:
+    """Values compare decoded: `p%40ss` in a form body is `p@ss` in its params[]."""
+    return unquote_plus(secret) if "%" in secret else secret
+
+
+def _place(proto: Proto, ctx: Context) -> str:
+    if proto.item.pointer is not None:
+        return proto.item.pointer
+    position = proto.item.site.position(proto.start)
+    return f"{ctx.path}:{position[0] if position else '?'}"
+
+
+def _positioned(candidate: Candidate, proto: Proto, also_at: tuple[str, ...]) -> Candidate:
+    start = proto.item.site.position(proto.start)
+    end = proto.item.site.position(proto.end) or start
+    if start is None or end is None:
+        return replace(candidate, also_at=also_at)
+    return replace(candidate, line=start[0], column=start[1], end_line=end[0], end_column=end[1], also_at=also_at)

@@ -1,0 +1,1 @@
+"""OpenAPI/Swagger documents: what a spec declares, exposes and leaks."""

@@ -1,0 +1,110 @@
+"""What a spec tells an attacker about where the API is weak (exposure).
+
+Plain-http servers, debug and admin endpoints, HTTP Basic over plain http.
+Local development hosts are not reported; documentation hosts fall below the
+threshold.
+"""
+from __future__ import annotations
+
+from typing import Iterator, Optional
+
+from leakscan.analyzers.spec.context import SpecContext, also_at
+from leakscan.analyzers.spec.vocab import host_kind, host_of, vocabulary
+from leakscan.analyzers.spec.walk import expand_server_url, root, security_schemes, server_urls
+from leakscan.model import Adjustment, Candidate
+from leakscan.sources.openapi import Node
+
+EXAMPLE_HOST = -0.3
+HTTPS_TOO = -0.1
+
+
+def detect(ctx: SpecContext) -> list[Candidate]:
+    found = [*plain_http(ctx), *endpoints(ctx), *basic_over_http(ctx)]
+    return [c for c in found if c is not None]
+
+
+def plain_http(ctx: SpecContext) -> Iterator[Optional[Candidate]]:
+    secure = _https_hosts(ctx)
+    for node, url in _http_servers(ctx):
+        reasons = [Adjustment(f"server {url} is plain http", 0.0)]
+        if host_kind(url) == "example":
+            reasons.append(Adjustment("documentation host", EXAMPLE_HOST))
+        elif host_of(url) in secure:
+            reasons.append(Adjustment("https offered as well", HTTPS_TOO))
+        yield ctx.structural("openapi.server.plain-http", node, url, reasons)
+
+
+def _https_hosts(ctx: SpecContext) -> set[Optional[str]]:
+    if ctx.is_swagger2:
+        schemes = ctx.doc.data.get("schemes")
+        host = ctx.doc.data.get("host")
+        https = isinstance(schemes, list) and "https" in [str(s).lower() for s in schemes]
+        return {str(host).split(":")[0].lower() if isinstance(host, str) else None} if https else set()
+    return {host_of(url) for url in map(expand_server_url, server_urls(ctx.doc, ctx.refs, ctx.version))
+            if url.lower().startswith("https://")}
+
+
+def _http_servers(ctx: SpecContext) -> Iterator[tuple[Node, str]]:
+    """(node, URL) of every plain-http server that is not the developer's machine."""
+    if ctx.is_swagger2:
+        schemes = root(ctx.doc).child("schemes")
+        host = ctx.doc.data.get("host")
+        base = ctx.doc.data.get("basePath")
+        url = f"http://{host}{base if isinstance(base, str) else ''}" if isinstance(host, str) else "http (host not given)"
+        if schemes is None or not isinstance(schemes.value, list) or (isinstance(host, str) and host_kind(url) == "local"):
+            return
+        for index, scheme in enumerate(schemes.value):
+            if str(scheme).lower() == "http":
+                yield schemes.child(index), url  # type: ignore[misc]
+        return
+    for node in server_urls(ctx.doc, ctx.refs, ctx.version):
+        url = expand_server_url(node)
+        if url.lower().startswith("http://") and host_kind(url) != "local":
+            yield node, url
+
+
+def endpoints(ctx: SpecContext) -> Iterator[Optional[Candidate]]:
+    """Debug and admin paths: one finding per rule and document, the other paths listed with it."""
+    paths = root(ctx.doc).child("paths")
+    if paths is None or not isinstance(paths.value, dict):
+        return
+    vocab = vocabulary()
+    found: dict[str, list[tuple[str, str]]] = {"openapi.endpoint.debug": [], "openapi.endpoint.admin": []}
+    for path in paths.value:
+        debug = _segment(str(path), vocab.debug_anywhere, vocab.debug_root)
+        admin = None if debug else _segment(str(path), vocab.admin_anywhere, vocab.admin_root)
+        if debug:
+            found["openapi.endpoint.debug"].append((str(path), debug))
+        elif admin:
+            found["openapi.endpoint.admin"].append((str(path), admin))
+    for rule_id, hits in found.items():
+        if hits:
+            (path, word), rest = hits[0], hits[1:]
+            reason = Adjustment(f"path {path} is {'a debug' if 'debug' in rule_id else 'an admin'} endpoint ({word})", 0.0)
+            yield ctx.structural(rule_id, paths.child(path), path, [reason],  # type: ignore[arg-type]
+                                 also_at([p for p, _ in rest]))
+
+
+def _segment(path: str, anywhere: frozenset[str], at_root: frozenset[str]) -> Optional[str]:
+    segments = [s.lower() for s in path.split("/") if s]
+    hit = next((s for s in segments if s in anywhere), None)
+    if hit:
+        return hit
+    first = next((s for s in segments if not vocabulary().route_prefix.match(s)), None)
+    return first if first in at_root else None
+
+
+def basic_over_http(ctx: SpecContext) -> Iterator[Optional[Candidate]]:
+    servers = list(_http_servers(ctx))
+    remote = [url for _, url in servers if host_kind(url) == "remote"] or [url for _, url in servers]
+    if not remote:
+        return
+    for name, scheme in security_schemes(ctx.doc, ctx.refs, ctx.version):
+        value = scheme.value
+        kind = str(value.get("type", "")).lower()
+        basic = kind == "basic" or (kind == "http" and str(value.get("scheme", "")).lower() == "basic")
+        if basic:
+            reasons = [Adjustment(f"HTTP Basic scheme {name!r} and plain-http server {remote[0]}", 0.0)]
+            if all(host_kind(url) == "example" for url in remote):
+                reasons.append(Adjustment("documentation host", EXAMPLE_HOST))
+            yield ctx.structural("openapi.basic-over-http", scheme, name, reasons)

@@ -1,0 +1,134 @@
+"""`leakscan git` (history, ranges, staged content) and `leakscan staged` (the pre-commit hook)."""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Callable, Optional
+
+import click
+
+from leakscan.cli import UsageFailure, emit, engine_options, make_config, make_engine, output_options
+from leakscan.pipeline.history import Progress, scan_history, scan_staged
+from leakscan.model import Report
+from leakscan.sources.git.repo import Repository, open_repository, resolve_commit, tip_revisions
+from leakscan.sources.git.safe import GitError
+
+
+def blob_progress(enabled: bool) -> tuple[Optional[Progress], Callable[[], None]]:
+    """A tqdm bar over blobs whose total grows while history is still being listed."""
+    if not enabled:
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="blob", file=sys.stderr, leave=False, dynamic_ncols=True)
+
+    def update(done: int, listed: int) -> None:
+        bar.update(done)
+        if listed != bar.total:
+            bar.total = listed
+            bar.refresh()
+
+    return update, bar.close
+
+
+def open_repo(path: str) -> Repository:
+    try:
+        return open_repository(path)
+    except GitError as exc:
+        raise UsageFailure(str(exc)) from exc
+
+
+def range_revs(repo: Repository, since_commit: Optional[str], commit_range: Optional[str],
+               tips: list[str]) -> list[str]:
+    """Revisions for --range A..B or --since-commit REV (up to the branch tips)."""
+    try:
+        if commit_range:
+            start, dots, end = commit_range.partition("..")
+            if not dots or not end or end.startswith("."):
+                raise UsageFailure(f"--range expects A..B, got {commit_range!r}")
+            since = [f"^{resolve_commit(repo.runner, start)}"] if start else []
+            return since + [resolve_commit(repo.runner, end)]
+        assert since_commit is not None
+        return [f"^{resolve_commit(repo.runner, since_commit)}"] + tips
+    except GitError as exc:
+        raise UsageFailure(str(exc)) from exc
+
+
+def run_git_scan(repo: Repository, engine_kw: dict, *, branches: tuple[str, ...] = (), all_refs: bool = False,
+                 since_commit: Optional[str] = None, commit_range: Optional[str] = None,
+                 staged: bool = False, paths: tuple[str, ...] = ()) -> Report:
+    config = make_config(**engine_kw)
+    engine = make_engine(config)
+    progress, done = blob_progress(config.progress)
+    try:
+        if staged:
+            return scan_staged(repo, paths, engine, progress)
+        if commit_range or since_commit:
+            # --since-commit counts commits up to HEAD unless branches are named.
+            tips = tip_revisions(repo, branches, all_refs) if branches or all_refs else ["HEAD"]
+            return scan_history(repo, range_revs(repo, since_commit, commit_range, tips), engine, progress)
+        return scan_history(repo, tip_revisions(repo, branches, all_refs), engine, progress)
+    except (GitError, RuntimeError) as exc:
+        raise UsageFailure(str(exc)) from exc
+    finally:
+        done()
+
+
+@click.command("git")
+@click.argument("repo", default=".", type=click.Path(exists=True, file_okay=False))
+@click.option("--branch", "branches", multiple=True, metavar="NAME",
+              help="Scan only the history of this branch, tag or commit (repeatable).")
+@click.option("--all-refs", is_flag=True, help="Every ref, not only branches and tags (pull-request refs, stash, notes).")
+@click.option("--since-commit", metavar="REV",
+              help="Only what the commits after REV added (up to HEAD, or to --branch).")
+@click.option("--range", "commit_range", metavar="A..B", help="Only what the commits in A..B added (a push, a PR).")
+@click.option("--staged", is_flag=True, help="Only staged content (what the next commit would hold).")
+@click.option("--exclude", multiple=True, help="Gitignore-style pattern of paths to skip (repeatable).")
+@click.option("--max-file-size", type=click.IntRange(1), default=None, help="Skip blobs larger than this many bytes.")
+@engine_options
+@output_options
+def git_command(repo: str, branches: tuple[str, ...], all_refs: bool, since_commit: Optional[str],
+                commit_range: Optional[str], staged: bool, exclude: tuple[str, ...], max_file_size: Optional[int],
+                fmt: str, output: Optional[str], show_secrets: bool, verbose: bool, **engine_kw: object) -> None:
+    """Scan a git repository's history: every blob on every branch and tag, read once.
+
+    Each finding names the commit that introduced it. Versions of a file are
+    read oldest first and only the lines a version adds are scanned, so a
+    secret is reported once, at its first appearance."""
+    if sum(map(bool, (since_commit, commit_range, staged))) > 1:
+        raise UsageFailure("--since-commit, --range and --staged are alternatives; give one")
+    if commit_range and branches:
+        raise UsageFailure("--range names its commits itself; drop --branch")
+    engine_kw.update(exclude=exclude, max_file_size=max_file_size, show_secrets=show_secrets or None)
+    report = run_git_scan(open_repo(repo), engine_kw, branches=branches, all_refs=all_refs,
+                          since_commit=since_commit, commit_range=commit_range, staged=staged)
+    sys.exit(emit(report, fmt, output, show_secrets, verbose))
+
+
+@click.command("staged")
+@click.argument("paths", nargs=-1)
+@click.option("--repo", default=".", type=click.Path(exists=True, file_okay=False), show_default=True,
+              help="Repository (or a directory inside it).")
+@click.option("--exclude", multiple=True, help="Gitignore-style pattern of paths to skip (repeatable).")
+@click.option("--max-file-size", type=click.IntRange(1), default=None, help="Skip files larger than this many bytes.")
+@engine_options
+@output_options
+def staged_command(paths: tuple[str, ...], repo: str, exclude: tuple[str, ...], max_file_size: Optional[int],
+                   fmt: str, output: Optional[str], show_secrets: bool, verbose: bool, **engine_kw: object) -> None:
+    """Scan the staged content of PATHS (default: every staged change). Used by the pre-commit hook."""
+    engine_kw.update(exclude=exclude, max_file_size=max_file_size, show_secrets=show_secrets or None)
+    handle = open_repo(repo)
+    report = run_git_scan(handle, engine_kw, staged=True, paths=tuple(_from_root(handle, p) for p in paths))
+    sys.exit(emit(report, fmt, output, show_secrets, verbose))
+
+
+def _from_root(repo: Repository, path: str) -> str:
+    """PATHS are relative to the current directory (pre-commit runs hooks at the root); git wants them
+    relative to the root of the work tree."""
+    root = repo.runner.work_tree
+    return os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/") if root else path
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(git_command)
+    cli.add_command(staged_command)

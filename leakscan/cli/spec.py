@@ -1,0 +1,110 @@
+"""`leakscan spec FILE...`: scan OpenAPI / Swagger documents as specs, whatever they look like.
+
+`leakscan scan` recognises specs by content already; this command forces the
+spec scanner on every file given (and on the .json/.yaml/.yml files of a
+directory), and reports a file that is not a spec as an error.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from typing import Callable, Optional
+
+import click
+
+from leakscan.analyzers.spec.scanner import scan_spec
+from leakscan.cli import emit, engine_options, make_config, make_engine, output_options, tqdm_progress
+from leakscan.config import Config
+from leakscan.engine.context import Engine
+from leakscan.model import Finding, Report, ScanError, ScanStats
+from leakscan.pipeline.tree import findings_from, sort_findings
+from leakscan.sources.files import FileRef, iter_files, read_file
+from leakscan.sources.openapi import STRUCTURED_SUFFIXES
+
+
+def spec_refs(paths: tuple[str, ...], engine: Engine) -> tuple[list[FileRef], list[ScanError]]:
+    """Files named on the command line, and the JSON/YAML files under directories named."""
+    refs, errors = iter_files(list(paths), engine.config)
+    named = {os.path.normpath(p) for p in paths if os.path.isfile(p)}
+    kept = [r for r in refs if os.path.normpath(r.path) in named or r.path.lower().endswith(STRUCTURED_SUFFIXES)]
+    return kept, errors
+
+
+def scan_specs(refs: list[FileRef], engine: Engine,
+               progress: Optional[Callable[[int], None]] = None) -> tuple[list[Finding], list[ScanError], int, int]:
+    """Every file forced through the spec scanner, on all cores for many files."""
+    global _ENGINE
+    findings: dict[tuple, Finding] = {}  # specs sharing a referenced file report its findings once
+    errors: list[ScanError] = []
+    files = size = 0
+
+    def collect(result: _Result) -> None:
+        nonlocal files, size
+        for f in result[0]:
+            loc = f.location
+            findings.setdefault((f.rule_id, loc.path, loc.pointer, loc.line, loc.column, f.secret_hash), f)
+        errors.extend(result[1])
+        files += result[2]
+        size += result[3]
+        if progress:
+            progress(1)
+
+    jobs = engine.config.jobs or os.cpu_count() or 1
+    _ENGINE = engine
+    try:
+        if jobs <= 1 or len(refs) < 8:
+            for ref in refs:
+                collect(_scan_one(ref))
+        else:
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            with multiprocessing.get_context(method).Pool(jobs, _init_worker, (engine.config,)) as pool:
+                for result in pool.imap(_scan_one, refs, chunksize=4):
+                    collect(result)
+    finally:
+        _ENGINE = None
+    return list(findings.values()), errors, files, size
+
+
+_Result = tuple[list[Finding], list[ScanError], int, int]
+_ENGINE: Optional[Engine] = None
+
+
+def _init_worker(config: Config) -> None:
+    global _ENGINE
+    if _ENGINE is None:  # with fork the parent's engine is inherited
+        _ENGINE = Engine.build(config)
+
+
+def _scan_one(ref: FileRef) -> _Result:
+    engine = _ENGINE
+    assert engine is not None
+    loaded = read_file(ref, engine.config.max_file_size)
+    if isinstance(loaded, ScanError) or loaded is None:
+        return [], [loaded or ScanError(ref.display, "binary file, not a spec")], 0, 0
+    try:
+        result = scan_spec(loaded.chunk, engine, forced=True)
+        return findings_from(result.candidates, engine.config), list(result.errors), 1, loaded.size
+    except Exception as exc:  # one bad file never stops a scan
+        return [], [ScanError(ref.display, f"scan failed: {type(exc).__name__}: {exc}")], 1, loaded.size
+
+
+def register(cli: click.Group) -> None:
+    @cli.command("spec")
+    @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+    @engine_options
+    @output_options
+    def spec(paths: tuple[str, ...], fmt: str, output: Optional[str], show_secrets: bool, verbose: bool,
+             **engine_kw: object) -> None:
+        """Scan OpenAPI 3.x / Swagger 2.0 documents (YAML or JSON) as API specs."""
+        config = make_config(show_secrets=show_secrets or None, **engine_kw)
+        engine = make_engine(config)
+        started = time.perf_counter()
+        refs, walk_errors = spec_refs(paths, engine)
+        factory = tqdm_progress(config.progress, "spec")
+        findings, errors, files, size = scan_specs(refs, engine, factory(len(refs)) if factory else None)
+        errors = sorted(walk_errors + errors, key=lambda e: (e.path, e.message))
+        report = Report(tuple(sort_findings(findings)), tuple(errors),
+                        ScanStats(files, size, round(time.perf_counter() - started, 3), len(errors)))
+        sys.exit(emit(report, fmt, output, show_secrets, verbose))

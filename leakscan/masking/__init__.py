@@ -1,0 +1,1 @@
+"""Masked display values, suggestions, and the `mask` rewriter."""

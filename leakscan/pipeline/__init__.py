@@ -1,0 +1,1 @@
+"""Orchestration: sources -> matcher and analyzers -> scoring -> masking -> suppression."""

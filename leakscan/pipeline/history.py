@@ -1,0 +1,517 @@
+"""Scan a git history (or a range of it, or the index) on all cores; attribute findings to commits.
+
+The parent walks the history oldest first (tree diffs only: sources/gitlog.py)
+and hands each unique blob, with the commit that introduced it and the blobs it
+replaced, to a worker chosen by the blob's path. A worker owns one persistent
+`git cat-file --batch` and reads contents itself, so blob bytes never pass
+through the parent and git's decompression runs in parallel too. Because one
+worker sees all the versions of a path, it keeps the recent ones and scans
+only what each version adds to the one it replaced (see sources/blobdelta.py).
+Task queues are short, so memory stays flat however long the history is.
+"""
+from __future__ import annotations
+
+import gc
+import math
+import multiprocessing
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from itertools import chain, islice
+from typing import Callable, Iterable, Iterator, Optional, Sequence, Union
+
+import pathspec
+
+from leakscan.analyzers.registry import document_scanner_for, marker_ends, might_be_document
+from leakscan.config import Config
+from leakscan.engine.context import Engine
+from leakscan.model import Chunk, Finding, Origin, Report, ScanError, ScanStats
+from leakscan.pipeline.tree import findings_from, sort_findings
+from leakscan.sources.git.blobdelta import Fresh, Region, Version, VersionCache, changed_bytes, changed_region, fresh_part
+from leakscan.sources.decode import decode, first_significant, is_binary
+from leakscan.sources.files import BINARY_SUFFIXES
+from leakscan.sources.git.repo import NOT_A_BLOB, BlobReader, Repository, Unreadable, staged_blobs
+from leakscan.sources.git.log import Change, CommitInfo, commit_info, iter_changes
+from leakscan.sources.git.safe import GitRunner
+
+BATCH = 512  # blobs a worker reads and scans per task
+SEQUENTIAL_BELOW = 64  # fewer blobs than this are not worth starting workers for
+IN_FLIGHT = 4  # batches queued per worker
+VERSION_CACHE_BUDGET = 28 * 1024 * 1024  # bytes of recently read versions a worker keeps to compare with
+MAX_ALSO_AT = 20
+
+Progress = Callable[[int, int], None]  # (blobs done since last call, blobs listed so far)
+
+
+@dataclass(frozen=True)
+class BlobTask:
+    sha: str
+    path: str
+    commit: Optional[str] = None  # the commit that introduced the blob at this path
+    bases: tuple[str, ...] = ()  # the blobs it replaced at this path: each parent's (a merge has several)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    findings: tuple[Finding, ...]
+    errors: tuple[ScanError, ...]
+    scanned: int
+    bytes: int
+    done: int  # tasks handled (scanned or skipped)
+
+
+_DONE = "done"  # a worker's last message
+
+
+# ---- scanning blobs, in a worker (or in-process) ----------------------------------
+
+class BlobScanner:
+    """Reads and scans blobs; with `incremental`, only what each version adds to the one it replaced."""
+
+    def __init__(self, engine: Engine, runner: GitRunner, kind: str, incremental: bool) -> None:
+        self.engine = engine
+        self.kind = kind
+        self.reader = BlobReader(runner)
+        self.versions = VersionCache(VERSION_CACHE_BUDGET) if incremental else None
+
+    def close(self) -> None:
+        self.reader.close()
+
+    def scan(self, batch: Sequence[BlobTask]) -> BatchResult:
+        findings: list[Finding] = []
+        errors: list[ScanError] = []
+        scanned = size = 0
+        requests, bases_first = self._requests(batch)
+        answers = self.reader.read(requests, self.engine.config.max_file_size)
+        for index, task in enumerate(batch):
+            for _ in range(bases_first.get(index, 0)):  # replaced versions first: what this one is compared with
+                sha, base = next(answers)
+                if self.versions is not None and isinstance(base, bytes):
+                    self.versions.put(Version(sha, task.path, base))
+            sha, content = next(answers)
+            if content is NOT_A_BLOB:
+                continue
+            if isinstance(content, Unreadable):
+                errors.append(ScanError(task.path, _where(f"{content.message} [blob {sha}", task)))
+                continue
+            if is_binary(content):
+                continue
+            found, errs = self._scan_one(task, content)
+            findings.extend(found)
+            errors.extend(errs)
+            scanned += 1
+            size += len(content)
+        return BatchResult(tuple(findings), tuple(errors), scanned, size, len(batch))
+
+    def _requests(self, batch: Sequence[BlobTask]) -> tuple[list[str], dict[int, int]]:
+        """Blob ids to read; before a task, the versions it replaced that are not at hand (nor
+        read earlier in the batch), and how many of those there are, by task index."""
+        requests: list[str] = []
+        bases_first: dict[int, int] = {}
+        coming: set[str] = set()
+        for index, task in enumerate(batch):
+            if self.versions is not None:
+                for base in task.bases:
+                    if base not in coming and self.versions.get(base) is None:
+                        bases_first[index] = bases_first.get(index, 0) + 1
+                        requests.append(base)
+                        coming.add(base)
+            coming.add(task.sha)
+            requests.append(task.sha)
+        return requests, bases_first
+
+    def _references(self, task: BlobTask) -> tuple[Optional[Version], list[bytes]]:
+        """The version to compare with: the one this replaced (the first parent's), else the last
+        one read at the path; and a merge's other parents' versions, whose lines are not new
+        either. Any version scanned before will do (what it holds was reported there); the
+        replaced one differs least."""
+        if self.versions is None:
+            return None, []
+        first = self.versions.get(task.bases[0]) if task.bases else None
+        others = [v.data for v in map(self.versions.get, task.bases[1:]) if v is not None]
+        return first or self.versions.latest(task.path), others
+
+    def _scan_one(self, task: BlobTask, content: bytes) -> tuple[list[Finding], list[ScanError]]:
+        """Most blobs end at the prefilter: nothing in what they change can match any rule.
+        Only the rest are decoded, compared line by line and scanned."""
+        reference, others = self._references(task)
+        old = reference.data if reference is not None else None
+        region = changed_region(old, content)
+        changed = changed_bytes(content, region)
+        document = self._might_be_document(task, content, changed, region, reference)
+        if not document and not self._could_match(changed, task.path):
+            return [], []
+        fresh = fresh_part(old, content, region, others) if self.versions is not None else None
+        if self.versions is not None and fresh is None:  # every line was in the version compared with
+            return [], []
+        origin = Origin(kind=self.kind, path=task.path, commit=task.commit, blob=task.sha)
+        try:
+            if document:
+                text = decode(content)[0]
+                scanner = document_scanner_for(task.path, text)
+                if scanner is not None:  # structured documents are analysed whole
+                    result = scanner.scan(Chunk(text, origin), self.engine)
+                    return findings_from(result.candidates, self.engine.config), list(result.errors)
+            return self._scan_fresh(fresh or Fresh(0, content), origin), []
+        except Exception as exc:  # one bad blob never stops a scan
+            return [], [ScanError(task.path, _where(f"scan failed: {type(exc).__name__}: {exc} [blob {task.sha}", task))]
+
+    def _might_be_document(self, task: BlobTask, content: bytes, changed: bytes, region: Optional[Region],
+                           reference: Optional[Version]) -> bool:
+        """Whether a document scanner may claim this version. When the version compared with
+        was plain text without a marker, only the changed region is searched: a marker has no
+        newline, so one that overlaps a change lies inside the region's whole lines; and a
+        first byte before the region is the other version's first byte."""
+        if region is not None and reference is not None and reference.note is False:
+            ends = _shifted(marker_ends(changed), region.start)
+            if not ends and 0 <= first_significant(content) < region.start:
+                self._keep(task, content, False)
+                return False
+        else:
+            ends = marker_ends(content)
+        document = might_be_document(task.path, content, ends)
+        self._keep(task, content, document or bool(ends))
+        return document
+
+    def _keep(self, task: BlobTask, content: bytes, note: bool) -> None:
+        """Remember this version for the versions that replace it, with the note whether they
+        need a look at all of themselves for document markers."""
+        if self.versions is not None:
+            self.versions.put(Version(task.sha, task.path, content, note))
+
+    def _could_match(self, data: bytes, path: str) -> bool:
+        text, exact = decode(data)
+        return self.engine.matcher.could_match(text, path, data if exact else None)
+
+    def _scan_fresh(self, fresh: Fresh, origin: Origin) -> list[Finding]:
+        """The new lines only, at their line numbers; what is found only in context lines is old.
+        (A whole blob is a Fresh whose every line is new.)"""
+        text, exact = decode(fresh.data)
+        chunk = Chunk(text, replace(origin, line_offset=fresh.line_offset))
+        found = findings_from(self.engine.candidates(chunk, fresh.data if exact else None), self.engine.config)
+        return [f for f in found if fresh.is_new(f.location.line or 0, f.location.end_line or 0)]
+
+
+def _shifted(ends: dict[bytes, int], offset: int) -> dict[bytes, int]:
+    """Marker ends found in a changed region, as offsets in the whole blob. When the version
+    compared with held no marker, the changed region is the only place a marker can be: a
+    marker has no newline, so one that overlaps a change lies inside the region's whole lines."""
+    return {marker: end + offset for marker, end in ends.items()}
+
+
+def _where(message: str, task: BlobTask) -> str:
+    return message + (f", added in commit {task.commit}]" if task.commit else "]")
+
+
+# ---- fanning out: one worker per shard of paths -------------------------------------
+
+_ENGINE: Optional[Engine] = None  # the parent's engine, inherited by forked workers
+
+
+def _worker_main(inbox, outbox, config: Config, runner: GitRunner, kind: str, incremental: bool) -> None:
+    scanner = BlobScanner(_ENGINE or Engine.build(config), runner, kind, incremental)
+    try:
+        while (batch := inbox.get()) is not None:
+            try:
+                outbox.put(scanner.scan(batch))
+            except Exception as exc:  # noqa: BLE001 - reported, and the worker goes on
+                error = ScanError(batch[0].path, f"worker failed on a batch: {type(exc).__name__}: {exc}")
+                outbox.put(BatchResult((), (error,), 0, 0, len(batch)))
+    finally:
+        scanner.close()
+        outbox.put(_DONE)
+
+
+@dataclass
+class Totals:
+    findings: list[Finding]
+    errors: list[ScanError]
+    scanned: int = 0
+    bytes: int = 0
+    listed: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)  # one collector thread per worker adds
+
+    def add(self, result: BatchResult, progress: Optional[Progress]) -> None:
+        with self._lock:
+            self.findings.extend(result.findings)
+            self.errors.extend(result.errors)
+            self.scanned += result.scanned
+            self.bytes += result.bytes
+            if progress:
+                progress(result.done, self.listed)
+
+
+def scan_tasks(runner: GitRunner, tasks: Iterable[BlobTask], engine: Engine, kind: str, incremental: bool,
+               progress: Optional[Progress] = None) -> Totals:
+    """Scan every task's blob once; the versions of one path always go to the same worker, in order."""
+    totals = Totals([], [])
+
+    def counted() -> Iterator[BlobTask]:
+        for task in tasks:
+            totals.listed += 1
+            yield task
+
+    stream = counted()
+    head = list(islice(stream, SEQUENTIAL_BELOW))
+    jobs = engine.config.jobs or os.cpu_count() or 1
+    if jobs <= 1 or len(head) < SEQUENTIAL_BELOW:
+        scanner = BlobScanner(engine, runner, kind, incremental)
+        try:
+            for batch in _chunks(chain(head, stream), BATCH):
+                totals.add(scanner.scan(batch), progress)
+        finally:
+            scanner.close()
+        return totals
+    _fan_out(chain(head, stream), jobs, engine, runner, kind, incremental, totals, progress)
+    return totals
+
+
+def _fan_out(tasks: Iterator[BlobTask], jobs: int, engine: Engine, runner: GitRunner, kind: str,
+             incremental: bool, totals: Totals, progress: Optional[Progress]) -> None:
+    global _ENGINE
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    inboxes = [ctx.Queue(maxsize=IN_FLIGHT) for _ in range(jobs)]
+    # One outbox per worker: a worker killed while its queue's feeder thread holds the write
+    # lock would otherwise leave every other worker unable to report, and the scan hanging.
+    outboxes = [ctx.Queue() for _ in range(jobs)]
+    _ENGINE = engine
+    if method == "fork":  # the engine's objects stay shared with the workers, not copied page by page
+        gc.freeze()
+    try:
+        workers = [ctx.Process(target=_worker_main, daemon=True,
+                               args=(inbox, outbox, engine.config, runner, kind, incremental))
+                   for inbox, outbox in zip(inboxes, outboxes)]
+        for worker in workers:  # not while a thread is starting git: see gitsafe's _spawn_lock
+            worker.start()
+    finally:
+        _ENGINE = None
+        gc.unfreeze()
+    router = Router(jobs)
+    collectors = [threading.Thread(target=_collect, args=(index, outbox, worker, totals, router, progress), daemon=True)
+                  for index, (outbox, worker) in enumerate(zip(outboxes, workers))]
+    for collector in collectors:
+        collector.start()
+    try:
+        pending: list[list[BlobTask]] = [[] for _ in range(jobs)]
+        for task in tasks:
+            shard = router.route(task.path)
+            pending[shard].append(task)
+            if len(pending[shard]) >= BATCH:
+                _put(inboxes[shard], pending[shard], workers[shard])
+                pending[shard] = []
+        for shard, batch in enumerate(pending):
+            if batch:
+                _put(inboxes[shard], batch, workers[shard])
+            _put(inboxes[shard], None, workers[shard])
+        for collector in collectors:
+            collector.join()
+        for worker in workers:
+            worker.join()
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()
+                worker.join()
+
+
+def _put(inbox, item, worker) -> None:
+    """Queue a batch; a worker that has died gets nothing more (the collector reports it)."""
+    while worker.is_alive():
+        try:
+            inbox.put(item, timeout=1)
+            return
+        except queue.Full:
+            continue
+
+
+class Router:
+    """Which worker a task goes to. All versions of a path go to the worker that has the
+    path's last version (it scans only what each adds); a path seen for the first time goes
+    to the worker with the least work outstanding, so a worker slowed by heavy files is not
+    handed more (with a fixed split by path, one worker ran 20% longer than the other)."""
+
+    # Past this many paths, start afresh (memory): a path that then moves is compared with the
+    # last version its new worker saw, which at worst reports a secret a second time.
+    MAX_PATHS = 1 << 20
+
+    def __init__(self, jobs: int) -> None:
+        self.assigned = [0] * jobs
+        self.done = [0] * jobs  # updated by the collector thread
+        self._owner: dict[str, int] = {}
+
+    def route(self, path: str) -> int:
+        worker = self._owner.get(path)
+        if worker is None:
+            if len(self._owner) >= self.MAX_PATHS:
+                self._owner.clear()
+            worker = self._owner[path] = min(range(len(self.assigned)), key=self.outstanding)
+        self.assigned[worker] += 1
+        return worker
+
+    def outstanding(self, worker: int) -> int:
+        return self.assigned[worker] - self.done[worker]
+
+
+def _collect(index: int, outbox, worker, totals: Totals, router: Router, progress: Optional[Progress]) -> None:
+    """Gather one worker's results until it says it is done or has died."""
+    while True:
+        try:
+            message = outbox.get(timeout=1)
+        except queue.Empty:
+            if worker.is_alive():
+                continue
+            _drain(index, outbox, totals, router, progress)  # what it sent just before it ended
+            if worker.exitcode != 0:
+                totals.errors.append(ScanError(
+                    "-", f"a scan worker died (exit code {worker.exitcode}); the blobs it held were not scanned"))
+            return
+        if message == _DONE:
+            return
+        _add(index, message, totals, router, progress)
+
+
+def _drain(index: int, outbox, totals: Totals, router: Router, progress: Optional[Progress]) -> None:
+    while True:
+        try:
+            message = outbox.get(timeout=0.1)
+        except queue.Empty:
+            return
+        if message != _DONE:
+            _add(index, message, totals, router, progress)
+
+
+def _add(index: int, result: BatchResult, totals: Totals, router: Router, progress: Optional[Progress]) -> None:
+    router.done[index] += result.done
+    totals.add(result, progress)
+
+
+def _chunks(items: Iterable[BlobTask], size: int) -> Iterator[list[BlobTask]]:
+    batch: list[BlobTask] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# ---- the three modes -----------------------------------------------------------------------
+
+def scan_history(repo: Repository, revs: Sequence[str], engine: Engine, progress: Optional[Progress] = None) -> Report:
+    """Every unique blob the commits `revs` select introduced (all of history, or `^A B`), scanned once."""
+    started = time.perf_counter()
+    walk_errors: list[ScanError] = []
+    later: dict[str, list[tuple[str, str]]] = {}
+    tasks = _introductions(iter_changes(repo.runner, revs), _wanted(engine.config), walk_errors, later)
+    totals = scan_tasks(repo.runner, tasks, engine, "blob", True, progress)
+    findings = _attribute(repo.runner, totals.findings, later)
+    return _report(_dedup(findings), walk_errors + totals.errors, totals, started)
+
+
+def scan_staged(repo: Repository, paths: Sequence[str], engine: Engine, progress: Optional[Progress] = None) -> Report:
+    """The index content of `paths` (or of every staged change), whole; line numbers are the staged file's."""
+    started = time.perf_counter()
+    wanted = _wanted(engine.config)
+    tasks = (BlobTask(ref.sha, ref.path) for ref in staged_blobs(repo.runner, paths) if wanted(ref.path))
+    totals = scan_tasks(repo.runner, tasks, engine, "staged", False, progress)
+    return _report(totals.findings, totals.errors, totals, started)
+
+
+def _introductions(changes: Iterable[Union[Change, ScanError]], wanted: Callable[[str], bool],
+                   errors: list[ScanError], later: dict[str, list[tuple[str, str]]]) -> Iterator[BlobTask]:
+    """Each blob once, at the first (oldest) change that added it; later additions go to `later`."""
+    seen: set[bytes] = set()
+    for change in changes:
+        if isinstance(change, ScanError):
+            errors.append(change)
+            continue
+        if not change.adds_blob or not wanted(change.path):
+            continue
+        key = bytes.fromhex(change.blob)
+        if key in seen:
+            later.setdefault(change.blob, []).append((change.path, change.commit))
+            continue
+        seen.add(key)
+        yield BlobTask(change.blob, change.path, change.commit, change.bases)
+
+
+def _wanted(config: Config) -> Callable[[str], bool]:
+    """Skip by path before reading: excluded paths and file types that are never text."""
+    exclude = pathspec.GitIgnoreSpec.from_lines(config.exclude) if config.exclude else None
+
+    def wanted(path: str) -> bool:
+        if os.path.splitext(path)[1].lower() in BINARY_SUFFIXES:
+            return False
+        return exclude is None or not exclude.match_file(path)
+
+    return wanted
+
+
+# ---- attribution and the report ----------------------------------------------------------
+
+def _attribute(runner: GitRunner, findings: list[Finding], later: dict[str, list[tuple[str, str]]]) -> list[Finding]:
+    """Author and date of each finding's commit; other commits that added the same blob."""
+    commits = {f.location.commit for f in findings if f.location.commit}
+    commits |= {c for f in findings for _, c in later.get(f.location.blob or "", ())}
+    info = commit_info(runner, commits)
+    return [_with_commit_info(f, info, later.get(f.location.blob or "", [])) for f in findings]
+
+
+def _with_commit_info(finding: Finding, info: dict[str, CommitInfo], later: list[tuple[str, str]]) -> Finding:
+    loc = finding.location
+    extra = dict(loc.extra)
+    commit = info.get(loc.commit or "")
+    if commit:
+        extra.update(author=f"{commit.author} <{commit.email}>", date=commit.date)
+    again = [c for p, c in later if p == loc.path]
+    if again:  # the same blob added at the same path by other commits (another branch, a revert)
+        extra["introduced_in"] = " ".join([loc.commit or ""] + again)
+    elsewhere = tuple(f"{p}@{c[:12]}" for p, c in later if p != loc.path)
+    return replace(finding, location=replace(loc, extra=tuple(sorted(extra.items()))),
+                   also_at=finding.also_at + elsewhere)
+
+
+def _dedup(findings: list[Finding]) -> list[Finding]:
+    """One finding per fingerprint (rule, path, secret): its earliest introduction; the others in also_at."""
+    by_print: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_print.setdefault(f.fingerprint, []).append(f)
+    out = []
+    for group in by_print.values():
+        group.sort(key=_introduced_key)
+        first, others = group[0], group[1:]
+        if others:
+            seen = [f"{f.location.path}:{f.location.line}@{(f.location.commit or f.location.blob or '')[:12]}"
+                    for f in others[:MAX_ALSO_AT]]
+            if len(others) > MAX_ALSO_AT:
+                seen.append(f"... {len(others) - MAX_ALSO_AT} more")
+            first = replace(first, also_at=first.also_at + tuple(seen))
+        out.append(first)
+    return out
+
+
+def _introduced_key(f: Finding) -> tuple:
+    """Earliest first, by the instant (dates carry their author's offset, so their text does not
+    sort: 2014-12-24T00:32+08:00 came before 2014-12-23T09:44-07:00); unattributed last."""
+    return (_instant(dict(f.location.extra).get("date")), f.location.commit or "", f.location.blob or "",
+            f.location.line or 0, f.location.column or 0)
+
+
+def _instant(date: Optional[str]) -> float:
+    try:
+        return datetime.fromisoformat(date).timestamp() if date else math.inf
+    except ValueError:
+        return math.inf
+
+
+def _report(findings: list[Finding], errors: list[ScanError], totals: Totals, started: float) -> Report:
+    return Report(
+        findings=tuple(sort_findings(findings)),
+        errors=tuple(sorted(errors, key=lambda e: (e.path, e.message))),
+        stats=ScanStats(totals.scanned, totals.bytes, round(time.perf_counter() - started, 3), len(errors)),
+    )

@@ -1,0 +1,203 @@
+"""Chunks → candidates → scored, masked, suppressed findings; trees in parallel."""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterable, Optional, Sequence
+
+from leakscan.analyzers.registry import document_scanner_for
+from leakscan.suppression.baseline import drop_baselined
+from leakscan.config import Config
+from leakscan.engine.context import Engine
+from leakscan.masking.values import mask_value, suggest
+from leakscan.model import Candidate, Chunk, Finding, Location, Report, ScanError, ScanStats
+from leakscan.scoring import score
+from leakscan.sources.files import FileRef, iter_files, read_file
+from leakscan.suppression.inline import path_allowed
+
+
+def secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8", "replace")).hexdigest()
+
+
+def fingerprint(rule_id: str, path: str, digest: str) -> str:
+    # Rule, path and secret only: the fingerprint survives lines moving.
+    return "sha256:" + hashlib.sha256(f"{rule_id}\0{path}\0{digest}".encode()).hexdigest()
+
+
+def to_finding(candidate: Candidate, confidence: float, reasons: tuple[str, ...]) -> Finding:
+    rule, origin = candidate.rule, candidate.origin
+    masked = mask_value(candidate.display or candidate.secret, rule.mask)
+    digest = secret_hash(candidate.secret)
+    return Finding(
+        rule_id=rule.id,
+        category=rule.category,
+        name=rule.name,
+        severity=rule.severity,
+        confidence=confidence,
+        reasons=reasons,
+        location=Location(
+            path=origin.path, line=candidate.line, column=candidate.column,
+            end_line=candidate.end_line, end_column=candidate.end_column,
+            commit=origin.commit, pointer=origin.pointer, blob=origin.blob, extra=origin.extra,
+        ),
+        masked=masked,
+        fingerprint=fingerprint(rule.id, origin.path, digest),
+        suggestion=suggest(rule, masked, origin.pointer),
+        secret_hash=digest,
+        secret=candidate.secret,
+        also_at=candidate.also_at,
+    )
+
+
+def findings_from(candidates: Iterable[Candidate], config: Config) -> list[Finding]:
+    """Score, apply the threshold and allowlists, and keep one finding per span."""
+    scored = []
+    for candidate in candidates:
+        if config.allow_paths and path_allowed(candidate.origin.path, config.allow_paths):
+            continue
+        result = score(candidate)
+        if result.confidence >= config.min_confidence:
+            scored.append((candidate, result))
+    kept = _best_per_span(scored)
+    return drop_baselined([to_finding(c, s.confidence, s.reasons) for c, s in kept], config.baseline)
+
+
+def _span(c: Candidate) -> tuple[tuple[int, int], tuple[int, int]]:
+    return (c.line, c.column), (c.end_line, c.end_column)
+
+
+def _best_per_span(scored: list) -> list:
+    """Where matches overlap, the most confident wins; on a tie a specific rule beats a generic one.
+
+    Only matches in the same value (path, commit, pointer) can overlap, so
+    each is compared with its own bucket: a capture with thousands of
+    findings in different values costs linear time, not quadratic."""
+    ranked = sorted(scored, key=lambda cs: (-cs[1].confidence, cs[0].rule.is_generic, cs[0].rule.id))
+    kept: list = []
+    spans_by_value: dict[tuple, list] = {}
+    for cand, result in ranked:
+        start, end = _span(cand)
+        spans = spans_by_value.setdefault((cand.origin.path, cand.origin.commit, cand.origin.pointer), [])
+        if not any(start < other_end and other_start < end for other_start, other_end in spans):
+            spans.append((start, end))
+            kept.append((cand, result))
+    return kept
+
+
+def scan_chunk(chunk: Chunk, engine: Engine, data: bytes | None = None) -> tuple[list[Finding], list[ScanError]]:
+    """One unit of content: a structured document if a scanner claims it, else text."""
+    scanner = document_scanner_for(chunk.origin.path, chunk.text)
+    if scanner is not None:
+        result = scanner.scan(chunk, engine)
+        return findings_from(result.candidates, engine.config), list(result.errors)
+    return findings_from(engine.candidates(chunk, data), engine.config), []
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (
+        f.location.path, f.location.commit or "", f.location.line or 0,
+        f.location.column or 0, f.location.pointer or "", f.rule_id,
+    ))
+
+
+# ---- tree scans -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FileResult:
+    findings: tuple[Finding, ...]
+    errors: tuple[ScanError, ...]
+    bytes: int
+    scanned: bool
+
+
+_WORKER_ENGINE: Optional[Engine] = None
+
+
+def _init_worker(config: Config) -> None:
+    global _WORKER_ENGINE
+    if _WORKER_ENGINE is None:  # with fork the parent's engine is inherited
+        _WORKER_ENGINE = Engine.build(config)
+
+
+def scan_file(ref: FileRef, engine: Optional[Engine] = None) -> FileResult:
+    engine = engine or _WORKER_ENGINE
+    assert engine is not None
+    loaded = read_file(ref, engine.config.max_file_size)
+    if isinstance(loaded, ScanError):
+        return FileResult((), (loaded,), 0, False)
+    if loaded is None:  # binary: skipped, not an error
+        return FileResult((), (), 0, False)
+    try:
+        findings, errors = scan_chunk(loaded.chunk, engine, loaded.utf8)
+    except Exception as exc:  # one bad file never stops a scan
+        return FileResult((), (ScanError(ref.display, f"scan failed: {type(exc).__name__}: {exc}"),), loaded.size, True)
+    return FileResult(tuple(findings), tuple(errors), loaded.size, True)
+
+
+def scan_refs(
+    refs: Sequence[FileRef], engine: Engine, progress: Optional[Callable[[int], None]] = None,
+) -> tuple[list[Finding], list[ScanError], int, int]:
+    """Scan files on all cores; returns findings, errors, files scanned, bytes."""
+    global _WORKER_ENGINE
+    jobs = engine.config.jobs or os.cpu_count() or 1
+    findings: list[Finding] = []
+    errors: list[ScanError] = []
+    files = size = 0
+
+    def collect(result: FileResult) -> None:
+        nonlocal files, size
+        findings.extend(result.findings)
+        errors.extend(result.errors)
+        files += result.scanned
+        size += result.bytes
+        if progress:
+            progress(1)
+
+    if jobs <= 1 or len(refs) < 16:
+        for ref in refs:
+            collect(scan_file(ref, engine))
+        return findings, errors, files, size
+    _WORKER_ENGINE = engine
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    try:
+        with ctx.Pool(jobs, initializer=_init_worker, initargs=(engine.config,)) as pool:
+            for result in pool.imap_unordered(scan_file, refs, chunksize=8):
+                collect(result)
+    finally:
+        _WORKER_ENGINE = None
+    return findings, errors, files, size
+
+
+def scan_paths(
+    roots: Sequence[str], engine: Engine, progress_factory: Optional[Callable[[int], Callable[[int], None]]] = None,
+) -> Report:
+    started = time.perf_counter()
+    refs, walk_errors = iter_files(roots, engine.config)
+    progress = progress_factory(len(refs)) if progress_factory else None
+    findings, errors, files, size = scan_refs(refs, engine, progress)
+    errors = walk_errors + errors
+    return Report(
+        findings=tuple(sort_findings(findings)),
+        errors=tuple(sorted(errors, key=lambda e: (e.path, e.message))),
+        stats=ScanStats(files, size, round(time.perf_counter() - started, 3), len(errors)),
+    )
+
+
+def scan_chunks(chunks: Iterable[Chunk], engine: Engine) -> Report:
+    started = time.perf_counter()
+    findings: list[Finding] = []
+    errors: list[ScanError] = []
+    files = size = 0
+    for chunk in chunks:
+        found, errs = scan_chunk(chunk, engine)
+        findings.extend(found)
+        errors.extend(errs)
+        files += 1
+        size += len(chunk.text.encode("utf-8", "replace"))
+    return Report(tuple(sort_findings(findings)), tuple(errors),
+                  ScanStats(files, size, round(time.perf_counter() - started, 3), len(errors)))

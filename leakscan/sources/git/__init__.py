@@ -1,0 +1,1 @@
+"""Reading git: repositories, the history walk, blob versions; never executes repository content."""

@@ -1,0 +1,1 @@
+"""What hides a finding: inline ignores, allowlists, baselines."""
