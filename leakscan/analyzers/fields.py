@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping, Optional
 import yaml
 
 from leakscan.model import MaskSpec
+from leakscan.resources import data_table
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,7 @@ def normalise(name: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def vocabulary() -> _Vocabulary:
-    from leakscan.rules.loader import builtin_pack_dir
-
-    data = yaml.safe_load((builtin_pack_dir() / "_sensitive_fields.yaml").read_text(encoding="utf-8"))
+    data = data_table("_sensitive_fields.yaml")
     kinds: dict[str, FieldKind] = {}
     names: dict[str, str] = {}
     contains: list[tuple[str, str]] = []

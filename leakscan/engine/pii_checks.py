@@ -21,6 +21,7 @@ import phonenumbers
 import yaml
 from stdnum import iban as _iban
 from stdnum import luhn as _luhn
+from leakscan.resources import data_table
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,7 @@ class _Values:
 
 @functools.lru_cache(maxsize=1)
 def values() -> _Values:
-    from leakscan.rules.loader import builtin_pack_dir
-
-    data = yaml.safe_load((builtin_pack_dir() / "_pii_values.yaml").read_text(encoding="utf-8"))
+    data = data_table("_pii_values.yaml")
     return _Values(
         email_domains=frozenset(d.lower() for d in data["placeholder_email_domains"]),
         email_suffixes=tuple(s.lower() for s in data["placeholder_email_suffixes"]),

@@ -6,6 +6,7 @@ import re
 from typing import Optional
 
 import yaml
+from leakscan.resources import pack_dir
 
 _TEMPLATE = re.compile(
     r"\$\{[^}]*\}|\{\{[^}]*\}\}|^<[A-Za-z_][A-Za-z0-9_ .:-]*>$|<[A-Za-z_][A-Za-z0-9_.:-]*_[A-Za-z0-9_.:-]*>|%\([a-z_]+\)s|#\{[^}]*\}"
@@ -56,9 +57,7 @@ _PASSWORD_SLOT = re.compile(r"(?:pass(?:word|wd|phrase)?|pwd)[\w.\]-]{0,12}?[\W_
 
 @functools.lru_cache(maxsize=1)
 def documentation_values() -> frozenset[str]:
-    from leakscan.rules.loader import builtin_pack_dir
-
-    path = builtin_pack_dir() / "_documentation_values.yaml"
+    path = pack_dir() / "_documentation_values.yaml"
     try:
         values = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     except OSError:

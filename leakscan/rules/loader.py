@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
 
 import regex
 import yaml
 
-from leakscan.engine.filters import FILTERS
-from leakscan.engine.validators import VALIDATORS
 from leakscan.model import CATEGORIES, SEVERITIES, MaskSpec, Rule
+from leakscan.resources import pack_dir as builtin_pack_dir
 from leakscan.rules import pack_cache
+from leakscan.rules.names import FILTER_NAMES, VALIDATOR_NAMES
 
 try:  # libyaml makes loading the packs several times faster
     _SafeLoader: Any = yaml.CSafeLoader
@@ -39,18 +38,6 @@ class RuleError(ValueError):
         where = f"{source}: rule {rule_id}" if rule_id else source
         super().__init__(f"{where}: {problem}")
         self.source, self.rule_id, self.problem = source, rule_id, problem
-
-
-def builtin_pack_dir() -> Path:
-    """The directory of the shipped rule packs, installed or in a checkout."""
-    try:
-        installed = resources.files("leakscan.patterns")
-        path = Path(str(installed))
-        if path.is_dir() and any(path.glob("*.yaml")):
-            return path
-    except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parent.parent.parent / "patterns"
 
 
 def builtin_pack_files() -> list[Path]:
@@ -157,11 +144,11 @@ def _check_enums(raw: dict, source: str, rid: str) -> None:
     conf = raw["confidence"]
     if not isinstance(conf, (int, float)) or not 0.0 <= conf <= 1.0:
         raise RuleError(source, rid, "confidence must be a number in [0, 1]")
-    if raw.get("validator") is not None and raw["validator"] not in VALIDATORS:
-        raise RuleError(source, rid, f"unknown validator {raw['validator']!r}; known: {', '.join(sorted(VALIDATORS))}")
+    if raw.get("validator") is not None and raw["validator"] not in VALIDATOR_NAMES:
+        raise RuleError(source, rid, f"unknown validator {raw['validator']!r}; known: {', '.join(sorted(VALIDATOR_NAMES))}")
     for name in raw.get("filters") or ():
-        if name not in FILTERS:
-            raise RuleError(source, rid, f"unknown filter {name!r}; known: {', '.join(sorted(FILTERS))}")
+        if name not in FILTER_NAMES:
+            raise RuleError(source, rid, f"unknown filter {name!r}; known: {', '.join(sorted(FILTER_NAMES))}")
     if not _str_list(raw.get("examples")):
         raise RuleError(source, rid, "examples must be a non-empty list of strings")
     if not _str_list(raw.get("negative_examples")):

@@ -4,7 +4,7 @@ import json
 
 from click.testing import CliRunner
 
-from leakscan.analyzers.spec.compare import normalise_path
+from leakscan.analyzers.capture.against_spec import normalise_path
 from leakscan.cli import cli
 from leakscan.config import Config
 from leakscan.engine.context import Engine

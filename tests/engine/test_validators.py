@@ -69,3 +69,12 @@ def test_pem_body_lines_may_end_in_plus_and_be_string_literals():
     assert v.pem_private_key(quoted) is True
     escaped = "-----BEGIN RSA PRIVATE KEY-----\\n" + "\\n".join(lines) + "\\n-----END RSA PRIVATE KEY-----"
     assert v.pem_private_key(escaped) is True
+
+
+def test_rule_vocabulary_names_every_engine_check_and_nothing_else() -> None:
+    from leakscan.engine.filters import FILTERS
+    from leakscan.engine.validators import VALIDATORS
+    from leakscan.rules.names import FILTER_NAMES, VALIDATOR_NAMES
+
+    assert set(VALIDATORS) == VALIDATOR_NAMES
+    assert set(FILTERS) == FILTER_NAMES

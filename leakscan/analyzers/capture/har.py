@@ -24,7 +24,7 @@ from leakscan.analyzers.capture.jsondoc import Doc, parse_json
 from leakscan.analyzers.capture.payload import Context, Item, Proto, derive, finalize
 from leakscan.analyzers.registry import DocumentResult, register
 from leakscan.analyzers.capture.sites import FileSite, NoSite, ShiftSite
-from leakscan.analyzers.spec.compare import spec_protos
+from leakscan.analyzers.capture.against_spec import spec_protos
 from leakscan.model import Chunk, ScanError
 from leakscan.sources.decode import first_byte, is_utf16
 

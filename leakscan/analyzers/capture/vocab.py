@@ -5,9 +5,9 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
 
 from leakscan.analyzers.fields import normalise
+from leakscan.resources import data_table
 
 
 @dataclass(frozen=True)
@@ -77,9 +77,7 @@ def _set(spec: Any) -> NameSet:
 
 @functools.lru_cache(maxsize=1)
 def vocabulary() -> CaptureVocabulary:
-    from leakscan.rules.loader import builtin_pack_dir
-
-    data = yaml.safe_load((builtin_pack_dir() / "_capture_fields.yaml").read_text(encoding="utf-8"))
+    data = data_table("_capture_fields.yaml")
     headers, cookies, params = data["headers"], data["cookies"], data["url_params"]
     return CaptureVocabulary(
         authorization_headers=_set(headers["authorization"]),

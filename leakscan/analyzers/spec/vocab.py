@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from leakscan.analyzers.fields import normalise
+from leakscan.resources import data_table
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,7 @@ class SpecVocabulary:
 
 @functools.lru_cache(maxsize=1)
 def vocabulary() -> SpecVocabulary:
-    from leakscan.rules.loader import builtin_pack_dir
-
-    data = yaml.safe_load((builtin_pack_dir() / "_openapi.yaml").read_text(encoding="utf-8"))
+    data = data_table("_openapi.yaml")
     words, not_words = data["kind_words"], data.get("kind_not_words", {})
     params = data["credential_params"]
 

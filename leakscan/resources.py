@@ -1,0 +1,29 @@
+"""Where shipped data lives: the built-in rule packs and the data tables beside them.
+
+A leaf module (standard library and PyYAML only), so that any layer can read
+its data tables without importing the rule loader.
+"""
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+def pack_dir() -> Path:
+    """The directory of the shipped rule packs, installed or in a checkout."""
+    try:
+        installed = resources.files("leakscan.patterns")
+        path = Path(str(installed))
+        if path.is_dir() and any(path.glob("*.yaml")):
+            return path
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parent.parent / "patterns"
+
+
+def data_table(name: str) -> Any:
+    """A data table shipped beside the packs (`_pii_values.yaml`, ...), parsed safely."""
+    return yaml.safe_load((pack_dir() / name).read_text(encoding="utf-8"))
