@@ -48,3 +48,34 @@ def test_lazy_site_resolves_once():
     site = LazySite(resolve)
     assert site.position(3) == (2, 2) and site.position(0) == (1, 1) and calls == [1]
     assert LazySite(lambda: None).position(4) is None
+
+
+class _SmallBlocks(FileSite):
+    BLOCK = 8  # many block edges in a short text
+
+
+def _naive(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def test_file_site_positions_agree_with_counting_from_the_start_across_block_edges() -> None:
+    text = "ab\ncdefghijklmnopqrstuvwxyz0123456789\n\n" + "x" * 40 + "\nend"
+    site = _SmallBlocks(text)
+    assert [site.position(i) for i in range(len(text) + 1)] == [_naive(text, i) for i in range(len(text) + 1)]
+
+
+def test_file_site_column_on_a_long_single_line_is_found_within_one_block() -> None:
+    text = "{" + "a" * 50 + "\n" + "b" * 300 + "}"
+    site = _SmallBlocks(text)
+    searched: list[tuple[int, int]] = []
+
+    class Spy(str):
+        def rfind(self, sub: str, start: int = 0, end: int = -1) -> int:  # type: ignore[override]
+            searched.append((start, end))
+            return str.rfind(self, sub, start, end)
+
+    site.text = Spy(text)
+    site._index()
+    searched.clear()
+    assert site.position(len(text) - 1) == (2, 301)
+    assert all(end - start <= _SmallBlocks.BLOCK for start, end in searched)

@@ -26,25 +26,42 @@ class Site(Protocol):
 class FileSite:
     """The file's own text. Lines are counted in blocks (newlines per 64 KiB, by
     str.count), not indexed one by one: a 200 MB HAR with millions of lines
-    costs a few thousand integers, and a lookup counts within one block."""
+    costs a few thousand integers, and a lookup counts within one block. Each
+    block also knows the last newline before it, so a column on a one-line
+    100 MB capture is found within one block, not by searching back to the
+    start of the file for every finding."""
 
     BLOCK = 1 << 16
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._before: Optional[list[int]] = None  # newlines before each block
+        self._last_newline: list[int] = []  # offset of the last newline before each block, or -1
 
     def position(self, offset: int) -> Position:
         text, offset = self.text, min(max(0, offset), len(self.text))
         if self._before is None:
-            counts, total = [], 0
-            for start in range(0, len(text) + 1, self.BLOCK):
-                counts.append(total)
-                total += text.count("\n", start, start + self.BLOCK)
-            self._before = counts
+            self._index()
+        assert self._before is not None
         block = offset // self.BLOCK
-        line = self._before[block] + text.count("\n", block * self.BLOCK, offset) + 1
-        return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+        start = block * self.BLOCK
+        line = self._before[block] + text.count("\n", start, offset) + 1
+        newline = text.rfind("\n", start, offset)
+        if newline < 0:
+            newline = self._last_newline[block]
+        return line, offset - (newline + 1) + 1
+
+    def _index(self) -> None:
+        counts, lasts, total, last = [], [], 0, -1
+        for start in range(0, len(self.text) + 1, self.BLOCK):
+            counts.append(total)
+            lasts.append(last)
+            end = start + self.BLOCK
+            total += self.text.count("\n", start, end)
+            found = self.text.rfind("\n", start, end)
+            if found >= 0:
+                last = found
+        self._before, self._last_newline = counts, lasts
 
 
 class ShiftSite:
