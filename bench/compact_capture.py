@@ -1,0 +1,138 @@
+"""Compact captures: a HAR written on one line, with large product-listing bodies full of emails.
+
+    python bench/compact_capture.py [--entries 4000] [--slices 100,200,400] [--runs 1]
+
+Most tools and loggers write HAR and JSON without indentation: the whole
+capture is one line. This benchmark generates such a HAR in /tmp
+(deterministic), about 27 KB an entry (4,000 entries: about 110 MB,
+roughly 40 emails an entry), and scans slices of it with the real CLI, one
+fresh process each. It prints, for each slice: entries, MB, seconds, MB/s,
+findings and peak RSS; then the ratio of seconds per entry between the
+largest and the smallest slice (1.0 is linear; a quadratic scan doubles it
+with every doubling of the input). Where `gitleaks` or `betterleaks` is on
+PATH, each scans the same file as plain text in the same run for comparison.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import shutil
+import string
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import REPO
+
+WORK = Path(tempfile.gettempdir()) / "leakscan-bench-compact"
+
+
+def _word(rng: random.Random, n: int = 7) -> str:
+    return "".join(rng.choice(string.ascii_lowercase) for _ in range(n))
+
+
+def _product(rng: random.Random) -> dict[str, object]:
+    return {
+        "sku": f"SKU-{rng.randrange(10 ** 8):08d}", "title": " ".join(_word(rng) for _ in range(5)).title(),
+        "price": {"amount": round(rng.random() * 500, 2), "currency": "EUR"},
+        "seller": {"name": f"{_word(rng).title()} {_word(rng).title()}",
+                   "email": f"{_word(rng)}.{_word(rng)}@{_word(rng, 6)}mail.com",
+                   "rating": round(rng.random() * 5, 1)},
+        "description": " ".join(_word(rng) for _ in range(rng.randrange(20, 60))),
+        "images": [f"https://cdn.shop.example/{_word(rng, 12)}.jpg" for _ in range(3)],
+        "stock": rng.randrange(0, 400),
+    }
+
+
+def _entry(rng: random.Random, index: int) -> dict[str, object]:
+    body = json.dumps({"page": index, "items": [_product(rng) for _ in range(40)]}, separators=(",", ":"))
+    return {
+        "startedDateTime": "2026-11-01T10:00:00.000Z", "time": 42,
+        "request": {"method": "GET", "url": f"https://shop.example/api/v2/products?page={index}&size=40",
+                    "httpVersion": "HTTP/2", "headers": [{"name": "Accept", "value": "application/json"},
+                                                         {"name": "User-Agent", "value": "Mozilla/5.0"}],
+                    "queryString": [{"name": "page", "value": str(index)}, {"name": "size", "value": "40"}],
+                    "cookies": [], "headersSize": -1, "bodySize": 0},
+        "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/2",
+                     "headers": [{"name": "Content-Type", "value": "application/json"}], "cookies": [],
+                     "content": {"size": len(body), "mimeType": "application/json", "text": body},
+                     "redirectURL": "", "headersSize": -1, "bodySize": len(body)},
+        "cache": {}, "timings": {"send": 1, "wait": 40, "receive": 1},
+    }
+
+
+def generate(entries: int) -> Path:
+    """One-line HAR of ENTRIES entries (cached in /tmp by entry count)."""
+    WORK.mkdir(exist_ok=True)
+    path = WORK / f"compact-{entries}.har"
+    if not path.exists():
+        rng = random.Random(20)
+        har = {"log": {"version": "1.2", "creator": {"name": "bench", "version": "1"},
+                       "entries": [_entry(rng, i) for i in range(entries)]}}
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(har, separators=(",", ":")), encoding="utf-8")
+        tmp.replace(path)
+    return path
+
+
+def run(cmd: list[str]) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS (MB) and stdout of one command in a fresh process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
+    # ru_maxrss of children is the largest so far, so report it only when it grew.
+    return elapsed, max(peak, before) // 1024, proc.stdout
+
+
+def scan(path: Path) -> tuple[float, int, int]:
+    cmd = [sys.executable, "-m", "leakscan", "scan", str(path), "--format", "json", "--no-progress",
+           "--max-file-size", str(path.stat().st_size + 1)]
+    elapsed, rss, out = run(cmd)
+    return elapsed, rss, len(json.loads(out)["findings"])
+
+
+def peers(path: Path) -> None:
+    for name, args in (("gitleaks", ["dir", "--no-banner", "--exit-code", "0", "--max-target-megabytes", "0"]),
+                       ("betterleaks", ["dir", "--no-banner", "--exit-code", "0"])):
+        binary = shutil.which(name)
+        if binary:
+            elapsed, rss, _ = run([binary, *args, str(path)])
+            print(f"  {name:<11} {elapsed:8.2f} s  peak RSS {rss} MB")
+        else:
+            print(f"  {name:<11} not installed")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--entries", type=int, default=4000)
+    parser.add_argument("--slices", default="100,200,400")
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--no-peers", action="store_true")
+    args = parser.parse_args()
+    sizes = sorted({*(int(s) for s in args.slices.split(",") if s), args.entries})
+    per_entry = {}
+    for entries in sizes:
+        path = generate(entries)
+        mb = path.stat().st_size / 1e6
+        best = min((scan(path) for _ in range(args.runs)), key=lambda r: r[0])
+        seconds, rss, findings = best
+        per_entry[entries] = seconds / entries
+        print(f"entries {entries:6d}  {mb:8.1f} MB  {seconds:8.2f} s  {mb / seconds:7.1f} MB/s  "
+              f"findings {findings:7d}  peak RSS {rss} MB ({rss / mb:.1f}x the file)", flush=True)
+    low, high = sizes[0], sizes[-1]
+    print(f"seconds per entry, {high} vs {low} entries: {per_entry[high] / per_entry[low]:.2f}x (1.0 is linear)")
+    if not args.no_peers:
+        print(f"peers on the {high}-entry file as plain text:")
+        peers(generate(high))
+
+
+if __name__ == "__main__":
+    main()
