@@ -1,8 +1,11 @@
 """Baselines: findings a team has accepted, so scans report only new ones.
 
 A leakscan baseline (`.leakscan-baseline.json`) lists findings by fingerprint
-(rule, path and a hash of the secret; no line number), so it survives lines
-moving, and stores no plaintext. A detect-secrets `.secrets.baseline` is
+(see leakscan/fingerprint.py: rule, path and a hash of a high-entropy secret,
+so it survives lines moving; rule, path and place for guessable values such as
+PII; HMAC under LEAKSCAN_FINGERPRINT_KEY when set), and stores no plaintext.
+Entries written with the older value-only fingerprints still match; `baseline
+update` rewrites them. A detect-secrets `.secrets.baseline` is
 read as it is: a finding is known when the file and the SHA-1 of its secret
 (detect-secrets' `hashed_secret`) appear in its `results`.
 """
@@ -15,6 +18,7 @@ from functools import lru_cache
 from typing import Any, Iterable, Optional
 
 from leakscan import __version__
+from leakscan.fingerprint import value_fingerprint
 from leakscan.model import Finding
 
 FORMAT = "leakscan-baseline"
@@ -36,11 +40,17 @@ class Baseline:
     entries: tuple[dict[str, Any], ...] = ()
 
     def __contains__(self, finding: Finding) -> bool:
-        if finding.fingerprint in self.fingerprints:
+        if finding.fingerprint in self.fingerprints or legacy_fingerprint(finding) in self.fingerprints:
             return True
         if self.hashed_secrets and finding.secret:
             return (_norm(finding.location.path), sha1_secret(finding.secret)) in self.hashed_secrets
         return False
+
+
+def legacy_fingerprint(finding: Finding) -> str:
+    """The value-based `sha256:` fingerprint every finding had before keyed and place
+    fingerprints: baselines written then still match (computed here, never published)."""
+    return value_fingerprint(finding.rule_id, finding.location.path, finding.secret_hash)
 
 
 def sha1_secret(secret: str) -> str:
@@ -132,7 +142,8 @@ def baseline_document(findings: Iterable[Finding], previous: Optional[Baseline] 
                                  "line": f.location.line}
         if f.location.commit:
             entry["commit"] = f.location.commit
-        entry.update(kept_keys.get(f.fingerprint, {}))
+        # A user's note survives the move from a legacy fingerprint to a keyed or place one.
+        entry.update(kept_keys.get(f.fingerprint) or kept_keys.get(legacy_fingerprint(f), {}))
         entries[f.fingerprint] = entry
     ordered = sorted(entries.values(), key=lambda e: (e["path"], e["rule_id"], e.get("line") or 0, e["fingerprint"]))
     return {"format": FORMAT, "version": FORMAT_VERSION, "generated_by": f"leakscan {__version__}",

@@ -43,7 +43,7 @@ IN_FLIGHT = 4  # batches queued per worker
 VERSION_CACHE_BUDGET = 28 * 1024 * 1024  # bytes of recently read versions a worker keeps to compare with
 MAX_ALSO_AT = 20
 
-Progress = Callable[[int, int], None]  # (blobs done since last call, blobs listed so far)
+Progress = Callable[[int, int, int], None]  # (blobs done since last call, blobs listed so far, findings so far)
 
 
 @dataclass(frozen=True)
@@ -241,7 +241,7 @@ class Totals:
             self.scanned += result.scanned
             self.bytes += result.bytes
             if progress:
-                progress(result.done, self.listed)
+                progress(result.done, self.listed, len(self.findings))
 
 
 def scan_tasks(runner: GitRunner, tasks: Iterable[BlobTask], engine: Engine, kind: str, incremental: bool,
@@ -477,10 +477,12 @@ def _with_commit_info(finding: Finding, info: dict[str, CommitInfo], later: list
 
 
 def _dedup(findings: list[Finding]) -> list[Finding]:
-    """One finding per fingerprint (rule, path, secret): its earliest introduction; the others in also_at."""
-    by_print: dict[str, list[Finding]] = {}
+    """One finding per (rule, path, secret): its earliest introduction; the others in also_at.
+
+    Keyed on the secret's hash, not the fingerprint: a PII fingerprint names a place, not a value."""
+    by_print: dict[tuple[str, str, str], list[Finding]] = {}
     for f in findings:
-        by_print.setdefault(f.fingerprint, []).append(f)
+        by_print.setdefault((f.rule_id, f.location.path, f.secret_hash), []).append(f)
     out = []
     for group in by_print.values():
         group.sort(key=_introduced_key)

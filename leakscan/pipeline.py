@@ -1,7 +1,6 @@
 """Chunks → candidates → scored, masked, suppressed findings; trees in parallel."""
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import time
@@ -12,20 +11,15 @@ from leakscan.analyzers.registry import document_scanner_for
 from leakscan.baseline import drop_baselined
 from leakscan.config import Config
 from leakscan.engine.context import Engine
+from leakscan.fingerprint import fingerprint, fingerprint_key, place_of, secret_hash
 from leakscan.masking import mask_value, suggest
 from leakscan.model import Candidate, Chunk, Finding, Location, Report, ScanError, ScanStats
 from leakscan.scoring import score
-from leakscan.sources.files import FileRef, iter_files, read_file
+from leakscan.sources.files import (
+    WHOLE_FILE_LIMIT, WINDOW_BYTES, WINDOW_OVERLAP, FileRef, OverSizeLimit, Skips, SkippedFile, iter_windows,
+    read_file, walk_files,
+)
 from leakscan.suppress import path_allowed
-
-
-def secret_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8", "replace")).hexdigest()
-
-
-def fingerprint(rule_id: str, path: str, digest: str) -> str:
-    # Rule, path and secret only: the fingerprint survives lines moving.
-    return "sha256:" + hashlib.sha256(f"{rule_id}\0{path}\0{digest}".encode()).hexdigest()
 
 
 def to_finding(candidate: Candidate, confidence: float, reasons: tuple[str, ...]) -> Finding:
@@ -45,7 +39,9 @@ def to_finding(candidate: Candidate, confidence: float, reasons: tuple[str, ...]
             commit=origin.commit, pointer=origin.pointer, blob=origin.blob, extra=origin.extra,
         ),
         masked=masked,
-        fingerprint=fingerprint(rule.id, origin.path, digest),
+        # Never a plain hash of a guessable value: see leakscan/fingerprint.py.
+        fingerprint=fingerprint(rule.id, rule.category, origin.path, candidate.secret,
+                                place_of(origin.pointer, candidate.line), fingerprint_key()),
         suggestion=suggest(rule, masked, origin.pointer),
         secret_hash=digest,
         secret=candidate.secret,
@@ -112,6 +108,7 @@ class FileResult:
     errors: tuple[ScanError, ...]
     bytes: int
     scanned: bool
+    skipped: str = ""  # why the file was left out (files.SKIP_REASONS), if it was
 
 
 _WORKER_ENGINE: Optional[Engine] = None
@@ -126,11 +123,13 @@ def _init_worker(config: Config) -> None:
 def scan_file(ref: FileRef, engine: Optional[Engine] = None) -> FileResult:
     engine = engine or _WORKER_ENGINE
     assert engine is not None
+    if ref.explicit and _size(ref.path) > WHOLE_FILE_LIMIT:
+        return scan_large_file(ref, engine)
     loaded = read_file(ref, engine.config.max_file_size)
     if isinstance(loaded, ScanError):
-        return FileResult((), (loaded,), 0, False)
+        return FileResult((), (loaded,), 0, False, "size" if isinstance(loaded, OverSizeLimit) else "")
     if loaded is None:  # binary: skipped, not an error
-        return FileResult((), (), 0, False)
+        return FileResult((), (), 0, False, "binary")
     try:
         findings, errors = scan_chunk(loaded.chunk, engine, loaded.utf8)
     except Exception as exc:  # one bad file never stops a scan
@@ -138,10 +137,41 @@ def scan_file(ref: FileRef, engine: Optional[Engine] = None) -> FileResult:
     return FileResult(tuple(findings), tuple(errors), loaded.size, True)
 
 
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0  # read_file reports it
+
+
+def scan_large_file(ref: FileRef, engine: Engine, window: int = WINDOW_BYTES,
+                    overlap: int = WINDOW_OVERLAP) -> FileResult:
+    """A huge named file as plain text in overlapping windows: memory stays bounded, each
+    finding is reported once, by the window that holds it whole (files.iter_windows)."""
+    findings: list[Finding] = []
+    errors: list[ScanError] = []
+    size = 0
+    for part in iter_windows(ref, window, overlap):
+        if isinstance(part, SkippedFile):
+            return FileResult((), (), 0, False, part.reason)
+        if isinstance(part, ScanError):
+            return FileResult(tuple(findings), (part,), size, bool(size))
+        if not size and (scanner := document_scanner_for(ref.display, part.chunk.text)) is not None:
+            errors.append(ScanError(ref.display, f"over {WHOLE_FILE_LIMIT} bytes: scanned as plain text "
+                                                 f"in windows, not parsed as {scanner.name}"))
+        found = findings_from(engine.candidates(part.chunk, part.utf8), engine.config)
+        findings.extend(f for f in found if part.next_start is None
+                        or (f.location.line or 0, f.location.column or 0) < part.next_start)
+        size += part.size
+    return FileResult(tuple(findings), tuple(errors), size, True)
+
+
 def scan_refs(
     refs: Sequence[FileRef], engine: Engine, progress: Optional[Callable[[int], None]] = None,
+    skips: Optional[Skips] = None,
 ) -> tuple[list[Finding], list[ScanError], int, int]:
-    """Scan files on all cores; returns findings, errors, files scanned, bytes."""
+    """Scan files on all cores; returns findings, errors, files scanned, bytes (and
+    counts files left out in `skips`)."""
     global _WORKER_ENGINE
     jobs = engine.config.jobs or os.cpu_count() or 1
     findings: list[Finding] = []
@@ -154,6 +184,8 @@ def scan_refs(
         errors.extend(result.errors)
         files += result.scanned
         size += result.bytes
+        if result.skipped and skips is not None:
+            skips.add(result.skipped)
         if progress:
             progress(1)
 
@@ -177,14 +209,16 @@ def scan_paths(
     roots: Sequence[str], engine: Engine, progress_factory: Optional[Callable[[int], Callable[[int], None]]] = None,
 ) -> Report:
     started = time.perf_counter()
-    refs, walk_errors = iter_files(roots, engine.config)
+    walked = walk_files(roots, engine.config)
+    refs, walk_errors = walked.refs, walked.errors
     progress = progress_factory(len(refs)) if progress_factory else None
-    findings, errors, files, size = scan_refs(refs, engine, progress)
+    findings, errors, files, size = scan_refs(refs, engine, progress, walked.skipped)
     errors = walk_errors + errors
     return Report(
         findings=tuple(sort_findings(findings)),
         errors=tuple(sorted(errors, key=lambda e: (e.path, e.message))),
-        stats=ScanStats(files, size, round(time.perf_counter() - started, 3), len(errors)),
+        stats=ScanStats(files, size, round(time.perf_counter() - started, 3), len(errors),
+                        walked.skipped.as_pairs()),
     )
 
 

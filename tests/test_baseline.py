@@ -126,3 +126,81 @@ def test_broken_baseline_is_a_usage_error(tmp_path):
     assert result.exit_code == 2 and "not valid JSON" in result.output
     bad.write_text(json.dumps({"something": "else"}))
     assert run("scan", str(tmp_path / "a.py"), "--baseline", str(bad)).exit_code == 2
+
+
+# ---- fingerprints: never a way back to a guessable value (issue 19.3) ----------------------
+
+def _ssn_json(tmp_path, ssn: str):
+    src = tmp_path / "src"
+    src.mkdir(exist_ok=True)
+    (src / "customer.json").write_text(json.dumps({"customer": {"name": "Jo", "ssn": ssn}}) + "\n")
+    return src
+
+
+def _only(findings: list[dict], rule_prefix: str) -> dict:
+    (finding,) = [f for f in findings if f["rule_id"].startswith(rule_prefix)]
+    return finding
+
+
+def test_pii_fingerprint_cannot_be_brute_forced_from_fingerprint_and_mask(tmp_path):
+    from leakscan.fingerprint import secret_hash, value_fingerprint
+
+    src = _ssn_json(tmp_path, "536-22-6789")
+    finding = _only(reported("scan", str(src)), "pii.ssn")
+    assert finding["masked"] == "***-**-6789"
+    # The attack of issue 19: try every SSN the mask allows against the published fingerprint.
+    tried = {value_fingerprint(finding["rule_id"], "customer.json", secret_hash(f"{a:03d}-{b:02d}-6789"))
+             for a in range(1000) for b in range(100)}
+    assert finding["fingerprint"] not in tried
+    # And the fingerprint carries nothing of the value: another SSN in the same place, same fingerprint.
+    (src / "customer.json").write_text(json.dumps({"customer": {"name": "Jo", "ssn": "412-55-7301"}}) + "\n")
+    assert _only(reported("scan", str(src)), "pii.ssn")["fingerprint"] == finding["fingerprint"]
+
+
+def test_short_password_fingerprint_ignores_the_value_long_token_keeps_it(tmp_path):
+    from leakscan.fingerprint import is_guessable, secret_hash, value_fingerprint
+
+    token = fake_github_token(66)
+    assert is_guessable("secret", "hunter22") and is_guessable("pii", token) and not is_guessable("secret", token)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "settings.py").write_text(f"TOKEN = '{token}'\n")
+    finding = _only(reported("scan", str(src)), "github.pat.classic")
+    # High entropy: the value-based format of earlier versions, stable across line moves.
+    assert finding["fingerprint"] == value_fingerprint("github.pat.classic", "settings.py", secret_hash(token))
+
+
+def test_fingerprint_key_gives_hmac_that_changes_with_the_key(tmp_path):
+    src = _ssn_json(tmp_path, "536-22-6789")
+    token = fake_github_token(67)
+    (src / "settings.py").write_text(f"TOKEN = '{token}'\n")
+
+    def prints(key: str) -> dict[str, str]:
+        result = CliRunner(env={"LEAKSCAN_FINGERPRINT_KEY": key}).invoke(
+            cli, ["scan", str(src), "--format", "json", "--no-progress"], catch_exceptions=False)
+        return {f["rule_id"]: f["fingerprint"] for f in json.loads(result.output)["findings"]}
+
+    one, two, again = prints("key-one"), prints("key-two"), prints("key-one")
+    assert one == again and set(one) == set(two)
+    assert all(fp.startswith("hmac-sha256:") for fp in [*one.values(), *two.values()])
+    assert all(one[rule] != two[rule] for rule in one)
+    # Keyed prints are value-based, so a line move keeps them.
+    (src / "settings.py").write_text(f"\n\nTOKEN = '{token}'\n")
+    assert prints("key-one")["github.pat.classic"] == one["github.pat.classic"]
+
+
+def test_legacy_value_fingerprints_in_a_baseline_still_match_and_update_migrates_them(tmp_path):
+    from leakscan.fingerprint import secret_hash, value_fingerprint
+
+    ssn = "536-22-6789"
+    src = _ssn_json(tmp_path, ssn)
+    rule_id = _only(reported("scan", str(src)), "pii.ssn")["rule_id"]
+    legacy = value_fingerprint(rule_id, "customer.json", secret_hash(ssn))
+    baseline = tmp_path / "base.json"
+    baseline.write_text(json.dumps({"format": "leakscan-baseline", "version": 1, "findings": [
+        {"fingerprint": legacy, "rule_id": rule_id, "path": "customer.json", "line": 1, "note": "accepted"}]}))
+    assert not [f for f in reported("scan", str(src), "--baseline", str(baseline)) if f["rule_id"] == rule_id]
+    assert run("baseline", "update", str(src), "-o", str(baseline)).exit_code == 0
+    (entry,) = [e for e in json.loads(baseline.read_text())["findings"] if e["rule_id"] == rule_id]
+    assert entry["fingerprint"] != legacy and entry["note"] == "accepted"
+    assert not [f for f in reported("scan", str(src), "--baseline", str(baseline)) if f["rule_id"] == rule_id]
