@@ -129,6 +129,10 @@ class Finding:
     # The plaintext; reporters only print it under --show-secrets.
     secret: str = field(default="", repr=False, compare=False)
     also_at: tuple[str, ...] = ()
+    # The places before masking (a pointer through a key that is a token), for `leakscan mask` to
+    # rewrite; reporters print `location.pointer` and `also_at`, which are masked. None: not masked.
+    raw_pointer: Optional[str] = field(default=None, repr=False, compare=False)
+    raw_also_at: Optional[tuple[str, ...]] = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,8 @@ class ScanStats:
     bytes: int
     seconds: float
     errors: int
+    # Files left out, by reason (gitignored, excluded, size, binary, symlink, special).
+    skipped: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
