@@ -22,6 +22,7 @@ class Origin:
     # Free-form provenance (author, date, entry method/url...) as sorted pairs.
     extra: tuple[tuple[str, str], ...] = ()
     fs_path: Optional[str] = None  # the file on disk, for resolving relative refs; never reported
+    fs_root: Optional[str] = None  # the directory relative refs must stay in; never reported
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ def scan_spec(chunk: Chunk, engine: "Engine", forced: bool = False) -> DocumentR
     any JSON or YAML mapping as a spec and says so when it cannot be one."""
     origin = chunk.origin
     try:
-        doc = load_document(chunk.text, origin.path, origin.fs_path)
+        doc = load_document(chunk.text, origin.path, origin.fs_path, origin.fs_root)
     except SpecLoadError as exc:
         claimed = forced or origin.path.lower().endswith(STRUCTURED_SUFFIXES) or chunk.text.lstrip()[:1] == "{"
         errors = (ScanError(origin.path, f"OpenAPI document not parsed: {exc}"),) if claimed else ()

@@ -41,6 +41,8 @@ class FileRef:
     # Named on the command line rather than found by walking a tree: the size
     # limit guards walks from stray dumps, not an audit of a 200 MB HAR.
     explicit: bool = False
+    # Where a spec's relative `$ref`s may lead: the walked root, or a named file's own directory.
+    root: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ def walk_files(roots: Sequence[str], config: Config) -> WalkResult:
                                     else f"cannot read: {exc.strerror or exc}"))
             continue
         if stat.S_ISREG(mode):
-            refs.append(FileRef(root, _clean(root), explicit=True))
+            refs.append(FileRef(root, _clean(root), explicit=True, root=os.path.dirname(os.path.abspath(root))))
         elif stat.S_ISDIR(mode):
             walker = _Walker(root, "" if single_dir else _clean(root), exclude, config, errors, skips)
             refs.extend(walker.walk())
@@ -183,7 +185,7 @@ class _Walker:
         except OSError as exc:
             self.errors.append(ScanError(_join(self.prefix, rel), f"cannot stat: {exc.strerror or exc}"))
             return None
-        return FileRef(entry.path, _join(self.prefix, rel))
+        return FileRef(entry.path, _join(self.prefix, rel), root=self.root)
 
     def _skip_ignored(self, rel: str, is_dir: bool) -> Optional[str]:
         probe = rel + "/" if is_dir else rel
@@ -209,7 +211,7 @@ class _Walker:
             self.skips.add("symlink")  # dangling
             return None
         if stat.S_ISREG(mode):
-            return FileRef(entry.path, _join(self.prefix, rel))
+            return FileRef(entry.path, _join(self.prefix, rel), root=self.root)
         self.skips.add("symlink" if stat.S_ISDIR(mode) else "special")
         return None
 
@@ -288,7 +290,7 @@ def read_file(ref: FileRef, max_size: int) -> Union[LoadedFile, ScanError, None]
     if is_binary(data):
         return None
     text, exact = decode(data)
-    return LoadedFile(Chunk(text, Origin(kind="file", path=ref.display, fs_path=ref.path)), len(data), data if exact else None)
+    return LoadedFile(Chunk(text, Origin(kind="file", path=ref.display, fs_path=ref.path, fs_root=ref.root or None)), len(data), data if exact else None)
 
 
 @dataclass(frozen=True)
@@ -359,7 +361,8 @@ def _windows(handle, ref: FileRef, window: int, overlap: int) -> Iterator[Union[
         more = handle.read(window - len(buf))
         buf += more
         fresh += len(more)
-        origin = Origin(kind="file", path=ref.display, line_offset=lines, column_offset=columns, fs_path=ref.path)
+        origin = Origin(kind="file", path=ref.display, line_offset=lines, column_offset=columns, fs_path=ref.path,
+                        fs_root=ref.root or None)
         if len(buf) < window:  # the end of the file
             text, exact = _decode_window(buf)
             yield Window(Chunk(text, origin), buf if exact else None, fresh, None)
