@@ -19,7 +19,7 @@ from leakscan.cli import emit, engine_options, make_config, make_engine, output_
 from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.model import Finding, Report, ScanError, ScanStats
-from leakscan.pipeline import findings_from, sort_findings
+from leakscan.pipeline import document_findings, findings_from, sort_findings
 from leakscan.sources.files import FileRef, iter_files, read_file
 from leakscan.sources.openapi import STRUCTURED_SUFFIXES
 
@@ -85,7 +85,7 @@ def _scan_one(ref: FileRef) -> _Result:
         return [], [loaded or ScanError(ref.display, "binary file, not a spec")], 0, 0
     try:
         result = scan_spec(loaded.chunk, engine, forced=True)
-        return findings_from(result.candidates, engine.config), list(result.errors), 1, loaded.size
+        return (*document_findings(result.candidates, result.errors, engine), 1, loaded.size)
     except Exception as exc:  # one bad file never stops a scan
         return [], [ScanError(ref.display, f"scan failed: {type(exc).__name__}: {exc}")], 1, loaded.size
 

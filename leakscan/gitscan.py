@@ -29,7 +29,7 @@ from leakscan.analyzers.registry import document_scanner_for, marker_ends, might
 from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.model import Chunk, Finding, Origin, Report, ScanError, ScanStats
-from leakscan.pipeline import findings_from, sort_findings
+from leakscan.pipeline import document_findings, findings_from, sort_findings
 from leakscan.sources.blobdelta import Fresh, Region, Version, VersionCache, changed_bytes, changed_region, fresh_part
 from leakscan.sources.decode import decode, first_significant, is_binary
 from leakscan.sources.files import BINARY_SUFFIXES
@@ -154,7 +154,7 @@ class BlobScanner:
                 scanner = document_scanner_for(task.path, text)
                 if scanner is not None:  # structured documents are analysed whole
                     result = scanner.scan(Chunk(text, origin), self.engine)
-                    return findings_from(result.candidates, self.engine.config), list(result.errors)
+                    return document_findings(result.candidates, result.errors, self.engine)
             return self._scan_fresh(fresh or Fresh(0, content), origin), []
         except Exception as exc:  # one bad blob never stops a scan
             return [], [ScanError(task.path, _where(f"scan failed: {type(exc).__name__}: {exc} [blob {task.sha}", task))]
@@ -191,7 +191,7 @@ class BlobScanner:
         (A whole blob is a Fresh whose every line is new.)"""
         text, exact = decode(fresh.data)
         chunk = Chunk(text, replace(origin, line_offset=fresh.line_offset))
-        found = findings_from(self.engine.candidates(chunk, fresh.data if exact else None), self.engine.config)
+        found = findings_from(self.engine.candidates(chunk, fresh.data if exact else None), self.engine.config, self.engine)
         return [f for f in found if fresh.is_new(f.location.line or 0, f.location.end_line or 0)]
 
 

@@ -14,6 +14,8 @@ from leakscan.engine.context import Engine
 from leakscan.fingerprint import fingerprint, fingerprint_key, place_of, secret_hash
 from leakscan.masking import mask_value, suggest
 from leakscan.model import Candidate, Chunk, Finding, Location, Report, ScanError, ScanStats
+from leakscan.sanitize import MASKED_CATEGORIES, Sanitizer, sanitize_error, sanitize_finding
+from leakscan.sanitize import MIN_CONFIDENCE as SANITIZE_CONFIDENCE
 from leakscan.scoring import score
 from leakscan.sources.files import (
     WHOLE_FILE_LIMIT, WINDOW_BYTES, WINDOW_OVERLAP, FileRef, OverSizeLimit, Skips, SkippedFile, iter_windows,
@@ -49,17 +51,35 @@ def to_finding(candidate: Candidate, confidence: float, reasons: tuple[str, ...]
     )
 
 
-def findings_from(candidates: Iterable[Candidate], config: Config) -> list[Finding]:
-    """Score, apply the threshold and allowlists, and keep one finding per span."""
-    scored = []
+def findings_from(candidates: Iterable[Candidate], config: Config, engine: Optional[Engine] = None) -> list[Finding]:
+    """Score, apply the threshold and allowlists, and keep one finding per span.
+
+    With the engine, every string the findings print is masked (leakscan/sanitize.py)."""
+    return _scored_findings(candidates, config, engine)[0]
+
+
+def document_findings(candidates: Iterable[Candidate], errors: Iterable[ScanError],
+                      engine: Engine) -> tuple[list[Finding], list[ScanError]]:
+    """One document's findings and errors, every printed string masked (values it found, rule matches)."""
+    findings, sanitizer = _scored_findings(candidates, engine.config, engine)
+    return findings, [sanitize_error(e, sanitizer) for e in errors]
+
+
+def _scored_findings(candidates: Iterable[Candidate], config: Config,
+                     engine: Optional[Engine]) -> tuple[list[Finding], Sanitizer]:
+    scored, known = [], []
     for candidate in candidates:
         if config.allow_paths and path_allowed(candidate.origin.path, config.allow_paths):
             continue
         result = score(candidate)
         if result.confidence >= config.min_confidence:
             scored.append((candidate, result))
+        if result.confidence >= SANITIZE_CONFIDENCE and candidate.rule.category in MASKED_CATEGORIES:
+            known.append((candidate.secret, candidate.rule.mask))
     kept = _best_per_span(scored)
-    return drop_baselined([to_finding(c, s.confidence, s.reasons) for c, s in kept], config.baseline)
+    findings = drop_baselined([to_finding(c, s.confidence, s.reasons) for c, s in kept], config.baseline)
+    sanitizer = Sanitizer(engine, known)
+    return ([sanitize_finding(f, sanitizer) for f in findings] if engine is not None else findings), sanitizer
 
 
 def _span(c: Candidate) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -89,8 +109,8 @@ def scan_chunk(chunk: Chunk, engine: Engine, data: bytes | None = None) -> tuple
     scanner = document_scanner_for(chunk.origin.path, chunk.text)
     if scanner is not None:
         result = scanner.scan(chunk, engine)
-        return findings_from(result.candidates, engine.config), list(result.errors)
-    return findings_from(engine.candidates(chunk, data), engine.config), []
+        return document_findings(result.candidates, result.errors, engine)
+    return findings_from(engine.candidates(chunk, data), engine.config, engine), []
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
@@ -133,7 +153,8 @@ def scan_file(ref: FileRef, engine: Optional[Engine] = None) -> FileResult:
     try:
         findings, errors = scan_chunk(loaded.chunk, engine, loaded.utf8)
     except Exception as exc:  # one bad file never stops a scan
-        return FileResult((), (ScanError(ref.display, f"scan failed: {type(exc).__name__}: {exc}"),), loaded.size, True)
+        error = sanitize_error(ScanError(ref.display, f"scan failed: {type(exc).__name__}: {exc}"), Sanitizer(engine))
+        return FileResult((), (error,), loaded.size, True)
     return FileResult(tuple(findings), tuple(errors), loaded.size, True)
 
 
@@ -159,7 +180,7 @@ def scan_large_file(ref: FileRef, engine: Engine, window: int = WINDOW_BYTES,
         if not size and (scanner := document_scanner_for(ref.display, part.chunk.text)) is not None:
             errors.append(ScanError(ref.display, f"over {WHOLE_FILE_LIMIT} bytes: scanned as plain text "
                                                  f"in windows, not parsed as {scanner.name}"))
-        found = findings_from(engine.candidates(part.chunk, part.utf8), engine.config)
+        found = findings_from(engine.candidates(part.chunk, part.utf8), engine.config, engine)
         findings.extend(f for f in found if part.next_start is None
                         or (f.location.line or 0, f.location.column or 0) < part.next_start)
         size += part.size

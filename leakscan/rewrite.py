@@ -87,7 +87,7 @@ def plan_for(findings: Iterable[Finding], mode: str, key: Optional[bytes] = None
         if not finding.secret:
             continue
         rep = Replacement(finding.secret, replacement_text(finding, mode, key), finding.category)
-        places = [finding.location.pointer or f":{finding.location.line}", *finding.also_at]
+        places = _places(finding)
         plan.by_category[finding.category] = plan.by_category.get(finding.category, 0) + 1
         plan.places += len(places)
         if len(rep.secret) >= SHORT and rep not in plan.everywhere:
@@ -101,6 +101,13 @@ def plan_for(findings: Iterable[Finding], mode: str, key: Optional[bytes] = None
         if finding.location.line:
             plan.at_line.setdefault(finding.location.line, []).append(rep)
     return plan
+
+
+def _places(finding: Finding) -> list[str]:
+    """Where the value is, unmasked: a report masks a pointer through a key that is a token, `mask` may not."""
+    pointer = finding.raw_pointer if finding.raw_pointer is not None else finding.location.pointer
+    also_at = finding.raw_also_at if finding.raw_also_at is not None else finding.also_at
+    return [pointer or f":{finding.location.line}", *also_at]
 
 
 # ---- strings --------------------------------------------------------------------------

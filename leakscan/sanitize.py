@@ -1,0 +1,92 @@
+"""The one place where every string a report prints, besides the masked value, is masked too.
+
+A finding's location can hold secrets of its own: a JSON key that is a token
+becomes part of a pointer (`/sessions/ghp_…/ssn`), an OpenAPI path key holds
+`?token=xoxb-…`, a capture heading holds a URL whose path is a bot token or a
+webhook, and an error message may quote the document. Before findings and
+errors leave the pipeline, their path, pointer, extras, also_at, reasons,
+suggestion and messages pass through `Sanitizer.clean`, which masks
+
+1. every value the same document produced as a secret, URL-token or PII
+   candidate at MIN_CONFIDENCE or more (so below the report threshold too),
+   as written, percent-encoded and pointer-escaped; and
+2. whatever a secret, URL-token or PII rule matches in the string itself.
+
+Reporters then print only these strings; none of them masks on its own.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Iterable, Optional
+from urllib.parse import quote
+
+from leakscan.masking import mask_value
+from leakscan.model import Chunk, Finding, MaskSpec, Origin, ScanError
+from leakscan.scoring import score
+
+if TYPE_CHECKING:
+    from leakscan.engine.context import Engine
+
+MASKED_CATEGORIES = frozenset({"secret", "url-token", "pii"})
+MIN_CONFIDENCE = 0.4  # below the report threshold on purpose: a location errs toward masking
+MIN_KNOWN_LENGTH = 6  # shorter values would mask innocent pointer segments ("/0/", "/id")
+MAX_ERROR_CHARS = 400
+LOCATION_PATH = "report-location.txt"  # what rules see as the "file" of a location string
+# Extras that name people or commits on purpose (git authors, dates), not document content.
+UNMASKED_EXTRAS = frozenset({"author", "date", "introduced_in"})
+
+
+class Sanitizer:
+    def __init__(self, engine: Optional["Engine"], known: Iterable[tuple[str, MaskSpec]] = ()) -> None:
+        self.engine = engine
+        by_value = {value: spec for value, spec in known if len(value) >= MIN_KNOWN_LENGTH}
+        self.known = sorted(by_value.items(), key=lambda item: -len(item[0]))
+        self._memo: dict[str, str] = {}
+
+    def clean(self, text: str) -> str:
+        if not text:
+            return text
+        cleaned = self._memo.get(text)
+        if cleaned is None:
+            cleaned = self._memo[text] = self._mask_matches(self._mask_known(text))
+        return cleaned
+
+    def _mask_known(self, text: str) -> str:
+        for value, spec in self.known:
+            masked = mask_value(value, spec)
+            for form in {value, quote(value, safe=""), value.replace("~", "~0").replace("/", "~1")}:
+                if form in text:
+                    text = text.replace(form, masked)
+        return text
+
+    def _mask_matches(self, text: str) -> str:
+        if self.engine is None:
+            return text
+        candidates = self.engine.candidates(Chunk(text, Origin(kind="file", path=LOCATION_PATH)))
+        for candidate in sorted(candidates, key=lambda c: -len(c.secret)):
+            if (candidate.rule.category in MASKED_CATEGORIES and candidate.secret and candidate.secret in text
+                    and score(candidate).confidence >= MIN_CONFIDENCE):
+                text = text.replace(candidate.secret, mask_value(candidate.secret, candidate.rule.mask))
+        return text
+
+
+def sanitize_finding(finding: Finding, sanitizer: Sanitizer) -> Finding:
+    """The finding with every printed string masked; the raw places kept (unprinted) for `mask`."""
+    loc, clean = finding.location, sanitizer.clean
+    location = replace(loc, path=clean(loc.path), pointer=clean(loc.pointer) if loc.pointer else loc.pointer,
+                       extra=tuple((k, v if k in UNMASKED_EXTRAS else clean(v)) for k, v in loc.extra))
+    also_at = tuple(clean(place) for place in finding.also_at)
+    reasons = tuple(clean(reason) for reason in finding.reasons)
+    suggestion = replace(finding.suggestion, text=clean(finding.suggestion.text))
+    if (location, also_at, reasons, suggestion) == (loc, finding.also_at, finding.reasons, finding.suggestion):
+        return finding
+    return replace(finding, location=location, also_at=also_at, reasons=reasons, suggestion=suggestion,
+                   raw_pointer=loc.pointer, raw_also_at=finding.also_at)
+
+
+def sanitize_error(error: ScanError, sanitizer: Sanitizer) -> ScanError:
+    """An error with no secret in it and at most a short excerpt of the document."""
+    message = sanitizer.clean(error.message)
+    if len(message) > MAX_ERROR_CHARS:
+        message = message[: MAX_ERROR_CHARS - 1] + "…"
+    return replace(error, path=sanitizer.clean(error.path), message=message)
