@@ -74,14 +74,21 @@ class ValueSite:
         return ShiftSite(doc.site, span[0]) if self.how == "scalar" else AnchorSite(doc.site, span[0])
 
 
+TOO_DEEP = "JSON nested too deep"
+NUMBER_TOO_LONG = "JSON holds an integer longer than Python's limit of digits"
+LIMITS = (TOO_DEEP, NUMBER_TOO_LONG)  # valid JSON that cannot be parsed here: worth an error entry
+
+
 def parse_json(text: str) -> tuple[Any, Optional[str]]:
-    """The document, or None and why it is not JSON."""
+    """The document, or None and why it is not JSON (or cannot be parsed: LIMITS)."""
     try:
         return json.loads(text), None
     except RecursionError:
-        return None, "JSON nested too deep"
+        return None, TOO_DEEP
     except json.JSONDecodeError as exc:
         return None, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+    except ValueError:  # int() refuses more than sys.get_int_max_str_digits() digits
+        return None, NUMBER_TOO_LONG
 
 
 def looks_like_json(text: str) -> bool:

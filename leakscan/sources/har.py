@@ -232,7 +232,7 @@ def _salvage(text: str) -> tuple[list[Any], Optional[int]]:
     while at < len(text) and text[at] == "{":
         try:
             entry, end = decoder.raw_decode(text, at)
-        except ValueError:
+        except (ValueError, RecursionError):  # broken, too deep, or an integer past Python's digit limit
             break
         entries.append(entry)
         at = ws.match(text, end).end()

@@ -19,11 +19,11 @@ from leakscan.analyzers.capture import analyze
 from leakscan.analyzers.capture_vocab import vocabulary
 from leakscan.analyzers.field_evidence import harmless_key, is_identifier_key, key_kind
 from leakscan.analyzers.http_evidence import clean_url
-from leakscan.analyzers.jsondoc import Doc, flatten, iter_flatten, parse_json
+from leakscan.analyzers.jsondoc import LIMITS, Doc, flatten, iter_flatten, parse_json
 from leakscan.analyzers.payload import Context, Item, Proto, evidence, finalize
 from leakscan.analyzers.registry import DocumentResult, register
 from leakscan.analyzers.sites import FileSite, NoSite, ShiftSite
-from leakscan.model import Chunk
+from leakscan.model import Chunk, ScanError
 from leakscan.sources.decode import first_byte, is_utf16
 from leakscan.sources.pointer import split
 
@@ -81,24 +81,27 @@ class JsonLinesScanner:
         text, file_site = chunk.text, FileSite(chunk.text)
         protos: list[Proto] = []
         batch: list[Item] = []
+        errors: list[ScanError] = []
         at, index = (1 if text.startswith("\ufeff") else 0), 0
         while at < len(text):
             end = text.find("\n", at)
             end = len(text) if end < 0 else end
             line = text[at:end]
             if line.strip():
-                batch.extend(_record_items(line, index, ShiftSite(file_site, at)))
+                batch.extend(_record_items(line, index, ShiftSite(file_site, at), errors, ctx.path))
             index += 1
             at = end + 1
             if index % RECORDS_PER_BATCH == 0 and batch:
                 protos.extend(analyze(batch, ctx))
                 batch = []
         protos.extend(analyze(batch, ctx))
-        return DocumentResult(tuple(finalize(protos, ctx)))
+        return DocumentResult(tuple(finalize(protos, ctx)), tuple(errors))
 
 
-def _record_items(line: str, index: int, site: ShiftSite) -> list[Item]:
+def _record_items(line: str, index: int, site: ShiftSite, errors: list[ScanError], path: str) -> list[Item]:
     data, error = parse_json(line)
+    if error in LIMITS:
+        errors.append(ScanError(path, f"line {index + 1}: {error}; the line was scanned as text"))
     template = Item(value="", pointer=None, site=NoSite(), where="json", payload=True, channel="log")
     if error is not None or not isinstance(data, (dict, list)):
         return [replace(template, value=line, site=site, where="text", extra=(("entry", f"line {index + 1}"),))]
@@ -135,7 +138,9 @@ class JsonDocumentScanner:
         data, error = parse_json(text[1:] if text.startswith("\ufeff") else text)
         if error is not None or not isinstance(data, (dict, list)):
             # JSON with comments, a fragment, not JSON at all: the plain text scan does it.
-            return DocumentResult(tuple(engine.candidates(chunk)))
+            # Valid JSON past a parsing limit (depth, digits) is said so: its structure was not read.
+            errors = (ScanError(chunk.origin.path, f"{error}; the file was scanned as text"),) if error in LIMITS else ()
+            return DocumentResult(tuple(engine.candidates(chunk)), errors)
         return scan_json_data(chunk, engine, data, "json")
 
 

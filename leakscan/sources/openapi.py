@@ -114,6 +114,8 @@ def _load_document(text: str, path: str, fs_path: Optional[str]) -> SpecDocument
             if len(text) > YAML_FALLBACK_LIMIT:
                 raise SpecLoadError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
             json_error = exc
+        except ValueError as exc:  # int() refuses more than sys.get_int_max_str_digits() digits
+            raise SpecLoadError("JSON holds an integer longer than Python's limit of digits") from exc
         try:
             return _load_yaml(text, path, fs_path)
         except SpecLoadError:
