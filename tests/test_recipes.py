@@ -7,6 +7,7 @@ be its documented default branch.
 """
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
@@ -17,7 +18,7 @@ import pytest
 import yaml
 
 from .gitrepo import GIT_ENV, GitRepo
-from .markdown_blocks import ROOT, CodeBlock, code_blocks, user_docs
+from .markdown_blocks import ROOT, CodeBlock, code_blocks, section_block, user_docs
 
 DEFAULT_BRANCH = "main"  # README: "at the `main` branch"
 SHA = re.compile(r"^[0-9a-f]{7,40}$")
@@ -130,16 +131,45 @@ def test_every_documented_rev_and_action_ref_exists():
     assert _leakscan_refs("uses: x/leakscan@v0.1.0") == ["v0.1.0"] and not _ref_exists("v0.1.0")
 
 
-def test_documented_git_install_form_installs_this_project(tmp_path):
-    """`pip install "git+URL@main"`, with URL a clone of this checkout: the package and its rules arrive."""
+def _gitlab_job() -> dict:
+    (job,) = yaml.safe_load(section_block(ROOT / "README.md", "GitLab CI", "yaml")).values()
+    return job
+
+
+def _run_install_lines(tmp_path: Path, variables: dict[str, str]) -> subprocess.CompletedProcess:
+    """The README GitLab job's leakscan install lines (not apt-get), as its shell runs them, with
+    `pip` installing into a target directory without dependencies (options the shim adds to the
+    user's command only, not to pip's own build-environment install)."""
+    job = _gitlab_job()
+    lines = [line for line in job["before_script"] if "LEAKSCAN_REPO" in line]
+    shim = tmp_path / "bin"
+    shim.mkdir(exist_ok=True)
+    (shim / "pip").write_text(f"#!/bin/sh\nexec '{sys.executable}' -m pip \"$@\" --no-deps "
+                              f"--target '{tmp_path / 'site'}' --disable-pip-version-check\n")
+    (shim / "pip").chmod(0o755)
+    env = {**GIT_ENV, **{k: str(v) for k, v in job["variables"].items()}, **variables,
+           "PATH": f"{shim}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(["sh", "-e", "-c", "\n".join(lines)], cwd=tmp_path, env=env, capture_output=True,
+                          text=True)
+
+
+def test_readme_gitlab_install_lines_install_this_project_from_its_repository(tmp_path):
+    """LEAKSCAN_REPO set to a clone of this checkout: the job's own lines install this package and its rules."""
     clone = GitRepo(tmp_path / "leakscan-src", branch=DEFAULT_BRANCH)
     subprocess.run(["git", "-C", str(clone.path), "pull", "-q", str(ROOT), "HEAD"], env=GIT_ENV, check=True,
                    capture_output=True)
+    assert _gitlab_job()["variables"]["LEAKSCAN_REF"] == DEFAULT_BRANCH
+    proc = _run_install_lines(tmp_path, {"LEAKSCAN_REPO": clone.path.as_uri()})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     target = tmp_path / "site"
-    proc = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
-                           f"git+{clone.path.as_uri()}@{DEFAULT_BRANCH}"], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
     assert (target / "leakscan" / "cli.py").is_file()
     assert list((target / "leakscan" / "patterns").glob("*.yaml"))
     metadata = next(target.glob("leakscan-*.dist-info")) / "METADATA"
     assert "Secrets and sensitive-data exposure scanner" in metadata.read_text()
+
+
+def test_readme_gitlab_install_stops_with_a_message_when_the_repository_is_not_set(tmp_path):
+    proc = _run_install_lines(tmp_path, {"LEAKSCAN_REPO": ""})
+    assert proc.returncode == 2
+    assert "LEAKSCAN_REPO" in proc.stdout + proc.stderr
+    assert not (tmp_path / "site").exists()  # nothing was installed from anywhere
