@@ -150,6 +150,24 @@ def baseline_document(findings: Iterable[Finding], previous: Optional[Baseline] 
             "findings": ordered}
 
 
+@dataclass(frozen=True)
+class BaselineChanges:
+    added: tuple[dict[str, Any], ...]  # entries new in this update
+    dropped: tuple[dict[str, Any], ...]  # entries of the previous baseline no longer found
+    kept: int
+
+
+def baseline_changes(previous: Baseline, document: dict[str, Any]) -> BaselineChanges:
+    """Entries `document` adds to and drops from `previous`, compared by fingerprint."""
+    now = {e["fingerprint"]: e for e in document["findings"]}
+    before = {e["fingerprint"]: e for e in previous.entries}
+    return BaselineChanges(
+        added=tuple(e for fp, e in now.items() if fp not in before),
+        dropped=tuple(e for fp, e in before.items() if fp not in now),
+        kept=sum(1 for fp in now if fp in before),
+    )
+
+
 def write_baseline(document: dict[str, Any], out_path: str) -> None:
     tmp = f"{out_path}.tmp-{os.getpid()}"
     with open(tmp, "w", encoding="utf-8") as handle:

@@ -87,21 +87,37 @@ def _span(c: Candidate) -> tuple[tuple[int, int], tuple[int, int]]:
 
 
 def _best_per_span(scored: list) -> list:
-    """Where matches overlap, the most confident wins; on a tie a specific rule beats a generic one.
+    """Where matches of the same kind overlap, the most confident wins; on a tie a specific rule
+    beats a generic one. Two rules that detect the same thing (same name) on one line are one finding.
 
     Only matches in the same value (path, commit, pointer) can overlap, so
     each is compared with its own bucket: a capture with thousands of
-    findings in different values costs linear time, not quadratic."""
+    findings in different values costs linear time, not quadratic. A value
+    and a fact about where it sits are different findings: a token in a URL
+    and the URL's undocumented endpoint are both reported."""
     ranked = sorted(scored, key=lambda cs: (-cs[1].confidence, cs[0].rule.is_generic, cs[0].rule.id))
     kept: list = []
     spans_by_value: dict[tuple, list] = {}
+    named_lines: set[tuple] = set()
     for cand, result in ranked:
         start, end = _span(cand)
-        spans = spans_by_value.setdefault((cand.origin.path, cand.origin.commit, cand.origin.pointer), [])
-        if not any(start < other_end and other_start < end for other_start, other_end in spans):
-            spans.append((start, end))
-            kept.append((cand, result))
+        value = (cand.origin.path, cand.origin.commit, cand.origin.pointer)
+        spans = spans_by_value.setdefault(value + (_overlap_kind(cand.rule),), [])
+        same_thing = value + (cand.line, cand.rule.name.casefold())
+        if same_thing in named_lines or any(start < other_end and other_start < end for other_start, other_end in spans):
+            continue
+        spans.append((start, end))
+        named_lines.add(same_thing)
+        kept.append((cand, result))
     return kept
+
+
+def _overlap_kind(rule) -> str:
+    """Matches that compete for one span: a value (secret, URL token, PII) is one finding whatever
+    rules saw it; a stack trace is one; each exposure rule states its own fact about the place."""
+    if rule.category in ("secret", "url-token", "pii"):
+        return "value"
+    return rule.category if rule.category == "stacktrace" else f"exposure:{rule.id}"
 
 
 def scan_chunk(chunk: Chunk, engine: Engine, data: bytes | None = None) -> tuple[list[Finding], list[ScanError]]:

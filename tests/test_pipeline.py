@@ -79,3 +79,26 @@ def test_a_failing_file_becomes_an_error_and_the_scan_goes_on(tmp_path, engine, 
     report = scan_paths([str(tmp_path)], engine)
     assert [e.path for e in report.errors] == ["mod01.py"] and "boom" in report.errors[0].message
     assert {f.location.path for f in report.findings} == {"mod00.py", "mod02.py"}
+
+
+def test_two_rules_for_the_same_secret_on_one_line_give_one_finding(engine):
+    from leakscan.model import Candidate
+    from leakscan.pipeline import findings_from
+
+    line = "machine ftp.corp.lan login backup password Zq8vLw3TmK9pRx2"
+    origin = Origin(kind="file", path="home/.netrc")
+    start = line.index("Zq8")
+
+    def cand(rule_id: str, column: int, secret: str) -> Candidate:
+        return Candidate(rule=engine.rule(rule_id), secret=secret, origin=origin, line=1, column=column,
+                         end_line=1, end_column=column + len(secret), line_text=line)
+
+    # Same name ("netrc credentials"), spans that do not overlap: still one finding.
+    found = findings_from([cand("files.netrc.password", start + 1, "Zq8vLw3T"),
+                           cand("netrc.password", start + 9, "mK9pRx2x")], engine.config)
+    assert len(found) == 1
+    # A different kind of thing on the same line is its own finding.
+    token = fake_github_token(7)
+    found = findings_from([cand("files.netrc.password", start + 1, "Zq8vLw3TmK9pRx2"),
+                           cand("github.pat.classic", 80, token)], engine.config)
+    assert sorted(f.rule_id for f in found) == ["files.netrc.password", "github.pat.classic"]

@@ -23,6 +23,7 @@ from leakscan.analyzers.jsondoc import LIMITS, Doc, flatten, iter_flatten, parse
 from leakscan.analyzers.payload import Context, Item, Proto, evidence, finalize
 from leakscan.analyzers.registry import DocumentResult, register
 from leakscan.analyzers.sites import FileSite, NoSite, ShiftSite
+from leakscan.analyzers.published import lower_published_contacts, published_document
 from leakscan.model import Chunk, ScanError
 from leakscan.sources.decode import first_byte, is_utf16
 from leakscan.sources.pointer import split
@@ -141,7 +142,11 @@ class JsonDocumentScanner:
             # Valid JSON past a parsing limit (depth, digits) is said so: its structure was not read.
             errors = (ScanError(chunk.origin.path, f"{error}; the file was scanned as text"),) if error in LIMITS else ()
             return DocumentResult(tuple(engine.candidates(chunk)), errors)
-        return scan_json_data(chunk, engine, data, "json")
+        result = scan_json_data(chunk, engine, data, "json")
+        published = published_document(chunk.origin.path, data)  # an SBOM's author emails are public on purpose
+        if published:
+            return DocumentResult(lower_published_contacts(result.candidates, published), result.errors)
+        return result
 
 
 def scan_json_data(chunk: Chunk, engine, data: Any, kind: str, payload: bool = False) -> DocumentResult:
