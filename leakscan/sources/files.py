@@ -31,7 +31,11 @@ BINARY_SUFFIXES = frozenset("""
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 # Reasons a file is left out, as `stats.skipped` counts them.
 SKIP_REASONS = ("gitignored", "excluded", "size", "binary", "symlink", "special")
-READ_BLOCK = 1 << 20
+WHOLE_FILE_LIMIT = 128 * 1024 * 1024  # named files up to this are read whole (and parsed as documents)
+WINDOW_BYTES = 16 * 1024 * 1024
+# Longer than any secret a rule can match (a PEM block is a few KB): a match that
+# starts before the next window's start ends inside this window.
+WINDOW_OVERLAP = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -259,38 +263,33 @@ def read_regular(path: str, limit: Optional[int]) -> Union[bytes, int, OSError]:
             data = handle.read(limit + 1)
             if len(data) <= limit:
                 return data
-            return len(data) + _count_rest(handle)
+            # Not read further: the size the file says it has, or at least what was read.
+            return max(os.fstat(handle.fileno()).st_size, len(data))
     except OSError as exc:
         return exc
 
 
-def _count_rest(handle, cap: int = 1 << 32) -> int:
-    """How far the file goes on, counted without keeping it (and not forever: /dev/zero
-    is refused before this, a growing file is counted up to `cap`)."""
-    total = 0
-    while total < cap and (block := handle.read(READ_BLOCK)):
-        total += len(block)
-    return total
-
-
 def read_file(ref: FileRef, max_size: int) -> Union[LoadedFile, ScanError, None]:
     """The file as a chunk; an error entry when unreadable or too big; None when binary."""
-    limit = None if ref.explicit else max_size
+    # Named files are scanned whatever their size, but read whole only up to WHOLE_FILE_LIMIT
+    # (the pipeline sends bigger ones to iter_windows; this bounds a file whose stat lies).
+    limit = WHOLE_FILE_LIMIT if ref.explicit else max_size
     try:
         size = os.stat(ref.path).st_size
     except OSError as exc:
         return ScanError(ref.display, f"cannot read: {exc.strerror or exc}")
-    if limit is not None and size > limit:
-        return _too_big(ref, size, max_size)
+    if size > limit:
+        return _too_big(ref, size, limit)
     data = read_regular(ref.path, limit)
     if isinstance(data, OSError):
         return ScanError(ref.display, f"cannot read: {data.strerror or data}")
     if isinstance(data, int):
-        return _too_big(ref, data, max_size)
+        return _too_big(ref, data, limit)
     if is_binary(data):
         return None
     text, exact = decode(data)
-    return LoadedFile(Chunk(text, Origin(kind="file", path=ref.display, fs_path=ref.path, fs_root=ref.root or None)), len(data), data if exact else None)
+    origin = Origin(kind="file", path=ref.display, fs_path=ref.path, fs_root=ref.root or None)
+    return LoadedFile(Chunk(text, origin), len(data), data if exact else None)
 
 
 @dataclass(frozen=True)
@@ -298,17 +297,13 @@ class OverSizeLimit(ScanError):
     """A file left out for its size: an error entry, and counted in `stats.skipped`."""
 
 
-def _too_big(ref: FileRef, size: int, max_size: int) -> ScanError:
-    return OverSizeLimit(ref.display, f"skipped: {size} bytes is over the size limit of {max_size} bytes (--max-file-size)")
+def _too_big(ref: FileRef, size: int, limit: int) -> ScanError:
+    flag = "" if ref.explicit else " (--max-file-size)"
+    return OverSizeLimit(ref.display, f"skipped: {size} bytes is over the size limit of {limit} bytes{flag}")
 
 
 # ---- huge files named on the command line: overlapping windows ----------------
 
-WHOLE_FILE_LIMIT = 128 * 1024 * 1024  # named files up to this are read whole (and parsed as documents)
-WINDOW_BYTES = 16 * 1024 * 1024
-# Longer than any secret a rule can match (a PEM block is a few KB): a match that
-# starts before the next window's start ends inside this window.
-WINDOW_OVERLAP = 64 * 1024
 
 
 @dataclass(frozen=True)
