@@ -193,3 +193,14 @@ def test_binary_detection_does_not_hide_text_with_a_stray_nul(tmp_path, engine):
     assert [f.location.line for f in report.findings if f.rule_id.startswith("github")] == [202]
     assert is_binary(os.urandom(4096) + b"\0")
     assert is_binary(b"\x7fELF\x02\x01\x01" + b"\0" * 64 + bytes(range(256)))
+
+
+def test_utf16_har_without_bom_is_read_as_a_har(tmp_path, engine):
+    token = fake_github_token(8)
+    har = ('{"log": {"version": "1.2", "entries": [{"request": {"method": "GET", "url": "https://api.example.test/",'
+           f' "headers": [{{"name": "Authorization", "value": "token {token}"}}]}}}}]}}}}\n')
+    (tmp_path / "session.har").write_bytes(har.encode("utf-16-le"))
+    report = scan_paths([str(tmp_path)], engine)
+    [finding] = [f for f in report.findings if f.secret == token]
+    assert finding.location.pointer == "/log/entries/0/request/headers/0/value"
+    assert finding.location.line == 1 and report.errors == ()
