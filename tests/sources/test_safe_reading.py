@@ -204,3 +204,25 @@ def test_utf16_har_without_bom_is_read_as_a_har(tmp_path, engine):
     [finding] = [f for f in report.findings if f.secret == token]
     assert finding.location.pointer == "/log/entries/0/request/headers/0/value"
     assert finding.location.line == 1 and report.errors == ()
+
+
+@posix_only
+def test_json_report_counts_skipped_files_by_reason(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from leakscan.cli import cli
+
+    (tmp_path / "outside.txt").write_text("x\n")
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / ".gitignore").write_text("*.tmp\n")
+    (root / "a.tmp").write_text("x\n")
+    (root / "link.txt").symlink_to(tmp_path / "outside.txt")
+    os.mkfifo(root / "pipe")
+    (root / "app.py").write_text("print(1)\n")
+    result = CliRunner().invoke(cli, ["scan", str(root), "--format", "json"])
+    stats = json.loads(result.output)["stats"]
+    assert stats["skipped"] == {"gitignored": 1, "symlink": 1, "special": 1}
+    assert stats["files"] == 2
