@@ -13,7 +13,7 @@ from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.fingerprint import fingerprint, fingerprint_key, place_of, secret_hash
 from leakscan.masking import mask_value, suggest
-from leakscan.model import Candidate, Chunk, Finding, Location, Report, ScanError, ScanStats
+from leakscan.model import Candidate, Chunk, Finding, Location, Origin, Report, ScanError, ScanStats
 from leakscan.sanitize import MASKED_CATEGORIES, Sanitizer, sanitize_error, sanitize_finding
 from leakscan.sanitize import MIN_CONFIDENCE as SANITIZE_CONFIDENCE
 from leakscan.scoring import score
@@ -22,6 +22,19 @@ from leakscan.sources.files import (
     read_file, walk_files,
 )
 from leakscan.suppress import path_allowed
+
+
+# Origin kinds of captured traffic (the capture scanners' contexts) and of API specs.
+_CAPTURE_KINDS = frozenset({"har", "http", "jsonl"})
+
+
+def finding_place(origin: Origin) -> str:
+    """Where a finding was, as the remedy needs it: history, capture, spec or code."""
+    if origin.commit:
+        return "history"
+    if origin.kind in _CAPTURE_KINDS:
+        return "capture"
+    return "spec" if origin.kind == "spec" else "code"
 
 
 def to_finding(candidate: Candidate, confidence: float, reasons: tuple[str, ...]) -> Finding:
@@ -44,7 +57,7 @@ def to_finding(candidate: Candidate, confidence: float, reasons: tuple[str, ...]
         # Never a plain hash of a guessable value: see leakscan/fingerprint.py.
         fingerprint=fingerprint(rule.id, rule.category, origin.path, candidate.secret,
                                 place_of(origin.pointer, candidate.line), fingerprint_key()),
-        suggestion=suggest(rule, masked, origin.pointer),
+        suggestion=suggest(rule, masked, origin.pointer, finding_place(origin)),
         secret_hash=digest,
         secret=candidate.secret,
         also_at=candidate.also_at,

@@ -9,6 +9,7 @@ rules of patterns/spec.yaml; every string value also goes through the rule engin
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Callable, Mapping
 
 from leakscan.analyzers import spec_exposure, spec_pii, spec_surface, spec_values
@@ -68,7 +69,7 @@ def scan_spec(chunk: Chunk, engine: "Engine", forced: bool = False) -> DocumentR
         errors = (ScanError(origin.path, "not an OpenAPI or Swagger document"),) if forced else ()
         return _not_a_spec(chunk, engine, errors)
     refs = RefResolver(doc, engine.config.max_file_size)
-    ctx = SpecContext(doc, refs, engine, origin, version)
+    ctx = SpecContext(doc, refs, engine, replace(origin, kind="spec"), version)  # kind: remedies fit a spec
     candidates: list[Candidate] = []
     errors: list[ScanError] = []
     for detector in DETECTORS:
