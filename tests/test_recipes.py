@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from .conftest import fake_github_token
 from .gitrepo import GIT_ENV, GitRepo
 from .markdown_blocks import ROOT, CodeBlock, code_blocks, section_block, user_docs
 
@@ -173,3 +174,25 @@ def test_readme_gitlab_install_stops_with_a_message_when_the_repository_is_not_s
     assert proc.returncode == 2
     assert "LEAKSCAN_REPO" in proc.stdout + proc.stderr
     assert not (tmp_path / "site").exists()  # nothing was installed from anywhere
+
+
+@pytest.mark.skipif(os.environ.get("LEAKSCAN_TEST_PRECOMMIT_INSTALL") != "1",
+                    reason="pre-commit installs leakscan with pip into its own virtualenv; "
+                           "set LEAKSCAN_TEST_PRECOMMIT_INSTALL=1")
+def test_readme_pre_commit_config_installs_the_hook_from_the_repository(tmp_path):
+    """README's `.pre-commit-config.yaml`, with the repository placeholder set to a clone of this
+    checkout and `rev:` as written: pre-commit builds the hook and it blocks a secret."""
+    config_text = section_block(ROOT / "README.md", "pre-commit", "yaml")
+    clone = GitRepo(tmp_path / "leakscan-src", branch=DEFAULT_BRANCH)
+    subprocess.run(["git", "-C", str(clone.path), "pull", "-q", str(ROOT), "HEAD"], env=GIT_ENV, check=True,
+                   capture_output=True)
+    project = GitRepo(tmp_path / "project")
+    project.write(".pre-commit-config.yaml", config_text.replace("<leakscan-repo-url>", clone.path.as_uri()))
+    project.write("settings.py", f"TOKEN = '{fake_github_token(61)}'\n")
+    project.git("add", "-A")
+    env = {**GIT_ENV, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-cache")}
+    env.pop("PYTHONPATH", None)
+    proc = subprocess.run([sys.executable, "-m", "pre_commit", "run", "--all-files"], cwd=project.path, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "settings.py" in proc.stdout and "ghp_****" in proc.stdout
