@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 from leakscan import __version__
 from leakscan.fingerprint import value_fingerprint
+from leakscan.ds_types import PRIVATE_KEY, secret_forms, type_fits
 from leakscan.model import Finding
 
 FORMAT = "leakscan-baseline"
@@ -38,13 +39,28 @@ class Baseline:
     # detect-secrets: (file, sha1 of the secret) pairs.
     hashed_secrets: frozenset[tuple[str, str]] = frozenset()
     entries: tuple[dict[str, Any], ...] = ()
+    # detect-secrets: file -> its results as (type, sha1, line_number).
+    ds_results: Mapping[str, tuple[tuple[Optional[str], str, Optional[int]], ...]] = field(default_factory=dict)
 
     def __contains__(self, finding: Finding) -> bool:
         if finding.fingerprint in self.fingerprints or legacy_fingerprint(finding) in self.fingerprints:
             return True
-        if self.hashed_secrets and finding.secret:
-            return (_norm(finding.location.path), sha1_secret(finding.secret)) in self.hashed_secrets
+        if self.ds_results and finding.secret:
+            return _in_detect_secrets(finding, self.ds_results.get(_norm(finding.location.path), ()))
         return False
+
+
+def _in_detect_secrets(finding: Finding, results: tuple[tuple[Optional[str], str, Optional[int]], ...]) -> bool:
+    """A result in the finding's file whose type fits and whose hash is what that plugin hashed.
+    Private-key results hash only the header phrase, so they must also be on the finding's line."""
+    for ds_type, hashed, line in results:
+        if not type_fits(ds_type, finding.category):
+            continue
+        if ds_type == PRIVATE_KEY and line is not None and finding.location.line not in (None, line):
+            continue
+        if any(sha1_secret(form) == hashed for form in secret_forms(ds_type, finding.secret)):
+            return True
+    return False
 
 
 def legacy_fingerprint(finding: Finding) -> str:
@@ -100,8 +116,9 @@ def _from_leakscan(path: str, data: dict[str, Any]) -> Baseline:
 
 
 def _from_detect_secrets(path: str, data: dict[str, Any]) -> Baseline:
-    """`results` maps each file to its secrets, each with `hashed_secret` (sha1 hex)."""
+    """`results` maps each file to its secrets, each with `type`, `hashed_secret` (sha1 hex), `line_number`."""
     pairs = set()
+    by_file: dict[str, list[tuple[Optional[str], str, Optional[int]]]] = {}
     for filename, secrets in data["results"].items():
         if not isinstance(secrets, list):
             raise BaselineError(f"{path}: results for {filename!r} must be a list")
@@ -109,8 +126,12 @@ def _from_detect_secrets(path: str, data: dict[str, Any]) -> Baseline:
             hashed = secret.get("hashed_secret") if isinstance(secret, dict) else None
             if not isinstance(hashed, str):
                 raise BaselineError(f"{path}: a result for {filename!r} has no hashed_secret")
-            pairs.add((_norm(str(secret.get("filename", filename))), hashed.lower()))
-    return Baseline(path, frozenset(), frozenset(pairs))
+            name = _norm(str(secret.get("filename", filename)))
+            ds_type = secret.get("type") if isinstance(secret.get("type"), str) else None
+            line = secret.get("line_number") if isinstance(secret.get("line_number"), int) else None
+            pairs.add((name, hashed.lower()))
+            by_file.setdefault(name, []).append((ds_type, hashed.lower(), line))
+    return Baseline(path, frozenset(), frozenset(pairs), ds_results={k: tuple(v) for k, v in by_file.items()})
 
 
 # Baseline files hold hashes by construction (detect-secrets' sha1 hex looks like a

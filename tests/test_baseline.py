@@ -204,3 +204,65 @@ def test_legacy_value_fingerprints_in_a_baseline_still_match_and_update_migrates
     (entry,) = [e for e in json.loads(baseline.read_text())["findings"] if e["rule_id"] == rule_id]
     assert entry["fingerprint"] != legacy and entry["note"] == "accepted"
     assert not [f for f in reported("scan", str(src), "--baseline", str(baseline)) if f["rule_id"] == rule_id]
+
+
+def _fake_jwt(seed: int) -> str:
+    import base64
+    import random
+
+    def part(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    rng = random.Random(seed)
+    claims = {"sub": str(rng.randrange(10 ** 6)), "iat": 1700000000 + seed}
+    return ".".join((part(b'{"alg":"HS256","typ":"JWT"}'), part(json.dumps(claims).encode()),
+                     part(bytes(rng.randrange(256) for _ in range(32)))))
+
+
+def _fake_pem(seed: int) -> str:
+    import base64
+    import random
+    import textwrap
+
+    rng = random.Random(seed)
+    body = base64.b64encode(bytes(rng.randrange(256) for _ in range(1190))).decode()
+    return "-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(textwrap.wrap(body, 64)) + "\n-----END RSA PRIVATE KEY-----\n"
+
+
+def test_detect_secrets_1_5_baseline_hides_its_jwt_and_private_key(tmp_path, monkeypatch):
+    repo = GitRepo(tmp_path / "project")
+    repo.write("app.py", f"SESSION = '{_fake_jwt(1)}'\n")
+    repo.write("deploy/id_rsa", _fake_pem(1))
+    repo.git("add", "app.py", "deploy/id_rsa")
+    scan = subprocess.run([sys.executable, "-m", "detect_secrets", "scan"], cwd=repo.path, env=GIT_ENV,
+                          capture_output=True, text=True, check=True)
+    document = json.loads(scan.stdout)
+    types = {r["type"] for results in document["results"].values() for r in results}
+    assert {"JSON Web Token", "Private Key"} <= types, document["results"]
+    (repo.path / ".secrets.baseline").write_text(scan.stdout)
+    monkeypatch.chdir(repo.path)
+    before = {(f["location"]["path"], f["rule_id"]) for f in reported("scan", ".")}
+    assert {p for p, _ in before} == {"app.py", "deploy/id_rsa"}
+    assert reported("scan", ".", "--baseline", ".secrets.baseline") == []
+    # A new JWT and a new key are still reported.
+    repo.write("app.py", f"SESSION = '{_fake_jwt(1)}'\nOTHER = '{_fake_jwt(2)}'\n")
+    repo.write("deploy/id_rsa", "\n" + _fake_pem(2))
+    left = {(f["location"]["path"], f["location"]["line"]) for f in reported("scan", ".", "--baseline", ".secrets.baseline")}
+    assert left == {("app.py", 2), ("deploy/id_rsa", 2)}
+
+
+def test_update_says_what_it_added_and_dropped(tmp_path):
+    token, key = fake_github_token(71), fake_aws_key_id(71)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.py").write_text(f"TOKEN = '{token}'\n")
+    baseline = tmp_path / "base.json"
+    run("baseline", "create", str(src), "-o", str(baseline))
+    (src / "a.py").write_text("TOKEN = None\n")
+    (src / "b.py").write_text(f"KEY_ID = '{key}'\n")
+    result = CliRunner().invoke(cli, ["baseline", "update", str(src), "-o", str(baseline),
+                                         "--no-progress"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert "added 1, dropped 1, kept 0" in result.stderr
+    assert "+ aws.access-key-id  b.py:1" in result.stderr and "- github.pat.classic  a.py:1" in result.stderr
+    assert token not in result.stderr and key not in result.stderr
