@@ -134,10 +134,6 @@ class Finding:
     # rewrite; reporters print `location.pointer` and `also_at`, which are masked. None: not masked.
     raw_pointer: Optional[str] = field(default=None, repr=False, compare=False)
     raw_also_at: Optional[tuple[str, ...]] = field(default=None, repr=False, compare=False)
-    # The places before masking (a pointer through a key that is a token), for `leakscan mask` to
-    # rewrite; reporters print `location.pointer` and `also_at`, which are masked. None: not masked.
-    raw_pointer: Optional[str] = field(default=None, repr=False, compare=False)
-    raw_also_at: Optional[tuple[str, ...]] = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -154,6 +150,7 @@ class ScanStats:
     errors: int
     # Files left out, by reason (gitignored, excluded, size, binary, symlink, special).
     skipped: tuple[tuple[str, int], ...] = ()
+    incomplete: bool = False  # stopped early (interrupted): the findings are those found so far
 
 
 @dataclass(frozen=True)

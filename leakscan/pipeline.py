@@ -11,7 +11,9 @@ from leakscan.analyzers.registry import document_scanner_for
 from leakscan.baseline import drop_baselined
 from leakscan.config import Config
 from leakscan.engine.context import Engine
+from leakscan.filepool import run_on_workers
 from leakscan.fingerprint import fingerprint, fingerprint_key, place_of, secret_hash
+from leakscan.interruption import INTERRUPTED
 from leakscan.masking import mask_value, suggest
 from leakscan.model import Candidate, Chunk, Finding, Location, Origin, Report, ScanError, ScanStats
 from leakscan.sanitize import MASKED_CATEGORIES, Sanitizer, sanitize_error, sanitize_finding
@@ -217,7 +219,7 @@ def scan_large_file(ref: FileRef, engine: Engine, window: int = WINDOW_BYTES,
 
 
 def scan_refs(
-    refs: Sequence[FileRef], engine: Engine, progress: Optional[Callable[[int], None]] = None,
+    refs: Sequence[FileRef], engine: Engine, progress: Optional[Callable[[int, int], None]] = None,
     skips: Optional[Skips] = None,
 ) -> tuple[list[Finding], list[ScanError], int, int]:
     """Scan files on all cores; returns findings, errors, files scanned, bytes (and
@@ -237,29 +239,38 @@ def scan_refs(
         if result.skipped and skips is not None:
             skips.add(result.skipped)
         if progress:
-            progress(1)
+            progress(1, len(result.findings))  # files done, findings in them (the progress bar shows both)
 
-    if jobs <= 1 or len(refs) < 16:
-        for ref in refs:
-            collect(scan_file(ref, engine))
-        return findings, errors, files, size
-    _WORKER_ENGINE = engine
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    ctx = multiprocessing.get_context(method)
+    def lost(ref: FileRef) -> None:
+        collect(FileResult((), (ScanError(ref.display, "not scanned: a scan worker died twice on this file"),),
+                           0, False))
+
     try:
-        with ctx.Pool(jobs, initializer=_init_worker, initargs=(engine.config,)) as pool:
-            for result in pool.imap_unordered(scan_file, refs, chunksize=8):
-                collect(result)
-    finally:
-        _WORKER_ENGINE = None
+        if jobs <= 1 or len(refs) < 16:
+            for ref in refs:
+                collect(scan_file(ref, engine))
+            return findings, errors, files, size
+        _WORKER_ENGINE = engine
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        try:
+            run_on_workers(refs, scan_file, collect, lost, jobs, multiprocessing.get_context(method),
+                           _init_worker, (engine.config,))
+        finally:
+            _WORKER_ENGINE = None
+    except KeyboardInterrupt:  # Ctrl-C, SIGTERM: the workers are gone; report what was found so far
+        errors.append(INTERRUPTED)
     return findings, errors, files, size
 
 
 def scan_paths(
-    roots: Sequence[str], engine: Engine, progress_factory: Optional[Callable[[int], Callable[[int], None]]] = None,
+    roots: Sequence[str], engine: Engine, progress_factory: Optional[Callable[[int], Callable[[int, int], None]]] = None,
 ) -> Report:
     started = time.perf_counter()
-    walked = walk_files(roots, engine.config)
+    try:
+        walked = walk_files(roots, engine.config)
+    except KeyboardInterrupt:
+        return Report((), (INTERRUPTED,), ScanStats(0, 0, round(time.perf_counter() - started, 3), 1,
+                                                   incomplete=True))
     refs, walk_errors = walked.refs, walked.errors
     progress = progress_factory(len(refs)) if progress_factory else None
     findings, errors, files, size = scan_refs(refs, engine, progress, walked.skipped)
@@ -268,7 +279,7 @@ def scan_paths(
         findings=tuple(sort_findings(findings)),
         errors=tuple(sorted(errors, key=lambda e: (e.path, e.message))),
         stats=ScanStats(files, size, round(time.perf_counter() - started, 3), len(errors),
-                        walked.skipped.as_pairs()),
+                        walked.skipped.as_pairs(), incomplete=INTERRUPTED in errors),
     )
 
 

@@ -193,8 +193,9 @@ class BlobReader:
             self._err = None
         return message
 
-    def close(self) -> None:
-        self._stop(kill=False)
+    def close(self, kill: bool = False) -> None:
+        """Let cat-file finish (its input ends), or with `kill` stop it now."""
+        self._stop(kill=kill)
         if self._err is not None:
             self._err.close()
             self._err = None
