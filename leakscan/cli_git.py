@@ -7,15 +7,19 @@ from typing import Optional
 
 import click
 
-from leakscan.cli import EXIT_FINDINGS, UsageFailure, emit, engine_options, make_config, make_engine, output_options
+from leakscan.cli import EXIT_FINDINGS, UsageFailure, check_inputs, emit, engine_options, make_config, make_engine, output_options
 from leakscan.cli_progress import history_progress
 from leakscan.gitscan import scan_history, scan_staged
 from leakscan.model import Report
+from leakscan.reporters.text import printable
 from leakscan.sources.git import Repository, open_repository, resolve_commit, tip_revisions
 from leakscan.sources.gitsafe import GitError
 
 
 def open_repo(path: str) -> Repository:
+    check_inputs([path])
+    if not os.path.isdir(path):
+        raise UsageFailure(f"{printable(path)} is not a directory (a repository or a directory inside one)")
     try:
         return open_repository(path)
     except GitError as exc:
@@ -58,7 +62,7 @@ def run_git_scan(repo: Repository, engine_kw: dict, *, branches: tuple[str, ...]
 
 
 @click.command("git")
-@click.argument("repo", default=".", type=click.Path(exists=True, file_okay=False))
+@click.argument("repo", default=".")
 @click.option("--branch", "branches", multiple=True, metavar="NAME",
               help="Scan only the history of this branch, tag or commit (repeatable).")
 @click.option("--all-refs", is_flag=True, help="Every ref, not only branches and tags (pull-request refs, stash, notes).")
@@ -91,7 +95,7 @@ def git_command(repo: str, branches: tuple[str, ...], all_refs: bool, since_comm
 
 @click.command("staged")
 @click.argument("paths", nargs=-1)
-@click.option("--repo", default=".", type=click.Path(exists=True, file_okay=False), show_default=True,
+@click.option("--repo", default=".", show_default=True,
               help="Repository (or a directory inside it).")
 @click.option("--exclude", multiple=True, help="Gitignore-style pattern of paths to skip (repeatable).")
 @click.option("--max-file-size", type=click.IntRange(1), default=None, help="Skip files larger than this many bytes.")

@@ -40,7 +40,8 @@ def _leaky_tree(tmp_path: Path, seed: int = 301) -> Path:
 
 # ---- issue 11.2: a path that cannot be read is exit 2; --fail-on-error -------------------------
 
-@pytest.mark.parametrize("command", [["scan"], ["spec"], ["mask"], ["baseline", "create"]])
+@pytest.mark.parametrize("command", [["scan"], ["spec"], ["mask"], ["baseline", "create"], ["git"],
+                                     ["staged", "--repo"]])
 def test_a_missing_path_is_exit_2_with_one_line(tmp_path, command):
     missing = tmp_path / "no-such-dir"
     result = run(*command, str(missing), "--no-progress")
@@ -382,3 +383,4 @@ def test_action_annotations_cannot_inject_workflow_commands(tmp_path):
         "::warning::bad%0A::error::x",
         "leakscan: 1 finding(s)",
     ]
+
