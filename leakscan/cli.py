@@ -106,6 +106,8 @@ def make_engine(config: Config) -> Engine:
         return Engine.build(config)
     except RuleError as exc:
         raise UsageFailure(f"invalid rule: {exc}") from exc
+    except ConfigError as exc:  # --disable naming no rule
+        raise UsageFailure(str(exc)) from exc
 
 
 def check_inputs(paths: Sequence[str]) -> None:

@@ -1,11 +1,12 @@
 """Config (frozen) built from flags, .leakscan.yaml and [tool.leakscan]."""
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 import yaml
 
@@ -19,6 +20,22 @@ DEFAULT_MAX_FILE_SIZE = 25 * 1024 * 1024
 
 class ConfigError(ValueError):
     """An invalid configuration file or value; the message says where and what."""
+
+
+def check_disabled_rules(disabled: Iterable[str], known_ids: Iterable[str]) -> None:
+    """Every id given to --disable (or `disable:`) names a loaded rule; a typo is an error
+    that lists the closest ids, not a rule silently left on."""
+    known = sorted(set(known_ids))
+    unknown = sorted(set(disabled) - set(known))
+    if not unknown:
+        return
+    parts = []
+    for rule_id in unknown:
+        close = difflib.get_close_matches(rule_id, known, n=3, cutoff=0.6)
+        if not close:  # a family prefix typed alone (`aws`) or a misspelt tail: ids sharing the first part
+            close = [k for k in known if k.split(".", 1)[0] == rule_id.split(".", 1)[0]][:3]
+        parts.append(f"{rule_id!r}" + (f" (did you mean: {', '.join(close)}?)" if close else ""))
+    raise ConfigError(f"unknown rule id(s) to disable: {'; '.join(parts)}. `leakscan rules list` shows every id.")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Any, Iterable
 import regex
 import yaml
 
+from leakscan.config import check_disabled_rules
 from leakscan.engine.filters import FILTERS
 from leakscan.engine.validators import VALIDATORS
 from leakscan.model import CATEGORIES, SEVERITIES, MaskSpec, Rule
@@ -69,6 +70,7 @@ def load_rules(extra_files: Iterable[str | Path] = (), disabled: Iterable[str] =
             seen[rule.id] = str(path)
             rules.append(rule)
     off = set(disabled)
+    check_disabled_rules(off, seen)  # an unknown id is a ConfigError, never silently ignored
     return tuple(r for r in rules if r.id not in off)
 
 
