@@ -16,6 +16,7 @@ Reporters then print only these strings; none of them masks on its own.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Iterable, Optional
 from urllib.parse import quote
@@ -29,7 +30,8 @@ if TYPE_CHECKING:
 
 MASKED_CATEGORIES = frozenset({"secret", "url-token", "pii"})
 MIN_CONFIDENCE = 0.4  # below the report threshold on purpose: a location errs toward masking
-MIN_KNOWN_LENGTH = 6  # shorter values would mask innocent pointer segments ("/0/", "/id")
+MIN_KNOWN_LENGTH = 4  # shorter values would mask innocent pointer segments ("/0/", "/id")
+SHORT_KNOWN = 6  # values shorter than this are masked only as whole words (`admin`, not `administrator`)
 MAX_ERROR_CHARS = 400
 LOCATION_PATH = "report-location.txt"  # what rules see as the "file" of a location string
 # Extras that name people or commits on purpose (git authors, dates), not document content.
@@ -55,7 +57,11 @@ class Sanitizer:
         for value, spec in self.known:
             masked = mask_value(value, spec)
             for form in {value, quote(value, safe=""), value.replace("~", "~0").replace("/", "~1")}:
-                if form in text:
+                if form not in text:
+                    continue
+                if len(form) < SHORT_KNOWN:
+                    text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])", lambda _: masked, text)
+                else:
                     text = text.replace(form, masked)
         return text
 
