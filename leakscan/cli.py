@@ -29,7 +29,13 @@ STDIN = "-"
 
 
 class UsageFailure(click.ClickException):
+    """A one-line error and exit 2. The message may name paths, refs or rules from the scanned
+    repository, so its control characters are escaped before it reaches the terminal."""
+
     exit_code = EXIT_ERROR
+
+    def __init__(self, message: str) -> None:
+        super().__init__(printable(message))
 
 
 _DEBUG = {"on": False}  # set by --debug (on the group or any command); read when an exception escapes

@@ -384,3 +384,11 @@ def test_action_annotations_cannot_inject_workflow_commands(tmp_path):
         "leakscan: 1 finding(s)",
     ]
 
+
+
+def test_error_messages_escape_control_characters(tmp_path):
+    missing = str(tmp_path / "gone\x1b[2J\n::forged")
+    result = run("scan", missing, "--no-progress")
+    assert result.exit_code == 2 and "\x1b" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert "gone\\e[2J\\n::forged" in line
