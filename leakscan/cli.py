@@ -256,7 +256,7 @@ def rules_list(fmt: str, rule_files: tuple[str, ...]) -> None:
 
 
 @rules.command("check")
-@click.argument("packs", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@click.argument("packs", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--no-hyperscan", is_flag=True)
 @debug_option
 def rules_check(packs: tuple[str, ...], no_hyperscan: bool) -> None:
@@ -265,6 +265,7 @@ def rules_check(packs: tuple[str, ...], no_hyperscan: bool) -> None:
     With PACKS, checks only those files (loaded beside the built-in rules)."""
     from leakscan.rules.check import check_rules
 
+    check_inputs(packs)
     try:
         extra = [p for p in packs if Path(p).resolve() not in _builtin_resolved()]
         all_rules = load_rules(extra)

@@ -41,10 +41,10 @@ def _leaky_tree(tmp_path: Path, seed: int = 301) -> Path:
 # ---- issue 11.2: a path that cannot be read is exit 2; --fail-on-error -------------------------
 
 @pytest.mark.parametrize("command", [["scan"], ["spec"], ["mask"], ["baseline", "create"], ["git"],
-                                     ["staged", "--repo"]])
+                                     ["staged", "--repo"], ["rules", "check"]])
 def test_a_missing_path_is_exit_2_with_one_line(tmp_path, command):
     missing = tmp_path / "no-such-dir"
-    result = run(*command, str(missing), "--no-progress")
+    result = run(*command, str(missing), *(["--no-progress"] if command[0] != "rules" else []))
     assert result.exit_code == 2, result.output
     assert result.stdout == ""
     (line,) = result.stderr.strip().splitlines()
