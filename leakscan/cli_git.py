@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from typing import Optional
 
 import click
 
 from leakscan.cli import EXIT_FINDINGS, UsageFailure, check_inputs, emit, engine_options, make_config, make_engine, output_options
 from leakscan.cli_progress import history_progress
+from leakscan.config_trust import trusted_settings
 from leakscan.gitscan import scan_history, scan_staged
 from leakscan.model import Report
 from leakscan.reporters.text import printable
@@ -42,9 +44,32 @@ def range_revs(repo: Repository, since_commit: Optional[str], commit_range: Opti
         raise UsageFailure(str(exc)) from exc
 
 
+def base_revision(repo: Repository, since_commit: Optional[str], commit_range: Optional[str],
+                  staged: bool) -> Optional[str]:
+    """The commit a scanned change starts from, whose configuration files apply (config_trust)."""
+    try:
+        if staged:
+            return resolve_commit(repo.runner, "HEAD") if repo.handle.head.is_valid() else None
+        start = commit_range.partition("..")[0] if commit_range else since_commit
+        return resolve_commit(repo.runner, start) if start else None
+    except GitError as exc:
+        raise UsageFailure(str(exc)) from exc
+
+
 def run_git_scan(repo: Repository, engine_kw: dict, *, branches: tuple[str, ...] = (), all_refs: bool = False,
                  since_commit: Optional[str] = None, commit_range: Optional[str] = None,
                  staged: bool = False, paths: tuple[str, ...] = ()) -> Report:
+    base = base_revision(repo, since_commit, commit_range, staged)
+    with trusted_settings(repo, base, engine_kw) as (trusted_kw, notices):
+        report = _run_git_scan(repo, trusted_kw, branches=branches, all_refs=all_refs, since_commit=since_commit,
+                               commit_range=commit_range, staged=staged, paths=paths)
+    errors = tuple(sorted(report.errors + tuple(notices), key=lambda e: (e.path, e.message)))
+    return replace(report, errors=errors, stats=replace(report.stats, errors=len(errors)))
+
+
+def _run_git_scan(repo: Repository, engine_kw: dict, *, branches: tuple[str, ...], all_refs: bool,
+                  since_commit: Optional[str], commit_range: Optional[str], staged: bool,
+                  paths: tuple[str, ...]) -> Report:
     config = make_config(**engine_kw)
     engine = make_engine(config)
     phase = "scanning staged changes" if staged else "scanning history"

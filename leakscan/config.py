@@ -6,7 +6,7 @@ import os
 import sys
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 import yaml
 
@@ -87,6 +87,11 @@ def load_file_settings(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    return _normalise(parse_settings(text, path), path)
+
+
+def parse_settings(text: str, path: Path) -> dict[str, Any]:
+    """The raw settings mapping in a config file's text (`path` names its kind and place)."""
     if path.name == "pyproject.toml":
         try:
             data = tomllib.loads(text).get("tool", {}).get("leakscan", {})
@@ -99,7 +104,7 @@ def load_file_settings(path: Path) -> dict[str, Any]:
             raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of settings")
-    return _normalise(data, path)
+    return data
 
 
 def _normalise(data: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -137,12 +142,17 @@ def _coerce(field: str, value: Any, path: Path) -> Any:
     return tuple(value)
 
 
-def build_config(config_file: Optional[Path] = None, cwd: Optional[Path] = None, **flags: Any) -> Config:
-    """File settings first, then flags that were given (None means not given)."""
+def build_config(config_file: Optional[Path] = None, cwd: Optional[Path] = None, discover: bool = True,
+                 adjust: Optional[Callable[[dict[str, Any]], dict[str, Any]]] = None, **flags: Any) -> Config:
+    """File settings first, then flags that were given (None means not given). Without
+    `discover`, only `config_file` is read; `adjust` may rewrite the file's settings
+    (config_trust: files a scanned change brings are not applied)."""
     settings: dict[str, Any] = {}
-    path = config_file or find_config_file(cwd or Path(os.getcwd()))
+    path = config_file or (find_config_file(cwd or Path(os.getcwd())) if discover else None)
     if path is not None:
         settings.update(load_file_settings(path))
+    if adjust is not None:
+        settings = adjust(settings)
     names = {f.name for f in fields(Config)}
     for key, value in flags.items():
         if key not in names:
