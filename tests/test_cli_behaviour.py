@@ -392,3 +392,12 @@ def test_error_messages_escape_control_characters(tmp_path):
     assert result.exit_code == 2 and "\x1b" not in result.stderr
     (line,) = result.stderr.strip().splitlines()
     assert "gone\\e[2J\\n::forged" in line
+
+
+def test_mask_fail_on_error(tmp_path):
+    weird = tmp_path / "weird.har"  # JSON, but no log.entries: an errors entry, masked as JSON anyway
+    weird.write_text(json.dumps({"password": "9nhFyJfm%5di4P", "note": "x"}))
+    plain = run("mask", str(weird), "-o", str(tmp_path / "safe.har"), "--no-progress")
+    assert plain.exit_code == 0 and "warning: " in plain.stderr
+    strict = run("mask", str(weird), "-o", str(tmp_path / "safe2.har"), "--no-progress", "--fail-on-error")
+    assert strict.exit_code == 2 and (tmp_path / "safe2.har").exists()
