@@ -22,6 +22,7 @@ from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.model import Finding, Report, ScanError, ScanStats
 from leakscan.pipeline import document_findings, findings_from, sort_findings
+from leakscan.sanitize import exception_text
 from leakscan.sources.files import FileRef, iter_files, read_file
 from leakscan.sources.openapi import STRUCTURED_SUFFIXES
 
@@ -89,7 +90,7 @@ def _scan_one(ref: FileRef) -> _Result:
         result = scan_spec(loaded.chunk, engine, forced=True)
         return (*document_findings(result.candidates, result.errors, engine), 1, loaded.size)
     except Exception as exc:  # one bad file never stops a scan
-        return [], [ScanError(ref.display, f"scan failed: {type(exc).__name__}: {exc}")], 1, loaded.size
+        return [], [ScanError(ref.display, f"scan failed: {exception_text(exc, engine)}")], 1, loaded.size
 
 
 def register(cli: click.Group) -> None:

@@ -32,6 +32,7 @@ from leakscan.engine.context import Engine
 from leakscan.interruption import INTERRUPTED, worker_signals
 from leakscan.model import Chunk, Finding, Origin, Report, ScanError, ScanStats
 from leakscan.pipeline import document_findings, findings_from, sort_findings
+from leakscan.sanitize import exception_text
 from leakscan.sources.blobdelta import Fresh, Region, Version, VersionCache, changed_bytes, changed_region, fresh_part
 from leakscan.sources.decode import decode, first_significant, is_binary
 from leakscan.sources.files import BINARY_SUFFIXES
@@ -159,7 +160,7 @@ class BlobScanner:
                     return document_findings(result.candidates, result.errors, self.engine)
             return self._scan_fresh(fresh or Fresh(0, content), origin), []
         except Exception as exc:  # one bad blob never stops a scan
-            return [], [ScanError(task.path, _where(f"scan failed: {type(exc).__name__}: {exc} [blob {task.sha}", task))]
+            return [], [ScanError(task.path, _where(f"scan failed: {exception_text(exc, self.engine)} [blob {task.sha}", task))]
 
     def _might_be_document(self, task: BlobTask, content: bytes, changed: bytes, region: Optional[Region],
                            reference: Optional[Version]) -> bool:

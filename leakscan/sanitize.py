@@ -33,6 +33,7 @@ MIN_CONFIDENCE = 0.4  # below the report threshold on purpose: a location errs t
 MIN_KNOWN_LENGTH = 4  # shorter values would mask innocent pointer segments ("/0/", "/id")
 SHORT_KNOWN = 6  # values shorter than this are masked only as whole words (`admin`, not `administrator`)
 MAX_ERROR_CHARS = 400
+MAX_EXCEPTION_CHARS = 200
 LOCATION_PATH = "report-location.txt"  # what rules see as the "file" of a location string
 # Extras that name people or commits on purpose (git authors, dates), not document content.
 UNMASKED_EXTRAS = frozenset({"author", "date", "introduced_in"})
@@ -96,3 +97,9 @@ def sanitize_error(error: ScanError, sanitizer: Sanitizer) -> ScanError:
     if len(message) > MAX_ERROR_CHARS:
         message = message[: MAX_ERROR_CHARS - 1] + "…"
     return replace(error, path=sanitizer.clean(error.path), message=message)
+
+
+def exception_text(exc: BaseException, engine: Optional["Engine"]) -> str:
+    """`Type: message` of an exception for an errors entry: masked, and short (messages quote input)."""
+    text = Sanitizer(engine).clean(f"{type(exc).__name__}: {exc}")
+    return text if len(text) <= MAX_EXCEPTION_CHARS else text[: MAX_EXCEPTION_CHARS - 1] + "…"

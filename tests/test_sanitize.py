@@ -132,3 +132,11 @@ def test_an_exception_that_quotes_the_document_is_masked_in_the_error_entry(tmp_
                                   "pattern pii.ssn.keyed: 0.60"])
 def test_ordinary_locations_are_left_alone(text, engine):
     assert Sanitizer(engine).clean(text) == text
+
+
+def test_exception_text_for_spec_and_history_errors_is_masked_and_short(engine):
+    from leakscan.sanitize import MAX_EXCEPTION_CHARS, exception_text
+
+    token = fake_github_token(96)
+    text = exception_text(KeyError(f"{token} " + "y" * 1000), engine)
+    assert text.startswith("KeyError: ") and token[4:] not in text and len(text) <= MAX_EXCEPTION_CHARS
