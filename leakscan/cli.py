@@ -81,6 +81,8 @@ def engine_options(func: Callable) -> Callable:
         click.option("--baseline", type=click.Path(exists=True, dir_okay=False), default=None,
                      help="Report only findings not in this baseline (leakscan or detect-secrets format)."),
         click.option("--no-hyperscan", is_flag=True, help="Use the pure-Python keyword prefilter."),
+        click.option("--scan-rule-packs", is_flag=True, default=None,
+                     help="Also scan secret scanners' rule packs and baselines (left out by default)."),
         click.option("--no-progress", is_flag=True, help="No progress bar."),
         click.option("--jobs", "-j", type=click.IntRange(0), default=None, help="Worker processes (default: all cores)."),
         debug_option,
@@ -93,6 +95,7 @@ def make_config(**kwargs: object) -> Config:
     no_hyperscan = kwargs.pop("no_hyperscan", False)
     no_progress = kwargs.pop("no_progress", False)
     config_file = kwargs.pop("config_file", None)
+    kwargs["scan_rule_packs"] = kwargs.get("scan_rule_packs") or None  # not given: the config file decides
     try:
         config = build_config(
             Path(config_file) if config_file else None,
@@ -136,7 +139,7 @@ def scan_inputs(paths: Sequence[str], engine: Engine, stdin_name: str = "-") -> 
     """Scan files and trees (checked by check_inputs), or stdin for `-`."""
     if list(paths) == [STDIN]:
         return scan_chunks([stdin_chunk(stdin_name)], engine)
-    with tree_progress(engine.config.progress, "scanning files", "file") as factory:
+    with tree_progress(engine.config.progress, "scanning files", "file", listing="listing files") as factory:
         return scan_paths(list(paths), engine, factory)
 
 

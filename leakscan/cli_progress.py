@@ -22,16 +22,23 @@ def _found(count: int) -> str:
 
 
 @contextmanager
-def tree_progress(enabled: bool, phase: str, unit: str, mininterval: float = 0.1) -> Iterator[Optional[TreeFactory]]:
-    """A factory the scan calls with its total once it has listed its files; the bar closes on exit."""
+def tree_progress(enabled: bool, phase: str, unit: str, mininterval: float = 0.1,
+                  listing: Optional[str] = None) -> Iterator[Optional[TreeFactory]]:
+    """A factory the scan calls with its total once it has listed its files; the bar closes on exit.
+
+    With LISTING, that label shows while the files are being listed (a large tree takes a while)."""
     if not enabled:
         yield None
         return
     from tqdm import tqdm
 
     bars: list[Any] = []
+    if listing:
+        bars.append(tqdm(total=None, desc=listing, bar_format="{desc}…", file=sys.stderr, leave=False))
 
     def factory(total: int) -> TreeUpdate:
+        for listed in bars:
+            listed.close()
         bar = tqdm(total=total, desc=phase, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True,
                    postfix=_found(0), mininterval=mininterval)
         bars.append(bar)
