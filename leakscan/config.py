@@ -53,6 +53,7 @@ class Config:
     respect_gitignore: bool = True
     baseline: Optional[str] = None
     capture_spec: Optional[str] = None  # scan --spec: the OpenAPI document captures are compared to
+    scan_rule_packs: bool = False  # scanners' rule packs and baselines are left out unless asked (issue 11.5)
 
 
 # Keys accepted in .leakscan.yaml / [tool.leakscan], mapped to Config fields.
@@ -68,6 +69,7 @@ _FILE_KEYS = {
     "disable": "disabled_rules",
     "disabled_rules": "disabled_rules",
     "baseline": "baseline",
+    "scan_rule_packs": "scan_rule_packs",
 }
 
 
@@ -130,6 +132,10 @@ def _coerce(field: str, value: Any, path: Path) -> Any:
     if field == "max_file_size":
         if not isinstance(value, int) or value <= 0:
             raise ConfigError(f"{path}: max_file_size must be a positive number of bytes")
+        return value
+    if field == "scan_rule_packs":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path}: scan_rule_packs must be true or false")
         return value
     if field == "baseline":
         if not isinstance(value, str):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Optional, Sequence
 
 from leakscan.analyzers.registry import document_scanner_for
+from leakscan.analyzers.rule_files import rule_file_kind
 from leakscan.baseline import drop_baselined
 from leakscan.config import Config
 from leakscan.engine.context import Engine
@@ -181,6 +182,8 @@ def scan_file(ref: FileRef, engine: Optional[Engine] = None) -> FileResult:
         return FileResult((), (loaded,), 0, False, "size" if isinstance(loaded, OverSizeLimit) else "")
     if loaded is None:  # binary: skipped, not an error
         return FileResult((), (), 0, False, "binary")
+    if not engine.config.scan_rule_packs and rule_file_kind(ref.display, loaded.chunk.text):
+        return FileResult((), (), 0, False, "rule_packs")  # a scanner's patterns and samples, not leaks
     try:
         findings, errors = scan_chunk(loaded.chunk, engine, loaded.utf8)
     except Exception as exc:  # one bad file never stops a scan

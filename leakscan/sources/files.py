@@ -30,7 +30,7 @@ BINARY_SUFFIXES = frozenset("""
 """.split())
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 # Reasons a file is left out, as `stats.skipped` counts them.
-SKIP_REASONS = ("gitignored", "excluded", "size", "binary", "symlink", "special")
+SKIP_REASONS = ("gitignored", "excluded", "size", "binary", "symlink", "special", "rule_packs")
 WHOLE_FILE_LIMIT = 128 * 1024 * 1024  # named files up to this are read whole (and parsed as documents)
 WINDOW_BYTES = 16 * 1024 * 1024
 # Longer than any secret a rule can match (a PEM block is a few KB): a match that
