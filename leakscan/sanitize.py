@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from leakscan.engine.context import Engine
 
 MASKED_CATEGORIES = frozenset({"secret", "url-token", "pii"})
+SHOWN_AS_IS = frozenset({"exposure", "stacktrace"})  # categories whose `masked` may be the value itself
 MIN_CONFIDENCE = 0.4  # below the report threshold on purpose: a location errs toward masking
 MIN_KNOWN_LENGTH = 4  # shorter values would mask innocent pointer segments ("/0/", "/id")
 SHORT_KNOWN = 6  # values shorter than this are masked only as whole words (`admin`, not `administrator`)
@@ -84,10 +85,15 @@ def sanitize_finding(finding: Finding, sanitizer: Sanitizer) -> Finding:
                        extra=tuple((k, v if k in UNMASKED_EXTRAS else clean(v)) for k, v in loc.extra))
     also_at = tuple(clean(place) for place in finding.also_at)
     reasons = tuple(clean(reason) for reason in finding.reasons)
-    suggestion = replace(finding.suggestion, text=clean(finding.suggestion.text))
-    if (location, also_at, reasons, suggestion) == (loc, finding.also_at, finding.reasons, finding.suggestion):
+    # An exposure's value is shown as it is (an endpoint, a banner): a token inside it is masked all the same.
+    shown = clean(finding.masked) if finding.category in SHOWN_AS_IS else finding.masked
+    suggestion = replace(finding.suggestion, text=clean(finding.suggestion.text),
+                         masked_value=clean(finding.suggestion.masked_value) if finding.category in SHOWN_AS_IS
+                         else finding.suggestion.masked_value)
+    if (location, also_at, reasons, suggestion, shown) == (loc, finding.also_at, finding.reasons, finding.suggestion,
+                                                           finding.masked):
         return finding
-    return replace(finding, location=location, also_at=also_at, reasons=reasons, suggestion=suggestion,
+    return replace(finding, location=location, also_at=also_at, reasons=reasons, suggestion=suggestion, masked=shown,
                    raw_pointer=loc.pointer, raw_also_at=finding.also_at)
 
 

@@ -140,3 +140,18 @@ def test_exception_text_for_spec_and_history_errors_is_masked_and_short(engine):
     token = fake_github_token(96)
     text = exception_text(KeyError(f"{token} " + "y" * 1000), engine)
     assert text.startswith("KeyError: ") and token[4:] not in text and len(text) <= MAX_EXCEPTION_CHARS
+
+
+def test_an_exposure_shown_as_it_is_has_the_token_inside_it_masked(tmp_path):
+    bot = fake_telegram_token(97)
+    spec = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+            "paths": {"/v1/items": {"get": {"responses": {"200": {"description": "ok"}}}}}}
+    (tmp_path / "openapi.json").write_text(json.dumps(spec))
+    har = {"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "entries": [
+        _entry(f"https://api.example.com/bot{bot}/sendMessage", {"ok": True})]}}
+    (tmp_path / "capture.har").write_text(json.dumps(har, indent=2))
+    result = CliRunner().invoke(cli, ["scan", str(tmp_path / "capture.har"), "--spec", str(tmp_path / "openapi.json"),
+                                      "--format", "json", "--no-progress"])
+    report = json.loads(result.output[result.output.index("{"):])
+    assert any(f["category"] == "exposure" for f in report["findings"]), "the case needs an exposure finding"
+    assert bot[-16:] not in result.output
