@@ -103,3 +103,14 @@ def test_ref_through_a_link_inside_the_root_to_a_device_is_refused(tmp_path):
     refs = RefResolver(doc)
     assert _resolve(doc, "/a", refs) is None
     assert refs.errors == ["cannot read $ref file 'schema.yaml' (at /a): not a regular file (FIFO)"]
+
+
+@posix_only
+def test_capture_spec_that_is_a_fifo_is_refused_not_waited_on(tmp_path):
+    from leakscan.analyzers import spec_compare
+
+    os.mkfifo(tmp_path / "spec.yaml")
+    started = time.monotonic()
+    index, error = spec_compare._load_file(str(tmp_path / "spec.yaml"), 0.0, 1000)
+    assert index is None and error.endswith("not a regular file (FIFO)")
+    assert time.monotonic() - started < 5
