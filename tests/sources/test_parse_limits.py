@@ -38,8 +38,8 @@ CASES = {
     "deep.har": (_har(f'"x": {NESTED}, '), "nested too deep"),
     "body-in.har": (_har(body=f'{{"n": {HUGE}, "ok": true}}'), "/log/entries/0/response/content/text: JSON holds"),
     "dump.http": (_http(f'{{"n": {HUGE}, "token": "{TOKEN}"}}'), "body: JSON holds an integer longer"),
-    "openapi.json": (f'{{"openapi": "3.0.0", "info": {{"title": "t", "version": "1"}}, "x-n": {HUGE}, '
-                     f'"x-token": "{TOKEN}", "paths": {{}}}}', "OpenAPI document not parsed: JSON holds an integer"),
+    "openapi.json": ((f'{{"openapi": "3.0.0", "info": {{"title": "t", "version": "1"}}, "x-n": {HUGE}, '
+                      f'"x-token": "{TOKEN}", "paths": {{}}}}'), "OpenAPI document not parsed: JSON holds an integer"),
 }
 
 

@@ -48,7 +48,7 @@ def test_refs_resolve_inside_the_root_and_never_outside(tmp_path):
 
 
 def test_a_spec_named_alone_resolves_only_in_its_own_directory(tmp_path):
-    repo, spec = _layout(tmp_path)
+    _, spec = _layout(tmp_path)
     doc = load_document(spec.read_text(), "openapi.yaml", str(spec))  # no root: the spec's directory
     refs = RefResolver(doc)
     assert _resolve(doc, "/inside", refs) is None

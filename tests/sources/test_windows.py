@@ -79,7 +79,7 @@ def test_binary_huge_file_is_skipped(tmp_path, engine):
 
 
 def test_named_file_over_the_whole_file_limit_goes_through_windows(tmp_path, engine, monkeypatch):
-    import leakscan.pipeline as pipeline
+    from leakscan import pipeline
 
     token = fake_github_token(9)
     path = tmp_path / "capture.har"
