@@ -1,0 +1,76 @@
+"""Generated worst-case inputs for a rule, and the time the rule takes on them.
+
+A pattern is slow on text that almost matches again and again: its keywords
+repeated, a prefix of a real match repeated (`jdbc::jdbc::…`), a prefix
+followed by a long run of the secret's characters with no terminator. Each
+input is built from the rule's own keywords and examples, so every rule,
+built-in or custom, is screened the same way.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Iterator
+
+from leakscan.engine.matcher import Matcher
+from leakscan.model import Rule
+
+SCREEN_SIZE = 64 * 1024
+SCREEN_LIMIT_SECONDS = 0.100
+# A rule is timed again when over the limit, and the best time kept: a
+# machine busy with other work must not fail a fast rule.
+RETRIES = 2
+
+
+@dataclass(frozen=True)
+class RuleTiming:
+    rule_id: str
+    engine: str  # "re2" or "regex"
+    seconds: float  # worst input's time
+    input_name: str  # how the worst input was made (no secret: built from examples' prefixes)
+
+
+def adversarial_inputs(rule: Rule, size: int = SCREEN_SIZE) -> Iterator[tuple[str, str]]:
+    """(name, text) pairs of about `size` characters each."""
+    def repeat(unit: str) -> str:
+        return (unit * (size // max(len(unit), 1) + 1))[:size] if unit else ""
+
+    for keyword in rule.keywords[:4]:
+        yield f"keyword {keyword!r} repeated", repeat(keyword)
+        for glue in (":", "=", " ", "/"):
+            yield f"keyword+{glue!r} repeated", repeat(keyword + glue)
+        yield f"keyword then a run of 'a'", keyword + "=" + "a" * size
+    for n, example in enumerate(rule.examples[:3]):
+        yield f"example {n} repeated", repeat(example + "\n")
+        for cut in sorted({len(example) // 4, len(example) // 2, 3 * len(example) // 4, len(example) - 1}):
+            if cut <= 0:
+                continue
+            prefix = example[:cut]
+            yield f"example {n} prefix of {cut} repeated", repeat(prefix)
+            yield f"example {n} prefix of {cut} + ':' repeated", repeat(prefix + ":")
+            yield f"example {n} prefix of {cut} then its last character run", prefix + prefix[-1] * size
+            yield f"example {n} prefix of {cut} then a run of spaces", prefix + " " * size
+        lines = example.split("\n")
+        if len(lines) > 1:  # multi-line rules: the second line over and over
+            yield f"example {n} first line, second line repeated", lines[0] + "\n" + repeat(lines[1] + "\n")
+
+
+def time_rule(matcher: Matcher, index: int, text: str) -> float:
+    started = time.perf_counter()
+    matcher.run_rule(index, text, "adversarial.txt")
+    return time.perf_counter() - started
+
+
+def screen_rule(matcher: Matcher, index: int, size: int = SCREEN_SIZE,
+                limit: float = SCREEN_LIMIT_SECONDS) -> RuleTiming:
+    """The rule's worst time over its adversarial inputs of `size` characters."""
+    rule = matcher.rules[index]
+    worst, worst_name = 0.0, ""
+    for name, text in adversarial_inputs(rule, size):
+        seconds = time_rule(matcher, index, text)
+        for _ in range(RETRIES if seconds > limit else 0):
+            seconds = min(seconds, time_rule(matcher, index, text))
+        if seconds > worst:
+            worst, worst_name = seconds, name
+    matcher.take_skipped()
+    return RuleTiming(rule.id, matcher.compiled(index).engine, worst, worst_name)
