@@ -196,20 +196,21 @@ class JsonRewriter:
                 return TRACE_REPLACEMENT if any(r.category == "stacktrace" for r in reps) else reps[0].text
             return [self.node(v, f"{pointer}/{i}") for i, v in enumerate(value)]
         if isinstance(value, str):
-            return self.string(value, pointer)
+            return self.string(value, pointer, key)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             text = repr(value) if isinstance(value, float) else str(value)
             hit = next((r.text for r in reps if r.secret == text), None)
             return hit if hit is not None else value
         return value
 
-    def string(self, value: str, pointer: str) -> str:
+    def string(self, value: str, pointer: str, key: str = "") -> str:
         if pointer + "#" in self.prefixes:
             inner = _json_or_none(value)
             if inner is not None:
                 rewritten = self.node(inner, pointer + "#")
                 value = _dump_like(rewritten, value)
-        reps = self.plan.at_pointer.get(pointer)
+        # A secret found in the key is the key's (renamed by `_key`), not this value's.
+        reps = [r for r in self.plan.at_pointer.get(pointer, []) if not (key and written_in(key, r))]
         if reps and any(r.category == "stacktrace" for r in reps):
             return TRACE_REPLACEMENT  # the whole body or field: a generic error, nothing of the trace
         if reps and not any(written_in(value, r) for r in reps):

@@ -155,11 +155,14 @@ def test_every_string_of_a_har_is_read_and_masked_keys_included(tmp_path, engine
     assert list(sessions.values()) == [{"user": "bob"}] and next(iter(sessions)).startswith("ghp_*")
 
 
-def test_two_token_keys_that_mask_alike_both_stay(engine):
-    one, two = fake_github_token(310), fake_github_token(311)
-    text = json.dumps({"sessions": {one: {"n": 1}, two: {"n": 2}}})
+def test_two_token_keys_that_mask_alike_both_stay_and_values_under_token_keys_are_kept(engine):
+    one, two, three = fake_github_token(310), fake_github_token(311), fake_github_token(312)
+    text = json.dumps({"sessions": {one: {"n": 1}, two: {"n": 2}}, "owners": {three: "bob"}})
     copy = json.loads(mask_text(text, "s.json", engine).text)
-    assert sorted(v["n"] for v in copy["sessions"].values()) == [1, 2] and one not in json.dumps(copy)
+    assert sorted(v["n"] for v in copy["sessions"].values()) == [1, 2] and one[4:] not in json.dumps(copy)
+    assert list(copy["owners"].values()) == ["bob"] and three[4:] not in json.dumps(copy)
+    lines = mask_text(json.dumps({"owners": {three: "bob"}}) + "\n", "app.jsonl", engine).text
+    assert three[4:] not in lines and list(json.loads(lines)["owners"].values()) == ["bob"]
 
 
 def test_secret_named_values_below_the_threshold_are_masked_templates_kept(engine):
