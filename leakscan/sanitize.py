@@ -21,6 +21,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Iterable, Optional
 from urllib.parse import quote
 
+from leakscan.fingerprint import place_fingerprint, place_of
 from leakscan.masking import mask_value
 from leakscan.model import Chunk, Finding, MaskSpec, Origin, ScanError
 from leakscan.scoring import score
@@ -94,7 +95,18 @@ def sanitize_finding(finding: Finding, sanitizer: Sanitizer) -> Finding:
                                                            finding.masked):
         return finding
     return replace(finding, location=location, also_at=also_at, reasons=reasons, suggestion=suggestion, masked=shown,
-                   raw_pointer=loc.pointer, raw_also_at=finding.also_at)
+                   fingerprint=_place_print(finding, location.pointer), raw_pointer=loc.pointer,
+                   raw_also_at=finding.also_at)
+
+
+def _place_print(finding: Finding, masked_pointer: Optional[str]) -> str:
+    """A place fingerprint names the place as reported: a pointer through a key that is an email
+    must not put the email's hash back into it."""
+    loc = finding.location
+    if masked_pointer == loc.pointer or \
+            finding.fingerprint != place_fingerprint(finding.rule_id, loc.path, place_of(loc.pointer, loc.line)):
+        return finding.fingerprint
+    return place_fingerprint(finding.rule_id, loc.path, place_of(masked_pointer, loc.line))
 
 
 def sanitize_error(error: ScanError, sanitizer: Sanitizer) -> ScanError:

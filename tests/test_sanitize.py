@@ -119,7 +119,7 @@ def test_an_exception_that_quotes_the_document_is_masked_in_the_error_entry(tmp_
     path = tmp_path / "app.cfg"
     path.write_text(f"token = {token}\n")
 
-    def failing(chunk, engine, data=None):  # a scanner bug whose message repeats what it read
+    def failing(chunk, *args, **kwargs):  # a scanner bug whose message repeats what it read
         raise ValueError(f"cannot handle {chunk.text!r}")
 
     monkeypatch.setattr(pipeline, "scan_chunk", failing)
@@ -155,3 +155,16 @@ def test_an_exposure_shown_as_it_is_has_the_token_inside_it_masked(tmp_path):
     report = json.loads(result.output[result.output.index("{"):])
     assert any(f["category"] == "exposure" for f in report["findings"]), "the case needs an exposure finding"
     assert bot[-16:] not in result.output
+
+
+def test_a_place_fingerprint_uses_the_masked_pointer(tmp_path):
+    from leakscan.fingerprint import place_fingerprint, place_of
+
+    path = tmp_path / "people.json"
+    path.write_text(json.dumps({"people": {"jane.doe@corpmail.net": {"ssn": "536-22-6789"}}}, indent=2))
+    result = CliRunner().invoke(cli, ["scan", str(path), "--format", "json", "--no-progress"])
+    (finding,) = [f for f in json.loads(result.output)["findings"] if f["rule_id"].startswith("pii.ssn")]
+    pointer = finding["location"]["pointer"]
+    assert "jane.doe" not in pointer
+    assert finding["fingerprint"] == place_fingerprint(finding["rule_id"], finding["location"]["path"],
+                                                       place_of(pointer, finding["location"]["line"]))
