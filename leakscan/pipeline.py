@@ -94,8 +94,7 @@ def _scored_findings(candidates: Iterable[Candidate], config: Config,
             known.append((candidate.secret, candidate.rule.mask))
     kept = _best_per_span(scored)
     findings = drop_baselined([to_finding(c, s.confidence, s.reasons) for c, s in kept], config.baseline)
-    sanitizer = Sanitizer(engine, known)
-    return ([sanitize_finding(f, sanitizer) for f in findings] if engine is not None else findings), sanitizer
+    return findings, sanitizer
 
 
 def _span(c: Candidate) -> tuple[tuple[int, int], tuple[int, int]]:

@@ -266,3 +266,14 @@ def test_update_says_what_it_added_and_dropped(tmp_path):
     assert "added 1, dropped 1, kept 0" in result.stderr
     assert "+ aws.access-key-id  b.py:1" in result.stderr and "- github.pat.classic  a.py:1" in result.stderr
     assert token not in result.stderr and key not in result.stderr
+
+
+def test_a_baseline_suppresses_a_finding_whose_pointer_is_masked(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "people.json").write_text(json.dumps({"people": {"jane.doe@corpmail.net": {"ssn": "536-22-6789"}}}))
+    assert [f for f in reported("scan", str(src)) if f["rule_id"].startswith("pii.ssn")]
+    baseline = tmp_path / "base.json"
+    assert run("baseline", "create", str(src), "-o", str(baseline)).exit_code == 0
+    assert "jane.doe" not in baseline.read_text()
+    assert not [f for f in reported("scan", str(src), "--baseline", str(baseline)) if f["rule_id"].startswith("pii.ssn")]
