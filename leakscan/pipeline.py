@@ -93,8 +93,11 @@ def _scored_findings(candidates: Iterable[Candidate], config: Config,
         if result.confidence >= SANITIZE_CONFIDENCE and candidate.rule.category in MASKED_CATEGORIES:
             known.append((candidate.secret, candidate.rule.mask))
     kept = _best_per_span(scored)
-    findings = drop_baselined([to_finding(c, s.confidence, s.reasons) for c, s in kept], config.baseline)
-    return findings, sanitizer
+    findings = [to_finding(c, s.confidence, s.reasons) for c, s in kept]
+    sanitizer = Sanitizer(engine, known)
+    if engine is not None:  # before the baseline: it holds fingerprints as reported (masked pointers)
+        findings = [sanitize_finding(f, sanitizer) for f in findings]
+    return drop_baselined(findings, config.baseline), sanitizer
 
 
 def _span(c: Candidate) -> tuple[tuple[int, int], tuple[int, int]]:
