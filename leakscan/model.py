@@ -151,6 +151,8 @@ class ScanStats:
     # Files left out, by reason (gitignored, excluded, size, binary, symlink, special).
     skipped: tuple[tuple[str, int], ...] = ()
     incomplete: bool = False  # stopped early (interrupted): the findings are those found so far
+    # Findings hidden, by what hid them: "baseline", "inline_ignore" (issue 11.10).
+    suppressed: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Iterable, Optional, Sequence
 
@@ -24,7 +25,7 @@ from leakscan.sources.files import (
     WHOLE_FILE_LIMIT, WINDOW_BYTES, WINDOW_OVERLAP, FileRef, OverSizeLimit, Skips, SkippedFile, iter_windows,
     read_file, walk_files,
 )
-from leakscan.suppress import path_allowed
+from leakscan.suppress import inline_ignored, path_allowed
 
 
 # Origin kinds of captured traffic (the capture scanners' contexts) and of API specs.
@@ -67,29 +68,32 @@ def to_finding(candidate: Candidate, confidence: float, reasons: tuple[str, ...]
     )
 
 
-def findings_from(candidates: Iterable[Candidate], config: Config, engine: Optional[Engine] = None) -> list[Finding]:
+def findings_from(candidates: Iterable[Candidate], config: Config, engine: Optional[Engine] = None,
+                  tally: Optional[Counter] = None) -> list[Finding]:
     """Score, apply the threshold and allowlists, and keep one finding per span.
 
     With the engine, every string the findings print is masked (leakscan/sanitize.py)."""
-    return _scored_findings(candidates, config, engine)[0]
+    return _scored_findings(candidates, config, engine, tally)[0]
 
 
 def document_findings(candidates: Iterable[Candidate], errors: Iterable[ScanError],
-                      engine: Engine) -> tuple[list[Finding], list[ScanError]]:
+                      engine: Engine, tally: Optional[Counter] = None) -> tuple[list[Finding], list[ScanError]]:
     """One document's findings and errors, every printed string masked (values it found, rule matches)."""
-    findings, sanitizer = _scored_findings(candidates, engine.config, engine)
+    findings, sanitizer = _scored_findings(candidates, engine.config, engine, tally)
     return findings, [sanitize_error(e, sanitizer) for e in errors]
 
 
-def _scored_findings(candidates: Iterable[Candidate], config: Config,
-                     engine: Optional[Engine]) -> tuple[list[Finding], Sanitizer]:
-    scored, known = [], []
+def _scored_findings(candidates: Iterable[Candidate], config: Config, engine: Optional[Engine],
+                     tally: Optional[Counter] = None) -> tuple[list[Finding], Sanitizer]:
+    """`tally` counts the findings a suppression hid (reported ones only: at or above the threshold)."""
+    scored, known, ignored = [], [], []
     for candidate in candidates:
         if config.allow_paths and path_allowed(candidate.origin.path, config.allow_paths):
             continue
         result = score(candidate)
         if result.confidence >= config.min_confidence:
-            scored.append((candidate, result))
+            hidden = inline_ignored(candidate.rule.id, candidate.line_text, candidate.before)
+            (ignored if hidden else scored).append((candidate, result))
         if result.confidence >= SANITIZE_CONFIDENCE and candidate.rule.category in MASKED_CATEGORIES:
             known.append((candidate.secret, candidate.rule.mask))
     kept = _best_per_span(scored)
@@ -97,7 +101,12 @@ def _scored_findings(candidates: Iterable[Candidate], config: Config,
     sanitizer = Sanitizer(engine, known)
     if engine is not None:  # before the baseline: it holds fingerprints as reported (masked pointers)
         findings = [sanitize_finding(f, sanitizer) for f in findings]
-    return drop_baselined(findings, config.baseline), sanitizer
+    outside_baseline_files = drop_baselined(findings, None)
+    findings = drop_baselined(outside_baseline_files, config.baseline)
+    if tally is not None:
+        tally["inline_ignore"] += len(_best_per_span(ignored))
+        tally["baseline"] += len(outside_baseline_files) - len(findings)
+    return findings, sanitizer
 
 
 def _span(c: Candidate) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -138,13 +147,23 @@ def _overlap_kind(rule) -> str:
     return rule.category if rule.category == "stacktrace" else f"exposure:{rule.id}"
 
 
-def scan_chunk(chunk: Chunk, engine: Engine, data: bytes | None = None) -> tuple[list[Finding], list[ScanError]]:
-    """One unit of content: a structured document if a scanner claims it, else text."""
+def scan_chunk(chunk: Chunk, engine: Engine, data: bytes | None = None,
+               tally: Optional[Counter] = None) -> tuple[list[Finding], list[ScanError]]:
+    """One unit of content: a structured document if a scanner claims it, else text.
+    `tally` counts what suppressions hid."""
     scanner = document_scanner_for(chunk.origin.path, chunk.text)
     if scanner is not None:
         result = scanner.scan(chunk, engine)
-        return document_findings(result.candidates, result.errors, engine)
-    return findings_from(engine.candidates(chunk, data), engine.config, engine), []
+        return document_findings(result.candidates, result.errors, engine, tally)
+    return findings_from(engine.candidates(chunk, data), engine.config, engine, tally), []
+
+
+def suppressed_pairs(tally: Counter) -> tuple[tuple[str, int], ...]:
+    """`stats.suppressed`: findings hidden, by baseline and by inline ignore comments."""
+    return tuple((why, tally[why]) for why in SUPPRESSIONS if tally[why])
+
+
+SUPPRESSIONS = ("baseline", "inline_ignore")
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
@@ -163,6 +182,7 @@ class FileResult:
     bytes: int
     scanned: bool
     skipped: str = ""  # why the file was left out (files.SKIP_REASONS), if it was
+    suppressed: tuple[tuple[str, int], ...] = ()  # findings hidden in it, by suppression (SUPPRESSIONS)
 
 
 _WORKER_ENGINE: Optional[Engine] = None
@@ -186,12 +206,13 @@ def scan_file(ref: FileRef, engine: Optional[Engine] = None) -> FileResult:
         return FileResult((), (), 0, False, "binary")
     if not engine.config.scan_rule_packs and rule_file_kind(ref.display, loaded.chunk.text):
         return FileResult((), (), 0, False, "rule_packs")  # a scanner's patterns and samples, not leaks
+    tally: Counter = Counter()
     try:
-        findings, errors = scan_chunk(loaded.chunk, engine, loaded.utf8)
+        findings, errors = scan_chunk(loaded.chunk, engine, loaded.utf8, tally)
     except Exception as exc:  # one bad file never stops a scan
         error = sanitize_error(ScanError(ref.display, f"scan failed: {type(exc).__name__}: {exc}"), Sanitizer(engine))
         return FileResult((), (error,), loaded.size, True)
-    return FileResult(tuple(findings), tuple(errors), loaded.size, True)
+    return FileResult(tuple(findings), tuple(errors), loaded.size, True, suppressed=suppressed_pairs(tally))
 
 
 def _size(path: str) -> int:
@@ -225,7 +246,7 @@ def scan_large_file(ref: FileRef, engine: Engine, window: int = WINDOW_BYTES,
 
 def scan_refs(
     refs: Sequence[FileRef], engine: Engine, progress: Optional[Callable[[int, int], None]] = None,
-    skips: Optional[Skips] = None,
+    skips: Optional[Skips] = None, suppressed: Optional[Counter] = None,
 ) -> tuple[list[Finding], list[ScanError], int, int]:
     """Scan files on all cores; returns findings, errors, files scanned, bytes (and
     counts files left out in `skips`)."""
@@ -243,6 +264,8 @@ def scan_refs(
         size += result.bytes
         if result.skipped and skips is not None:
             skips.add(result.skipped)
+        if suppressed is not None:
+            suppressed.update(dict(result.suppressed))
         if progress:
             progress(1, len(result.findings))  # files done, findings in them (the progress bar shows both)
 
@@ -278,13 +301,15 @@ def scan_paths(
                                                    incomplete=True))
     refs, walk_errors = walked.refs, walked.errors
     progress = progress_factory(len(refs)) if progress_factory else None
-    findings, errors, files, size = scan_refs(refs, engine, progress, walked.skipped)
+    hidden: Counter = Counter()
+    findings, errors, files, size = scan_refs(refs, engine, progress, walked.skipped, hidden)
     errors = walk_errors + errors
     return Report(
         findings=tuple(sort_findings(findings)),
         errors=tuple(sorted(errors, key=lambda e: (e.path, e.message))),
         stats=ScanStats(files, size, round(time.perf_counter() - started, 3), len(errors),
-                        walked.skipped.as_pairs(), incomplete=INTERRUPTED in errors),
+                        walked.skipped.as_pairs(), incomplete=INTERRUPTED in errors,
+                        suppressed=suppressed_pairs(hidden)),
     )
 
 
@@ -293,11 +318,13 @@ def scan_chunks(chunks: Iterable[Chunk], engine: Engine) -> Report:
     findings: list[Finding] = []
     errors: list[ScanError] = []
     files = size = 0
+    hidden: Counter = Counter()
     for chunk in chunks:
-        found, errs = scan_chunk(chunk, engine)
+        found, errs = scan_chunk(chunk, engine, tally=hidden)
         findings.extend(found)
         errors.extend(errs)
         files += 1
         size += len(chunk.text.encode("utf-8", "replace"))
     return Report(tuple(sort_findings(findings)), tuple(errors),
-                  ScanStats(files, size, round(time.perf_counter() - started, 3), len(errors)))
+                  ScanStats(files, size, round(time.perf_counter() - started, 3), len(errors),
+                            suppressed=suppressed_pairs(hidden)))

@@ -70,10 +70,10 @@ def test_a_failing_file_becomes_an_error_and_the_scan_goes_on(tmp_path, engine, 
 
     real = pipeline.scan_chunk
 
-    def flaky(chunk, eng, data=None):
+    def flaky(chunk, eng, data=None, tally=None):
         if chunk.origin.path == "mod01.py":
             raise RuntimeError("boom")
-        return real(chunk, eng, data)
+        return real(chunk, eng, data, tally)
 
     monkeypatch.setattr(pipeline, "scan_chunk", flaky)
     report = scan_paths([str(tmp_path)], engine)

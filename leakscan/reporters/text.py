@@ -67,9 +67,29 @@ def write(report: Report, stream: TextIO, options: ReportOptions) -> None:
     s = report.stats
     stream.write(f"{len(report.findings)} finding(s) in {s.files} file(s), {s.bytes / 1e6:.1f} MB, "
                  f"{s.seconds:.2f}s, {s.errors} error(s)\n")
+    for line in _left_out_lines(s):
+        stream.write(line + "\n")
     if report.errors:
         stream.write(style("incomplete", fg="yellow") + f": {len(report.errors)} item(s) not scanned, or not "
                      "scanned in full (see the errors above); --fail-on-error makes this exit 2\n")
+
+
+_SUPPRESSION_WORDS = {"baseline": "by the baseline", "inline_ignore": "by inline ignore comments"}
+_SKIP_WORDS = {"rule_packs": "scanners' rule packs and baselines (--scan-rule-packs scans them)"}
+
+
+def _left_out_lines(stats) -> list[str]:
+    """What the scan hid or did not read, so a clean report is not mistaken for a full one."""
+    lines = []
+    hidden = [(n, _SUPPRESSION_WORDS.get(why, why)) for why, n in stats.suppressed if n]
+    if hidden:
+        total = sum(n for n, _ in hidden)
+        lines.append(f"{total} finding(s) hidden: " + ", ".join(f"{n} {words}" for n, words in hidden))
+    skipped = [(n, _SKIP_WORDS.get(why, why)) for why, n in stats.skipped if n]
+    if skipped:
+        lines.append(f"{sum(n for n, _ in skipped)} file(s) skipped: "
+                     + ", ".join(f"{n} {words}" for n, words in skipped))
+    return lines
 
 
 def _write_finding(stream: TextIO, f: Finding, options: ReportOptions, style: Callable[..., str], width: int,
