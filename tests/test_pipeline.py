@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 
 from leakscan.config import Config
 from leakscan.engine.context import Engine
+from leakscan.interruption import INTERRUPTED
 from leakscan.model import Chunk, Origin
 from leakscan.pipeline import scan_chunk, scan_paths
 
 from .conftest import fake_aws_key_id, fake_github_token
+from .processes import children
 
 
 def write_tree(root, count: int = 40):
@@ -102,3 +105,39 @@ def test_two_rules_for_the_same_secret_on_one_line_give_one_finding(engine):
     found = findings_from([cand("files.netrc.password", start + 1, "Zq8vLw3TmK9pRx2"),
                            cand("github.pat.classic", 80, token)], engine.config)
     assert sorted(f.rule_id for f in found) == ["files.netrc.password", "github.pat.classic"]
+
+
+def test_a_worker_that_dies_on_a_file_is_retried_and_only_that_file_is_reported(tmp_path, engine, monkeypatch):
+    from leakscan import pipeline
+
+    write_tree(tmp_path)
+    real_read_file = pipeline.read_file
+
+    def read_file(ref, *args, **kwargs):
+        if ref.display.endswith("mod07.py"):
+            os._exit(3)  # a worker crashing (forked: it inherits this patch); multiprocessing.Pool hung here
+        return real_read_file(ref, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "read_file", read_file)
+    parallel_engine = dataclasses.replace(engine, config=dataclasses.replace(engine.config, jobs=2))
+    report = scan_paths([str(tmp_path)], parallel_engine)
+    assert [(e.path.rsplit("/", 1)[-1], e.message) for e in report.errors] == [
+        ("mod07.py", "not scanned: a scan worker died twice on this file")]
+    assert len(report.findings) == 39 and report.stats.files == 40  # the dead worker's other files: scanned again
+    assert not report.stats.incomplete
+
+
+def test_an_interrupted_tree_scan_keeps_what_it_found_and_leaves_no_worker(tmp_path, engine):
+    write_tree(tmp_path, count=400)
+    parallel_engine = dataclasses.replace(engine, config=dataclasses.replace(engine.config, jobs=2))
+    done = [0]
+
+    def progress(files: int, findings: int) -> None:
+        done[0] += files
+        if done[0] == 100:
+            raise KeyboardInterrupt  # Ctrl-C arriving in the parent mid-scan
+
+    report = scan_paths([str(tmp_path)], parallel_engine, lambda total: progress)
+    assert report.stats.incomplete and INTERRUPTED in report.errors
+    assert report.stats.files == 100 and len(report.findings) >= 99  # (one may be clean.py)
+    assert children(os.getpid()) == []
