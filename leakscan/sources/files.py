@@ -157,8 +157,9 @@ class _Walker:
             shown = _join(self.prefix, rel_dir) or _clean(self.root)
             self.errors.append(ScanError(shown, f"cannot list directory: {exc.strerror or exc}"))
             return []
-        if self.config.respect_gitignore and any(e.name == ".gitignore" for e in entries):
-            self.ignores.append((rel_dir, _spec(_read_lines(os.path.join(path, ".gitignore")))))
+        gitignore = next((e for e in entries if e.name == ".gitignore"), None)
+        if self.config.respect_gitignore and gitignore is not None and self._inside(gitignore.path):
+            self.ignores.append((rel_dir, _spec(_read_lines(gitignore.path))))
         subdirs = []
         for entry in entries:
             rel = _join(rel_dir, entry.name)
@@ -202,11 +203,16 @@ class _Walker:
                 return "skip"
         return None
 
+    def _inside(self, path: str) -> bool:
+        """`path`, links resolved, is inside the root (a .gitignore linked elsewhere is not read)."""
+        target = os.path.realpath(path)
+        return os.path.commonpath([self.real_root, target]) == self.real_root
+
     def _symlink(self, entry: os.DirEntry, rel: str) -> Optional[FileRef]:
         """A link is read only when it stays inside the root and names a regular file;
         links to directories are not followed (no loops, no escaping)."""
         target = os.path.realpath(entry.path)
-        if os.path.commonpath([self.real_root, target]) != self.real_root:
+        if not self._inside(target):
             self.skips.add("symlink")
             return None
         try:

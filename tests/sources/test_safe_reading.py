@@ -226,3 +226,15 @@ def test_json_report_counts_skipped_files_by_reason(tmp_path):
     stats = json.loads(result.output)["stats"]
     assert stats["skipped"] == {"gitignored": 1, "symlink": 1, "special": 1}
     assert stats["files"] == 2
+
+
+@posix_only
+def test_a_gitignore_linked_outside_the_root_is_not_read(tmp_path):
+    (tmp_path / "outside-ignore").write_text("*.py\n")
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / ".gitignore").symlink_to(tmp_path / "outside-ignore")
+    (root / "app.py").write_text("x\n")
+    walked = walk_files([str(root)], Config())
+    assert [r.display for r in walked.refs] == ["app.py"]  # the outside patterns did not apply
+    assert dict(walked.skipped.as_pairs()) == {"symlink": 1}
