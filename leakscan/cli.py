@@ -266,7 +266,7 @@ def rules_check(packs: tuple[str, ...], no_hyperscan: bool) -> None:
     """Check that every example is reported and no negative example is.
 
     With PACKS, checks only those files (loaded beside the built-in rules)."""
-    from leakscan.rules.check import check_rules
+    from leakscan.rules.check import check_rules, engine_summary, screen_rules
 
     check_inputs(packs)
     try:
@@ -277,7 +277,10 @@ def rules_check(packs: tuple[str, ...], no_hyperscan: bool) -> None:
         raise UsageFailure(str(exc)) from exc
     engine = Engine.build(Config(use_hyperscan=False if no_hyperscan else None), all_rules)
     wanted = {r.id for r in selected}
-    problems = check_rules([engine.rule(i) for i in sorted(wanted)], engine)
+    checked = [engine.rule(i) for i in sorted(wanted)]
+    problems = check_rules(checked, engine) + screen_rules(checked, engine)
+    for line in engine_summary(checked, engine):
+        click.echo(line)
     for problem in problems:
         click.echo(str(problem))
     click.echo(f"{len(wanted)} rules checked, {len(problems)} problem(s)")

@@ -193,10 +193,9 @@ def finditer_spans(pattern: LinearPattern, utf8: Utf8Text, pos: int, endpos: int
     unanchored = re2._re2.RE2.Anchor.UNANCHORED
     end_b = utf8.to_byte(endpos)
     view = memoryview(utf8.data)[:end_b]
-    at = utf8.to_byte(pos)
+    at = floor = utf8.to_byte(pos)  # no match starts before pos, or before the previous one ended
     if pattern.body_group is not None:
         at = utf8.previous_char_start(at)  # room for the lookbehind's character
-    floor = 0  # a match may not start before the previous one ended
     while at <= end_b:
         spans = regexp.Match(unanchored, view, at, end_b)
         if spans[0][0] < 0:

@@ -12,7 +12,7 @@ import regex
 
 from leakscan.engine.linear import LinearPattern, Utf8Text, compile_linear, finditer_spans
 from leakscan.engine.prefilter import Prefilter, make_prefilter
-from leakscan.model import Rule
+from leakscan.model import Rule, ScanError
 from leakscan.rules.loader import PATTERN_FLAGS
 
 # A rule stops after this many matches in one chunk: a minified bundle full of
@@ -146,6 +146,10 @@ class Matcher:
         """Work skipped since the last call (guard or budget hit); clears the list."""
         skipped, self._skipped = self._skipped, []
         return skipped
+
+    def take_errors(self) -> list[ScanError]:
+        """`take_skipped` as report errors: the scan of these paths is incomplete."""
+        return [ScanError(s.path, s.message) for s in self.take_skipped()]
 
     def compiled(self, index: int) -> CompiledRule:
         entry = self._compiled.get(index)

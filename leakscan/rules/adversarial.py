@@ -35,14 +35,14 @@ def adversarial_inputs(rule: Rule, size: int = SCREEN_SIZE) -> Iterator[tuple[st
     def repeat(unit: str) -> str:
         return (unit * (size // max(len(unit), 1) + 1))[:size] if unit else ""
 
-    for keyword in rule.keywords[:4]:
+    for keyword in rule.keywords[:3]:
         yield f"keyword {keyword!r} repeated", repeat(keyword)
-        for glue in (":", "=", " ", "/"):
+        for glue in (":", "=", " "):
             yield f"keyword+{glue!r} repeated", repeat(keyword + glue)
         yield f"keyword then a run of 'a'", keyword + "=" + "a" * size
-    for n, example in enumerate(rule.examples[:3]):
+    for n, example in enumerate(rule.examples[:2]):
         yield f"example {n} repeated", repeat(example + "\n")
-        for cut in sorted({len(example) // 4, len(example) // 2, 3 * len(example) // 4, len(example) - 1}):
+        for cut in sorted({len(example) // 4, len(example) // 2, len(example) - 1}):
             if cut <= 0:
                 continue
             prefix = example[:cut]
@@ -56,9 +56,10 @@ def adversarial_inputs(rule: Rule, size: int = SCREEN_SIZE) -> Iterator[tuple[st
 
 
 def time_rule(matcher: Matcher, index: int, text: str) -> float:
-    started = time.perf_counter()
+    """CPU seconds of this thread: other processes on a busy machine do not count."""
+    started = time.thread_time()
     matcher.run_rule(index, text, "adversarial.txt")
-    return time.perf_counter() - started
+    return time.thread_time() - started
 
 
 def screen_rule(matcher: Matcher, index: int, size: int = SCREEN_SIZE,
