@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Iterator
 
-from leakscan.engine.matcher import Matcher
+from leakscan.engine.matcher import LINEAR, Matcher
 from leakscan.model import Rule
 
 SCREEN_SIZE = 64 * 1024
@@ -30,10 +30,20 @@ class RuleTiming:
     input_name: str  # how the worst input was made (no secret: built from examples' prefixes)
 
 
-def adversarial_inputs(rule: Rule, size: int = SCREEN_SIZE) -> Iterator[tuple[str, str]]:
-    """(name, text) pairs of about `size` characters each."""
+def adversarial_inputs(rule: Rule, size: int = SCREEN_SIZE, thorough: bool = True) -> Iterator[tuple[str, str]]:
+    """(name, text) pairs of about `size` characters each; not `thorough`: one
+    of each kind (for RE2 rules, whose time is linear whatever the input)."""
     def repeat(unit: str) -> str:
         return (unit * (size // max(len(unit), 1) + 1))[:size] if unit else ""
+
+    if not thorough:
+        keyword, example = rule.keywords[0], rule.examples[0]
+        half = example[: max(len(example) // 2, 1)]
+        yield f"keyword {keyword!r} repeated", repeat(keyword)
+        yield "keyword then a run of 'a'", keyword + "=" + "a" * size
+        yield "example 0 repeated", repeat(example + "\n")
+        yield f"example 0 prefix of {len(half)} then its last character run", half + half[-1] * size
+        return
 
     for keyword in rule.keywords[:3]:
         yield f"keyword {keyword!r} repeated", repeat(keyword)
@@ -63,15 +73,19 @@ def time_rule(matcher: Matcher, index: int, text: str) -> float:
 
 
 def screen_rule(matcher: Matcher, index: int, size: int = SCREEN_SIZE,
-                limit: float = SCREEN_LIMIT_SECONDS) -> RuleTiming:
-    """The rule's worst time over its adversarial inputs of `size` characters."""
+                limit: float = SCREEN_LIMIT_SECONDS, stop_over_limit: bool = False) -> RuleTiming:
+    """The rule's worst time over its adversarial inputs of `size` characters
+    (with `stop_over_limit`, the first time over `limit`: a check needs no more)."""
     rule = matcher.rules[index]
     worst, worst_name = 0.0, ""
-    for name, text in adversarial_inputs(rule, size):
+    thorough = not (stop_over_limit and matcher.compiled(index).engine == LINEAR)
+    for name, text in adversarial_inputs(rule, size, thorough):
         seconds = time_rule(matcher, index, text)
         for _ in range(RETRIES if seconds > limit else 0):
             seconds = min(seconds, time_rule(matcher, index, text))
         if seconds > worst:
             worst, worst_name = seconds, name
+        if stop_over_limit and worst > limit:
+            break
     matcher.take_skipped()
     return RuleTiming(rule.id, matcher.compiled(index).engine, worst, worst_name)

@@ -69,10 +69,10 @@ def screen_rules(rules: Iterable[Rule], engine: "Engine") -> list[Problem]:
 
     selected = [r for r in rules if r.pattern]
     # Its own matcher: a short guard, so a hopeless pattern cannot stall the check.
-    matcher = Matcher(selected, use_hyperscan=False, regex_timeout=1.0, file_budget=float("inf"))
+    matcher = Matcher(selected, use_hyperscan=False, regex_timeout=0.5, file_budget=float("inf"))
     problems = []
     for index, rule in enumerate(matcher.rules):
-        timing = screen_rule(matcher, index)
+        timing = screen_rule(matcher, index, stop_over_limit=True)
         if timing.seconds > SCREEN_LIMIT_SECONDS:
             problems.append(Problem(rule.id, rule.source_file, (
                 f"slow: {timing.seconds * 1000:.0f} ms on a {SCREEN_SIZE // 1024} KB adversarial input "
