@@ -151,11 +151,13 @@ def scan_chunk(chunk: Chunk, engine: Engine, data: bytes | None = None,
                tally: Optional[Counter] = None) -> tuple[list[Finding], list[ScanError]]:
     """One unit of content: a structured document if a scanner claims it, else text.
     `tally` counts what suppressions hid."""
+    engine.matcher.start_file(chunk.origin.path)  # a fresh time budget for backtracking rules
     scanner = document_scanner_for(chunk.origin.path, chunk.text)
     if scanner is not None:
         result = scanner.scan(chunk, engine)
-        return document_findings(result.candidates, result.errors, engine, tally)
-    return findings_from(engine.candidates(chunk, data), engine.config, engine, tally), []
+        return document_findings(result.candidates, [*result.errors, *engine.matcher.take_errors()], engine, tally)
+    findings = findings_from(engine.candidates(chunk, data), engine.config, engine, tally)
+    return findings, engine.matcher.take_errors()
 
 
 def suppressed_pairs(tally: Counter) -> tuple[tuple[str, int], ...]:
@@ -238,6 +240,7 @@ def scan_large_file(ref: FileRef, engine: Engine, window: int = WINDOW_BYTES,
             errors.append(ScanError(ref.display, f"over {WHOLE_FILE_LIMIT} bytes: scanned as plain text "
                                                  f"in windows, not parsed as {scanner.name}"))
         found = findings_from(engine.candidates(part.chunk, part.utf8), engine.config, engine)
+        errors.extend(engine.matcher.take_errors())  # one file, one budget: rules stopped early
         findings.extend(f for f in found if part.next_start is None
                         or (f.location.line or 0, f.location.column or 0) < part.next_start)
         size += part.size
