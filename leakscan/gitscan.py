@@ -102,9 +102,11 @@ class BlobScanner:
                 continue
             if is_binary(content):
                 continue
+            self.engine.matcher.start_file(task.path)  # each blob its own time budget for backtracking rules
             found, errs = self._scan_one(task, content)
             findings.extend(found)
             errors.extend(errs)
+            errors.extend(ScanError(e.path, _where(f"{e.message} [blob {sha}", task)) for e in self.engine.matcher.take_errors())
             scanned += 1
             size += len(content)
         return BatchResult(tuple(findings), tuple(errors), scanned, size, len(batch))
@@ -358,8 +360,8 @@ def _fan_out(tasks: Iterator[BlobTask], jobs: int, engine: Engine, runner: GitRu
             # The worker has ended: what is left in its pipe is read in moments. A worker killed
             # halfway through writing a result leaves the collector waiting for the rest forever.
             collector.join(timeout=5)
-        for worker in workers:
-            worker.join()
+        for worker in workers:  # done, so exiting; one whose collector failed cannot flush: ended below
+            worker.join(timeout=30)
     finally:  # also when interrupted: no worker (nor its git) outlives the scan
         for worker in workers:
             if worker.is_alive():

@@ -378,6 +378,7 @@ def test_workers_forked_while_the_walk_runs_do_not_hold_it_up(tmp_path, engine, 
 
 def test_an_interrupted_history_scan_keeps_what_it_found_and_leaves_no_process(tmp_path, engine, monkeypatch):
     import os
+    import signal
 
     from leakscan import gitscan
     from leakscan.interruption import INTERRUPTED
@@ -389,10 +390,10 @@ def test_an_interrupted_history_scan_keeps_what_it_found_and_leaves_no_process(t
     monkeypatch.setattr(gitscan, "BATCH", 8)
     done = [0]
 
-    def progress(blobs: int, listed: int) -> None:
+    def progress(blobs: int, listed: int) -> None:  # called from a collector thread
         done[0] += blobs
-        if done[0] >= 40:
-            raise KeyboardInterrupt  # Ctrl-C arriving in the parent mid-scan
+        if done[0] >= 40 and done[0] - blobs < 40:
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C: KeyboardInterrupt in the main thread, mid-scan
 
     handle = open_repository(str(repo.path))
     report = gitscan.scan_history(handle, tip_revisions(handle), replace(engine, config=replace(engine.config, jobs=2)),
