@@ -375,29 +375,3 @@ def test_workers_forked_while_the_walk_runs_do_not_hold_it_up(tmp_path, engine, 
     assert not scan.is_alive(), "the history scan hung"
     assert reports[0].stats.files == 80 and reports[0].errors == ()
 
-
-def test_an_interrupted_history_scan_keeps_what_it_found_and_leaves_no_process(tmp_path, engine, monkeypatch):
-    import os
-    import signal
-
-    from leakscan import gitscan
-    from leakscan.interruption import INTERRUPTED
-
-    from .processes import children
-
-    repo = GitRepo(tmp_path / "r")
-    repo.commit("many", {f"f{n:03d}.env": f"T={fake_github_token(n)}\n" for n in range(300)})
-    monkeypatch.setattr(gitscan, "BATCH", 8)
-    done = [0]
-
-    def progress(blobs: int, listed: int) -> None:  # called from a collector thread
-        done[0] += blobs
-        if done[0] >= 40 and done[0] - blobs < 40:
-            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C: KeyboardInterrupt in the main thread, mid-scan
-
-    handle = open_repository(str(repo.path))
-    report = gitscan.scan_history(handle, tip_revisions(handle), replace(engine, config=replace(engine.config, jobs=2)),
-                                  progress)
-    assert report.stats.incomplete and INTERRUPTED in report.errors
-    assert 40 <= report.stats.files < 300 and len(report.findings) == report.stats.files
-    assert children(os.getpid()) == []  # no worker, no git
