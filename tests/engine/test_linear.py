@@ -1,6 +1,8 @@
 """RE2 runs rule patterns with exactly the matches `regex` gives."""
 from __future__ import annotations
 
+import time
+
 import pytest
 import regex
 
@@ -43,8 +45,9 @@ CASES = [
     (r"\b(y[0-3]_[A-Za-z0-9_-]{5,12})(?![\w-])", ["y1_abcdef y2_" + "a" * 13 + " y3_abcdefgh"]),
     # `$` also before a final newline, as in Python
     (r"(ab)(?:[^a-z]|$)", ["xab", "xab\n", "xab\n\n", "ab ab"]),
-    # counted repeats over RE2's limit are split
-    (r"(k_[a-f]{10,1500})\b", ["k_" + "a" * 1400, "k_" + "b" * 1600, "k_" + "c" * 9]),
+    # counted repeats over RE2's limit: the same spans for runs within the bound
+    (r"(k_[a-f]{10,1500})\b", ["k_" + "a" * 1400, "k_" + "c" * 9, "k_" + "a" * 1500 + " k_abcdefabcd"]),
+    (r"(k_[a-f]{1200,2500})\b", ["k_" + "a" * 1400, "k_" + "c" * 1199]),
     # non-ASCII text: offsets are characters, not bytes
     (r"(?<![A-Za-z0-9])(sk_[A-Za-z0-9]{6})(?![A-Za-z0-9])", ["é sk_abcdef ñ sk_123456", "日本sk_abcdef語"]),
     # \s is Python's, vertical tab included
@@ -67,3 +70,17 @@ def test_translated_constructs_give_the_same_spans(pattern, texts):
 ])
 def test_constructs_re2_cannot_run_stay_on_regex(pattern):
     assert compile_rule(pattern).engine == BACKTRACKING
+
+
+def test_a_run_longer_than_a_large_bound_is_reported_whole_and_quickly():
+    """Bounds over RE2's limit become open (documented in linear.py): a long run is one
+    secret, not its first N characters, and a repeated 64 KB input stays fast."""
+    pattern = r"(?:^|[^A-Za-z0-9/+])(tok[A-Za-z0-9/+]{20,4000})"
+    text = "x tok" + "A" * 5000
+    assert linear_spans(pattern, text, 0, len(text), 1) == [(2, len(text))]
+    compiled = compile_rule(pattern)
+    assert compiled.engine == LINEAR
+    repeated = ("tok" + "B" * 300 + " ") * 200
+    started = time.process_time()
+    assert len(linear_spans(pattern, repeated, 0, len(repeated), 1)) == 200
+    assert time.process_time() - started < 0.5
