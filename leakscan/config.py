@@ -1,11 +1,12 @@
 """Config (frozen) built from flags, .leakscan.yaml and [tool.leakscan]."""
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Iterable, Optional
 
 import yaml
 
@@ -19,6 +20,22 @@ DEFAULT_MAX_FILE_SIZE = 25 * 1024 * 1024
 
 class ConfigError(ValueError):
     """An invalid configuration file or value; the message says where and what."""
+
+
+def check_disabled_rules(disabled: Iterable[str], known_ids: Iterable[str]) -> None:
+    """Every id given to --disable (or `disable:`) names a loaded rule; a typo is an error
+    that lists the closest ids, not a rule silently left on."""
+    known = sorted(set(known_ids))
+    unknown = sorted(set(disabled) - set(known))
+    if not unknown:
+        return
+    parts = []
+    for rule_id in unknown:
+        close = difflib.get_close_matches(rule_id, known, n=3, cutoff=0.6)
+        if not close:  # a family prefix typed alone (`aws`) or a misspelt tail: ids sharing the first part
+            close = [k for k in known if k.split(".", 1)[0] == rule_id.split(".", 1)[0]][:3]
+        parts.append(f"{rule_id!r}" + (f" (did you mean: {', '.join(close)}?)" if close else ""))
+    raise ConfigError(f"unknown rule id(s) to disable: {'; '.join(parts)}. `leakscan rules list` shows every id.")
 
 
 @dataclass(frozen=True)
@@ -36,6 +53,7 @@ class Config:
     respect_gitignore: bool = True
     baseline: Optional[str] = None
     capture_spec: Optional[str] = None  # scan --spec: the OpenAPI document captures are compared to
+    scan_rule_packs: bool = False  # scanners' rule packs and baselines are left out unless asked (issue 11.5)
 
 
 # Keys accepted in .leakscan.yaml / [tool.leakscan], mapped to Config fields.
@@ -51,6 +69,7 @@ _FILE_KEYS = {
     "disable": "disabled_rules",
     "disabled_rules": "disabled_rules",
     "baseline": "baseline",
+    "scan_rule_packs": "scan_rule_packs",
 }
 
 
@@ -70,6 +89,11 @@ def load_file_settings(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    return _normalise(parse_settings(text, path), path)
+
+
+def parse_settings(text: str, path: Path) -> dict[str, Any]:
+    """The raw settings mapping in a config file's text (`path` names its kind and place)."""
     if path.name == "pyproject.toml":
         try:
             data = tomllib.loads(text).get("tool", {}).get("leakscan", {})
@@ -82,7 +106,7 @@ def load_file_settings(path: Path) -> dict[str, Any]:
             raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of settings")
-    return _normalise(data, path)
+    return data
 
 
 def _normalise(data: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -109,6 +133,10 @@ def _coerce(field: str, value: Any, path: Path) -> Any:
         if not isinstance(value, int) or value <= 0:
             raise ConfigError(f"{path}: max_file_size must be a positive number of bytes")
         return value
+    if field == "scan_rule_packs":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path}: scan_rule_packs must be true or false")
+        return value
     if field == "baseline":
         if not isinstance(value, str):
             raise ConfigError(f"{path}: baseline must be a path")
@@ -120,12 +148,17 @@ def _coerce(field: str, value: Any, path: Path) -> Any:
     return tuple(value)
 
 
-def build_config(config_file: Optional[Path] = None, cwd: Optional[Path] = None, **flags: Any) -> Config:
-    """File settings first, then flags that were given (None means not given)."""
+def build_config(config_file: Optional[Path] = None, cwd: Optional[Path] = None, discover: bool = True,
+                 adjust: Optional[Callable[[dict[str, Any]], dict[str, Any]]] = None, **flags: Any) -> Config:
+    """File settings first, then flags that were given (None means not given). Without
+    `discover`, only `config_file` is read; `adjust` may rewrite the file's settings
+    (config_trust: files a scanned change brings are not applied)."""
     settings: dict[str, Any] = {}
-    path = config_file or find_config_file(cwd or Path(os.getcwd()))
+    path = config_file or (find_config_file(cwd or Path(os.getcwd())) if discover else None)
     if path is not None:
         settings.update(load_file_settings(path))
+    if adjust is not None:
+        settings = adjust(settings)
     names = {f.name for f in fields(Config)}
     for key, value in flags.items():
         if key not in names:

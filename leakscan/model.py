@@ -22,6 +22,7 @@ class Origin:
     # Free-form provenance (author, date, entry method/url...) as sorted pairs.
     extra: tuple[tuple[str, str], ...] = ()
     fs_path: Optional[str] = None  # the file on disk, for resolving relative refs; never reported
+    fs_root: Optional[str] = None  # the directory relative refs must stay in; never reported
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,10 @@ class Finding:
     # The plaintext; reporters only print it under --show-secrets.
     secret: str = field(default="", repr=False, compare=False)
     also_at: tuple[str, ...] = ()
+    # The places before masking (a pointer through a key that is a token), for `leakscan mask` to
+    # rewrite; reporters print `location.pointer` and `also_at`, which are masked. None: not masked.
+    raw_pointer: Optional[str] = field(default=None, repr=False, compare=False)
+    raw_also_at: Optional[tuple[str, ...]] = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,11 @@ class ScanStats:
     bytes: int
     seconds: float
     errors: int
+    # Files left out, by reason (gitignored, excluded, size, binary, symlink, special).
+    skipped: tuple[tuple[str, int], ...] = ()
+    incomplete: bool = False  # stopped early (interrupted): the findings are those found so far
+    # Findings hidden, by what hid them: "baseline", "inline_ignore" (issue 11.10).
+    suppressed: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

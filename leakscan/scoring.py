@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from leakscan.engine.entropy import shannon_entropy
 from leakscan.engine.filters import FILTERS
 from leakscan.engine.placeholders import demo_value_reason, placeholder_reason
-from leakscan.engine.validators import VALIDATOR_LABELS, VALIDATORS
+from leakscan.engine.validators import VALIDATOR_LABELS, VALIDATORS, failure_reason
 from leakscan.model import Adjustment, Candidate
 
 VALIDATED_FLOOR = 0.97
@@ -20,6 +20,9 @@ CONTEXT_WORD = 0.05
 TEST_OR_DOC_PATH = -0.1
 LOCKFILE = -0.5
 CONFIG_FILE = 0.1
+SHORT_TEST_VALUE = -0.3  # from a 0.8 password rule in tests (-0.1) this lands below the threshold
+SOURCE_NOT_PAYLOAD = -0.3  # a 0.7 SQL-error rule in source code lands below the threshold
+SHORT_VALUE_LEN = 8
 
 # Paths whose content is usually fixtures, docs or examples rather than config.
 _TEST_OR_DOC = re.compile(
@@ -61,7 +64,8 @@ def score(candidate: Candidate) -> Score:
 
     def add(reason: str, delta: float) -> None:
         nonlocal current
-        steps.append(Adjustment(f"{reason}: {delta:+.2f}", delta))
+        # Evidence that moves nothing (a checksum on a value already at the floor) is said without a number.
+        steps.append(Adjustment(f"{reason}: {delta:+.2f}" if round(delta, 2) else reason, delta))
         current += delta
 
     for adj in _validator(candidate, current):
@@ -83,7 +87,7 @@ def _validator(candidate: Candidate, current: float) -> list[Adjustment]:
     if result is True:
         return [Adjustment(f"{label} valid", round(max(0.0, VALIDATED_FLOOR - current), 2))]
     if result is False:
-        return [Adjustment(f"{label} invalid", VALIDATOR_FAIL)]
+        return [Adjustment(failure_reason(name, candidate.secret), VALIDATOR_FAIL)]
     return []
 
 
@@ -93,7 +97,8 @@ def _evidence(candidate: Candidate) -> list[Adjustment]:
     if rule.min_entropy is not None:
         entropy = shannon_entropy(secret)
         if entropy < rule.min_entropy:
-            found.append(Adjustment(f"entropy {entropy:.2f} < {rule.min_entropy:.1f}", LOW_ENTROPY))
+            found.append(Adjustment(f"low randomness for this kind of secret (entropy {abs(entropy):.2f} bits/char "
+                                    f"< {rule.min_entropy:.1f})", LOW_ENTROPY))
     if rule.category in ("secret", "url-token"):
         reason = placeholder_reason(secret, line, bool(_CREDENTIAL_STORE.search(candidate.origin.path)))
         demo = None if reason else demo_value_reason(secret, line)
@@ -112,6 +117,28 @@ def _evidence(candidate: Candidate) -> list[Adjustment]:
         if word:
             found.append(Adjustment(f"context word {word!r} nearby", CONTEXT_WORD))
     found.extend(_path_evidence(candidate.origin.path))
+    found.extend(_fixture_evidence(candidate))
+    return found
+
+
+# Source files: an exception name in them is code (`except X:`, `:raises X:`), not an error sent to a client.
+_SOURCE_CODE = re.compile(
+    r"\.(py|pyi|pyx|js|mjs|cjs|jsx|ts|tsx|java|kt|kts|scala|groovy|go|rb|php|cs|fs|vb|c|cc|cpp|cxx|h|hpp|m|mm|"
+    r"rs|swift|dart|lua|pl|pm|r|ex|exs|erl|clj|sh|bash|zsh|ps1)$",
+    re.I,
+)
+
+
+def _fixture_evidence(candidate: Candidate) -> list[Adjustment]:
+    """Values that show a test or code rather than a leak: short passwords in tests, error names in source."""
+    rule, path = candidate.rule, candidate.origin.path
+    found = []
+    if (rule.category in ("secret", "url-token") and len(candidate.secret) <= SHORT_VALUE_LEN
+            and path and _TEST_OR_DOC.search(path)):
+        found.append(Adjustment(f"short value ({len(candidate.secret)} characters) in tests or docs",
+                                SHORT_TEST_VALUE))
+    if rule.category == "stacktrace" and _SOURCE_CODE.search(path or "") and not candidate.origin.pointer:
+        found.append(Adjustment("in source code, not an error payload", SOURCE_NOT_PAYLOAD))
     return found
 
 

@@ -126,3 +126,154 @@ def test_broken_baseline_is_a_usage_error(tmp_path):
     assert result.exit_code == 2 and "not valid JSON" in result.output
     bad.write_text(json.dumps({"something": "else"}))
     assert run("scan", str(tmp_path / "a.py"), "--baseline", str(bad)).exit_code == 2
+
+
+# ---- fingerprints: never a way back to a guessable value (issue 19.3) ----------------------
+
+def _ssn_json(tmp_path, ssn: str):
+    src = tmp_path / "src"
+    src.mkdir(exist_ok=True)
+    (src / "customer.json").write_text(json.dumps({"customer": {"name": "Jo", "ssn": ssn}}) + "\n")
+    return src
+
+
+def _only(findings: list[dict], rule_prefix: str) -> dict:
+    (finding,) = [f for f in findings if f["rule_id"].startswith(rule_prefix)]
+    return finding
+
+
+def test_pii_fingerprint_cannot_be_brute_forced_from_fingerprint_and_mask(tmp_path):
+    from leakscan.suppression.fingerprint import secret_hash, value_fingerprint
+
+    src = _ssn_json(tmp_path, "536-22-6789")
+    finding = _only(reported("scan", str(src)), "pii.ssn")
+    assert finding["masked"] == "***-**-6789"
+    # The attack of issue 19: try every SSN the mask allows against the published fingerprint.
+    tried = {value_fingerprint(finding["rule_id"], "customer.json", secret_hash(f"{a:03d}-{b:02d}-6789"))
+             for a in range(1000) for b in range(100)}
+    assert finding["fingerprint"] not in tried
+    # And the fingerprint carries nothing of the value: another SSN in the same place, same fingerprint.
+    (src / "customer.json").write_text(json.dumps({"customer": {"name": "Jo", "ssn": "412-55-7301"}}) + "\n")
+    assert _only(reported("scan", str(src)), "pii.ssn")["fingerprint"] == finding["fingerprint"]
+
+
+def test_short_password_fingerprint_ignores_the_value_long_token_keeps_it(tmp_path):
+    from leakscan.suppression.fingerprint import is_guessable, secret_hash, value_fingerprint
+
+    token = fake_github_token(66)
+    assert is_guessable("secret", "hunter22") and is_guessable("pii", token) and not is_guessable("secret", token)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "settings.py").write_text(f"TOKEN = '{token}'\n")
+    finding = _only(reported("scan", str(src)), "github.pat.classic")
+    # High entropy: the value-based format of earlier versions, stable across line moves.
+    assert finding["fingerprint"] == value_fingerprint("github.pat.classic", "settings.py", secret_hash(token))
+
+
+def test_fingerprint_key_gives_hmac_that_changes_with_the_key(tmp_path):
+    src = _ssn_json(tmp_path, "536-22-6789")
+    token = fake_github_token(67)
+    (src / "settings.py").write_text(f"TOKEN = '{token}'\n")
+
+    def prints(key: str) -> dict[str, str]:
+        result = CliRunner(env={"LEAKSCAN_FINGERPRINT_KEY": key}).invoke(
+            cli, ["scan", str(src), "--format", "json", "--no-progress"], catch_exceptions=False)
+        return {f["rule_id"]: f["fingerprint"] for f in json.loads(result.output)["findings"]}
+
+    one, two, again = prints("key-one"), prints("key-two"), prints("key-one")
+    assert one == again and set(one) == set(two)
+    assert all(fp.startswith("hmac-sha256:") for fp in [*one.values(), *two.values()])
+    assert all(one[rule] != two[rule] for rule in one)
+    # Keyed prints are value-based, so a line move keeps them.
+    (src / "settings.py").write_text(f"\n\nTOKEN = '{token}'\n")
+    assert prints("key-one")["github.pat.classic"] == one["github.pat.classic"]
+
+
+def test_legacy_value_fingerprints_in_a_baseline_still_match_and_update_migrates_them(tmp_path):
+    from leakscan.suppression.fingerprint import secret_hash, value_fingerprint
+
+    ssn = "536-22-6789"
+    src = _ssn_json(tmp_path, ssn)
+    rule_id = _only(reported("scan", str(src)), "pii.ssn")["rule_id"]
+    legacy = value_fingerprint(rule_id, "customer.json", secret_hash(ssn))
+    baseline = tmp_path / "base.json"
+    baseline.write_text(json.dumps({"format": "leakscan-baseline", "version": 1, "findings": [
+        {"fingerprint": legacy, "rule_id": rule_id, "path": "customer.json", "line": 1, "note": "accepted"}]}))
+    assert not [f for f in reported("scan", str(src), "--baseline", str(baseline)) if f["rule_id"] == rule_id]
+    assert run("baseline", "update", str(src), "-o", str(baseline)).exit_code == 0
+    (entry,) = [e for e in json.loads(baseline.read_text())["findings"] if e["rule_id"] == rule_id]
+    assert entry["fingerprint"] != legacy and entry["note"] == "accepted"
+    assert not [f for f in reported("scan", str(src), "--baseline", str(baseline)) if f["rule_id"] == rule_id]
+
+
+def _fake_jwt(seed: int) -> str:
+    import base64
+    import random
+
+    def part(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    rng = random.Random(seed)
+    claims = {"sub": str(rng.randrange(10 ** 6)), "iat": 1700000000 + seed}
+    return ".".join((part(b'{"alg":"HS256","typ":"JWT"}'), part(json.dumps(claims).encode()),
+                     part(bytes(rng.randrange(256) for _ in range(32)))))
+
+
+def _fake_pem(seed: int) -> str:
+    import base64
+    import random
+    import textwrap
+
+    rng = random.Random(seed)
+    body = base64.b64encode(bytes(rng.randrange(256) for _ in range(1190))).decode()
+    return "-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(textwrap.wrap(body, 64)) + "\n-----END RSA PRIVATE KEY-----\n"
+
+
+def test_detect_secrets_1_5_baseline_hides_its_jwt_and_private_key(tmp_path, monkeypatch):
+    repo = GitRepo(tmp_path / "project")
+    repo.write("app.py", f"SESSION = '{_fake_jwt(1)}'\n")
+    repo.write("deploy/id_rsa", _fake_pem(1))
+    repo.git("add", "app.py", "deploy/id_rsa")
+    scan = subprocess.run([sys.executable, "-m", "detect_secrets", "scan"], cwd=repo.path, env=GIT_ENV,
+                          capture_output=True, text=True, check=True)
+    document = json.loads(scan.stdout)
+    types = {r["type"] for results in document["results"].values() for r in results}
+    assert {"JSON Web Token", "Private Key"} <= types, document["results"]
+    (repo.path / ".secrets.baseline").write_text(scan.stdout)
+    monkeypatch.chdir(repo.path)
+    before = {(f["location"]["path"], f["rule_id"]) for f in reported("scan", ".")}
+    assert {p for p, _ in before} == {"app.py", "deploy/id_rsa"}
+    assert reported("scan", ".", "--baseline", ".secrets.baseline") == []
+    # A new JWT and a new key are still reported.
+    repo.write("app.py", f"SESSION = '{_fake_jwt(1)}'\nOTHER = '{_fake_jwt(2)}'\n")
+    repo.write("deploy/id_rsa", "\n" + _fake_pem(2))
+    left = {(f["location"]["path"], f["location"]["line"]) for f in reported("scan", ".", "--baseline", ".secrets.baseline")}
+    assert left == {("app.py", 2), ("deploy/id_rsa", 2)}
+
+
+def test_update_says_what_it_added_and_dropped(tmp_path):
+    token, key = fake_github_token(71), fake_aws_key_id(71)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.py").write_text(f"TOKEN = '{token}'\n")
+    baseline = tmp_path / "base.json"
+    run("baseline", "create", str(src), "-o", str(baseline))
+    (src / "a.py").write_text("TOKEN = None\n")
+    (src / "b.py").write_text(f"KEY_ID = '{key}'\n")
+    result = CliRunner().invoke(cli, ["baseline", "update", str(src), "-o", str(baseline),
+                                         "--no-progress"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert "added 1, dropped 1, kept 0" in result.stderr
+    assert "+ aws.access-key-id  b.py:1" in result.stderr and "- github.pat.classic  a.py:1" in result.stderr
+    assert token not in result.stderr and key not in result.stderr
+
+
+def test_a_baseline_suppresses_a_finding_whose_pointer_is_masked(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "people.json").write_text(json.dumps({"people": {"jane.doe@corpmail.net": {"ssn": "536-22-6789"}}}))
+    assert [f for f in reported("scan", str(src)) if f["rule_id"].startswith("pii.ssn")]
+    baseline = tmp_path / "base.json"
+    assert run("baseline", "create", str(src), "-o", str(baseline)).exit_code == 0
+    assert "jane.doe" not in baseline.read_text()
+    assert not [f for f in reported("scan", str(src), "--baseline", str(baseline)) if f["rule_id"].startswith("pii.ssn")]

@@ -144,17 +144,19 @@ def test_readme_gitlab_job_scans_what_the_pipeline_brings(tmp_path, event):
     assert "new.env" in proc.stdout  # the masked findings in the job log
 
 
-def test_progress_bar_counts_blobs_against_a_growing_total(capsys):
-    from leakscan.cli.git import blob_progress
+def test_history_progress_shows_counts_and_findings_with_no_growing_total(capsys):
+    from leakscan.cli.progress import history_progress
 
-    update, close = blob_progress(True)
-    assert update is not None
-    update(3, 10)
-    update(4, 20)
-    close()
+    with history_progress(True, mininterval=0) as update:
+        assert update is not None
+        update(3, 10, 0)
+        update(4, 20, 2)
     err = capsys.readouterr().err
-    assert "3/10" in err and "7/20" in err and "blob" in err
-    assert blob_progress(False)[0] is None
+    assert "scanning history" in err and "7blob" in err.replace(" ", "")
+    assert "20 listed" in err and "2 finding(s)" in err
+    assert "/10" not in err and "/20" not in err  # no total that keeps growing
+    with history_progress(False) as update:
+        assert update is None
 
 
 def test_staged_paths_are_relative_to_the_current_directory(tmp_path, monkeypatch):

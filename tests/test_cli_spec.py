@@ -74,7 +74,9 @@ def test_scan_recognises_specs_by_content_and_text_shows_pointers(tmp_path):
     root = copy(tmp_path, "oddly-named/payments.contract")
     result = run("scan", str(root), "--no-progress", "-v")
     assert result.exit_code == 1
-    assert "7:5 /components/securitySchemes/merchant_key" in result.output
+    # line:column in its column; the pointer, of any length, on a line of its own below
+    assert "\n  7:5        medium" in result.output
+    assert "\n             at /components/securitySchemes/merchant_key\n" in result.output
     assert "openapi.apikey-in-query" in result.output
     assert "apiKey scheme 'merchant_key' sends 'merchant_key' in the query string" in result.output
 

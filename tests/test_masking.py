@@ -44,3 +44,35 @@ def test_suggestions_by_category(engine):
     rule = engine.rule("github.pat.classic")
     s = suggest(rule, "ghp_****", pointer="/config/token")
     assert s.action == "rotate-and-remove" and "/config/token" in s.text and s.masked_value == "ghp_****"
+
+
+def test_suggestions_fit_where_the_finding_was(engine):
+    secret_rule = engine.rule("github.pat.classic")
+    code = suggest(secret_rule, "ghp_****")
+    capture = suggest(secret_rule, "ghp_****", place="capture")
+    history = suggest(secret_rule, "ghp_****", place="history")
+    spec = suggest(secret_rule, "ghp_****", place="spec")
+    assert "from the code" in code.text
+    assert "captured in traffic" in capture.text and "code" not in capture.text
+    assert "git history" in history.text
+    assert "in the spec" in spec.text and "code" not in spec.text
+    assert len({code.text, capture.text, history.text, spec.text}) == 4
+
+
+def test_a_session_cookie_in_a_har_gets_a_capture_remedy(tmp_path):
+    import json
+
+    from leakscan.config import Config
+    from leakscan.engine.context import Engine
+    from leakscan.pipeline.tree import scan_paths
+
+    cookie = "sessionid=" + fake_github_token(9)[4:]
+    entry = {"request": {"method": "GET", "url": "https://shop.example.org/cart", "headers": [
+        {"name": "Cookie", "value": cookie}], "queryString": [], "cookies": []},
+        "response": {"status": 200, "headers": [], "cookies": [], "content": {"mimeType": "text/plain", "text": "ok"}}}
+    (tmp_path / "session.har").write_text(json.dumps({"log": {"version": "1.2", "entries": [entry]}}))
+    report = scan_paths([str(tmp_path)], Engine.build(Config(jobs=1)))
+    secrets = [f for f in report.findings if f.category == "secret"]
+    assert secrets
+    for f in secrets:
+        assert "from the code" not in f.suggestion.text and "capture" in f.suggestion.text

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 
 from leakscan.config import Config
 from leakscan.engine.context import Engine
+from leakscan.pipeline.interruption import INTERRUPTED
 from leakscan.model import Chunk, Origin
 from leakscan.pipeline.tree import scan_chunk, scan_paths
 
 from .conftest import fake_aws_key_id, fake_github_token
+from .processes import children
 
 
 def write_tree(root, count: int = 40):
@@ -70,12 +73,71 @@ def test_a_failing_file_becomes_an_error_and_the_scan_goes_on(tmp_path, engine, 
 
     real = pipeline.scan_chunk
 
-    def flaky(chunk, eng, data=None):
+    def flaky(chunk, eng, data=None, tally=None):
         if chunk.origin.path == "mod01.py":
             raise RuntimeError("boom")
-        return real(chunk, eng, data)
+        return real(chunk, eng, data, tally)
 
     monkeypatch.setattr(pipeline, "scan_chunk", flaky)
     report = scan_paths([str(tmp_path)], engine)
     assert [e.path for e in report.errors] == ["mod01.py"] and "boom" in report.errors[0].message
     assert {f.location.path for f in report.findings} == {"mod00.py", "mod02.py"}
+
+
+def test_two_rules_for_the_same_secret_on_one_line_give_one_finding(engine):
+    from leakscan.model import Candidate
+    from leakscan.pipeline.tree import findings_from
+
+    line = "machine ftp.corp.lan login backup password Zq8vLw3TmK9pRx2"
+    origin = Origin(kind="file", path="home/.netrc")
+    start = line.index("Zq8")
+
+    def cand(rule_id: str, column: int, secret: str) -> Candidate:
+        return Candidate(rule=engine.rule(rule_id), secret=secret, origin=origin, line=1, column=column,
+                         end_line=1, end_column=column + len(secret), line_text=line)
+
+    # Same name ("netrc credentials"), spans that do not overlap: still one finding.
+    found = findings_from([cand("files.netrc.password", start + 1, "Zq8vLw3T"),
+                           cand("netrc.password", start + 9, "mK9pRx2x")], engine.config)
+    assert len(found) == 1
+    # A different kind of thing on the same line is its own finding.
+    token = fake_github_token(7)
+    found = findings_from([cand("files.netrc.password", start + 1, "Zq8vLw3TmK9pRx2"),
+                           cand("github.pat.classic", 80, token)], engine.config)
+    assert sorted(f.rule_id for f in found) == ["files.netrc.password", "github.pat.classic"]
+
+
+def test_a_worker_that_dies_on_a_file_is_retried_and_only_that_file_is_reported(tmp_path, engine, monkeypatch):
+    from leakscan.pipeline import tree as pipeline
+
+    write_tree(tmp_path)
+    real_read_file = pipeline.read_file
+
+    def read_file(ref, *args, **kwargs):
+        if ref.display.endswith("mod07.py"):
+            os._exit(3)  # a worker crashing (forked: it inherits this patch); multiprocessing.Pool hung here
+        return real_read_file(ref, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "read_file", read_file)
+    parallel_engine = dataclasses.replace(engine, config=dataclasses.replace(engine.config, jobs=2))
+    report = scan_paths([str(tmp_path)], parallel_engine)
+    assert [(e.path.rsplit("/", 1)[-1], e.message) for e in report.errors] == [
+        ("mod07.py", "not scanned: a scan worker died twice on this file")]
+    assert len(report.findings) == 39 and report.stats.files == 40  # the dead worker's other files: scanned again
+    assert not report.stats.incomplete
+
+
+def test_an_interrupted_tree_scan_keeps_what_it_found_and_leaves_no_worker(tmp_path, engine):
+    write_tree(tmp_path, count=400)
+    parallel_engine = dataclasses.replace(engine, config=dataclasses.replace(engine.config, jobs=2))
+    done = [0]
+
+    def progress(files: int, findings: int) -> None:
+        done[0] += files
+        if done[0] == 100:
+            raise KeyboardInterrupt  # Ctrl-C arriving in the parent mid-scan
+
+    report = scan_paths([str(tmp_path)], parallel_engine, lambda total: progress)
+    assert report.stats.incomplete and INTERRUPTED in report.errors
+    assert report.stats.files == 100 and len(report.findings) >= 99  # (one may be clean.py)
+    assert children(os.getpid()) == []

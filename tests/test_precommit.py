@@ -51,6 +51,9 @@ def _blocks_secret_and_passes_clean_commit(repo: GitRepo, env: dict[str, str]) -
     assert blocked.returncode != 0, output
     assert "app/settings.py" in output and "3:17" in output and "ghp_****" in output
     assert token not in output
+    # how to fix, ignore (inline comment or baseline) or bypass
+    for words in ("commit blocked", "fix:", "leakscan:ignore", "baseline", "git commit --no-verify"):
+        assert words in output
     assert repo.git("rev-list", "--count", "HEAD").strip() == "1"  # nothing was committed
     repo.write("app/settings.py", "import os\n\nGITHUB_TOKEN = os.environ['GITHUB_TOKEN']\n")
     repo.git("add", "-A")

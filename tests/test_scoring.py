@@ -23,7 +23,7 @@ def test_broken_checksum_drops_below_threshold(engine):
     broken = token[:-6] + ("AAAAAB" if not token.endswith("AAAAAB") else "AAAAAC")
     result = score(candidate(engine, "github.pat.classic", broken))
     assert result.confidence < 0.5
-    assert any("github checksum invalid" in r for r in result.reasons)
+    assert any("github checksum does not match" in r for r in result.reasons)
 
 
 def test_documentation_key_is_dropped(engine):
@@ -85,3 +85,46 @@ def test_password_in_prose_is_reported_in_scripts_not_in_readmes(engine):
     in_script = score(candidate(engine, "generic.password.prose", "Vq7#mKe2", path="setup/install.sh", line=line))
     in_readme = score(candidate(engine, "generic.password.prose", "Vq7#mKe2", path="README.md", line=line))
     assert in_script.confidence >= 0.5 > in_readme.confidence
+
+
+def test_a_published_test_card_says_so_in_plain_words(engine):
+    line = "card_number: 4242 4242 4242 4242"
+    result = score(candidate(engine, "pii.card-number.keyed", "4242 4242 4242 4242", line=line))
+    assert "published test card number: -0.60" in result.reasons
+    assert not any("invalid" in r for r in result.reasons)
+
+
+def test_no_reason_adds_zero(engine):
+    c = candidate(engine, "github.pat.classic", fake_github_token(6), adjustments=(Adjustment("seen in a header", 0.0),))
+    result = score(c)
+    assert "seen in a header" in result.reasons
+    assert not any(r.endswith(("+0.00", "-0.00")) for r in result.reasons)
+
+
+def test_dummy_ssns_drop_below_the_threshold(engine):
+    for ssn in ("111-22-3333", "123-45-6789", "987-65-4321", "555-55-5555"):
+        line = f"    ssn: {ssn}"
+        result = score(candidate(engine, "pii.ssn.keyed", ssn, path="pkg/models.py", line=line))
+        assert result.confidence < 0.5, (ssn, result.reasons)
+    real = score(candidate(engine, "pii.ssn.keyed", "536-22-1845", path="pkg/models.py", line="ssn: 536-22-1845"))
+    assert real.confidence >= 0.5
+
+
+def test_short_passwords_in_tests_are_test_values_but_not_elsewhere(engine):
+    line = "machine host.domain.com login log password pass1 account acct"
+    in_test = score(candidate(engine, "files.netrc.password", "pass1", path="Lib/test/test_netrc.py", line=line))
+    assert in_test.confidence < 0.5
+    assert any("short value (5 characters) in tests or docs" in r for r in in_test.reasons)
+    line = "machine ftp.corp.lan login ops password Zq8#vLw3"
+    real = score(candidate(engine, "files.netrc.password", "Zq8#vLw3", path="home/ops/.netrc", line=line))
+    assert real.confidence >= 0.7 and not any("short value" in r for r in real.reasons)
+
+
+def test_error_names_in_source_code_are_not_payloads(engine):
+    for text, path in (("sqlite3.OperationalError: no such table: orders", "pkg/db.py"),
+                       ("java.sql.SQLException: Access denied for user", "src/Repo.java")):
+        rule = "stacktrace.sql.sqlite" if "sqlite" in text else "stacktrace.sql.jdbc"
+        in_code = score(candidate(engine, rule, text, path=path, line=f'    msg = "{text}"'))
+        in_log = score(candidate(engine, rule, text, path="logs/api.log", line=text))
+        assert in_code.confidence < 0.5 <= in_log.confidence
+        assert "in source code, not an error payload: -0.30" in in_code.reasons

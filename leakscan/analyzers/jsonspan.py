@@ -84,7 +84,10 @@ class JsonSpans:
             if is_object:
                 if text[i:i + 1] != '"':
                     break
-                key, after = scanstring(text, i + 1)
+                try:
+                    key, after = scanstring(text, i + 1)
+                except ValueError:  # a broken key (raw control character, cut short): the members end here
+                    break
                 value_at = ws(text, ws(text, after).end() + 1).end()
                 token = key
             else:

@@ -1,16 +1,21 @@
 """`leakscan baseline create|update PATH -o FILE`: accept today's findings, report only new ones later."""
 from __future__ import annotations
 
+import json
 import os
+import sys
 from dataclasses import replace
-from typing import Optional
+from typing import Optional, TextIO
 
 import click
 
-from leakscan.suppression.baseline import FORMAT, Baseline, BaselineError, baseline_document, load_baseline, write_baseline
-from leakscan.cli import UsageFailure, engine_options, make_config, make_engine, tqdm_progress
+from leakscan.suppression.baseline import (FORMAT, Baseline, BaselineChanges, BaselineError, baseline_changes, baseline_document,
+                               load_baseline)
+from leakscan.cli import STDIN, UsageFailure, check_inputs, engine_options, make_config, make_engine, scan_inputs
+from leakscan.cli.output import is_stdio, write_output
+from leakscan.cli.progress import history_progress
 from leakscan.model import Report
-from leakscan.pipeline.tree import scan_paths
+from leakscan.reporters.text import printable
 
 DEFAULT_OUTPUT = ".leakscan-baseline.json"
 
@@ -22,20 +27,20 @@ def _scan(path: str, history: bool, engine_kw: dict) -> Report:
     config = replace(make_config(**engine_kw), baseline=None)
     engine = make_engine(config)
     if not history:
-        return scan_paths([path], engine, tqdm_progress(config.progress, "file"))
-    from leakscan.cli.git import blob_progress, open_repo
+        check_inputs([path])
+        return scan_inputs([path], engine)
+    from leakscan.cli.git import open_repo
     from leakscan.pipeline.history import scan_history
     from leakscan.sources.git.repo import tip_revisions
 
     repo = open_repo(path)
-    progress, done = blob_progress(config.progress)
-    try:
+    with history_progress(config.progress) as progress:
         return scan_history(repo, tip_revisions(repo), engine, progress)
-    finally:
-        done()
 
 
 def _previous(output: str) -> Optional[Baseline]:
+    if output == STDIN:
+        raise UsageFailure("baseline update rewrites a baseline file: name it with -o (- is for create)")
     if not os.path.exists(output):
         return None
     try:
@@ -49,11 +54,30 @@ def _previous(output: str) -> Optional[Baseline]:
 
 def _write(report: Report, output: str, previous: Optional[Baseline]) -> None:
     document = baseline_document(report.findings, previous)
-    write_baseline(document, output)
+
+    def dump(handle: TextIO) -> None:
+        json.dump(document, handle, indent=2, ensure_ascii=False)
+        handle.write("\n")
+
+    if is_stdio(output):
+        dump(sys.stdout)
+    else:
+        write_output(output, dump)  # whole or not at all
     click.echo(f"{len(document['findings'])} finding(s) written to {output} ({FORMAT} v{document['version']}); "
                f"{len(report.errors)} error(s) while scanning", err=True)
+    if previous is not None:
+        _say_changes(baseline_changes(previous, document))
     for err in report.errors:
-        click.echo(f"error: {err.path}: {err.message}", err=True)
+        click.echo(f"error: {printable(err.path)}: {printable(err.message)}", err=True)
+
+
+def _say_changes(changes: BaselineChanges) -> None:
+    """What an update did: entries added (new findings) and dropped (fixed or gone), by rule and path."""
+    click.echo(f"added {len(changes.added)}, dropped {len(changes.dropped)}, kept {changes.kept}", err=True)
+    for sign, entries in (("+", changes.added), ("-", changes.dropped)):
+        for entry in entries:
+            line = f":{entry['line']}" if entry.get("line") else ""
+            click.echo(f"  {sign} {entry.get('rule_id', '?')}  {printable(entry.get('path', '?'))}{line}", err=True)
 
 
 @click.group("baseline")
@@ -63,9 +87,9 @@ def baseline_group() -> None:
 
 def baseline_options(func):
     for option in reversed([
-        click.argument("path", default=".", type=click.Path(exists=True)),
-        click.option("--output", "-o", default=DEFAULT_OUTPUT, show_default=True, type=click.Path(dir_okay=False),
-                     help="Baseline file to write."),
+        click.argument("path", default="."),
+        click.option("--output", "-o", default=DEFAULT_OUTPUT, show_default=True,
+                     type=click.Path(dir_okay=False, allow_dash=True), help="Baseline file to write (- for stdout)."),
         click.option("--history", is_flag=True,
                      help="Baseline the git history of PATH (for `leakscan git`), not its files."),
     ]):

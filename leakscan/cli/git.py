@@ -3,35 +3,25 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Callable, Optional
+from dataclasses import replace
+from typing import Optional
 
 import click
 
-from leakscan.cli import UsageFailure, emit, engine_options, make_config, make_engine, output_options
-from leakscan.pipeline.history import Progress, scan_history, scan_staged
+from leakscan.cli import EXIT_FINDINGS, UsageFailure, check_inputs, emit, engine_options, make_config, make_engine, output_options
+from leakscan.cli.progress import history_progress
+from leakscan.pipeline.config_trust import trusted_settings
+from leakscan.pipeline.history import scan_history, scan_staged
 from leakscan.model import Report
+from leakscan.reporters.text import printable
 from leakscan.sources.git.repo import Repository, open_repository, resolve_commit, tip_revisions
 from leakscan.sources.git.safe import GitError
 
 
-def blob_progress(enabled: bool) -> tuple[Optional[Progress], Callable[[], None]]:
-    """A tqdm bar over blobs whose total grows while history is still being listed."""
-    if not enabled:
-        return None, lambda: None
-    from tqdm import tqdm
-
-    bar = tqdm(total=0, unit="blob", file=sys.stderr, leave=False, dynamic_ncols=True)
-
-    def update(done: int, listed: int) -> None:
-        bar.update(done)
-        if listed != bar.total:
-            bar.total = listed
-            bar.refresh()
-
-    return update, bar.close
-
-
 def open_repo(path: str) -> Repository:
+    check_inputs([path])
+    if not os.path.isdir(path):
+        raise UsageFailure(f"{printable(path)} is not a directory (a repository or a directory inside one)")
     try:
         return open_repository(path)
     except GitError as exc:
@@ -54,28 +44,50 @@ def range_revs(repo: Repository, since_commit: Optional[str], commit_range: Opti
         raise UsageFailure(str(exc)) from exc
 
 
+def base_revision(repo: Repository, since_commit: Optional[str], commit_range: Optional[str],
+                  staged: bool) -> Optional[str]:
+    """The commit a scanned change starts from, whose configuration files apply (config_trust)."""
+    try:
+        if staged:
+            return resolve_commit(repo.runner, "HEAD") if repo.handle.head.is_valid() else None
+        start = commit_range.partition("..")[0] if commit_range else since_commit
+        return resolve_commit(repo.runner, start) if start else None
+    except GitError as exc:
+        raise UsageFailure(str(exc)) from exc
+
+
 def run_git_scan(repo: Repository, engine_kw: dict, *, branches: tuple[str, ...] = (), all_refs: bool = False,
                  since_commit: Optional[str] = None, commit_range: Optional[str] = None,
                  staged: bool = False, paths: tuple[str, ...] = ()) -> Report:
+    base = base_revision(repo, since_commit, commit_range, staged)
+    with trusted_settings(repo, base, engine_kw) as (trusted_kw, notices):
+        report = _run_git_scan(repo, trusted_kw, branches=branches, all_refs=all_refs, since_commit=since_commit,
+                               commit_range=commit_range, staged=staged, paths=paths)
+    errors = tuple(sorted(report.errors + tuple(notices), key=lambda e: (e.path, e.message)))
+    return replace(report, errors=errors, stats=replace(report.stats, errors=len(errors)))
+
+
+def _run_git_scan(repo: Repository, engine_kw: dict, *, branches: tuple[str, ...], all_refs: bool,
+                  since_commit: Optional[str], commit_range: Optional[str], staged: bool,
+                  paths: tuple[str, ...]) -> Report:
     config = make_config(**engine_kw)
     engine = make_engine(config)
-    progress, done = blob_progress(config.progress)
-    try:
-        if staged:
-            return scan_staged(repo, paths, engine, progress)
-        if commit_range or since_commit:
-            # --since-commit counts commits up to HEAD unless branches are named.
-            tips = tip_revisions(repo, branches, all_refs) if branches or all_refs else ["HEAD"]
-            return scan_history(repo, range_revs(repo, since_commit, commit_range, tips), engine, progress)
-        return scan_history(repo, tip_revisions(repo, branches, all_refs), engine, progress)
-    except (GitError, RuntimeError) as exc:
-        raise UsageFailure(str(exc)) from exc
-    finally:
-        done()
+    phase = "scanning staged changes" if staged else "scanning history"
+    with history_progress(config.progress, phase) as progress:
+        try:
+            if staged:
+                return scan_staged(repo, paths, engine, progress)
+            if commit_range or since_commit:
+                # --since-commit counts commits up to HEAD unless branches are named.
+                tips = tip_revisions(repo, branches, all_refs) if branches or all_refs else ["HEAD"]
+                return scan_history(repo, range_revs(repo, since_commit, commit_range, tips), engine, progress)
+            return scan_history(repo, tip_revisions(repo, branches, all_refs), engine, progress)
+        except (GitError, RuntimeError) as exc:
+            raise UsageFailure(str(exc)) from exc
 
 
 @click.command("git")
-@click.argument("repo", default=".", type=click.Path(exists=True, file_okay=False))
+@click.argument("repo", default=".")
 @click.option("--branch", "branches", multiple=True, metavar="NAME",
               help="Scan only the history of this branch, tag or commit (repeatable).")
 @click.option("--all-refs", is_flag=True, help="Every ref, not only branches and tags (pull-request refs, stash, notes).")
@@ -89,7 +101,8 @@ def run_git_scan(repo: Repository, engine_kw: dict, *, branches: tuple[str, ...]
 @output_options
 def git_command(repo: str, branches: tuple[str, ...], all_refs: bool, since_commit: Optional[str],
                 commit_range: Optional[str], staged: bool, exclude: tuple[str, ...], max_file_size: Optional[int],
-                fmt: str, output: Optional[str], show_secrets: bool, verbose: bool, **engine_kw: object) -> None:
+                fmt: str, output: Optional[str], show_secrets: bool, verbose: bool, no_color: bool,
+                fail_on_error: bool, **engine_kw: object) -> None:
     """Scan a git repository's history: every blob on every branch and tag, read once.
 
     Each finding names the commit that introduced it. Versions of a file are
@@ -102,24 +115,38 @@ def git_command(repo: str, branches: tuple[str, ...], all_refs: bool, since_comm
     engine_kw.update(exclude=exclude, max_file_size=max_file_size, show_secrets=show_secrets or None)
     report = run_git_scan(open_repo(repo), engine_kw, branches=branches, all_refs=all_refs,
                           since_commit=since_commit, commit_range=commit_range, staged=staged)
-    sys.exit(emit(report, fmt, output, show_secrets, verbose))
+    sys.exit(emit(report, fmt, output, show_secrets, verbose, no_color=no_color, fail_on_error=fail_on_error))
 
 
 @click.command("staged")
 @click.argument("paths", nargs=-1)
-@click.option("--repo", default=".", type=click.Path(exists=True, file_okay=False), show_default=True,
+@click.option("--repo", default=".", show_default=True,
               help="Repository (or a directory inside it).")
 @click.option("--exclude", multiple=True, help="Gitignore-style pattern of paths to skip (repeatable).")
 @click.option("--max-file-size", type=click.IntRange(1), default=None, help="Skip files larger than this many bytes.")
 @engine_options
 @output_options
 def staged_command(paths: tuple[str, ...], repo: str, exclude: tuple[str, ...], max_file_size: Optional[int],
-                   fmt: str, output: Optional[str], show_secrets: bool, verbose: bool, **engine_kw: object) -> None:
+                   fmt: str, output: Optional[str], show_secrets: bool, verbose: bool, no_color: bool,
+                   fail_on_error: bool, **engine_kw: object) -> None:
     """Scan the staged content of PATHS (default: every staged change). Used by the pre-commit hook."""
     engine_kw.update(exclude=exclude, max_file_size=max_file_size, show_secrets=show_secrets or None)
     handle = open_repo(repo)
     report = run_git_scan(handle, engine_kw, staged=True, paths=tuple(_from_root(handle, p) for p in paths))
-    sys.exit(emit(report, fmt, output, show_secrets, verbose))
+    code = emit(report, fmt, output, show_secrets, verbose, no_color=no_color, fail_on_error=fail_on_error)
+    if code == EXIT_FINDINGS and fmt == "text":  # a person reads it (the hook's output)
+        click.echo(BLOCKED_HELP.format(count=len(report.findings)), err=True)
+    sys.exit(code)
+
+
+BLOCKED_HELP = """\
+leakscan: commit blocked: {count} finding(s) in the staged changes (masked above).
+  fix:    take the value out of the file (read it from the environment or a secret store), `git add`
+          the file again and commit; a real credential that was ever committed or pushed must be revoked.
+  ignore: a false positive or a test value? add `leakscan:ignore` in a comment on its line
+          (`leakscan:ignore-next-line` on the line before), or accept today's findings into a baseline:
+          `leakscan baseline create -o .leakscan-baseline.json`, then give the hook `--baseline .leakscan-baseline.json`.
+  bypass: `git commit --no-verify` skips every hook for this one commit (the value is then committed)."""
 
 
 def _from_root(repo: Repository, path: str) -> str:

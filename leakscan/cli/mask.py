@@ -3,16 +3,20 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Optional
 
 import click
 
 from leakscan.analyzers.registry import document_scanner_for
+from leakscan.cli.output import is_stdio, read_stdin, write_output
 from leakscan.engine.context import Engine
 from leakscan.model import Chunk, Finding, Origin, ScanError
 from leakscan.pipeline.tree import scan_chunk, sort_findings
-from leakscan.masking.rewrite import MODES, Plan, plan_for, rewrite_json_lines, rewrite_json_text, rewrite_text
+from leakscan.reporters.text import printable
+from leakscan.masking.rewrite import (BELOW_THRESHOLD_FLOOR, MODES, Plan, merge, plan_for, rewrite_json_lines,
+                              rewrite_json_text, rewrite_text, secret_named_below)
 from leakscan.sources.decode import decode, is_binary
 
 STRUCTURED = {"har": rewrite_json_text, "json": rewrite_json_text, "jsonl": rewrite_json_lines}
@@ -34,42 +38,73 @@ def scan_text(text: str, path: str, engine: Engine, fs_path: Optional[str] = Non
     return sort_findings(findings), errors, scanner.name if scanner else "text"
 
 
+MAX_PASSES = 3  # a value the copy still shows in a form the first pass did not know gets another pass
+
+
 def mask_text(text: str, path: str, engine: Engine, mode: str = "mask", key: Optional[bytes] = None) -> MaskResult:
-    findings, errors, kind = scan_text(text, path, engine)
-    plan = plan_for(findings, mode, key)
-    rewrite = STRUCTURED.get(kind, rewrite_text)
-    try:
-        masked = rewrite(text, plan)
-    except ValueError:  # a HAR or JSON that did not parse (truncated): rewrite it as text
-        kind, masked = "text", rewrite_text(text, plan)
+    """Mask every finding, and every secret-named value below the threshold; re-scan, and mask
+    what the re-scan still finds, until it is clean (MAX_PASSES)."""
+    key = key if key is not None else os.urandom(16)
+    threshold = engine.config.min_confidence
+    low = replace(engine, config=replace(engine.config, min_confidence=min(threshold, BELOW_THRESHOLD_FLOOR)))
+    everything, errors, kind = scan_text(text, path, low)
+    findings = [f for f in everything if f.confidence >= threshold]
+    plan = plan_for(findings + secret_named_below(everything, threshold), mode, key)
+    masked, kind = _rewrite(text, plan, kind)
     remaining, _, _ = scan_text(masked, path, engine)
+    for _ in range(MAX_PASSES - 1):
+        if not remaining:
+            break
+        more = plan_for(remaining, mode, key)
+        masked, kind = _rewrite(masked, more, kind)
+        merge(plan, more)
+        remaining, _, _ = scan_text(masked, path, engine)
     return MaskResult(masked, plan, tuple(findings), tuple(errors), tuple(remaining), kind)
 
 
+def _rewrite(text: str, plan: Plan, kind: str) -> tuple[str, str]:
+    try:
+        return STRUCTURED.get(kind, rewrite_text)(text, plan), kind
+    except ValueError:  # a HAR or JSON that did not parse (truncated): rewrite it as text
+        return rewrite_text(text, plan), "text"
+
+
 def register(cli: click.Group) -> None:
-    from leakscan.cli import EXIT_CLEAN, EXIT_FINDINGS, UsageFailure, engine_options, make_config, make_engine
+    from leakscan.cli import (EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, STDIN, UsageFailure, check_inputs,
+                              engine_options, fail_on_error_option, make_config, make_engine)
 
     @cli.command("mask")
-    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-    @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, writable=True),
-                  help="Where to write the sanitized copy.")
+    @click.argument("file")
+    @click.option("--output", "-o", default=STDIN, type=click.Path(dir_okay=False, allow_dash=True),
+                  help="Where to write the sanitized copy (default: - for stdout; a file is written whole or not at all).")
+    @click.option("--stdin-name", default="-", show_default=True,
+                  help="Name to recognise (and report) stdin as, e.g. session.har.")
+    @fail_on_error_option
     @click.option("--mode", type=click.Choice(MODES), default="mask", show_default=True,
                   help="mask: industry masks (***-**-6789); redact: [REDACTED]; hash: [REDACTED:sha256:…], keyed per run.")
     @engine_options
-    def mask(file: str, output: str, mode: str, **engine_kw: object) -> None:
-        """Write a sanitized copy of a HAR, JSON, JSON-lines, HTTP dump or text FILE."""
+    def mask(file: str, output: str, mode: str, stdin_name: str, fail_on_error: bool, **engine_kw: object) -> None:
+        """Write a sanitized copy of a HAR, JSON, JSON-lines, HTTP dump or text FILE (- for stdin)."""
+        check_inputs([file])
+        if file != STDIN and not os.path.isfile(file):
+            raise UsageFailure(f"{printable(file)} is not a regular file; leakscan mask rewrites one file")
+        if file != STDIN and output != STDIN and os.path.realpath(file) == os.path.realpath(output):
+            raise UsageFailure("--output must not be the input file")
         config = make_config(**engine_kw)
         engine = make_engine(config)
-        if os.path.abspath(file) == os.path.abspath(output):
-            raise UsageFailure("--output must not be the input file")
-        with open(file, "rb") as handle:
-            data = handle.read()
+        data = read_stdin() if file == STDIN else Path(file).read_bytes()
+        name = stdin_name if file == STDIN else file
         if is_binary(data):
-            raise UsageFailure(f"{file} is binary; leakscan mask rewrites text captures only")
-        result = mask_text(decode(data)[0], file, engine, mode)
-        with open(output, "w", encoding="utf-8", newline="") as handle:
-            handle.write(result.text)
-        _summary(result, file, output, config.min_confidence)
+            raise UsageFailure(f"{printable(name)} is binary; leakscan mask rewrites text captures only")
+        result = mask_text(decode(data)[0], name, engine, mode)
+        if is_stdio(output):
+            sys.stdout.write(result.text)
+            sys.stdout.flush()
+        else:
+            write_output(output, lambda handle: handle.write(result.text), newline="")
+        _summary(result, name, "stdout" if is_stdio(output) else output, config.min_confidence)
+        if fail_on_error and result.errors:
+            sys.exit(EXIT_ERROR)
         sys.exit(EXIT_FINDINGS if result.remaining else EXIT_CLEAN)
 
 
@@ -77,14 +112,16 @@ def _summary(result: MaskResult, file: str, output: str, threshold: float) -> No
     err = sys.stderr
     plan = result.plan
     values = sum(plan.by_category.values())
-    click.echo(f"{file} ({result.kind}): masked {values} value(s) in {plan.places} place(s) → {output}", file=err)
+    click.echo(f"{printable(file)} ({result.kind}): masked {values} value(s) in {plan.places} place(s) "
+               f"→ {printable(output)}", file=err)
     for category in sorted(plan.by_category):
         click.echo(f"  {category:<11} {plan.by_category[category]}", file=err)
     for error in result.errors:
-        click.echo(f"  warning: {error.message}", file=err)
+        click.echo(f"  warning: {printable(error.message)}", file=err)
     if result.remaining:
-        click.echo(f"re-scan of {output}: {len(result.remaining)} finding(s) remain at confidence ≥ {threshold:.2f}:", file=err)
+        click.echo(f"re-scan of {printable(output)}: {len(result.remaining)} finding(s) remain at confidence ≥ {threshold:.2f}:", file=err)
         for finding in result.remaining[:20]:
-            click.echo(f"  {finding.location.line}:{finding.location.column} {finding.rule_id} {finding.masked}", file=err)
+            click.echo(f"  {finding.location.line}:{finding.location.column} {finding.rule_id} "
+                       f"{printable(finding.masked)}", file=err)
     else:
-        click.echo(f"re-scan of {output}: clean (no finding at confidence ≥ {threshold:.2f})", file=err)
+        click.echo(f"re-scan of {printable(output)}: clean (no finding at confidence ≥ {threshold:.2f})", file=err)

@@ -15,11 +15,14 @@ from typing import Callable, Optional
 import click
 
 from leakscan.analyzers.spec.scanner import scan_spec
-from leakscan.cli import emit, engine_options, make_config, make_engine, output_options, tqdm_progress
+from leakscan.cli import (STDIN, check_inputs, emit, engine_options, make_config, make_engine, output_options,
+                          stdin_chunk)
+from leakscan.cli.progress import tree_progress
 from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.model import Finding, Report, ScanError, ScanStats
-from leakscan.pipeline.tree import findings_from, sort_findings
+from leakscan.pipeline.tree import document_findings, findings_from, sort_findings
+from leakscan.masking.sanitize import exception_text
 from leakscan.sources.files import FileRef, iter_files, read_file
 from leakscan.sources.openapi import STRUCTURED_SUFFIXES
 
@@ -33,7 +36,7 @@ def spec_refs(paths: tuple[str, ...], engine: Engine) -> tuple[list[FileRef], li
 
 
 def scan_specs(refs: list[FileRef], engine: Engine,
-               progress: Optional[Callable[[int], None]] = None) -> tuple[list[Finding], list[ScanError], int, int]:
+               progress: Optional[Callable[[int, int], None]] = None) -> tuple[list[Finding], list[ScanError], int, int]:
     """Every file forced through the spec scanner, on all cores for many files."""
     global _ENGINE
     findings: dict[tuple, Finding] = {}  # specs sharing a referenced file report its findings once
@@ -49,7 +52,7 @@ def scan_specs(refs: list[FileRef], engine: Engine,
         files += result[2]
         size += result[3]
         if progress:
-            progress(1)
+            progress(1, len(result[0]))
 
     jobs = engine.config.jobs or os.cpu_count() or 1
     _ENGINE = engine
@@ -85,26 +88,42 @@ def _scan_one(ref: FileRef) -> _Result:
         return [], [loaded or ScanError(ref.display, "binary file, not a spec")], 0, 0
     try:
         result = scan_spec(loaded.chunk, engine, forced=True)
-        return findings_from(result.candidates, engine.config), list(result.errors), 1, loaded.size
+        return (*document_findings(result.candidates, result.errors, engine), 1, loaded.size)
     except Exception as exc:  # one bad file never stops a scan
-        return [], [ScanError(ref.display, f"scan failed: {type(exc).__name__}: {exc}")], 1, loaded.size
+        return [], [ScanError(ref.display, f"scan failed: {exception_text(exc, engine)}")], 1, loaded.size
 
 
 def register(cli: click.Group) -> None:
     @cli.command("spec")
-    @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+    @click.argument("paths", nargs=-1, required=True)
     @engine_options
     @output_options
+    @click.option("--stdin-name", default="-", show_default=True, help="Path to report stdin (-) as.")
     def spec(paths: tuple[str, ...], fmt: str, output: Optional[str], show_secrets: bool, verbose: bool,
-             **engine_kw: object) -> None:
-        """Scan OpenAPI 3.x / Swagger 2.0 documents (YAML or JSON) as API specs."""
+             no_color: bool, fail_on_error: bool, stdin_name: str, **engine_kw: object) -> None:
+        """Scan OpenAPI 3.x / Swagger 2.0 documents (YAML or JSON) as API specs (- for stdin)."""
+        check_inputs(paths)
         config = make_config(show_secrets=show_secrets or None, **engine_kw)
         engine = make_engine(config)
-        started = time.perf_counter()
-        refs, walk_errors = spec_refs(paths, engine)
-        factory = tqdm_progress(config.progress, "spec")
+        report = stdin_spec(stdin_name, engine) if paths == (STDIN,) else spec_report(paths, engine)
+        sys.exit(emit(report, fmt, output, show_secrets, verbose, no_color=no_color, fail_on_error=fail_on_error))
+
+
+def spec_report(paths: tuple[str, ...], engine: Engine) -> Report:
+    started = time.perf_counter()
+    refs, walk_errors = spec_refs(paths, engine)
+    with tree_progress(engine.config.progress, "scanning specs", "spec") as factory:
         findings, errors, files, size = scan_specs(refs, engine, factory(len(refs)) if factory else None)
-        errors = sorted(walk_errors + errors, key=lambda e: (e.path, e.message))
-        report = Report(tuple(sort_findings(findings)), tuple(errors),
-                        ScanStats(files, size, round(time.perf_counter() - started, 3), len(errors)))
-        sys.exit(emit(report, fmt, output, show_secrets, verbose))
+    errors = sorted(walk_errors + errors, key=lambda e: (e.path, e.message))
+    return Report(tuple(sort_findings(findings)), tuple(errors),
+                  ScanStats(files, size, round(time.perf_counter() - started, 3), len(errors)))
+
+
+def stdin_spec(name: str, engine: Engine) -> Report:
+    """One spec read from stdin; relative $refs cannot be resolved (there is no directory)."""
+    started = time.perf_counter()
+    chunk = stdin_chunk(name)
+    result = scan_spec(chunk, engine, forced=True)
+    errors = tuple(result.errors)
+    return Report(tuple(sort_findings(findings_from(result.candidates, engine.config, engine))), errors,
+                  ScanStats(1, len(chunk.text.encode()), round(time.perf_counter() - started, 3), len(errors)))

@@ -8,7 +8,6 @@ from leakscan.config import Config
 from leakscan.engine.matcher import Matcher, RawMatch
 from leakscan.model import Candidate, Chunk, Rule
 from leakscan.rules.loader import load_rules
-from leakscan.suppression.inline import inline_ignored
 
 MAX_LINE_TEXT = 2000  # characters of a line kept for context and ignores
 
@@ -37,9 +36,8 @@ class Engine:
         lines = LineIndex(chunk.text)
         out = []
         for match in matches:
-            candidate = to_candidate(match, chunk, lines)
-            if not inline_ignored(candidate.rule.id, candidate.line_text, candidate.before):
-                out.append(candidate)
+            # Inline ignores are applied (and counted) with the findings: pipeline._scored_findings.
+            out.append(to_candidate(match, chunk, lines))
         return out
 
 

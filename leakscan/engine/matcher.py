@@ -4,20 +4,27 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
+import time
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Optional, Sequence
 
 import regex
 
+from leakscan.engine.linear import LinearPattern, Utf8Text, compile_linear, finditer_spans
 from leakscan.engine.prefilter import Prefilter, make_prefilter
-from leakscan.model import Rule
+from leakscan.model import Rule, ScanError
 from leakscan.rules.loader import PATTERN_FLAGS
 
 # A rule stops after this many matches in one chunk: a minified bundle full of
 # look-alikes must not turn one file into a million findings.
 MAX_MATCHES_PER_RULE = 200
-# Guard against catastrophic backtracking on hostile input.
+# Rules that need backtracking (lookaround, nested counted repeats) run on
+# `regex`; one search of one rule stops after this long...
 REGEX_TIMEOUT_SECONDS = 2.0
+# ...and all backtracking searches in one file together after this long
+# (wall clock), so a file with many values or many slow rules stays bounded.
+FILE_BUDGET_SECONDS = 10.0
+LINEAR, BACKTRACKING = "re2", "regex"
 # Lines of context around a keyword within which a generic rule is tried.
 WINDOW_MARGIN_LINES = 1
 
@@ -30,14 +37,67 @@ class RawMatch:
     end: int
 
 
+@dataclass(frozen=True)
+class SkippedWork:
+    """A rule that did not search all of a text: the scan is incomplete there.
+    Names the rule and place only, never the content."""
+    rule_id: str
+    path: str
+    reason: str
+
+    @property
+    def message(self) -> str:
+        return f"rule {self.rule_id} not searched to the end: {self.reason}"
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    linear: Optional[LinearPattern]  # set when RE2 runs the rule
+    backtracking: Optional["regex.Pattern[str]"]  # otherwise `regex`
+    group: int | str  # the secret's group in the rule's own pattern
+
+    @property
+    def engine(self) -> str:
+        return LINEAR if self.linear is not None else BACKTRACKING
+
+
+def compile_rule(pattern: str, use_re2: bool = True) -> CompiledRule:
+    """RE2 when it can run the pattern exactly, else `regex`."""
+    compiled = regex.compile(pattern, PATTERN_FLAGS)
+    group: int | str = "secret" if "secret" in compiled.groupindex else 1
+    linear = compile_linear(pattern, group) if use_re2 else None
+    return CompiledRule(linear, None if linear else compiled, group)
+
+
+class FileBudget:
+    """Wall-clock time left for backtracking searches in the current file."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.path: Optional[str] = None
+        self.spent = 0.0
+
+    def start(self, path: str) -> None:
+        self.path, self.spent = path, 0.0
+
+    def left(self) -> float:
+        return self.seconds - self.spent
+
+
 class Matcher:
     """Rules limited to some paths (`paths:`) get their own prefilter
     databases, one per combination of path-limited rules that apply, so a
     rule meant for data files costs nothing when scanning source code."""
 
-    def __init__(self, rules: Sequence[Rule], use_hyperscan: bool | None = None) -> None:
+    def __init__(self, rules: Sequence[Rule], use_hyperscan: bool | None = None,
+                 use_re2: bool = True, file_budget: float = FILE_BUDGET_SECONDS,
+                 regex_timeout: float = REGEX_TIMEOUT_SECONDS) -> None:
         self.rules: tuple[Rule, ...] = tuple(r for r in rules if r.pattern)
         self._use_hyperscan = use_hyperscan
+        self._use_re2 = use_re2
+        self.regex_timeout = regex_timeout
+        self.budget = FileBudget(file_budget)
+        self._skipped: list[SkippedWork] = []
         self._everywhere = tuple(i for i, r in enumerate(self.rules) if not r.paths)
         # Rules sharing a glob list share one compiled path test.
         groups: dict[tuple[str, ...], list[int]] = {}
@@ -46,7 +106,7 @@ class Matcher:
                 groups.setdefault(r.paths, []).append(i)
         self._limited = tuple((compile_globs(globs), tuple(ids)) for globs, ids in sorted(groups.items()))
         self._prefilters: dict[tuple[int, ...], tuple[Prefilter, tuple[int, ...]]] = {}
-        self._compiled: dict[int, regex.Pattern] = {}
+        self._compiled: dict[int, CompiledRule] = {}
         self._by_path: dict[str, tuple[int, ...]] = {}
         self.prefilter: Prefilter = self._prefilter_for(())[0]
 
@@ -78,37 +138,96 @@ class Matcher:
         prefilter, _ = self._prefilter_for(self.applicable_limited(path))
         return prefilter.any_candidate(text, data)
 
+    def start_file(self, path: str) -> None:
+        """A new file begins: its backtracking searches get a fresh budget."""
+        self.budget.start(path)
+
+    def take_skipped(self) -> list[SkippedWork]:
+        """Work skipped since the last call (guard or budget hit); clears the list."""
+        skipped, self._skipped = self._skipped, []
+        return skipped
+
+    def take_errors(self) -> list[ScanError]:
+        """`take_skipped` as report errors: the scan of these paths is incomplete."""
+        return [ScanError(s.path, s.message) for s in self.take_skipped()]
+
+    def compiled(self, index: int) -> CompiledRule:
+        entry = self._compiled.get(index)
+        if entry is None:
+            entry = self._compiled[index] = compile_rule(self.rules[index].pattern or "", self._use_re2)
+        return entry
+
+    def engine_of(self, rule_id: str) -> str:
+        """`re2` (linear time) or `regex` (backtracking, guarded) for a rule."""
+        index = next(i for i, r in enumerate(self.rules) if r.id == rule_id)
+        return self.compiled(index).engine
+
     def find(self, text: str, path: str = "", data: bytes | None = None) -> list[RawMatch]:
+        if path != self.budget.path:  # callers that do not say when a file starts
+            self.budget.start(path)
         prefilter, indexes = self._prefilter_for(self.applicable_limited(path))
         matches: list[RawMatch] = []
         lowered: str | None = None  # shared by every generic rule that runs on this chunk
+        utf8: Utf8Text | None = None  # shared by every rule that runs on RE2
         for local in prefilter.candidates(text, data):
             index = indexes[local]
-            rule = self.rules[index]
-            if rule.is_generic and lowered is None:
+            if self.rules[index].is_generic and lowered is None:
                 lowered = ascii_lower(text)
-            matches.extend(self._run(index, rule, text, lowered))
+            if self.compiled(index).linear is not None and utf8 is None:
+                utf8 = Utf8Text(text)
+            matches.extend(self.run_rule(index, text, path, lowered, utf8))
         return matches
 
-    def _run(self, index: int, rule: Rule, text: str, lowered: str | None = None) -> list[RawMatch]:
-        pattern = self._compiled.get(index)
-        if pattern is None:
-            pattern = self._compiled[index] = regex.compile(rule.pattern or "", PATTERN_FLAGS)
-        group: int | str = "secret" if "secret" in pattern.groupindex else 1
+    def run_rule(self, index: int, text: str, path: str = "", lowered: str | None = None,
+                 utf8: Utf8Text | None = None) -> list[RawMatch]:
+        """One rule on `text`, the prefilter not asked (`find` asks it first)."""
+        rule, compiled = self.rules[index], self.compiled(index)
         spans = keyword_windows(text, rule.keywords, lowered) if rule.is_generic else [(0, len(text))]
+        if compiled.linear is not None:
+            return _run_linear(rule, compiled.linear, utf8 or Utf8Text(text), spans)
+        return self._run_backtracking(rule, compiled, text, spans, path)
+
+    def _run_backtracking(self, rule: Rule, compiled: CompiledRule, text: str,
+                          spans: list[tuple[int, int]], path: str) -> list[RawMatch]:
+        assert compiled.backtracking is not None
         found: list[RawMatch] = []
-        try:
-            for pos, endpos in spans:
-                for m in pattern.finditer(text, pos, endpos, timeout=REGEX_TIMEOUT_SECONDS):
+        group = compiled.group
+        for pos, endpos in spans:
+            timeout = min(self.regex_timeout, self.budget.left())
+            if timeout <= 0:
+                self._skip(rule, path, f"file time budget of {self.budget.seconds:g} s for backtracking rules used up")
+                return found
+            started = time.monotonic()
+            try:
+                for m in compiled.backtracking.finditer(text, pos, endpos, timeout=timeout):
                     start, end = m.span(group)
                     if start < 0 or start == end:
                         continue
                     found.append(RawMatch(rule, m.group(group), start, end))
                     if len(found) >= MAX_MATCHES_PER_RULE:
                         return found
-        except TimeoutError:
-            pass  # keep what was found before the guard tripped
+            except TimeoutError:  # keep what was found before, and say what was not searched
+                limit = "regex guard" if timeout == self.regex_timeout else "file time budget"
+                self._skip(rule, path, f"{limit} of {timeout:g} s hit searching from line {text.count(chr(10), 0, pos) + 1}")
+                return found
+            finally:
+                self.budget.spent += time.monotonic() - started
         return found
+
+    def _skip(self, rule: Rule, path: str, reason: str) -> None:
+        if not any(s.rule_id == rule.id and s.path == path for s in self._skipped):
+            self._skipped.append(SkippedWork(rule.id, path, reason))
+
+
+def _run_linear(rule: Rule, pattern: LinearPattern, utf8: Utf8Text,
+                spans: list[tuple[int, int]]) -> list[RawMatch]:
+    found: list[RawMatch] = []
+    for pos, endpos in spans:
+        for start, end in finditer_spans(pattern, utf8, pos, endpos):
+            found.append(RawMatch(rule, utf8.text[start:end], start, end))
+            if len(found) >= MAX_MATCHES_PER_RULE:
+                return found
+    return found
 
 
 _ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}

@@ -53,27 +53,36 @@ def values() -> _Values:
     )
 
 
-def email_address(value: str) -> Optional[bool]:
+def email_problem(value: str) -> Optional[str]:
+    """Why `value` is nobody's email address (in plain words), or None when it may be someone's."""
     local, _, domain = value.rpartition("@")
     domain = domain.lower().rstrip(".")
     vals = values()
     if not local or "." not in domain:
-        return False
+        return "not an email address"
     if domain in vals.email_domains or domain.endswith(vals.email_suffixes) or domain.startswith("example."):
-        return False
+        return "reserved or placeholder email domain"
     if domain.rsplit(".", 1)[1] in vals.file_tlds:
-        return False
+        return "a file name, not an email address"
     plain = local.lower().split("+", 1)[0]
     if plain in vals.role_locals or re.fullmatch(r"(.)\1{2,}|x+|test\d*|user\d*", plain):
-        return False
+        return "role or test mailbox, not a person's"
     return None
+
+
+def email_address(value: str) -> Optional[bool]:
+    return _gate(email_problem(value))
+
+
+def _gate(problem: Optional[str]) -> Optional[bool]:
+    return False if problem else None
 
 
 def _digits(value: str) -> str:
     return re.sub(r"\D", "", value)
 
 
-def phone_number(value: str) -> Optional[bool]:
+def phone_problem(value: str) -> Optional[str]:
     """Valid for its country code, or for one of the usual regions when it has none."""
     text = value.strip()
     regions: tuple[Optional[str], ...] = (None,) if text.startswith("+") else values().regions
@@ -85,11 +94,15 @@ def phone_number(value: str) -> Optional[bool]:
         if phonenumbers.is_valid_number(number):
             e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
             if any(p.match(e164) for p in values().fictional_phones):
-                return False
+                return "fictional phone number range (reserved for films and documentation)"
             if _repetitive(_digits(e164)[-7:]):
-                return False
+                return "dummy phone number (repeated or sequential digits)"
             return None
-    return False
+    return "not a valid phone number for any region"
+
+
+def phone_number(value: str) -> Optional[bool]:
+    return _gate(phone_problem(value))
 
 
 def _repetitive(digits: str) -> bool:
@@ -113,36 +126,62 @@ def card_brand(digits: str) -> Optional[str]:
     return next((name for pattern, name in _BRANDS if pattern.match(digits)), None)
 
 
-def card_pan(value: str) -> Optional[bool]:
+def card_problem(value: str) -> Optional[str]:
     """Luhn, a known brand prefix and length, and not a published test number."""
     digits = _digits(value)
     if not 13 <= len(digits) <= 19 or not _luhn.is_valid(digits):
-        return False
-    if card_brand(digits) is None or digits in values().test_cards:
-        return False
+        return "fails the card Luhn check"
+    if digits in values().test_cards:
+        return "published test card number"
+    if card_brand(digits) is None:
+        return "no card brand uses this prefix and length"
     if re.search(r"(\d)\1{7,}", digits) or len(set(digits)) <= 3:
-        return False  # 4000 0000 0000 0002 style test and filler numbers
+        return "filler card number (long runs of one digit)"  # 4000 0000 0000 0002 style
     return None
 
 
-def us_ssn_issuable(value: str) -> Optional[bool]:
-    """Never-issued areas (000, 666, 9xx), group 00, serial 0000, and published numbers fail."""
+def card_pan(value: str) -> Optional[bool]:
+    return _gate(card_problem(value))
+
+
+def ssn_problem(value: str) -> Optional[str]:
+    """Never-issued areas (000, 666, 9xx), group 00, serial 0000, published and dummy numbers."""
     digits = _digits(value)
     if len(digits) != 9:
-        return False
+        return "not nine digits"
     area, group, serial = int(digits[:3]), int(digits[3:5]), int(digits[5:])
     if area in (0, 666) or area >= 900 or group == 0 or serial == 0:
-        return False
-    if digits in values().doc_ssns or len(set(digits)) == 1:
-        return False
+        return "SSN never issued (area 000, 666 or 9xx, group 00 or serial 0000)"
+    if digits in values().doc_ssns:
+        return "published example SSN"
+    if _dummy_ssn(digits[:3], digits[3:5], digits[5:]):
+        return "dummy SSN (repeated or sequential digits)"
+    return None
+
+
+def _dummy_ssn(*groups: str) -> bool:
+    """111-22-3333, 123-45-6789, 987-65-4321, 123-12-1234: typed by a person writing an example."""
+    digits = "".join(groups)
+    if all(len(set(g)) == 1 for g in groups) or _repetitive(digits):
+        return True
+    return all(g in "01234567890" or g in "09876543210" for g in groups)
+
+
+def us_ssn_issuable(value: str) -> Optional[bool]:
+    return _gate(ssn_problem(value))
+
+
+def iban_problem(value: str) -> Optional[str]:
+    compact = re.sub(r"\s", "", value).upper()
+    if not _iban.is_valid(compact):
+        return "fails the IBAN mod-97 check"
+    if compact in values().doc_ibans:
+        return "published example IBAN"
     return None
 
 
 def iban_account(value: str) -> Optional[bool]:
-    compact = re.sub(r"\s", "", value).upper()
-    if not _iban.is_valid(compact) or compact in values().doc_ibans:
-        return False
-    return None
+    return _gate(iban_problem(value))
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y", "%Y%m%d",
@@ -161,22 +200,44 @@ def parse_date(value: str) -> Optional[_dt.date]:
     return None
 
 
-def birth_date(value: str) -> Optional[bool]:
+def birth_date_problem(value: str) -> Optional[str]:
     """A real calendar date between 1900 and today, and not a default (1900-01-01, 1970-01-01)."""
     date = parse_date(value)
     if date is None:
-        return False
-    if not _dt.date(1900, 1, 2) <= date <= _dt.date.today() or (date.month, date.day) == (1, 1) and date.year in (1900, 1970, 2000):
-        return False
+        return "not a calendar date"
+    if not _dt.date(1900, 1, 2) <= date <= _dt.date.today():
+        return "date outside a lifetime (before 1900 or in the future)"
+    if (date.month, date.day) == (1, 1) and date.year in (1900, 1970, 2000):
+        return "default date (1 January 1900, 1970 or 2000)"
     return None
 
 
-def public_ip(value: str) -> Optional[bool]:
+def birth_date(value: str) -> Optional[bool]:
+    return _gate(birth_date_problem(value))
+
+
+def ip_problem(value: str) -> Optional[str]:
     """A globally routable unicast address: private, loopback, documentation and reserved ranges fail."""
     try:
         address = ipaddress.ip_address(value.strip().strip("[]"))
     except ValueError:
-        return False
+        return "not an IP address"
     if not address.is_global or address.is_multicast:
-        return False
+        return "private, documentation or reserved IP address"
     return None
+
+
+def public_ip(value: str) -> Optional[bool]:
+    return _gate(ip_problem(value))
+
+
+# Why a gate failed, in plain words, by validator name.
+PROBLEMS = {
+    "email_address": email_problem,
+    "phone_number": phone_problem,
+    "card_pan": card_problem,
+    "us_ssn_issuable": ssn_problem,
+    "iban_account": iban_problem,
+    "birth_date": birth_date_problem,
+    "public_ip": ip_problem,
+}

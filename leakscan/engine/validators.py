@@ -163,3 +163,26 @@ VALIDATOR_LABELS: dict[str, str] = {
     "birth_date": "plausible date of birth",
     "public_ip": "public IP address",
 }
+
+# What a failed structural check means, in plain words.
+_FAILURES: dict[str, str] = {
+    "github_checksum": "github checksum does not match",
+    "npm_checksum": "npm checksum does not match",
+    "jwt": "not a JWT (header does not decode to JSON with alg)",
+    "pem_private_key": "PEM body is not base64 of a real key's size",
+    "luhn": "fails the Luhn checksum",
+    "iban": "fails the IBAN mod-97 check",
+    "us_ssn": "SSN never issued or published",
+    "pypi_token": "not a PyPI macaroon",
+    "base64": "does not decode as base64",
+}
+
+
+def failure_reason(name: str, value: str) -> str:
+    """Why validator `name` rejected `value`, said as what was seen."""
+    problem = pii_checks.PROBLEMS.get(name)
+    if problem is not None:
+        why = problem(value)
+        if why:
+            return why
+    return _FAILURES.get(name, f"{VALIDATOR_LABELS.get(name, name)} check failed")

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 from urllib.parse import quote, quote_plus
 
+from leakscan.engine.placeholders import placeholder_reason
 from leakscan.model import Finding
 
 MODES = ("mask", "redact", "hash")
@@ -87,7 +88,7 @@ def plan_for(findings: Iterable[Finding], mode: str, key: Optional[bytes] = None
         if not finding.secret:
             continue
         rep = Replacement(finding.secret, replacement_text(finding, mode, key), finding.category)
-        places = [finding.location.pointer or f":{finding.location.line}", *finding.also_at]
+        places = _places(finding)
         plan.by_category[finding.category] = plan.by_category.get(finding.category, 0) + 1
         plan.places += len(places)
         if len(rep.secret) >= SHORT and rep not in plan.everywhere:
@@ -103,6 +104,43 @@ def plan_for(findings: Iterable[Finding], mode: str, key: Optional[bytes] = None
     return plan
 
 
+def _places(finding: Finding) -> list[str]:
+    """Where the value is, unmasked: a report masks a pointer through a key that is a token, `mask` may not."""
+    pointer = finding.raw_pointer if finding.raw_pointer is not None else finding.location.pointer
+    also_at = finding.raw_also_at if finding.raw_also_at is not None else finding.also_at
+    return [pointer or f":{finding.location.line}", *also_at]
+
+
+# Keys whose values are secrets however weak they look: a password scored 0.45 is still a password.
+SECRET_NAME = re.compile(r"(?i)pass(word|wd|phrase)?|pwd|secret|token|api[-_.]?key|apikey|auth|credential|"
+                         r"private[-_.]?key|session|cookie|signature|\bsig\b|\bpin\b|\bcvv|\bcvc")
+BELOW_THRESHOLD_FLOOR = 0.01  # a weak password (`qwerty`: 0.2) is still the password that was sent
+# Values that stand for no value at all: a copy keeps them so it still reads as the capture did.
+NOT_A_VALUE = frozenset({"template or variable reference", "environment or vault lookup"})
+
+
+def secret_named_below(findings: Iterable[Finding], threshold: float) -> list[Finding]:
+    """Findings under the report threshold that are secrets by their key's (or their rule's) name."""
+    out = []
+    for finding in findings:
+        if finding.confidence >= threshold or finding.category not in ("secret", "url-token"):
+            continue
+        pointer = finding.raw_pointer if finding.raw_pointer is not None else finding.location.pointer
+        key = (pointer or "").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        if (SECRET_NAME.search(key) or SECRET_NAME.search(finding.rule_id)) \
+                and placeholder_reason(finding.secret) not in NOT_A_VALUE:
+            out.append(finding)
+    return out
+
+
+def merge(plan: Plan, more: Plan) -> Plan:
+    """One summary for several passes."""
+    plan.places += more.places
+    for category, count in more.by_category.items():
+        plan.by_category[category] = plan.by_category.get(category, 0) + count
+    return plan
+
+
 # ---- strings --------------------------------------------------------------------------
 
 def _forms(value: str) -> list[str]:
@@ -111,7 +149,13 @@ def _forms(value: str) -> list[str]:
     escaped = json.dumps(value, ensure_ascii=False)[1:-1]
     twice = json.dumps(escaped, ensure_ascii=False)[1:-1]
     return [value, escaped, json.dumps(value)[1:-1], escaped.replace("/", "\\/"), twice,
-            quote(value, safe=""), quote_plus(value, safe="")]
+            quote(value, safe=""), quote_plus(value, safe=""),
+            # A value the scanner read with `+` as a space (a query parameter decoded once too often).
+            value.replace(" ", "+")]
+
+
+def written_in(text: str, rep: Replacement) -> bool:
+    return any(form and form in text for form in _forms(rep.secret))
 
 
 def replace_in(text: str, reps: Iterable[Replacement]) -> str:
@@ -131,39 +175,60 @@ class JsonRewriter:
         self.plan = plan
         self.prefixes = plan.prefixes()
 
-    def node(self, value: Any, pointer: str) -> Any:
-        if pointer not in self.prefixes:
+    def node(self, value: Any, pointer: str, key: str = "") -> Any:
+        """`key`: the object key `value` sits under; a secret found in the key renames the key instead."""
+        if pointer not in self.prefixes and not self.plan.everywhere:
             return value
-        reps = self.plan.at_pointer.get(pointer, [])
+        reps = [r for r in self.plan.at_pointer.get(pointer, []) if not (key and written_in(key, r))]
         if isinstance(value, dict):
             if reps:
                 return TRACE_REPLACEMENT if any(r.category == "stacktrace" for r in reps) else reps[0].text
             base64_text = str(value.get("encoding", "")).lower() == "base64"
-            out = {k: (self._base64(v, f"{pointer}/{_escape(k)}") if base64_text and k == "text" and isinstance(v, str)
-                       else self.node(v, f"{pointer}/{_escape(k)}")) for k, v in value.items()}
+            out: dict[str, Any] = {}
+            for k, v in value.items():
+                child = f"{pointer}/{_escape(k)}"
+                rewritten = (self._base64(v, child) if base64_text and k == "text" and isinstance(v, str)
+                             else self.node(v, child, k))
+                out[self._key(k, child, out)] = rewritten
             return _resize(value, out, base64_text)
         if isinstance(value, list):
             if reps:
                 return TRACE_REPLACEMENT if any(r.category == "stacktrace" for r in reps) else reps[0].text
             return [self.node(v, f"{pointer}/{i}") for i, v in enumerate(value)]
         if isinstance(value, str):
-            return self.string(value, pointer)
+            return self.string(value, pointer, key)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             text = repr(value) if isinstance(value, float) else str(value)
             hit = next((r.text for r in reps if r.secret == text), None)
             return hit if hit is not None else value
         return value
 
-    def string(self, value: str, pointer: str) -> str:
+    def string(self, value: str, pointer: str, key: str = "") -> str:
         if pointer + "#" in self.prefixes:
             inner = _json_or_none(value)
             if inner is not None:
                 rewritten = self.node(inner, pointer + "#")
                 value = _dump_like(rewritten, value)
-        reps = self.plan.at_pointer.get(pointer)
+        # A secret found in the key is the key's (renamed by `_key`), not this value's.
+        reps = [r for r in self.plan.at_pointer.get(pointer, []) if not (key and written_in(key, r))]
         if reps and any(r.category == "stacktrace" for r in reps):
             return TRACE_REPLACEMENT  # the whole body or field: a generic error, nothing of the trace
-        return replace_in(value, reps) if reps else value
+        if reps and not any(written_in(value, r) for r in reps):
+            return reps[0].text  # found here in a form not written here: the whole value goes
+        # Anywhere else a long value turns up (a comment, a custom field) it is masked too.
+        extra = [r for r in self.plan.everywhere if r.secret in value]
+        return replace_in(value, (reps or []) + extra) if reps or extra else value
+
+    def _key(self, key: str, pointer: str, taken: dict[str, Any]) -> str:
+        """The key with any secret in it masked, kept unique within its object."""
+        reps = [r for r in self.plan.at_pointer.get(pointer, []) + self.plan.everywhere if written_in(key, r)]
+        if not reps:
+            return key
+        masked, n = replace_in(key, reps), 1
+        while masked in taken:  # two tokens with one prefix mask alike: keep both members
+            n += 1
+            masked = f"{replace_in(key, reps)}#{n}"
+        return masked
 
     def _base64(self, value: str, pointer: str) -> str:
         if pointer not in self.prefixes:

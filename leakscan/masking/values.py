@@ -108,8 +108,47 @@ _ACTIONS = {
 }
 
 
-def suggest(rule: Rule, masked: str, pointer: str | None = None) -> Suggestion:
-    action, text = _ACTIONS.get(rule.category, _ACTIONS["exposure"])
+# Where a finding was, for a remedy that fits it: a file in the tree, a commit in the
+# history, captured traffic, an API spec. Keys of _BY_PLACE; "code" is _ACTIONS.
+PLACES = ("code", "history", "capture", "spec")
+_HISTORY_TAIL = " It stays readable in the git history whatever the file says now: purge it there too."
+
+_BY_PLACE: dict[tuple[str, str], tuple[str, str]] = {
+    ("secret", "history"): ("rotate-and-remove",
+                            "Revoke and rotate this credential: it stays readable in the git history even after "
+                            "the file changes. Purge it from the history (e.g. git filter-repo) and load it at run "
+                            "time from the environment or a secrets manager."),
+    ("secret", "capture"): ("revoke-and-sanitize",
+                            "This credential was captured in traffic: revoke it (end the session or rotate the "
+                            "token) and mask the capture before it is shared or stored (leakscan mask)."),
+    ("secret", "spec"): ("replace-example",
+                         "Replace this credential in the spec with a placeholder (published API docs are public), "
+                         "then revoke and rotate it."),
+    ("url-token", "capture"): ("move-to-header",
+                               "The client sent a credential in the URL: send it in a request header (e.g. "
+                               "Authorization) instead, rotate it, and mask this capture before sharing it "
+                               "(leakscan mask)."),
+    ("url-token", "spec"): ("move-to-header",
+                            "Send the credential in a request header (e.g. Authorization) instead of the URL: "
+                            "query strings end up in server logs, proxies and browser history."),
+    ("pii", "code"): ("replace-with-synthetic",
+                      "Replace the personal data in this file with a synthetic value, or keep it masked ({masked})."),
+    ("pii", "history"): ("replace-with-synthetic",
+                         "Replace the personal data with a synthetic value." + _HISTORY_TAIL),
+    ("stacktrace", "code"): ("remove-trace",
+                             "Remove the error details from this file; where they came from a response, return a "
+                             "generic error body with a correlation id and log the details server-side only."),
+    ("stacktrace", "history"): ("remove-trace",
+                                "Remove the error details from the file; where they came from a response, return a "
+                                "generic error body with a correlation id." + _HISTORY_TAIL),
+}
+
+
+def suggest(rule: Rule, masked: str, pointer: str | None = None, place: str = "code") -> Suggestion:
+    """The remedy for a finding of `rule` found in `place` (one of PLACES)."""
+    action, text = _BY_PLACE.get((rule.category, place)) or _ACTIONS.get(rule.category, _ACTIONS["exposure"])
+    if place == "history" and (rule.category, place) not in _BY_PLACE and rule.category == "url-token":
+        text += _HISTORY_TAIL
     text = text.format(masked=masked)
     if pointer and rule.category in ("pii", "secret", "url-token"):
         text += f" Mask the value at {pointer}."

@@ -18,6 +18,7 @@ import os
 import queue
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import chain, islice
@@ -28,8 +29,10 @@ import pathspec
 from leakscan.analyzers.registry import document_scanner_for, marker_ends, might_be_document
 from leakscan.config import Config
 from leakscan.engine.context import Engine
+from leakscan.pipeline.interruption import INTERRUPTED, worker_signals
 from leakscan.model import Chunk, Finding, Origin, Report, ScanError, ScanStats
-from leakscan.pipeline.tree import findings_from, sort_findings
+from leakscan.pipeline.tree import document_findings, findings_from, sort_findings
+from leakscan.masking.sanitize import exception_text
 from leakscan.sources.git.blobdelta import Fresh, Region, Version, VersionCache, changed_bytes, changed_region, fresh_part
 from leakscan.sources.decode import decode, first_significant, is_binary
 from leakscan.sources.files import BINARY_SUFFIXES
@@ -43,7 +46,7 @@ IN_FLIGHT = 4  # batches queued per worker
 VERSION_CACHE_BUDGET = 28 * 1024 * 1024  # bytes of recently read versions a worker keeps to compare with
 MAX_ALSO_AT = 20
 
-Progress = Callable[[int, int], None]  # (blobs done since last call, blobs listed so far)
+Progress = Callable[[int, int, int], None]  # (blobs done since last call, blobs listed so far, findings so far)
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,8 @@ class BlobScanner:
         self.reader = BlobReader(runner)
         self.versions = VersionCache(VERSION_CACHE_BUDGET) if incremental else None
 
-    def close(self) -> None:
-        self.reader.close()
+    def close(self, kill: bool = False) -> None:
+        self.reader.close(kill)
 
     def scan(self, batch: Sequence[BlobTask]) -> BatchResult:
         findings: list[Finding] = []
@@ -99,9 +102,11 @@ class BlobScanner:
                 continue
             if is_binary(content):
                 continue
+            self.engine.matcher.start_file(task.path)  # each blob its own time budget for backtracking rules
             found, errs = self._scan_one(task, content)
             findings.extend(found)
             errors.extend(errs)
+            errors.extend(ScanError(e.path, _where(f"{e.message} [blob {sha}", task)) for e in self.engine.matcher.take_errors())
             scanned += 1
             size += len(content)
         return BatchResult(tuple(findings), tuple(errors), scanned, size, len(batch))
@@ -154,10 +159,10 @@ class BlobScanner:
                 scanner = document_scanner_for(task.path, text)
                 if scanner is not None:  # structured documents are analysed whole
                     result = scanner.scan(Chunk(text, origin), self.engine)
-                    return findings_from(result.candidates, self.engine.config), list(result.errors)
+                    return document_findings(result.candidates, result.errors, self.engine)
             return self._scan_fresh(fresh or Fresh(0, content), origin), []
         except Exception as exc:  # one bad blob never stops a scan
-            return [], [ScanError(task.path, _where(f"scan failed: {type(exc).__name__}: {exc} [blob {task.sha}", task))]
+            return [], [ScanError(task.path, _where(f"scan failed: {exception_text(exc, self.engine)} [blob {task.sha}", task))]
 
     def _might_be_document(self, task: BlobTask, content: bytes, changed: bytes, region: Optional[Region],
                            reference: Optional[Version]) -> bool:
@@ -191,7 +196,7 @@ class BlobScanner:
         (A whole blob is a Fresh whose every line is new.)"""
         text, exact = decode(fresh.data)
         chunk = Chunk(text, replace(origin, line_offset=fresh.line_offset))
-        found = findings_from(self.engine.candidates(chunk, fresh.data if exact else None), self.engine.config)
+        found = findings_from(self.engine.candidates(chunk, fresh.data if exact else None), self.engine.config, self.engine)
         return [f for f in found if fresh.is_new(f.location.line or 0, f.location.end_line or 0)]
 
 
@@ -212,6 +217,7 @@ _ENGINE: Optional[Engine] = None  # the parent's engine, inherited by forked wor
 
 
 def _worker_main(inbox, outbox, config: Config, runner: GitRunner, kind: str, incremental: bool) -> None:
+    worker_signals(clean_exit=True)
     scanner = BlobScanner(_ENGINE or Engine.build(config), runner, kind, incremental)
     try:
         while (batch := inbox.get()) is not None:
@@ -220,9 +226,12 @@ def _worker_main(inbox, outbox, config: Config, runner: GitRunner, kind: str, in
             except Exception as exc:  # noqa: BLE001 - reported, and the worker goes on
                 error = ScanError(batch[0].path, f"worker failed on a batch: {type(exc).__name__}: {exc}")
                 outbox.put(BatchResult((), (error,), 0, 0, len(batch)))
-    finally:
-        scanner.close()
-        outbox.put(_DONE)
+    except SystemExit:  # stopped by the parent (SIGTERM): it reads nothing more; no git left behind
+        outbox.cancel_join_thread()
+        scanner.close(kill=True)
+        raise
+    scanner.close()
+    outbox.put(_DONE)
 
 
 @dataclass
@@ -241,13 +250,16 @@ class Totals:
             self.scanned += result.scanned
             self.bytes += result.bytes
             if progress:
-                progress(result.done, self.listed)
+                progress(result.done, self.listed, len(self.findings))
 
 
 def scan_tasks(runner: GitRunner, tasks: Iterable[BlobTask], engine: Engine, kind: str, incremental: bool,
-               progress: Optional[Progress] = None) -> Totals:
-    """Scan every task's blob once; the versions of one path always go to the same worker, in order."""
-    totals = Totals([], [])
+               progress: Optional[Progress] = None, totals: Optional[Totals] = None) -> Totals:
+    """Scan every task's blob once; the versions of one path always go to the same worker, in order.
+
+    Into `totals` when given: if the scan is interrupted (KeyboardInterrupt, raised on), what
+    was found so far is there."""
+    totals = totals if totals is not None else Totals([], [])
 
     def counted() -> Iterator[BlobTask]:
         for task in tasks:
@@ -265,16 +277,46 @@ def scan_tasks(runner: GitRunner, tasks: Iterable[BlobTask], engine: Engine, kin
         finally:
             scanner.close()
         return totals
-    _fan_out(chain(head, stream), jobs, engine, runner, kind, incremental, totals, progress)
+    lost = _fan_out(chain(head, stream), jobs, engine, runner, kind, incremental, totals, progress)
+    _retry(lost, engine, runner, kind, incremental, totals, progress)
     return totals
 
 
+MAX_RETRY_WORKERS = 20
+
+
+def _retry(lost: list[BlobTask], engine: Engine, runner: GitRunner, kind: str, incremental: bool,
+           totals: Totals, progress: Optional[Progress]) -> None:
+    """The blobs of workers that died (killed, out of memory), again, one at a time on a new
+    worker: when that one dies too, the blob it was scanning is reported, and the rest go on.
+    (Sent one at a time, a blob is answered before the next goes out.)"""
+    workers = 0
+    while lost and workers < MAX_RETRY_WORKERS:
+        lost = _fan_out(iter(lost), 1, engine, runner, kind, incremental, totals, progress, batch_size=1)
+        workers += 1
+        if lost:  # a worker answers in order: it died on the first blob it did not answer
+            totals.errors.append(_not_scanned(lost.pop(0), "a scan worker died on this blob, also when retried"))
+    for task in lost:
+        totals.errors.append(_not_scanned(task, "scan workers kept dying"))
+
+
+def _not_scanned(task: BlobTask, why: str) -> ScanError:
+    return ScanError(task.path, _where(f"not scanned: {why} [blob {task.sha}", task))
+
+
 def _fan_out(tasks: Iterator[BlobTask], jobs: int, engine: Engine, runner: GitRunner, kind: str,
-             incremental: bool, totals: Totals, progress: Optional[Progress]) -> None:
+             incremental: bool, totals: Totals, progress: Optional[Progress], batch_size: int = 0) -> list[BlobTask]:
+    """Scan on `jobs` workers; returns the tasks of workers that died before finishing them.
+
+    Each worker answers its batches in order, so the batches sent to a worker and not yet
+    answered when it dies are exactly the ones it took with it."""
     global _ENGINE
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     inboxes = [ctx.Queue(maxsize=IN_FLIGHT) for _ in range(jobs)]
+    for inbox in inboxes:  # at exit, never wait to flush batches to a worker that died: it would hang
+        inbox.cancel_join_thread()
+    unanswered: list[deque[list[BlobTask]]] = [deque() for _ in range(jobs)]
     # One outbox per worker: a worker killed while its queue's feeder thread holds the write
     # lock would otherwise leave every other worker unable to report, and the scan hanging.
     outboxes = [ctx.Queue() for _ in range(jobs)]
@@ -291,7 +333,8 @@ def _fan_out(tasks: Iterator[BlobTask], jobs: int, engine: Engine, runner: GitRu
         _ENGINE = None
         gc.unfreeze()
     router = Router(jobs)
-    collectors = [threading.Thread(target=_collect, args=(index, outbox, worker, totals, router, progress), daemon=True)
+    collectors = [threading.Thread(target=_collect, daemon=True,
+                                   args=(index, outbox, worker, totals, router, progress, unanswered[index]))
                   for index, (outbox, worker) in enumerate(zip(outboxes, workers))]
     for collector in collectors:
         collector.start()
@@ -300,26 +343,48 @@ def _fan_out(tasks: Iterator[BlobTask], jobs: int, engine: Engine, runner: GitRu
         for task in tasks:
             shard = router.route(task.path)
             pending[shard].append(task)
-            if len(pending[shard]) >= BATCH:
+            if len(pending[shard]) >= (batch_size or BATCH):
+                if batch_size == 1:  # one at a time: a worker that dies, dies on the one it holds
+                    _await_answers(unanswered[shard], workers[shard])
+                unanswered[shard].append(pending[shard])
                 _put(inboxes[shard], pending[shard], workers[shard])
                 pending[shard] = []
         for shard, batch in enumerate(pending):
             if batch:
+                unanswered[shard].append(batch)
                 _put(inboxes[shard], batch, workers[shard])
             _put(inboxes[shard], None, workers[shard])
-        for collector in collectors:
-            collector.join()
-        for worker in workers:
-            worker.join()
-    finally:
+        for collector, worker in zip(collectors, workers):
+            while collector.is_alive() and worker.is_alive():
+                collector.join(timeout=0.5)
+            # The worker has ended: what is left in its pipe is read in moments. A worker killed
+            # halfway through writing a result leaves the collector waiting for the rest forever.
+            collector.join(timeout=5)
+        for worker in workers:  # done, so exiting; one whose collector failed cannot flush: ended below
+            worker.join(timeout=30)
+    finally:  # also when interrupted: no worker (nor its git) outlives the scan
         for worker in workers:
             if worker.is_alive():
                 worker.terminate()
+        for worker in workers:
+            worker.join(timeout=5)
+            if worker.is_alive():
+                worker.kill()
                 worker.join()
+        for collector in collectors:  # they see their worker gone and stop adding to totals
+            collector.join(timeout=5)
+    return [task for shard in unanswered for batch in shard for task in batch]
+
+
+def _await_answers(unanswered: deque, worker) -> None:
+    """Until the worker has answered all it was sent (or died: answers it had not yet written
+    out die with it, so only one batch at a time tells which one it died on)."""
+    while unanswered and worker.is_alive():
+        time.sleep(0.001)
 
 
 def _put(inbox, item, worker) -> None:
-    """Queue a batch; a worker that has died gets nothing more (the collector reports it)."""
+    """Queue a batch; a worker that has died gets nothing more (its batches count as lost)."""
     while worker.is_alive():
         try:
             inbox.put(item, timeout=1)
@@ -356,36 +421,41 @@ class Router:
         return self.assigned[worker] - self.done[worker]
 
 
-def _collect(index: int, outbox, worker, totals: Totals, router: Router, progress: Optional[Progress]) -> None:
-    """Gather one worker's results until it says it is done or has died."""
+def _collect(index: int, outbox, worker, totals: Totals, router: Router, progress: Optional[Progress],
+             unanswered: deque) -> None:
+    """Gather one worker's results until it says it is done or has died (a worker that dies
+    leaves its unanswered batches in `unanswered`)."""
     while True:
         try:
-            message = outbox.get(timeout=1)
+            message = outbox.get(timeout=0.5)
         except queue.Empty:
             if worker.is_alive():
                 continue
-            _drain(index, outbox, totals, router, progress)  # what it sent just before it ended
-            if worker.exitcode != 0:
-                totals.errors.append(ScanError(
-                    "-", f"a scan worker died (exit code {worker.exitcode}); the blobs it held were not scanned"))
+            _drain(index, outbox, totals, router, progress, unanswered)  # what it sent just before it ended
+            return
+        except (EOFError, OSError):  # the queue's pipe broke with the worker
             return
         if message == _DONE:
             return
-        _add(index, message, totals, router, progress)
+        _add(index, message, totals, router, progress, unanswered)
 
 
-def _drain(index: int, outbox, totals: Totals, router: Router, progress: Optional[Progress]) -> None:
+def _drain(index: int, outbox, totals: Totals, router: Router, progress: Optional[Progress],
+           unanswered: deque) -> None:
     while True:
         try:
             message = outbox.get(timeout=0.1)
-        except queue.Empty:
+        except (queue.Empty, EOFError, OSError):
             return
         if message != _DONE:
-            _add(index, message, totals, router, progress)
+            _add(index, message, totals, router, progress, unanswered)
 
 
-def _add(index: int, result: BatchResult, totals: Totals, router: Router, progress: Optional[Progress]) -> None:
+def _add(index: int, result: BatchResult, totals: Totals, router: Router, progress: Optional[Progress],
+         unanswered: deque) -> None:
     router.done[index] += result.done
+    if unanswered:
+        unanswered.popleft()
     totals.add(result, progress)
 
 
@@ -407,9 +477,17 @@ def scan_history(repo: Repository, revs: Sequence[str], engine: Engine, progress
     started = time.perf_counter()
     walk_errors: list[ScanError] = []
     later: dict[str, list[tuple[str, str]]] = {}
-    tasks = _introductions(iter_changes(repo.runner, revs), _wanted(engine.config), walk_errors, later)
-    totals = scan_tasks(repo.runner, tasks, engine, "blob", True, progress)
-    findings = _attribute(repo.runner, totals.findings, later)
+    totals = Totals([], [])
+    changes = iter_changes(repo.runner, revs)
+    try:
+        tasks = _introductions(changes, _wanted(engine.config), walk_errors, later)
+        scan_tasks(repo.runner, tasks, engine, "blob", True, progress, totals)
+        findings = _attribute(repo.runner, totals.findings, later)
+    except KeyboardInterrupt:  # what was found so far, without authors (that would run git again)
+        return _report(_dedup(list(totals.findings)), walk_errors + totals.errors + [INTERRUPTED], totals,
+                       started, incomplete=True)
+    finally:
+        changes.close()  # stops the history walk and its git
     return _report(_dedup(findings), walk_errors + totals.errors, totals, started)
 
 
@@ -417,8 +495,12 @@ def scan_staged(repo: Repository, paths: Sequence[str], engine: Engine, progress
     """The index content of `paths` (or of every staged change), whole; line numbers are the staged file's."""
     started = time.perf_counter()
     wanted = _wanted(engine.config)
-    tasks = (BlobTask(ref.sha, ref.path) for ref in staged_blobs(repo.runner, paths) if wanted(ref.path))
-    totals = scan_tasks(repo.runner, tasks, engine, "staged", False, progress)
+    totals = Totals([], [])
+    try:
+        tasks = (BlobTask(ref.sha, ref.path) for ref in staged_blobs(repo.runner, paths) if wanted(ref.path))
+        scan_tasks(repo.runner, tasks, engine, "staged", False, progress, totals)
+    except KeyboardInterrupt:
+        return _report(list(totals.findings), totals.errors + [INTERRUPTED], totals, started, incomplete=True)
     return _report(totals.findings, totals.errors, totals, started)
 
 
@@ -477,10 +559,12 @@ def _with_commit_info(finding: Finding, info: dict[str, CommitInfo], later: list
 
 
 def _dedup(findings: list[Finding]) -> list[Finding]:
-    """One finding per fingerprint (rule, path, secret): its earliest introduction; the others in also_at."""
-    by_print: dict[str, list[Finding]] = {}
+    """One finding per (rule, path, secret): its earliest introduction; the others in also_at.
+
+    Keyed on the secret's hash, not the fingerprint: a PII fingerprint names a place, not a value."""
+    by_print: dict[tuple[str, str, str], list[Finding]] = {}
     for f in findings:
-        by_print.setdefault(f.fingerprint, []).append(f)
+        by_print.setdefault((f.rule_id, f.location.path, f.secret_hash), []).append(f)
     out = []
     for group in by_print.values():
         group.sort(key=_introduced_key)
@@ -509,9 +593,11 @@ def _instant(date: Optional[str]) -> float:
         return math.inf
 
 
-def _report(findings: list[Finding], errors: list[ScanError], totals: Totals, started: float) -> Report:
+def _report(findings: list[Finding], errors: list[ScanError], totals: Totals, started: float,
+            incomplete: bool = False) -> Report:
     return Report(
         findings=tuple(sort_findings(findings)),
         errors=tuple(sorted(errors, key=lambda e: (e.path, e.message))),
-        stats=ScanStats(totals.scanned, totals.bytes, round(time.perf_counter() - started, 3), len(errors)),
+        stats=ScanStats(totals.scanned, totals.bytes, round(time.perf_counter() - started, 3), len(errors),
+                        incomplete=incomplete),
     )

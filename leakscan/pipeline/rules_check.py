@@ -1,4 +1,5 @@
-"""`leakscan rules check`: every example is reported by its rule, no negative is."""
+"""`leakscan rules check`: every example is reported by its rule, no negative is;
+which engine runs each rule; and no rule is slow on its adversarial inputs."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,6 +48,35 @@ def check_rules(rules: Iterable[Rule], engine: "Engine") -> list[Problem]:
             conf = reported_confidence(rule, text, engine)
             if conf >= CHECK_THRESHOLD:
                 problems.append(Problem(rule.id, rule.source_file, f"negative example reported (confidence {conf:.2f}): {_short(text)}"))
+    return problems
+
+
+def engine_summary(rules: Iterable[Rule], engine: "Engine") -> list[str]:
+    """Lines naming how many rules run in linear time and which ones backtrack."""
+    from leakscan.engine.matcher import BACKTRACKING
+
+    ids = [r.id for r in rules if r.pattern]
+    backtracking = sorted(i for i in ids if engine.matcher.engine_of(i) == BACKTRACKING)
+    lines = [f"{len(ids) - len(backtracking)} rules linear-time (re2), {len(backtracking)} backtracking (regex, guarded)"]
+    lines += [f"  backtracking: {rule_id}" for rule_id in backtracking]
+    return lines
+
+
+def screen_rules(rules: Iterable[Rule], engine: "Engine") -> list[Problem]:
+    """A problem for each rule slower than the limit on its 64 KB adversarial inputs."""
+    from leakscan.engine.matcher import Matcher
+    from leakscan.pipeline.rule_screen import SCREEN_LIMIT_SECONDS, SCREEN_SIZE, screen_rule
+
+    selected = [r for r in rules if r.pattern]
+    # Its own matcher: a short guard, so a hopeless pattern cannot stall the check.
+    matcher = Matcher(selected, use_hyperscan=False, regex_timeout=0.5, file_budget=float("inf"))
+    problems = []
+    for index, rule in enumerate(matcher.rules):
+        timing = screen_rule(matcher, index, stop_over_limit=True)
+        if timing.seconds > SCREEN_LIMIT_SECONDS:
+            problems.append(Problem(rule.id, rule.source_file, (
+                f"slow: {timing.seconds * 1000:.0f} ms on a {SCREEN_SIZE // 1024} KB adversarial input "
+                f"({timing.input_name}; limit {SCREEN_LIMIT_SECONDS * 1000:.0f} ms, engine {timing.engine})")))
     return problems
 
 

@@ -1,31 +1,44 @@
 """Chunks → candidates → scored, masked, suppressed findings; trees in parallel."""
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Iterable, Optional, Sequence
 
 from leakscan.analyzers.registry import document_scanner_for
+from leakscan.analyzers.rule_files import rule_file_kind
 from leakscan.suppression.baseline import drop_baselined
 from leakscan.config import Config
 from leakscan.engine.context import Engine
+from leakscan.pipeline.pool import run_on_workers
+from leakscan.suppression.fingerprint import fingerprint, fingerprint_key, place_of, secret_hash
+from leakscan.pipeline.interruption import INTERRUPTED
 from leakscan.masking.values import mask_value, suggest
-from leakscan.model import Candidate, Chunk, Finding, Location, Report, ScanError, ScanStats
+from leakscan.model import Candidate, Chunk, Finding, Location, Origin, Report, ScanError, ScanStats
+from leakscan.masking.sanitize import MASKED_CATEGORIES, Sanitizer, sanitize_error, sanitize_finding
+from leakscan.masking.sanitize import MIN_CONFIDENCE as SANITIZE_CONFIDENCE
 from leakscan.scoring import score
-from leakscan.sources.files import FileRef, iter_files, read_file
-from leakscan.suppression.inline import path_allowed
+from leakscan.sources.files import (
+    WHOLE_FILE_LIMIT, WINDOW_BYTES, WINDOW_OVERLAP, FileRef, OverSizeLimit, Skips, SkippedFile, iter_windows,
+    read_file, walk_files,
+)
+from leakscan.suppression.inline import inline_ignored, path_allowed
 
 
-def secret_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8", "replace")).hexdigest()
+# Origin kinds of captured traffic (the capture scanners' contexts) and of API specs.
+_CAPTURE_KINDS = frozenset({"har", "http", "jsonl"})
 
 
-def fingerprint(rule_id: str, path: str, digest: str) -> str:
-    # Rule, path and secret only: the fingerprint survives lines moving.
-    return "sha256:" + hashlib.sha256(f"{rule_id}\0{path}\0{digest}".encode()).hexdigest()
+def finding_place(origin: Origin) -> str:
+    """Where a finding was, as the remedy needs it: history, capture, spec or code."""
+    if origin.commit:
+        return "history"
+    if origin.kind in _CAPTURE_KINDS:
+        return "capture"
+    return "spec" if origin.kind == "spec" else "code"
 
 
 def to_finding(candidate: Candidate, confidence: float, reasons: tuple[str, ...]) -> Finding:
@@ -45,25 +58,55 @@ def to_finding(candidate: Candidate, confidence: float, reasons: tuple[str, ...]
             commit=origin.commit, pointer=origin.pointer, blob=origin.blob, extra=origin.extra,
         ),
         masked=masked,
-        fingerprint=fingerprint(rule.id, origin.path, digest),
-        suggestion=suggest(rule, masked, origin.pointer),
+        # Never a plain hash of a guessable value: see leakscan/fingerprint.py.
+        fingerprint=fingerprint(rule.id, rule.category, origin.path, candidate.secret,
+                                place_of(origin.pointer, candidate.line), fingerprint_key()),
+        suggestion=suggest(rule, masked, origin.pointer, finding_place(origin)),
         secret_hash=digest,
         secret=candidate.secret,
         also_at=candidate.also_at,
     )
 
 
-def findings_from(candidates: Iterable[Candidate], config: Config) -> list[Finding]:
-    """Score, apply the threshold and allowlists, and keep one finding per span."""
-    scored = []
+def findings_from(candidates: Iterable[Candidate], config: Config, engine: Optional[Engine] = None,
+                  tally: Optional[Counter] = None) -> list[Finding]:
+    """Score, apply the threshold and allowlists, and keep one finding per span.
+
+    With the engine, every string the findings print is masked (leakscan/sanitize.py)."""
+    return _scored_findings(candidates, config, engine, tally)[0]
+
+
+def document_findings(candidates: Iterable[Candidate], errors: Iterable[ScanError],
+                      engine: Engine, tally: Optional[Counter] = None) -> tuple[list[Finding], list[ScanError]]:
+    """One document's findings and errors, every printed string masked (values it found, rule matches)."""
+    findings, sanitizer = _scored_findings(candidates, engine.config, engine, tally)
+    return findings, [sanitize_error(e, sanitizer) for e in errors]
+
+
+def _scored_findings(candidates: Iterable[Candidate], config: Config, engine: Optional[Engine],
+                     tally: Optional[Counter] = None) -> tuple[list[Finding], Sanitizer]:
+    """`tally` counts the findings a suppression hid (reported ones only: at or above the threshold)."""
+    scored, known, ignored = [], [], []
     for candidate in candidates:
         if config.allow_paths and path_allowed(candidate.origin.path, config.allow_paths):
             continue
         result = score(candidate)
         if result.confidence >= config.min_confidence:
-            scored.append((candidate, result))
+            hidden = inline_ignored(candidate.rule.id, candidate.line_text, candidate.before)
+            (ignored if hidden else scored).append((candidate, result))
+        if result.confidence >= SANITIZE_CONFIDENCE and candidate.rule.category in MASKED_CATEGORIES:
+            known.append((candidate.secret, candidate.rule.mask))
     kept = _best_per_span(scored)
-    return drop_baselined([to_finding(c, s.confidence, s.reasons) for c, s in kept], config.baseline)
+    findings = [to_finding(c, s.confidence, s.reasons) for c, s in kept]
+    sanitizer = Sanitizer(engine, known)
+    if engine is not None:  # before the baseline: it holds fingerprints as reported (masked pointers)
+        findings = [sanitize_finding(f, sanitizer) for f in findings]
+    outside_baseline_files = drop_baselined(findings, None)
+    findings = drop_baselined(outside_baseline_files, config.baseline)
+    if tally is not None:
+        tally["inline_ignore"] += len(_best_per_span(ignored))
+        tally["baseline"] += len(outside_baseline_files) - len(findings)
+    return findings, sanitizer
 
 
 def _span(c: Candidate) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -71,30 +114,58 @@ def _span(c: Candidate) -> tuple[tuple[int, int], tuple[int, int]]:
 
 
 def _best_per_span(scored: list) -> list:
-    """Where matches overlap, the most confident wins; on a tie a specific rule beats a generic one.
+    """Where matches of the same kind overlap, the most confident wins; on a tie a specific rule
+    beats a generic one. Two rules that detect the same thing (same name) on one line are one finding.
 
     Only matches in the same value (path, commit, pointer) can overlap, so
     each is compared with its own bucket: a capture with thousands of
-    findings in different values costs linear time, not quadratic."""
+    findings in different values costs linear time, not quadratic. A value
+    and a fact about where it sits are different findings: a token in a URL
+    and the URL's undocumented endpoint are both reported."""
     ranked = sorted(scored, key=lambda cs: (-cs[1].confidence, cs[0].rule.is_generic, cs[0].rule.id))
     kept: list = []
     spans_by_value: dict[tuple, list] = {}
+    named_lines: set[tuple] = set()
     for cand, result in ranked:
         start, end = _span(cand)
-        spans = spans_by_value.setdefault((cand.origin.path, cand.origin.commit, cand.origin.pointer), [])
-        if not any(start < other_end and other_start < end for other_start, other_end in spans):
-            spans.append((start, end))
-            kept.append((cand, result))
+        value = (cand.origin.path, cand.origin.commit, cand.origin.pointer)
+        spans = spans_by_value.setdefault(value + (_overlap_kind(cand.rule),), [])
+        same_thing = value + (cand.line, cand.rule.name.casefold())
+        if same_thing in named_lines or any(start < other_end and other_start < end for other_start, other_end in spans):
+            continue
+        spans.append((start, end))
+        named_lines.add(same_thing)
+        kept.append((cand, result))
     return kept
 
 
-def scan_chunk(chunk: Chunk, engine: Engine, data: bytes | None = None) -> tuple[list[Finding], list[ScanError]]:
-    """One unit of content: a structured document if a scanner claims it, else text."""
+def _overlap_kind(rule) -> str:
+    """Matches that compete for one span: a value (secret, URL token, PII) is one finding whatever
+    rules saw it; a stack trace is one; each exposure rule states its own fact about the place."""
+    if rule.category in ("secret", "url-token", "pii"):
+        return "value"
+    return rule.category if rule.category == "stacktrace" else f"exposure:{rule.id}"
+
+
+def scan_chunk(chunk: Chunk, engine: Engine, data: bytes | None = None,
+               tally: Optional[Counter] = None) -> tuple[list[Finding], list[ScanError]]:
+    """One unit of content: a structured document if a scanner claims it, else text.
+    `tally` counts what suppressions hid."""
+    engine.matcher.start_file(chunk.origin.path)  # a fresh time budget for backtracking rules
     scanner = document_scanner_for(chunk.origin.path, chunk.text)
     if scanner is not None:
         result = scanner.scan(chunk, engine)
-        return findings_from(result.candidates, engine.config), list(result.errors)
-    return findings_from(engine.candidates(chunk, data), engine.config), []
+        return document_findings(result.candidates, [*result.errors, *engine.matcher.take_errors()], engine, tally)
+    findings = findings_from(engine.candidates(chunk, data), engine.config, engine, tally)
+    return findings, engine.matcher.take_errors()
+
+
+def suppressed_pairs(tally: Counter) -> tuple[tuple[str, int], ...]:
+    """`stats.suppressed`: findings hidden, by baseline and by inline ignore comments."""
+    return tuple((why, tally[why]) for why in SUPPRESSIONS if tally[why])
+
+
+SUPPRESSIONS = ("baseline", "inline_ignore")
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
@@ -112,6 +183,8 @@ class FileResult:
     errors: tuple[ScanError, ...]
     bytes: int
     scanned: bool
+    skipped: str = ""  # why the file was left out (files.SKIP_REASONS), if it was
+    suppressed: tuple[tuple[str, int], ...] = ()  # findings hidden in it, by suppression (SUPPRESSIONS)
 
 
 _WORKER_ENGINE: Optional[Engine] = None
@@ -126,22 +199,60 @@ def _init_worker(config: Config) -> None:
 def scan_file(ref: FileRef, engine: Optional[Engine] = None) -> FileResult:
     engine = engine or _WORKER_ENGINE
     assert engine is not None
+    if ref.explicit and _size(ref.path) > WHOLE_FILE_LIMIT:
+        return scan_large_file(ref, engine)
     loaded = read_file(ref, engine.config.max_file_size)
     if isinstance(loaded, ScanError):
-        return FileResult((), (loaded,), 0, False)
+        return FileResult((), (loaded,), 0, False, "size" if isinstance(loaded, OverSizeLimit) else "")
     if loaded is None:  # binary: skipped, not an error
-        return FileResult((), (), 0, False)
+        return FileResult((), (), 0, False, "binary")
+    if not engine.config.scan_rule_packs and rule_file_kind(ref.display, loaded.chunk.text):
+        return FileResult((), (), 0, False, "rule_packs")  # a scanner's patterns and samples, not leaks
+    tally: Counter = Counter()
     try:
-        findings, errors = scan_chunk(loaded.chunk, engine, loaded.utf8)
+        findings, errors = scan_chunk(loaded.chunk, engine, loaded.utf8, tally)
     except Exception as exc:  # one bad file never stops a scan
-        return FileResult((), (ScanError(ref.display, f"scan failed: {type(exc).__name__}: {exc}"),), loaded.size, True)
-    return FileResult(tuple(findings), tuple(errors), loaded.size, True)
+        error = sanitize_error(ScanError(ref.display, f"scan failed: {type(exc).__name__}: {exc}"), Sanitizer(engine))
+        return FileResult((), (error,), loaded.size, True)
+    return FileResult(tuple(findings), tuple(errors), loaded.size, True, suppressed=suppressed_pairs(tally))
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0  # read_file reports it
+
+
+def scan_large_file(ref: FileRef, engine: Engine, window: int = WINDOW_BYTES,
+                    overlap: int = WINDOW_OVERLAP) -> FileResult:
+    """A huge named file as plain text in overlapping windows: memory stays bounded, each
+    finding is reported once, by the window that holds it whole (files.iter_windows)."""
+    findings: list[Finding] = []
+    errors: list[ScanError] = []
+    size = 0
+    for part in iter_windows(ref, window, overlap):
+        if isinstance(part, SkippedFile):
+            return FileResult((), (), 0, False, part.reason)
+        if isinstance(part, ScanError):
+            return FileResult(tuple(findings), (part,), size, bool(size))
+        if not size and (scanner := document_scanner_for(ref.display, part.chunk.text)) is not None:
+            errors.append(ScanError(ref.display, f"over {WHOLE_FILE_LIMIT} bytes: scanned as plain text "
+                                                 f"in windows, not parsed as {scanner.name}"))
+        found = findings_from(engine.candidates(part.chunk, part.utf8), engine.config, engine)
+        errors.extend(engine.matcher.take_errors())  # one file, one budget: rules stopped early
+        findings.extend(f for f in found if part.next_start is None
+                        or (f.location.line or 0, f.location.column or 0) < part.next_start)
+        size += part.size
+    return FileResult(tuple(findings), tuple(errors), size, True)
 
 
 def scan_refs(
-    refs: Sequence[FileRef], engine: Engine, progress: Optional[Callable[[int], None]] = None,
+    refs: Sequence[FileRef], engine: Engine, progress: Optional[Callable[[int, int], None]] = None,
+    skips: Optional[Skips] = None, suppressed: Optional[Counter] = None,
 ) -> tuple[list[Finding], list[ScanError], int, int]:
-    """Scan files on all cores; returns findings, errors, files scanned, bytes."""
+    """Scan files on all cores; returns findings, errors, files scanned, bytes (and
+    counts files left out in `skips`)."""
     global _WORKER_ENGINE
     jobs = engine.config.jobs or os.cpu_count() or 1
     findings: list[Finding] = []
@@ -154,37 +265,54 @@ def scan_refs(
         errors.extend(result.errors)
         files += result.scanned
         size += result.bytes
+        if result.skipped and skips is not None:
+            skips.add(result.skipped)
+        if suppressed is not None:
+            suppressed.update(dict(result.suppressed))
         if progress:
-            progress(1)
+            progress(1, len(result.findings))  # files done, findings in them (the progress bar shows both)
 
-    if jobs <= 1 or len(refs) < 16:
-        for ref in refs:
-            collect(scan_file(ref, engine))
-        return findings, errors, files, size
-    _WORKER_ENGINE = engine
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    ctx = multiprocessing.get_context(method)
+    def lost(ref: FileRef) -> None:
+        collect(FileResult((), (ScanError(ref.display, "not scanned: a scan worker died twice on this file"),),
+                           0, False))
+
     try:
-        with ctx.Pool(jobs, initializer=_init_worker, initargs=(engine.config,)) as pool:
-            for result in pool.imap_unordered(scan_file, refs, chunksize=8):
-                collect(result)
-    finally:
-        _WORKER_ENGINE = None
+        if jobs <= 1 or len(refs) < 16:
+            for ref in refs:
+                collect(scan_file(ref, engine))
+            return findings, errors, files, size
+        _WORKER_ENGINE = engine
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        try:
+            run_on_workers(refs, scan_file, collect, lost, jobs, multiprocessing.get_context(method),
+                           _init_worker, (engine.config,))
+        finally:
+            _WORKER_ENGINE = None
+    except KeyboardInterrupt:  # Ctrl-C, SIGTERM: the workers are gone; report what was found so far
+        errors.append(INTERRUPTED)
     return findings, errors, files, size
 
 
 def scan_paths(
-    roots: Sequence[str], engine: Engine, progress_factory: Optional[Callable[[int], Callable[[int], None]]] = None,
+    roots: Sequence[str], engine: Engine, progress_factory: Optional[Callable[[int], Callable[[int, int], None]]] = None,
 ) -> Report:
     started = time.perf_counter()
-    refs, walk_errors = iter_files(roots, engine.config)
+    try:
+        walked = walk_files(roots, engine.config)
+    except KeyboardInterrupt:
+        return Report((), (INTERRUPTED,), ScanStats(0, 0, round(time.perf_counter() - started, 3), 1,
+                                                   incomplete=True))
+    refs, walk_errors = walked.refs, walked.errors
     progress = progress_factory(len(refs)) if progress_factory else None
-    findings, errors, files, size = scan_refs(refs, engine, progress)
+    hidden: Counter = Counter()
+    findings, errors, files, size = scan_refs(refs, engine, progress, walked.skipped, hidden)
     errors = walk_errors + errors
     return Report(
         findings=tuple(sort_findings(findings)),
         errors=tuple(sorted(errors, key=lambda e: (e.path, e.message))),
-        stats=ScanStats(files, size, round(time.perf_counter() - started, 3), len(errors)),
+        stats=ScanStats(files, size, round(time.perf_counter() - started, 3), len(errors),
+                        walked.skipped.as_pairs(), incomplete=INTERRUPTED in errors,
+                        suppressed=suppressed_pairs(hidden)),
     )
 
 
@@ -193,11 +321,13 @@ def scan_chunks(chunks: Iterable[Chunk], engine: Engine) -> Report:
     findings: list[Finding] = []
     errors: list[ScanError] = []
     files = size = 0
+    hidden: Counter = Counter()
     for chunk in chunks:
-        found, errs = scan_chunk(chunk, engine)
+        found, errs = scan_chunk(chunk, engine, tally=hidden)
         findings.extend(found)
         errors.extend(errs)
         files += 1
         size += len(chunk.text.encode("utf-8", "replace"))
     return Report(tuple(sort_findings(findings)), tuple(errors),
-                  ScanStats(files, size, round(time.perf_counter() - started, 3), len(errors)))
+                  ScanStats(files, size, round(time.perf_counter() - started, 3), len(errors),
+                            suppressed=suppressed_pairs(hidden)))

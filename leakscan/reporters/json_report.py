@@ -48,6 +48,9 @@ def report_dict(report: Report, show_secrets: bool = False) -> dict[str, Any]:
         "stats": {
             "files": report.stats.files, "bytes": report.stats.bytes,
             "seconds": report.stats.seconds, "errors": report.stats.errors,
+            "skipped": dict(report.stats.skipped),  # reason -> files left out
+            "suppressed": dict(report.stats.suppressed),  # baseline / inline_ignore -> findings hidden
+            **({"incomplete": True} if report.stats.incomplete else {}),  # interrupted: found so far
         },
         "findings": [finding_dict(f, show_secrets) for f in report.findings],
         "errors": [{"path": e.path, "message": e.message} for e in report.errors],

@@ -8,6 +8,7 @@ from typing import Any, Iterable
 import regex
 import yaml
 
+from leakscan.config import check_disabled_rules
 from leakscan.model import CATEGORIES, SEVERITIES, MaskSpec, Rule
 from leakscan.resources import pack_dir as builtin_pack_dir
 from leakscan.rules import pack_cache
@@ -56,6 +57,7 @@ def load_rules(extra_files: Iterable[str | Path] = (), disabled: Iterable[str] =
             seen[rule.id] = str(path)
             rules.append(rule)
     off = set(disabled)
+    check_disabled_rules(off, seen)  # an unknown id is a ConfigError, never silently ignored
     return tuple(r for r in rules if r.id not in off)
 
 

@@ -5,7 +5,10 @@ with a version), whatever the file is called. JSON is parsed with the C
 decoder and located lazily in its text; YAML is composed safely with alias
 expansion bounded (see yaml_safe). `$ref`s resolve inside the document and to
 relative files next to it; chains that loop are reported, never followed
-forever.
+forever. A relative file `$ref` is read only when it stays inside the scanned
+root (the spec's own directory when the spec was named alone) and is a regular
+file within the size limit: `../../../etc/passwd` or a link to `/dev/zero`
+becomes an error entry, never a read.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from typing import Any, Optional
 from urllib.parse import unquote
 
 from leakscan.sources.decode import decode, is_binary
+from leakscan.sources.files import read_regular
 from leakscan.sources.pointer import join, split
 from leakscan.sources.positions import JsonPositions, Positions, YamlPositions
 from leakscan.sources.yaml_safe import YamlLoadError, compose, to_data
@@ -67,6 +71,7 @@ class SpecDocument:
     syntax: str  # json | yaml
     fs_path: Optional[str] = None  # where it lives on disk, for relative file refs
     text: str = field(default="", repr=False)
+    fs_root: Optional[str] = None  # relative file refs must stay inside it (default: fs_path's directory)
 
     @property
     def version(self) -> str:
@@ -91,8 +96,14 @@ class SpecDocument:
         return node
 
 
-def load_document(text: str, path: str, fs_path: Optional[str] = None) -> SpecDocument:
+def load_document(text: str, path: str, fs_path: Optional[str] = None, fs_root: Optional[str] = None) -> SpecDocument:
     """Parse JSON or YAML; SpecLoadError when it is neither."""
+    doc = _load_document(text, path, fs_path)
+    doc.fs_root = fs_root
+    return doc
+
+
+def _load_document(text: str, path: str, fs_path: Optional[str]) -> SpecDocument:
     if text.lstrip()[:1] in ("{", "["):
         try:
             data = json.loads(text)
@@ -103,6 +114,8 @@ def load_document(text: str, path: str, fs_path: Optional[str] = None) -> SpecDo
             if len(text) > YAML_FALLBACK_LIMIT:
                 raise SpecLoadError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
             json_error = exc
+        except ValueError as exc:  # int() refuses more than sys.get_int_max_str_digits() digits
+            raise SpecLoadError("JSON holds an integer longer than Python's limit of digits") from exc
         try:
             return _load_yaml(text, path, fs_path)
         except SpecLoadError:
@@ -233,24 +246,34 @@ class RefResolver:
             return self._files[real]
         if os.path.realpath(doc.fs_path) == real:
             return doc
+        if not _inside(real, self._boundary):
+            self._error(f"$ref file {relative!r} (at {where}) is outside the scanned directory: not read")
+            self._files[real] = None
+            return None
         display = posixpath.normpath(posixpath.join(posixpath.dirname(doc.path), unquote(relative)))
         loaded = None
         if len(self._files) >= MAX_REF_FILES:
             self._error(f"more than {MAX_REF_FILES} referenced files; {relative!r} not loaded")
         else:
-            loaded = self._read(fs_path, display, relative, where)
+            loaded = self._read(real, fs_path, display, relative, where)
+        if loaded is not None:
+            loaded.fs_root = self._boundary
         self._files[real] = loaded
         return loaded
 
-    def _read(self, fs_path: str, display: str, relative: str, where: str) -> Optional[SpecDocument]:
-        try:
-            if os.path.getsize(fs_path) > self.max_file_size:
-                self._error(f"referenced file {relative!r} is over the size limit")
-                return None
-            with open(fs_path, "rb") as handle:
-                data = handle.read()
-        except OSError as exc:
-            self._error(f"cannot read $ref file {relative!r} (at {where}): {exc.strerror or exc}")
+    @property
+    def _boundary(self) -> str:
+        root = self.root.fs_root or os.path.dirname(self.root.fs_path or "") or "."
+        return os.path.realpath(root)
+
+    def _read(self, real: str, fs_path: str, display: str, relative: str, where: str) -> Optional[SpecDocument]:
+        # Only regular files, never more than the size limit: a FIFO or /dev/zero is refused unread.
+        data = read_regular(real, self.max_file_size)
+        if isinstance(data, int):
+            self._error(f"referenced file {relative!r} is over the size limit")
+            return None
+        if isinstance(data, OSError):
+            self._error(f"cannot read $ref file {relative!r} (at {where}): {data.strerror or data}")
             return None
         if is_binary(data):
             self._error(f"$ref file {relative!r} is binary")
@@ -269,3 +292,8 @@ class RefResolver:
     @property
     def documents(self) -> list[SpecDocument]:
         return [self.root] + [d for d in self._files.values() if d is not None]
+
+
+def _inside(path: str, directory: str) -> bool:
+    """`path` (resolved) is `directory` or below it."""
+    return os.path.commonpath([path, directory]) == directory

@@ -1,8 +1,11 @@
 """Baselines: findings a team has accepted, so scans report only new ones.
 
 A leakscan baseline (`.leakscan-baseline.json`) lists findings by fingerprint
-(rule, path and a hash of the secret; no line number), so it survives lines
-moving, and stores no plaintext. A detect-secrets `.secrets.baseline` is
+(see leakscan/fingerprint.py: rule, path and a hash of a high-entropy secret,
+so it survives lines moving; rule, path and place for guessable values such as
+PII; HMAC under LEAKSCAN_FINGERPRINT_KEY when set), and stores no plaintext.
+Entries written with the older value-only fingerprints still match; `baseline
+update` rewrites them. A detect-secrets `.secrets.baseline` is
 read as it is: a finding is known when the file and the SHA-1 of its secret
 (detect-secrets' `hashed_secret`) appear in its `results`.
 """
@@ -10,11 +13,13 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 from leakscan import __version__
+from leakscan.suppression.fingerprint import value_fingerprint
+from leakscan.suppression.ds_types import PRIVATE_KEY, secret_forms, type_fits
 from leakscan.model import Finding
 
 FORMAT = "leakscan-baseline"
@@ -34,13 +39,34 @@ class Baseline:
     # detect-secrets: (file, sha1 of the secret) pairs.
     hashed_secrets: frozenset[tuple[str, str]] = frozenset()
     entries: tuple[dict[str, Any], ...] = ()
+    # detect-secrets: file -> its results as (type, sha1, line_number).
+    ds_results: Mapping[str, tuple[tuple[Optional[str], str, Optional[int]], ...]] = field(default_factory=dict)
 
     def __contains__(self, finding: Finding) -> bool:
-        if finding.fingerprint in self.fingerprints:
+        if finding.fingerprint in self.fingerprints or legacy_fingerprint(finding) in self.fingerprints:
             return True
-        if self.hashed_secrets and finding.secret:
-            return (_norm(finding.location.path), sha1_secret(finding.secret)) in self.hashed_secrets
+        if self.ds_results and finding.secret:
+            return _in_detect_secrets(finding, self.ds_results.get(_norm(finding.location.path), ()))
         return False
+
+
+def _in_detect_secrets(finding: Finding, results: tuple[tuple[Optional[str], str, Optional[int]], ...]) -> bool:
+    """A result in the finding's file whose type fits and whose hash is what that plugin hashed.
+    Private-key results hash only the header phrase, so they must also be on the finding's line."""
+    for ds_type, hashed, line in results:
+        if not type_fits(ds_type, finding.category):
+            continue
+        if ds_type == PRIVATE_KEY and line is not None and finding.location.line not in (None, line):
+            continue
+        if any(sha1_secret(form) == hashed for form in secret_forms(ds_type, finding.secret)):
+            return True
+    return False
+
+
+def legacy_fingerprint(finding: Finding) -> str:
+    """The value-based `sha256:` fingerprint every finding had before keyed and place
+    fingerprints: baselines written then still match (computed here, never published)."""
+    return value_fingerprint(finding.rule_id, finding.location.path, finding.secret_hash)
 
 
 def sha1_secret(secret: str) -> str:
@@ -90,8 +116,9 @@ def _from_leakscan(path: str, data: dict[str, Any]) -> Baseline:
 
 
 def _from_detect_secrets(path: str, data: dict[str, Any]) -> Baseline:
-    """`results` maps each file to its secrets, each with `hashed_secret` (sha1 hex)."""
+    """`results` maps each file to its secrets, each with `type`, `hashed_secret` (sha1 hex), `line_number`."""
     pairs = set()
+    by_file: dict[str, list[tuple[Optional[str], str, Optional[int]]]] = {}
     for filename, secrets in data["results"].items():
         if not isinstance(secrets, list):
             raise BaselineError(f"{path}: results for {filename!r} must be a list")
@@ -99,8 +126,12 @@ def _from_detect_secrets(path: str, data: dict[str, Any]) -> Baseline:
             hashed = secret.get("hashed_secret") if isinstance(secret, dict) else None
             if not isinstance(hashed, str):
                 raise BaselineError(f"{path}: a result for {filename!r} has no hashed_secret")
-            pairs.add((_norm(str(secret.get("filename", filename))), hashed.lower()))
-    return Baseline(path, frozenset(), frozenset(pairs))
+            name = _norm(str(secret.get("filename", filename)))
+            ds_type = secret.get("type") if isinstance(secret.get("type"), str) else None
+            line = secret.get("line_number") if isinstance(secret.get("line_number"), int) else None
+            pairs.add((name, hashed.lower()))
+            by_file.setdefault(name, []).append((ds_type, hashed.lower(), line))
+    return Baseline(path, frozenset(), frozenset(pairs), ds_results={k: tuple(v) for k, v in by_file.items()})
 
 
 # Baseline files hold hashes by construction (detect-secrets' sha1 hex looks like a
@@ -132,11 +163,30 @@ def baseline_document(findings: Iterable[Finding], previous: Optional[Baseline] 
                                  "line": f.location.line}
         if f.location.commit:
             entry["commit"] = f.location.commit
-        entry.update(kept_keys.get(f.fingerprint, {}))
+        # A user's note survives the move from a legacy fingerprint to a keyed or place one.
+        entry.update(kept_keys.get(f.fingerprint) or kept_keys.get(legacy_fingerprint(f), {}))
         entries[f.fingerprint] = entry
     ordered = sorted(entries.values(), key=lambda e: (e["path"], e["rule_id"], e.get("line") or 0, e["fingerprint"]))
     return {"format": FORMAT, "version": FORMAT_VERSION, "generated_by": f"leakscan {__version__}",
             "findings": ordered}
+
+
+@dataclass(frozen=True)
+class BaselineChanges:
+    added: tuple[dict[str, Any], ...]  # entries new in this update
+    dropped: tuple[dict[str, Any], ...]  # entries of the previous baseline no longer found
+    kept: int
+
+
+def baseline_changes(previous: Baseline, document: dict[str, Any]) -> BaselineChanges:
+    """Entries `document` adds to and drops from `previous`, compared by fingerprint."""
+    now = {e["fingerprint"]: e for e in document["findings"]}
+    before = {e["fingerprint"]: e for e in previous.entries}
+    return BaselineChanges(
+        added=tuple(e for fp, e in now.items() if fp not in before),
+        dropped=tuple(e for fp, e in before.items() if fp not in now),
+        kept=sum(1 for fp in now if fp in before),
+    )
 
 
 def write_baseline(document: dict[str, Any], out_path: str) -> None:

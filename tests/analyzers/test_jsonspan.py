@@ -30,3 +30,10 @@ def test_truncated_document_still_locates_complete_values():
     start, end = spans.value_span(["log", "entries", "0", "u"])
     assert text[start:end] == '"one"'
     assert spans.value_span(["log", "entries", "1"])[1] == len(text)
+
+
+def test_a_key_the_json_scanner_rejects_ends_the_container_instead_of_raising() -> None:
+    text = '{"a": 1, "b\x01c": 2, "d": 3}'
+    spans = JsonSpans(text)
+    assert spans.value_span(["a"]) == (6, 7)
+    assert spans.value_span(["d"]) is None

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 from pathlib import Path
 
 import pytest
@@ -10,12 +11,14 @@ from leakscan.sources.decode import decode
 
 from ..conftest import FIXTURES
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "bench"
+# Optional public HAR exports (not in the repository), used when LEAKSCAN_HAR_SAMPLES names their folder.
+HAR_SAMPLES = os.environ.get("LEAKSCAN_HAR_SAMPLES")
 
 
 def _documents() -> list[Path]:
     found = sorted(p for p in FIXTURES.rglob("*") if p.is_file())
-    found += sorted((SHARED / "har-samples").glob("*.har"))[:10]  # real exports, when the data is at hand
+    if HAR_SAMPLES:
+        found += sorted(Path(HAR_SAMPLES).glob("*.har"))[:10]
     return found
 
 

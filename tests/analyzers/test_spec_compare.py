@@ -79,3 +79,30 @@ def test_swagger_2_base_path_and_schema(tmp_path):
     undeclared = {f["masked"]: f for f in report["findings"] if f["rule_id"] == "capture.spec.undeclared-field"}
     assert set(undeclared) == {"GET /users/{id} → tags[].score", "GET /users/{id} → ssn"}
     assert undeclared["GET /users/{id} → ssn"]["confidence"] > undeclared["GET /users/{id} → tags[].score"]["confidence"]
+
+
+def _entry(url: str) -> dict:
+    return {"request": {"method": "GET", "url": url, "headers": [], "queryString": [], "cookies": []},
+            "response": {"status": 200, "headers": [{"name": "Content-Type", "value": "application/json"}],
+                         "cookies": [], "content": {"mimeType": "application/json", "text": "{}"}}}
+
+
+def test_token_in_url_does_not_hide_the_shadow_endpoint(tmp_path):
+    import random
+    import string
+
+    rng = random.Random(11)
+    token = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(32))
+    spec = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.shop.test"}],
+            "paths": {"/orders": {"get": {"responses": {"200": {"description": "ok"}}}}}}
+    (tmp_path / "openapi.json").write_text(json.dumps(spec))
+    har = {"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "entries": [
+        _entry("https://api.shop.test/orders"),
+        _entry(f"https://api.shop.test/internal/export?access_token={token}"),
+    ]}}
+    (tmp_path / "traffic.har").write_text(json.dumps(har, indent=1))
+    engine = Engine.build(Config(jobs=1, capture_spec=str(tmp_path / "openapi.json")))
+    found = report_dict(scan_paths([str(tmp_path / "traffic.har")], engine))["findings"]
+    at_url = {f["rule_id"] for f in found if f["location"]["pointer"] == "/log/entries/1/request/url"}
+    assert "capture.spec.shadow-endpoint" in at_url
+    assert any(f["category"] == "url-token" for f in found if f["location"]["pointer"] == "/log/entries/1/request/url")

@@ -53,3 +53,20 @@ def test_iban_birth_date_ip():
     assert p.birth_date("1900-01-01") is False and p.birth_date("2999-02-01") is False and p.birth_date("soon") is False
     assert p.public_ip("81.2.69.160") is None
     assert p.public_ip("10.1.2.3") is False and p.public_ip("203.0.113.7") is False and p.public_ip("1.2.3") is False
+
+
+@pytest.mark.parametrize("value,why", [
+    ("111-22-3333", "dummy SSN (repeated or sequential digits)"),
+    ("876-54-3210", "dummy SSN (repeated or sequential digits)"),
+    ("123-12-1234", "dummy SSN (repeated or sequential digits)"),
+    ("078-05-1120", "published example SSN"),
+    ("536-22-1845", None),
+])
+def test_ssn_problem_in_plain_words(value, why):
+    assert p.ssn_problem(value) == why
+
+
+def test_card_problem_names_test_cards():
+    assert p.card_problem("4242 4242 4242 4242") == "published test card number"
+    assert p.card_problem("4716017468145380") == "fails the card Luhn check"
+    assert p.card_problem("4539 7877 8932 8790") is None

@@ -4,7 +4,6 @@ from __future__ import annotations
 import io
 import json
 import os
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -13,9 +12,10 @@ from leakscan.model import Report, ScanStats
 from leakscan.pipeline.tree import scan_paths
 from leakscan.reporters import REPORTERS, ReportOptions
 
-from ..conftest import GOLDEN, fake_aws_key_id, fake_github_token
+from ..conftest import FIXTURES, GOLDEN, fake_aws_key_id, fake_github_token
 
-SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+# The public OASIS SARIF 2.1.0 schema, vendored so a fresh clone can run the tests.
+SCHEMA = FIXTURES / "schemas" / "sarif-schema-2.1.0.json"
 
 
 @pytest.fixture(scope="module")

@@ -66,7 +66,7 @@ def test_size_limit_and_unreadable_files_become_errors(tmp_path, monkeypatch):
     def deny(path, *a, **kw):
         raise PermissionError(13, "Permission denied", path)
 
-    monkeypatch.setattr(files, "open", deny, raising=False)
+    monkeypatch.setattr(files, "open_regular", deny)
     locked = read_file(FileRef(str(tmp_path / "locked.txt"), "locked.txt"), 1000)
     assert isinstance(locked, ScanError) and "Permission denied" in locked.message
 

@@ -29,6 +29,7 @@ from leakscan.analyzers.capture.http_evidence import clean_url
 from leakscan.analyzers.capture.jsondoc import Doc, parse_json
 from leakscan.analyzers.capture.payload import Context, Item, Proto
 from leakscan.model import Adjustment, ScanError
+from leakscan.sources.files import WHOLE_FILE_LIMIT, read_regular
 from leakscan.sources.openapi import Node, RefResolver, SpecDocument, SpecLoadError, load_document
 from leakscan.sources.pointer import escape
 
@@ -101,11 +102,13 @@ def build_index(doc: SpecDocument, max_file_size: int) -> Optional[SpecIndex]:
 
 @functools.lru_cache(maxsize=4)
 def _load_file(path: str, mtime: float, max_file_size: int) -> tuple[Optional[SpecIndex], Optional[str]]:
+    data = read_regular(path, WHOLE_FILE_LIMIT)  # a regular file, read no further than the limit
+    if not isinstance(data, bytes):
+        why = data.strerror if isinstance(data, OSError) else f"over the limit of {WHOLE_FILE_LIMIT} bytes"
+        return None, f"cannot use --spec {path}: {why}"
     try:
-        with open(path, "rb") as handle:
-            text = handle.read().decode("utf-8", "replace")
-        doc = load_document(text, path, os.path.abspath(path))
-    except (OSError, SpecLoadError) as exc:
+        doc = load_document(data.decode("utf-8", "replace"), path, os.path.abspath(path))
+    except SpecLoadError as exc:
         return None, f"cannot use --spec {path}: {exc}"
     index = build_index(doc, max_file_size)
     return (index, None) if index else (None, f"--spec {path} is not an OpenAPI or Swagger document")

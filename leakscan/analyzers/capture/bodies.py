@@ -13,7 +13,7 @@ from typing import Optional
 from urllib.parse import unquote_plus
 
 from leakscan.analyzers.capture.http_evidence import url_params
-from leakscan.analyzers.capture.jsondoc import Doc, flatten, looks_like_json, parse_json
+from leakscan.analyzers.capture.jsondoc import LIMITS, Doc, flatten, looks_like_json, parse_json
 from leakscan.analyzers.capture.payload import Item
 from leakscan.analyzers.capture.sites import AnchorSite, ShiftSite, Site
 from leakscan.model import ScanError
@@ -74,6 +74,8 @@ def body_items(text: str, pointer: str, site: Site, anchor: Site, mime: str, enc
         data, error = parse_json(text)
         if error is None and isinstance(data, (dict, list)):
             return flatten(data, Doc(text, site, pointer + "#", 1), replace(template, where="json"))
+        if error in LIMITS:
+            errors.append(ScanError(path, f"{pointer or 'body'}: {error}; the body was scanned as text"))
     if "x-www-form-urlencoded" in mime.lower():
         return form_items(text, pointer, site, template)
     return [replace(template, value=text, pointer=pointer, site=site, where="body")]

@@ -20,7 +20,7 @@ from leakscan.analyzers.capture.bodies import body_items, form_items
 from leakscan.analyzers.capture.items import analyze
 from leakscan.analyzers.capture.http_evidence import clean_url
 
-from leakscan.analyzers.capture.jsondoc import Doc, parse_json
+from leakscan.analyzers.capture.jsondoc import Doc, iter_flatten, parse_json
 from leakscan.analyzers.capture.payload import Context, Item, Proto, derive, finalize
 from leakscan.analyzers.registry import DocumentResult, register
 from leakscan.analyzers.capture.sites import FileSite, NoSite, ShiftSite
@@ -76,6 +76,8 @@ class HarScanner:
                 kept.append(entry)
 
         data, error = _parse(text, start, doc, on_entry)
+        if error is None and _has_entries(data):
+            protos.extend(analyze(log_items(data, doc), ctx))
         if error is not None:
             entries, tail = _salvage(text)
             errors.append(ScanError(ctx.path, f"not a complete HAR ({error}); {len(entries)} complete "
@@ -130,6 +132,7 @@ def entry_items(entry: dict, index: int, doc: Doc, errors: list[ScanError], path
                             doc.value_site(pointer, "anchor"), _str(content.get("mimeType")),
                             _str(content.get("encoding")), replace(template, response=True), errors, path, url))
     add(f"{base}/response/redirectURL", _str(response.get("redirectURL")), "url", response_side=True)
+    items.extend(_other_fields(entry, base, doc, template))
     for j, message in enumerate(entry.get("_webSocketMessages") or []):
         if isinstance(message, dict):
             pointer = f"{base}/_webSocketMessages/{j}/data"
@@ -157,6 +160,40 @@ def _post_data(post: Any, base: str, doc: Doc, template: Item, errors: list[Scan
         return form_items(text, pointer, site, template) if text else items
     return items + body_items(text, pointer, site, doc.value_site(pointer, "anchor"), mime,
                               _str(post.get("encoding")), template, errors, path, url)
+
+
+# What entry_items reads field by field, or what holds nothing of anyone's (timings, the server's
+# own address, connection and page ids); the rest is read as JSON.
+_READ_ENTRY = frozenset({"request", "response", "_webSocketMessages", "time", "timings", "startedDateTime",
+                         "serverIPAddress", "connection", "pageref"})
+_READ_MESSAGE = frozenset({"method", "url", "httpVersion", "headers", "cookies", "queryString", "postData",
+                           "content", "redirectURL", "status", "statusText", "headersSize", "bodySize"})
+
+
+def _other_fields(entry: dict, base: str, doc: Doc, template: Item) -> list[Item]:
+    """Comments, custom `_fields` and anything else an entry holds beyond the fields read above,
+    keys included: `leakscan mask` rewrites every string, so the scan reads every string."""
+    others: dict[str, Any] = {k: v for k, v in entry.items() if k not in _READ_ENTRY}
+    items = list(iter_flatten(others, doc, template, base)) if others else []
+    for side in ("request", "response"):
+        message = entry.get(side)
+        rest = {k: v for k, v in message.items() if k not in _READ_MESSAGE} if isinstance(message, dict) else {}
+        if rest:
+            items.extend(iter_flatten(rest, doc, replace(template, response=side == "response"), f"{base}/{side}"))
+    return items
+
+
+def log_items(data: Any, doc: Doc) -> list[Item]:
+    """Everything in a HAR outside `log.entries`: creator and browser comments, page titles, custom fields."""
+    if not isinstance(data, dict):
+        return []
+    log = data.get("log")
+    rest = {k: v for k, v in data.items() if k != "log"}
+    if isinstance(log, dict):
+        rest["log"] = {k: v for k, v in log.items() if k != "entries"}
+    template = Item(value="", pointer=None, site=NoSite(), where="json", payload=True,
+                    extra=(("entry", "HAR log (creator, pages, comments)"),))
+    return list(iter_flatten(rest, doc, template))
 
 
 _WS = re.compile(r"[ \t\n\r]*")
@@ -232,7 +269,7 @@ def _salvage(text: str) -> tuple[list[Any], Optional[int]]:
     while at < len(text) and text[at] == "{":
         try:
             entry, end = decoder.raw_decode(text, at)
-        except ValueError:
+        except (ValueError, RecursionError):  # broken, too deep, or an integer past Python's digit limit
             break
         entries.append(entry)
         at = ws.match(text, end).end()

@@ -19,11 +19,12 @@ from leakscan.analyzers.capture.items import analyze
 from leakscan.analyzers.capture.vocab import vocabulary
 from leakscan.analyzers.capture.field_evidence import harmless_key, is_identifier_key, key_kind
 from leakscan.analyzers.capture.http_evidence import clean_url
-from leakscan.analyzers.capture.jsondoc import Doc, flatten, iter_flatten, parse_json
+from leakscan.analyzers.capture.jsondoc import LIMITS, Doc, flatten, iter_flatten, parse_json
 from leakscan.analyzers.capture.payload import Context, Item, Proto, evidence, finalize
 from leakscan.analyzers.registry import DocumentResult, register
 from leakscan.analyzers.capture.sites import FileSite, NoSite, ShiftSite
-from leakscan.model import Chunk
+from leakscan.analyzers.published import lower_published_contacts, published_document
+from leakscan.model import Chunk, ScanError
 from leakscan.sources.decode import first_byte, is_utf16
 from leakscan.sources.pointer import split
 
@@ -81,24 +82,27 @@ class JsonLinesScanner:
         text, file_site = chunk.text, FileSite(chunk.text)
         protos: list[Proto] = []
         batch: list[Item] = []
+        errors: list[ScanError] = []
         at, index = (1 if text.startswith("\ufeff") else 0), 0
         while at < len(text):
             end = text.find("\n", at)
             end = len(text) if end < 0 else end
             line = text[at:end]
             if line.strip():
-                batch.extend(_record_items(line, index, ShiftSite(file_site, at)))
+                batch.extend(_record_items(line, index, ShiftSite(file_site, at), errors, ctx.path))
             index += 1
             at = end + 1
             if index % RECORDS_PER_BATCH == 0 and batch:
                 protos.extend(analyze(batch, ctx))
                 batch = []
         protos.extend(analyze(batch, ctx))
-        return DocumentResult(tuple(finalize(protos, ctx)))
+        return DocumentResult(tuple(finalize(protos, ctx)), tuple(errors))
 
 
-def _record_items(line: str, index: int, site: ShiftSite) -> list[Item]:
+def _record_items(line: str, index: int, site: ShiftSite, errors: list[ScanError], path: str) -> list[Item]:
     data, error = parse_json(line)
+    if error in LIMITS:
+        errors.append(ScanError(path, f"line {index + 1}: {error}; the line was scanned as text"))
     template = Item(value="", pointer=None, site=NoSite(), where="json", payload=True, channel="log")
     if error is not None or not isinstance(data, (dict, list)):
         return [replace(template, value=line, site=site, where="text", extra=(("entry", f"line {index + 1}"),))]
@@ -135,8 +139,14 @@ class JsonDocumentScanner:
         data, error = parse_json(text[1:] if text.startswith("\ufeff") else text)
         if error is not None or not isinstance(data, (dict, list)):
             # JSON with comments, a fragment, not JSON at all: the plain text scan does it.
-            return DocumentResult(tuple(engine.candidates(chunk)))
-        return scan_json_data(chunk, engine, data, "json")
+            # Valid JSON past a parsing limit (depth, digits) is said so: its structure was not read.
+            errors = (ScanError(chunk.origin.path, f"{error}; the file was scanned as text"),) if error in LIMITS else ()
+            return DocumentResult(tuple(engine.candidates(chunk)), errors)
+        result = scan_json_data(chunk, engine, data, "json")
+        published = published_document(chunk.origin.path, data)  # an SBOM's author emails are public on purpose
+        if published:
+            return DocumentResult(lower_published_contacts(result.candidates, published), result.errors)
+        return result
 
 
 def scan_json_data(chunk: Chunk, engine, data: Any, kind: str, payload: bool = False) -> DocumentResult:

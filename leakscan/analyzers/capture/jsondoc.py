@@ -23,6 +23,7 @@ from leakscan.sources.pointer import escape, split
 MAX_NESTED = 3  # JSON in a string in a string in a string is as deep as it gets
 MIN_NUMBER = 100000  # shorter numbers are never personal data on their own
 MIN_STRING = 6
+MIN_KEY_DATA = 8  # shorter keys are names (`id`, `user_id`), never worth a rule pass
 FRAME_KEYS = ({"file", "filename", "class", "classname", "module", "declaringclass"},
               {"line", "lineno", "linenumber"})
 
@@ -74,14 +75,21 @@ class ValueSite:
         return ShiftSite(doc.site, span[0]) if self.how == "scalar" else AnchorSite(doc.site, span[0])
 
 
+TOO_DEEP = "JSON nested too deep"
+NUMBER_TOO_LONG = "JSON holds an integer longer than Python's limit of digits"
+LIMITS = (TOO_DEEP, NUMBER_TOO_LONG)  # valid JSON that cannot be parsed here: worth an error entry
+
+
 def parse_json(text: str) -> tuple[Any, Optional[str]]:
-    """The document, or None and why it is not JSON."""
+    """The document, or None and why it is not JSON (or cannot be parsed: LIMITS)."""
     try:
         return json.loads(text), None
     except RecursionError:
-        return None, "JSON nested too deep"
+        return None, TOO_DEEP
     except json.JSONDecodeError as exc:
         return None, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+    except ValueError:  # int() refuses more than sys.get_int_max_str_digits() digits
+        return None, NUMBER_TOO_LONG
 
 
 def looks_like_json(text: str) -> bool:
@@ -101,16 +109,19 @@ def flatten(data: Any, doc: Doc, template: Item) -> list[Item]:
     return list(iter_flatten(data, doc, template))
 
 
-def iter_flatten(data: Any, doc: Doc, template: Item) -> Iterator[Item]:
-    """flatten(), one item at a time: a large document never has all its items at once."""
+def iter_flatten(data: Any, doc: Doc, template: Item, start: str = "") -> Iterator[Item]:
+    """flatten(), one item at a time: a large document never has all its items at once.
+
+    `start`: the local pointer of `data` when it is a part of the document (a HAR's custom fields)."""
     trace_keys = vocabulary().trace_keys
     # (value, local pointer, key, parent key)
-    stack: list[tuple[Any, str, str, str]] = [(data, "", "", "")]
+    stack: list[tuple[Any, str, str, str]] = [(data, start, "", "")]
     while stack:
         value, local, key, parent = stack.pop()
         if isinstance(value, dict):
             for k in reversed(list(value)):
                 stack.append((value[k], f"{local}/{escape(k)}", str(k), key))
+            yield from _key_items(value, doc, local, key, template)
         elif isinstance(value, list):
             frames = _frames(value) if key and trace_keys.has(key) else None
             if frames is not None:
@@ -128,6 +139,45 @@ def iter_flatten(data: Any, doc: Doc, template: Item) -> Iterator[Item]:
             if abs(value) >= MIN_NUMBER or (key and key_kind(key, parent) is not None):
                 yield _item(template, doc, local, key, parent, repr(value) if isinstance(value, float) else str(value),
                             how="scalar", quote=False)
+
+
+def key_is_data(key: str) -> bool:
+    """A key that holds data rather than naming it (a token, an email, a session id used as a map key)."""
+    return len(key) >= MIN_KEY_DATA and (any(ch.isdigit() for ch in key) or any(ch in "@.:/+=" for ch in key))
+
+
+def _key_items(obj: dict, doc: Doc, local: str, parent: str, template: Item) -> Iterator[Item]:
+    """Keys are read too: each data-like key is an item at its member's pointer, sited on the key."""
+    for k in obj:
+        if isinstance(k, str) and key_is_data(k):
+            yield derive(template, value=k, pointer=f"{doc.prefix}{local}/{escape(k)}", site=KeySite(doc, local, k),
+                         where="key", key="", parent_key=parent, prefix='"', suffix='": ')
+
+
+class KeySite:
+    """Where a key is written: looked for inside its object's span the first time a position is asked."""
+
+    __slots__ = ("doc", "local", "key", "_site", "_done")
+
+    def __init__(self, doc: Doc, local: str, key: str) -> None:
+        self.doc, self.local, self.key = doc, local, key
+        self._site: Optional[Site] = None
+        self._done = False
+
+    def position(self, offset: int):
+        if not self._done:
+            self._site, self._done = self._resolve(), True
+        return self._site.position(offset) if self._site is not None else None
+
+    def _resolve(self) -> Optional[Site]:
+        span = self.doc.spans.value_span(split(self.local))
+        if span is None:
+            return None
+        for literal in (json.dumps(self.key, ensure_ascii=False), json.dumps(self.key)):
+            at = self.doc.text.find(literal, span[0], span[1])
+            if at >= 0:
+                return StringSite(self.doc.site, self.doc.text, at, at + len(literal))
+        return AnchorSite(self.doc.site, span[0])
 
 
 def _string_items(value: str, doc: Doc, local: str, key: str, parent: str, template: Item) -> Iterable[Item]:

@@ -22,7 +22,6 @@ from urllib.parse import unquote_plus
 from leakscan.analyzers.capture.sites import Site
 from leakscan.model import Adjustment, Candidate, Origin, Rule
 from leakscan.scoring import score
-from leakscan.suppression.inline import inline_ignored
 
 if TYPE_CHECKING:
     from leakscan.engine.context import Engine
@@ -141,9 +140,8 @@ def match_items(items: Sequence[Item], ctx: Context) -> list[list[Proto]]:
         if end <= start:
             continue  # the match lies in the rendered key, not in the value
         # Clamped to the value: a pattern may run into the rendered quote or the next line.
-        proto = Proto(m.rule, item.value[start:end], item, start, end)
-        if not inline_ignored(m.rule.id, _line_text(item, start), ""):
-            per_item[i].append(proto)
+        # Inline ignores are applied (and counted) with the findings: pipeline._scored_findings.
+        per_item[i].append(Proto(m.rule, item.value[start:end], item, start, end))
     return per_item
 
 

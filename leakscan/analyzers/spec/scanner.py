@@ -9,6 +9,7 @@ rules of patterns/spec.yaml; every string value also goes through the rule engin
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Callable, Mapping
 
 from leakscan.analyzers.spec import exposure as spec_exposure, pii as spec_pii, surface as spec_surface, values as spec_values
@@ -58,7 +59,7 @@ def scan_spec(chunk: Chunk, engine: "Engine", forced: bool = False) -> DocumentR
     any JSON or YAML mapping as a spec and says so when it cannot be one."""
     origin = chunk.origin
     try:
-        doc = load_document(chunk.text, origin.path, origin.fs_path)
+        doc = load_document(chunk.text, origin.path, origin.fs_path, origin.fs_root)
     except SpecLoadError as exc:
         claimed = forced or origin.path.lower().endswith(STRUCTURED_SUFFIXES) or chunk.text.lstrip()[:1] == "{"
         errors = (ScanError(origin.path, f"OpenAPI document not parsed: {exc}"),) if claimed else ()
@@ -68,7 +69,7 @@ def scan_spec(chunk: Chunk, engine: "Engine", forced: bool = False) -> DocumentR
         errors = (ScanError(origin.path, "not an OpenAPI or Swagger document"),) if forced else ()
         return _not_a_spec(chunk, engine, errors)
     refs = RefResolver(doc, engine.config.max_file_size)
-    ctx = SpecContext(doc, refs, engine, origin, version)
+    ctx = SpecContext(doc, refs, engine, replace(origin, kind="spec"), version)  # kind: remedies fit a spec
     candidates: list[Candidate] = []
     errors: list[ScanError] = []
     for detector in DETECTORS:

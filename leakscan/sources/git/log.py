@@ -32,7 +32,7 @@ from itertools import count, islice
 from typing import IO, Iterable, Iterator, Sequence, Union
 
 from leakscan.model import ScanError
-from leakscan.sources.git.safe import GitError, GitRunner, input_file
+from leakscan.sources.git.safe import GitError, GitRunner, input_file, wait_process
 
 GITLINK_MODE = "160000"  # a submodule's commit, not a blob of this repository
 _REV_LIST = ["rev-list", "--reverse"]
@@ -116,7 +116,7 @@ def _list_commits(runner: GitRunner, revs: Sequence[str], tmp: str) -> str:
     """A file of the selected commits' ids, oldest first, one per line."""
     listing = os.path.join(tmp, "commits")
     with open(listing, "wb") as out, tempfile.TemporaryFile() as err:
-        code = runner.popen(_REV_LIST + list(revs) + ["--"], stderr=err, stdout=out, config=_LOG_CONFIG).wait()
+        code = wait_process(runner.popen(_REV_LIST + list(revs) + ["--"], stderr=err, stdout=out, config=_LOG_CONFIG))
         if code != 0:
             raise GitError(f"git rev-list: {_message(err, code)}")
     return listing
@@ -144,8 +144,11 @@ def _diff_trees(runner: GitRunner, commits: list[bytes], out_path: str, stop: th
     """The file holding these commits' tree diffs; when git fails, the halves' files, down to
     the single commits that cannot be walked, reported as errors."""
     with input_file(b"".join(commits)) as given, open(out_path, "wb") as out, tempfile.TemporaryFile() as err:
-        code = runner.popen(_DIFF_TREE, stdin=given, stderr=err, stdout=out, config=_LOG_CONFIG).wait()
+        code = wait_process(runner.popen(_DIFF_TREE, stdin=given, stderr=err, stdout=out, config=_LOG_CONFIG), stop)
         message = _message(err, code) if code else ""
+    if stop.is_set():  # the scan has stopped (interrupted): the slice is not wanted, whole or not
+        os.unlink(out_path)
+        return
     if not message:
         yield out_path
         return

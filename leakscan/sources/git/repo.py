@@ -75,6 +75,15 @@ def resolve_commit(runner: GitRunner, rev: str) -> str:
     return sha
 
 
+def file_at(runner: GitRunner, rev: str, path: str) -> Optional[bytes]:
+    """The content of `path` (relative to the root) as commit `rev` has it; None if it has none."""
+    out = runner.run(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}:{path}"], check=False)
+    sha = out.decode("ascii", "replace").strip()
+    if not sha or runner.run(["cat-file", "-t", sha], check=False).strip() != b"blob":
+        return None
+    return runner.run(["cat-file", "blob", sha])
+
+
 # ---- the index ---------------------------------------------------------------
 
 def staged_blobs(runner: GitRunner, paths: Sequence[str] = ()) -> list[BlobRef]:
@@ -193,8 +202,9 @@ class BlobReader:
             self._err = None
         return message
 
-    def close(self) -> None:
-        self._stop(kill=False)
+    def close(self, kill: bool = False) -> None:
+        """Let cat-file finish (its input ends), or with `kill` stop it now."""
+        self._stop(kill=kill)
         if self._err is not None:
             self._err.close()
             self._err = None

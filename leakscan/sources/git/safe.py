@@ -166,7 +166,11 @@ class GitRunner:
         """Run to completion; stdout as bytes. Raises GitError on a non-zero exit when `check`."""
         with input_file(stdin or b"") as given:
             proc = self.popen(args, stderr=subprocess.PIPE, stdin=given)
-            out, err = proc.communicate()
+            try:
+                out, err = proc.communicate()
+            except BaseException:  # interrupted (Ctrl-C): git must not outlive the scan
+                stop_process(proc)
+                raise
         if check and proc.returncode != 0:
             message = err.decode("utf-8", "replace").strip() or f"exit status {proc.returncode}"
             raise GitError(f"git {args[0]}: {message}")
@@ -180,3 +184,26 @@ class GitRunner:
         with _spawn_lock:
             return subprocess.Popen(self.argv(args, config), stdin=stdin, stdout=stdout,
                                     stderr=stderr, env=self.env, cwd=self.cwd)
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    """Kill a git process and reap it (no zombie, no orphan)."""
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+
+
+def wait_process(proc: subprocess.Popen, stop: Optional[threading.Event] = None, poll: float = 0.2) -> int:
+    """Wait for git to exit; kill it when `stop` is set or the wait is interrupted (Ctrl-C),
+    so a stopped scan leaves no git behind. Returns the exit status (negative when killed)."""
+    try:
+        while True:
+            try:
+                return proc.wait(timeout=poll)
+            except subprocess.TimeoutExpired:
+                if stop is not None and stop.is_set():
+                    stop_process(proc)
+                    return proc.returncode
+    except BaseException:
+        stop_process(proc)
+        raise

@@ -1,0 +1,223 @@
+"""Rule patterns on RE2, a linear-time engine, with `regex`'s match semantics.
+
+A backtracking engine can take time exponential (or, for the common bug,
+quadratic) in the input on a badly written pattern; RE2 never does. Rule
+patterns are written for `regex` (ASCII, VERSION0), so each is translated:
+
+- `\\Z` → `\\z`; `\\s` → `[\\t\\n\\v\\f\\r ]` (RE2's `\\s` has no `\\v`);
+  `$` outside multi-line mode → `\\n?\\z` (Python's `$` also matches before a
+  final newline; rules use it only after the secret);
+- a leading `(?<!C)` and a trailing `(?!C)` on one character class, the
+  usual token boundaries, become a consumed character (or the text's edge)
+  with an empty named group marking where the real match starts or ends;
+- `X{a,b}` with b over RE2's limit of 1000, X one character, becomes `X{a,}`
+  (a lower bound over 1000 chained in parts). Chained bounded repeats would
+  match exactly, but their thousands of states defeat RE2's DFA and fall back
+  to an NFA costing bound × input (8 s on 64 KB for a 4,000 bound); the only
+  difference is on a run longer than b, reported whole instead of cut at b.
+
+Anything else RE2 rejects (lookaround elsewhere, backreferences, deeply
+nested counted repeats) stays on `regex`. Search runs on the UTF-8 bytes of
+the text; `endpos` is honoured as the end of the text, as `regex` does.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterator, Optional
+
+try:
+    import re2
+except ImportError:  # pragma: no cover - re2 wheels cover the usual platforms
+    re2 = None
+
+RE2_MAX_REPEAT = 1000
+BODY_GROUP = "lsbody"  # where the match starts once an emulated lookbehind is dropped
+END_GROUP = "lsend"  # where the match ends before an emulated lookahead's character
+_SPACE = r"\t\n\v\f\r "
+_TOKEN = re.compile(r"""
+    \\x[0-9A-Fa-f]{2} | \\. |                     # escapes
+    \[\^?\]?(?:\\.|[^\]\\])*\] |                   # a character class
+    \{\d+(?:,\d*)?\}\?? |                          # a counted repeat
+    \(\?<?[!=] | \(\?P<\w+> | \(\?[a-zA-Z]+\) | \(\?[a-zA-Z]*: | \( |
+    [\s\S]
+""", re.VERBOSE)
+_REPEAT = re.compile(r"\{(\d+)(?:,(\d*))?\}(\??)")
+_ONE_CHAR = re.compile(r"\\x[0-9A-Fa-f]{2}$|\\[wdsWDStnrfv.\\/\-\[\]{}()|^$*+?]$|\[.*\]$|[^\\()|{}*+?^$]$", re.DOTALL)
+_FLAG_GROUP = re.compile(r"\(\?([a-zA-Z]*)[:)]$")
+
+
+def available() -> bool:
+    return re2 is not None
+
+
+@dataclass(frozen=True)
+class LinearPattern:
+    """A rule pattern compiled for RE2 with what is needed to read its matches."""
+    regexp: Any  # re2's compiled object
+    group: int  # the secret's group in the translated pattern
+    body_group: Optional[int]  # set when a leading lookbehind was emulated
+    end_group: Optional[int]  # set when a trailing lookahead was emulated
+
+
+def compile_linear(pattern: str, secret_group: int | str) -> Optional[LinearPattern]:
+    """The RE2 form of a rule pattern, or None when RE2 cannot run it exactly."""
+    if re2 is None:
+        return None
+    translated = translate(pattern)
+    if translated is None:
+        return None
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        compiled = re2.compile(translated, options)
+    except re2.error:
+        return None
+    names = compiled.groupindex
+    body = names.get(BODY_GROUP)
+    if isinstance(secret_group, str):
+        group = names[secret_group]
+    else:
+        group = secret_group + (1 if body is not None else 0)
+    return LinearPattern(compiled, group, body, names.get(END_GROUP))
+
+
+def translate(pattern: str) -> Optional[str]:
+    """The pattern in RE2 syntax, or None if a construct cannot be mapped."""
+    tokens = _TOKEN.findall(pattern)
+    flags = ""
+    if tokens and re.fullmatch(r"\(\?[a-zA-Z]+\)", tokens[0]):
+        flags, tokens = tokens[0], tokens[1:]
+    if "m" not in flags and any("m" in m.group(1) for m in map(_FLAG_GROUP.match, tokens) if m):
+        return None  # a local multi-line flag: `$` handling would need to track it
+    prefix, suffix = "", ""
+    if len(tokens) >= 3 and tokens[0] == "(?<!" and tokens[2] == ")" and _ONE_CHAR.match(tokens[1]):
+        prefix = f"(?:\\A|{_negate(tokens[1])})(?P<{BODY_GROUP}>)"
+        tokens = tokens[3:]
+    if len(tokens) >= 3 and tokens[-3] == "(?!" and tokens[-1] == ")" and _ONE_CHAR.match(tokens[-2]):
+        suffix = f"(?P<{END_GROUP}>)(?:{_negate(tokens[-2])}|\\z)"
+        tokens = tokens[:-3]
+    out: list[str] = []
+    for i, token in enumerate(tokens):
+        repeat = _REPEAT.fullmatch(token)
+        if repeat and int(repeat.group(2) or repeat.group(1)) > RE2_MAX_REPEAT:
+            if not out or not _ONE_CHAR.match(tokens[i - 1]):
+                return None
+            out.append(_split_repeat(out.pop(), repeat))
+        else:
+            out.append(_translate_token(token, multiline="m" in flags))
+    return flags + prefix + "".join(out) + suffix
+
+
+def _translate_token(token: str, multiline: bool) -> str:
+    if token == r"\Z":
+        return r"\z"
+    if token == r"\s":
+        return f"[{_SPACE}]"
+    if token == r"\S":
+        return f"[^{_SPACE}]"
+    if token == "$" and not multiline:
+        return r"(?:\n?\z)"
+    if token.startswith("[") and r"\s" in token:
+        return re.sub(r"(?<!\\)((?:\\\\)*)\\s", lambda m: m.group(1) + _SPACE, token)
+    return token
+
+
+def _negate(atom: str) -> str:
+    """A class matching one character that `atom` does not match."""
+    if atom.startswith("[^"):
+        return "[" + atom[2:]
+    if atom.startswith("["):
+        return "[^" + atom[1:]
+    if atom in (r"\w", r"\d", r"\s"):
+        return atom.upper() if atom != r"\s" else f"[^{_SPACE}]"
+    if atom in (r"\W", r"\D"):
+        return atom.lower()
+    return f"[^{atom}]"
+
+
+def _split_repeat(atom: str, repeat: "re.Match[str]") -> str:
+    low = int(repeat.group(1))
+    lazy = repeat.group(3)
+    parts = []
+    while low > RE2_MAX_REPEAT:
+        parts.append(f"{atom}{{{RE2_MAX_REPEAT}}}")
+        low -= RE2_MAX_REPEAT
+    parts.append(f"{atom}{{{low},}}{lazy}")
+    return "".join(parts)
+
+
+class Utf8Text:
+    """A text and its UTF-8 bytes, with offsets converted both ways.
+
+    Conversions go forward from the last one (matches arrive in order), so
+    a whole scan costs one pass over the text; ASCII text needs none."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.data = text.encode("utf-8", "surrogatepass")
+        self.ascii = len(self.data) == len(text)
+        self._char, self._byte = 0, 0
+
+    def to_byte(self, char: int) -> int:
+        if self.ascii:
+            return char
+        if char < self._char:
+            self._char, self._byte = 0, 0
+        self._byte += len(self.text[self._char:char].encode("utf-8", "surrogatepass"))
+        self._char = char
+        return self._byte
+
+    def to_char(self, byte: int) -> int:
+        if self.ascii:
+            return byte
+        if byte < self._byte:
+            self._char, self._byte = 0, 0
+        self._char += len(self.data[self._byte:byte].decode("utf-8", "surrogatepass"))
+        self._byte = byte
+        return self._char
+
+    def previous_char_start(self, byte: int) -> int:
+        """Byte offset of the character that ends at `byte`."""
+        if byte <= 0:
+            return 0
+        byte -= 1
+        while byte > 0 and 0x80 <= self.data[byte] < 0xC0:
+            byte -= 1
+        return byte
+
+
+def finditer_spans(pattern: LinearPattern, utf8: Utf8Text, pos: int, endpos: int) -> Iterator[tuple[int, int]]:
+    """Character spans of the secret group of each match in text[pos:endpos],
+    in the order and with the overlaps `regex.finditer` would give."""
+    regexp = pattern.regexp._regexp  # the C++ object: searching a memoryview copies nothing
+    unanchored = re2._re2.RE2.Anchor.UNANCHORED
+    end_b = utf8.to_byte(endpos)
+    view = memoryview(utf8.data)[:end_b]
+    at = floor = utf8.to_byte(pos)  # no match starts before pos, or before the previous one ended
+    if pattern.body_group is not None:
+        at = utf8.previous_char_start(at)  # room for the lookbehind's character
+    while at <= end_b:
+        spans = regexp.Match(unanchored, view, at, end_b)
+        if spans[0][0] < 0:
+            return
+        start, end = spans[0]
+        if pattern.end_group is not None:
+            end = spans[pattern.end_group][0]
+        body = spans[pattern.body_group][0] if pattern.body_group is not None else start
+        secret = spans[pattern.group]
+        if body < floor:
+            at = _next_char(utf8.data, start)
+            continue
+        floor = end
+        if secret[0] >= 0 and secret[0] != secret[1]:
+            yield utf8.to_char(secret[0]), utf8.to_char(secret[1])
+        following = utf8.previous_char_start(end) if pattern.body_group is not None else end
+        at = following if following > start else _next_char(utf8.data, start)
+
+
+def _next_char(data: bytes, byte: int) -> int:
+    byte += 1
+    while byte < len(data) and 0x80 <= data[byte] < 0xC0:
+        byte += 1
+    return byte

@@ -1,0 +1,123 @@
+"""The one place where every string a report prints, besides the masked value, is masked too.
+
+A finding's location can hold secrets of its own: a JSON key that is a token
+becomes part of a pointer (`/sessions/ghp_…/ssn`), an OpenAPI path key holds
+`?token=xoxb-…`, a capture heading holds a URL whose path is a bot token or a
+webhook, and an error message may quote the document. Before findings and
+errors leave the pipeline, their path, pointer, extras, also_at, reasons,
+suggestion and messages pass through `Sanitizer.clean`, which masks
+
+1. every value the same document produced as a secret, URL-token or PII
+   candidate at MIN_CONFIDENCE or more (so below the report threshold too),
+   as written, percent-encoded and pointer-escaped; and
+2. whatever a secret, URL-token or PII rule matches in the string itself.
+
+Reporters then print only these strings; none of them masks on its own.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING, Iterable, Optional
+from urllib.parse import quote
+
+from leakscan.suppression.fingerprint import place_fingerprint, place_of
+from leakscan.masking.values import mask_value
+from leakscan.model import Chunk, Finding, MaskSpec, Origin, ScanError
+from leakscan.scoring import score
+
+if TYPE_CHECKING:
+    from leakscan.engine.context import Engine
+
+MASKED_CATEGORIES = frozenset({"secret", "url-token", "pii"})
+SHOWN_AS_IS = frozenset({"exposure", "stacktrace"})  # categories whose `masked` may be the value itself
+MIN_CONFIDENCE = 0.4  # below the report threshold on purpose: a location errs toward masking
+MIN_KNOWN_LENGTH = 4  # shorter values would mask innocent pointer segments ("/0/", "/id")
+SHORT_KNOWN = 6  # values shorter than this are masked only as whole words (`admin`, not `administrator`)
+MAX_ERROR_CHARS = 400
+MAX_EXCEPTION_CHARS = 200
+LOCATION_PATH = "report-location.txt"  # what rules see as the "file" of a location string
+# Extras that name people or commits on purpose (git authors, dates), not document content.
+UNMASKED_EXTRAS = frozenset({"author", "date", "introduced_in"})
+
+
+class Sanitizer:
+    def __init__(self, engine: Optional["Engine"], known: Iterable[tuple[str, MaskSpec]] = ()) -> None:
+        self.engine = engine
+        by_value = {value: spec for value, spec in known if len(value) >= MIN_KNOWN_LENGTH}
+        self.known = sorted(by_value.items(), key=lambda item: -len(item[0]))
+        self._memo: dict[str, str] = {}
+
+    def clean(self, text: str) -> str:
+        if not text:
+            return text
+        cleaned = self._memo.get(text)
+        if cleaned is None:
+            cleaned = self._memo[text] = self._mask_matches(self._mask_known(text))
+        return cleaned
+
+    def _mask_known(self, text: str) -> str:
+        for value, spec in self.known:
+            masked = mask_value(value, spec)
+            for form in {value, quote(value, safe=""), value.replace("~", "~0").replace("/", "~1")}:
+                if form not in text:
+                    continue
+                if len(form) < SHORT_KNOWN:
+                    text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])", lambda _: masked, text)
+                else:
+                    text = text.replace(form, masked)
+        return text
+
+    def _mask_matches(self, text: str) -> str:
+        if self.engine is None:
+            return text
+        candidates = self.engine.candidates(Chunk(text, Origin(kind="file", path=LOCATION_PATH)))
+        for candidate in sorted(candidates, key=lambda c: -len(c.secret)):
+            if (candidate.rule.category in MASKED_CATEGORIES and candidate.secret and candidate.secret in text
+                    and score(candidate).confidence >= MIN_CONFIDENCE):
+                text = text.replace(candidate.secret, mask_value(candidate.secret, candidate.rule.mask))
+        return text
+
+
+def sanitize_finding(finding: Finding, sanitizer: Sanitizer) -> Finding:
+    """The finding with every printed string masked; the raw places kept (unprinted) for `mask`."""
+    loc, clean = finding.location, sanitizer.clean
+    location = replace(loc, path=clean(loc.path), pointer=clean(loc.pointer) if loc.pointer else loc.pointer,
+                       extra=tuple((k, v if k in UNMASKED_EXTRAS else clean(v)) for k, v in loc.extra))
+    also_at = tuple(clean(place) for place in finding.also_at)
+    reasons = tuple(clean(reason) for reason in finding.reasons)
+    # An exposure's value is shown as it is (an endpoint, a banner): a token inside it is masked all the same.
+    shown = clean(finding.masked) if finding.category in SHOWN_AS_IS else finding.masked
+    suggestion = replace(finding.suggestion, text=clean(finding.suggestion.text),
+                         masked_value=clean(finding.suggestion.masked_value) if finding.category in SHOWN_AS_IS
+                         else finding.suggestion.masked_value)
+    if (location, also_at, reasons, suggestion, shown) == (loc, finding.also_at, finding.reasons, finding.suggestion,
+                                                           finding.masked):
+        return finding
+    return replace(finding, location=location, also_at=also_at, reasons=reasons, suggestion=suggestion, masked=shown,
+                   fingerprint=_place_print(finding, location.pointer), raw_pointer=loc.pointer,
+                   raw_also_at=finding.also_at)
+
+
+def _place_print(finding: Finding, masked_pointer: Optional[str]) -> str:
+    """A place fingerprint names the place as reported: a pointer through a key that is an email
+    must not put the email's hash back into it."""
+    loc = finding.location
+    if masked_pointer == loc.pointer or \
+            finding.fingerprint != place_fingerprint(finding.rule_id, loc.path, place_of(loc.pointer, loc.line)):
+        return finding.fingerprint
+    return place_fingerprint(finding.rule_id, loc.path, place_of(masked_pointer, loc.line))
+
+
+def sanitize_error(error: ScanError, sanitizer: Sanitizer) -> ScanError:
+    """An error with no secret in it and at most a short excerpt of the document."""
+    message = sanitizer.clean(error.message)
+    if len(message) > MAX_ERROR_CHARS:
+        message = message[: MAX_ERROR_CHARS - 1] + "…"
+    return replace(error, path=sanitizer.clean(error.path), message=message)
+
+
+def exception_text(exc: BaseException, engine: Optional["Engine"]) -> str:
+    """`Type: message` of an exception for an errors entry: masked, and short (messages quote input)."""
+    text = Sanitizer(engine).clean(f"{type(exc).__name__}: {exc}")
+    return text if len(text) <= MAX_EXCEPTION_CHARS else text[: MAX_EXCEPTION_CHARS - 1] + "…"

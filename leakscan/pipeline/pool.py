@@ -1,0 +1,117 @@
+"""Work spread over worker processes that may die, or be stopped, without hanging the scan.
+
+multiprocessing.Pool loses the task of a worker that dies (killed, out of memory) and
+then waits for it forever. concurrent.futures notices the death (BrokenProcessPool) and
+fails what the dead pool held; those items are run again, one at a time on a fresh single
+worker, so an item that kills its worker every time is found, reported through `on_lost`,
+and costs only itself. When the scan is interrupted (KeyboardInterrupt in the parent) the
+workers are killed before the exception goes on: none outlives the scan.
+"""
+from __future__ import annotations
+
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Callable, Sequence, TypeVar
+
+from leakscan.pipeline.interruption import worker_signals
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+ITEMS_PER_TASK = 8  # items a worker handles per round trip
+TASKS_PER_WORKER = 4  # tasks queued per worker: enough to keep it busy, few to lose when it dies
+MAX_BROKEN_POOLS = 20  # past this many dead pools, what is left is reported, not retried
+
+
+def run_on_workers(items: Sequence[Item], work: Callable[[Item], Result], on_result: Callable[[Result], None],
+                   on_lost: Callable[[Item], None], jobs: int, context: Any,
+                   initializer: Callable[..., None], initargs: tuple) -> None:
+    """`work(item)` for every item on `jobs` processes; each result to `on_result` (in this
+    process, in no set order); each item that workers died on twice to `on_lost`."""
+    pool = _Pool(work, on_result, context, initializer, initargs)
+    pending = [list(items[i:i + ITEMS_PER_TASK]) for i in range(0, len(items), ITEMS_PER_TASK)]
+    again: list[Item] = []
+    while pending and pool.broken < MAX_BROKEN_POOLS:
+        lost, pending = pool.run(pending, jobs, jobs * TASKS_PER_WORKER)
+        again.extend(item for task in lost for item in task)
+    again.extend(item for task in pending for item in task)
+    pending = [[item] for item in again]  # once more, alone: what fails now is what kills a worker
+    while pending and pool.broken < 2 * MAX_BROKEN_POOLS:
+        lost, pending = pool.run(pending, 1, 1)
+        for task in lost:
+            on_lost(task[0])
+    for task in pending:
+        on_lost(task[0])
+
+
+def _start_worker(initializer: Callable[..., None], initargs: tuple) -> None:
+    worker_signals()
+    initializer(*initargs)
+
+
+def _run_task(work: Callable[[Item], Result], task: list[Item]) -> list[Result]:
+    return [work(item) for item in task]
+
+
+class _Pool:
+    """Runs tasks on a new executor per call, until they are done or a worker dies."""
+
+    def __init__(self, work: Callable, on_result: Callable, context: Any, initializer: Callable,
+                 initargs: tuple) -> None:
+        self.work, self.on_result = work, on_result
+        self.context, self.initializer, self.initargs = context, initializer, initargs
+        self.broken = 0  # executors that lost a worker
+
+    def run(self, tasks: list[list], jobs: int, in_flight: int) -> tuple[list[list], list[list]]:
+        """Returns the tasks a dead worker took with it, and those not started."""
+        executor = ProcessPoolExecutor(jobs, mp_context=self.context, initializer=_start_worker,
+                                       initargs=(self.initializer, self.initargs))
+        running: dict[Future, list] = {}
+        started = 0
+        finished = False
+        try:
+            while running or started < len(tasks):
+                while started < len(tasks) and len(running) < in_flight:
+                    try:
+                        running[executor.submit(_run_task, self.work, tasks[started])] = tasks[started]
+                    except BrokenProcessPool:
+                        self.broken += 1
+                        return self._settle(running), tasks[started:]
+                    started += 1
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                if any(future.exception() is not None for future in done):
+                    self.broken += 1
+                    return self._settle(running), tasks[started:]
+                for future in done:
+                    del running[future]
+                    for result in future.result():
+                        self.on_result(result)
+            finished = True
+            return [], []
+        finally:
+            _shut(executor, finished)
+
+    def _settle(self, running: dict[Future, list]) -> list[list]:
+        """After a death: keep what finished, return what did not."""
+        lost = []
+        for future, task in running.items():
+            if future.done() and future.exception() is None:
+                for result in future.result():
+                    self.on_result(result)
+            else:
+                lost.append(task)
+        return lost
+
+
+def _shut(executor: ProcessPoolExecutor, finished: bool) -> None:
+    """Wait for idle workers to exit; otherwise (interrupted, or a worker died) kill them now."""
+    if finished:
+        executor.shutdown(wait=True)
+        return
+    processes = list((getattr(executor, "_processes", None) or {}).values())  # 3.14: kill_workers()
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+    for process in processes:
+        process.join(timeout=5)

@@ -1,0 +1,77 @@
+"""Scanners' rule packs and baselines are left out by default and counted (issue 11.5)."""
+from __future__ import annotations
+
+import json
+import shutil
+
+from click.testing import CliRunner
+
+from leakscan.analyzers.rule_files import rule_file_kind
+from leakscan.cli import cli
+from leakscan.rules.loader import builtin_pack_dir
+
+from ..conftest import fake_aws_key_id, fake_github_token
+
+GITLEAKS_STYLE = '''title = "team rules"
+
+[[rules]]
+id = "shop-api-key"
+description = "Shop API key"
+regex = 'shop_[a-z0-9]{{32}}'
+keywords = ["shop_"]
+
+[[rules]]
+id = "github-classic"
+regex = 'ghp_[A-Za-z0-9]{{36}}'
+[[rules.allowlists]]
+regexes = ['{token}']
+'''
+
+
+def _tree(tmp_path):
+    """An installed leakscan (its packs, moved under another name), another scanner's config, a baseline."""
+    site = tmp_path / "venv" / "lib" / "site-packages"
+    shutil.copytree(builtin_pack_dir(), site / "somepkg" / "data")
+    (site / "tools").mkdir(parents=True)
+    (site / "tools" / "rules.toml").write_text(GITLEAKS_STYLE.format(token=fake_github_token(91)))
+    (site / "tools" / ".secrets.baseline").write_text(json.dumps({
+        "version": "1.5.0", "plugins_used": [{"name": "AWSKeyDetector"}], "filters_used": [],
+        "results": {"app.py": [{"type": "AWS Access Key", "filename": "app.py", "line_number": 1,
+                                "hashed_secret": "0" * 40, "is_verified": False}]}}))
+    # A YAML list with ids that is not a rule pack, holding a real-looking secret: still scanned.
+    (site / "tools" / "deploy.yaml").write_text(f"- id: web\n  aws_access_key_id: {fake_aws_key_id(91)}\n")
+    return tmp_path / "venv"
+
+
+def _scan(root, *extra: str) -> dict:
+    result = CliRunner().invoke(cli, ["scan", str(root), "--format", "json", "--no-progress", *extra])
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.stdout)
+
+
+def test_rule_packs_are_left_out_and_counted(tmp_path):
+    root = _tree(tmp_path)
+    packs = len([p for p in builtin_pack_dir().glob("*.yaml") if not p.name.startswith("_")])
+    report = _scan(root)
+    assert {f["location"]["path"] for f in report["findings"]} == {"lib/site-packages/tools/deploy.yaml"}
+    assert report["stats"]["skipped"]["rule_packs"] == packs + 2
+
+
+def test_scan_rule_packs_scans_them_anyway(tmp_path):
+    root = _tree(tmp_path)
+    report = _scan(root, "--scan-rule-packs")
+    paths = {f["location"]["path"] for f in report["findings"]}
+    assert any(p.startswith("lib/site-packages/somepkg/data/") for p in paths)
+    assert "rule_packs" not in report["stats"]["skipped"]
+    config = tmp_path / "leakscan.yaml"
+    config.write_text("scan_rule_packs: true\n")
+    assert len(_scan(root, "--config", str(config))["findings"]) == len(report["findings"])
+
+
+def test_kinds_are_recognised_by_structure_not_by_name():
+    pack = (builtin_pack_dir() / "aws.yaml").read_text()
+    assert rule_file_kind("anything/x.yml", pack) == "leakscan rule pack"
+    assert rule_file_kind("a/b.toml", GITLEAKS_STYLE.format(token="x")) == "gitleaks-style rule config"
+    assert rule_file_kind("rules.yaml", "rules:\n  - id: a\n    pattern: 'k_[0-9]+'\n") == "rule pack"
+    assert rule_file_kind("patterns/aws.yaml", "- id: web\n  image: nginx\n  examples: []\n") is None
+    assert rule_file_kind("x.json", '{"results": {}, "plugins_used": "no"}') is None

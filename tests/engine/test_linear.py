@@ -1,0 +1,86 @@
+"""RE2 runs rule patterns with exactly the matches `regex` gives."""
+from __future__ import annotations
+
+import time
+
+import pytest
+import regex
+
+from leakscan.engine.linear import Utf8Text, compile_linear, finditer_spans, translate
+from leakscan.engine.matcher import BACKTRACKING, LINEAR, compile_rule, keyword_windows
+from leakscan.rules.loader import PATTERN_FLAGS, load_rules
+
+pytest.importorskip("re2")
+
+RULES = [r for r in load_rules() if r.pattern]
+
+
+def regex_spans(pattern: str, text: str, pos: int, endpos: int, group: int | str) -> list[tuple[int, int]]:
+    compiled = regex.compile(pattern, PATTERN_FLAGS)
+    spans = (m.span(group) for m in compiled.finditer(text, pos, endpos))
+    return [(s, e) for s, e in spans if s >= 0 and s != e]
+
+
+def linear_spans(pattern: str, text: str, pos: int, endpos: int, group: int | str) -> list[tuple[int, int]]:
+    linear = compile_linear(pattern, group)
+    assert linear is not None, translate(pattern)
+    return list(finditer_spans(linear, Utf8Text(text), pos, endpos))
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_re2_and_regex_agree_on_the_rule_examples(rule):
+    compiled = compile_rule(rule.pattern)
+    if compiled.engine != LINEAR:
+        pytest.skip("runs on regex")
+    for text in (*rule.examples, *rule.negative_examples, "\n".join(rule.examples) + " é ñ\n"):
+        spans = keyword_windows(text, rule.keywords) if rule.is_generic else [(0, len(text))]
+        for pos, endpos in spans:
+            assert (linear_spans(rule.pattern, text, pos, endpos, compiled.group)
+                    == regex_spans(rule.pattern, text, pos, endpos, compiled.group)), text
+
+
+CASES = [
+    # leading lookbehind and trailing lookahead on one class: emulated
+    (r"(?<![\w-])(tok_[a-z]{4})(?![\w-])", ["tok_abcd", "xtok_abcd", "tok_abcde", "-tok_abcd tok_wxyz,tok_qqqq"]),
+    (r"\b(y[0-3]_[A-Za-z0-9_-]{5,12})(?![\w-])", ["y1_abcdef y2_" + "a" * 13 + " y3_abcdefgh"]),
+    # `$` also before a final newline, as in Python
+    (r"(ab)(?:[^a-z]|$)", ["xab", "xab\n", "xab\n\n", "ab ab"]),
+    # counted repeats over RE2's limit: the same spans for runs within the bound
+    (r"(k_[a-f]{10,1500})\b", ["k_" + "a" * 1400, "k_" + "c" * 9, "k_" + "a" * 1500 + " k_abcdefabcd"]),
+    (r"(k_[a-f]{1200,2500})\b", ["k_" + "a" * 1400, "k_" + "c" * 1199]),
+    # non-ASCII text: offsets are characters, not bytes
+    (r"(?<![A-Za-z0-9])(sk_[A-Za-z0-9]{6})(?![A-Za-z0-9])", ["é sk_abcdef ñ sk_123456", "日本sk_abcdef語"]),
+    # \s is Python's, vertical tab included
+    (r"key\s+([a-z]{4})", ["key\x0babcd", "key \tqwer"]),
+]
+
+
+@pytest.mark.parametrize("pattern,texts", CASES)
+def test_translated_constructs_give_the_same_spans(pattern, texts):
+    for text in texts:
+        for pos, endpos in [(0, len(text)), (1, len(text)), (0, max(len(text) - 1, 0))]:
+            assert linear_spans(pattern, text, pos, endpos, 1) == regex_spans(pattern, text, pos, endpos, 1), (text, pos, endpos)
+
+
+@pytest.mark.parametrize("pattern", [
+    r"(a)(?=b)c",  # lookahead inside
+    r"(a)\1",  # backreference
+    r"(?<=x)(a)",  # positive lookbehind
+    r"(a++)",  # possessive
+])
+def test_constructs_re2_cannot_run_stay_on_regex(pattern):
+    assert compile_rule(pattern).engine == BACKTRACKING
+
+
+def test_a_run_longer_than_a_large_bound_is_reported_whole_and_quickly():
+    """Bounds over RE2's limit become open (documented in linear.py): a long run is one
+    secret, not its first N characters, and a repeated 64 KB input stays fast."""
+    pattern = r"(?:^|[^A-Za-z0-9/+])(tok[A-Za-z0-9/+]{20,4000})"
+    text = "x tok" + "A" * 5000
+    assert linear_spans(pattern, text, 0, len(text), 1) == [(2, len(text))]
+    compiled = compile_rule(pattern)
+    assert compiled.engine == LINEAR
+    repeated = ("tok" + "B" * 300 + " ") * 200
+    started = time.process_time()
+    assert len(linear_spans(pattern, repeated, 0, len(repeated), 1)) == 200
+    assert time.process_time() - started < 0.5
