@@ -21,7 +21,7 @@ from _common import SHARED_BENCH, shorten
 from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.model import Chunk, Origin
-from leakscan.pipeline.tree import scan_chunk
+from leakscan.pipeline.findings import scan_chunk
 
 COUNTED = ("secret", "url-token")
 

@@ -1,3 +1,4 @@
+"""`python -m leakscan`: the command line."""
 from leakscan.cli import main
 
 main()

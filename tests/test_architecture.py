@@ -1,6 +1,7 @@
 """docs/architecture.md stays true as the code moves, and the tree keeps its shape (issue: layout)."""
 from __future__ import annotations
 
+import ast
 import re
 import sys
 from pathlib import Path
@@ -33,11 +34,9 @@ def test_every_module_is_in_the_module_table_and_nothing_else() -> None:
 def test_each_row_is_the_module_docstring_first_line() -> None:
     text = DOC.read_text(encoding="utf-8")
     for path in sorted(modules()):
-        source = (ROOT / path).read_text(encoding="utf-8")
-        match = re.match(r'\s*(?:#[^\n]*\n\s*)*(?:"""|\'\'\')\s*(.+)', source)
-        if not match:
-            continue
-        first = match.group(1).split('"""')[0].strip()
+        docstring = ast.get_docstring(ast.parse((ROOT / path).read_text(encoding="utf-8"))) or ""
+        assert docstring.strip(), f"{path} has no docstring"
+        first = docstring.strip().splitlines()[0]
         row = re.search(rf"^\| `{re.escape(path)}` \| (.*) \|$", text, re.M)
         assert row, path
         assert row.group(1).replace("\\|", "|") == first, f"{path}: the row is not the docstring's first line"
@@ -58,3 +57,13 @@ def test_no_package_room_is_overfull(package: Path) -> None:
     own = [p for p in package.glob("*.py") if p.name != "__init__.py"]
     limit = 8 if package == PACKAGE else 12
     assert len(own) <= limit, f"{package.relative_to(ROOT)} holds {len(own)} modules (at most {limit})"
+
+
+def test_readme_draws_the_same_layers() -> None:
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    layers = [layer.removeprefix("leakscan.").replace(" | leakscan.", " | ")
+              for layer in next(c for c in contracts["contracts"] if c["type"] == "layers")["layers"]]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## How it is built"):]
+    block = re.search(r"```text\n(.*?)```", section, re.S)
+    assert block and [line.strip() for line in block.group(1).splitlines() if line.strip()] == layers

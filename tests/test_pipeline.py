@@ -7,7 +7,8 @@ from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.pipeline.interruption import INTERRUPTED
 from leakscan.model import Chunk, Origin
-from leakscan.pipeline.tree import scan_chunk, scan_paths
+from leakscan.pipeline.findings import scan_chunk
+from leakscan.pipeline.tree import scan_paths
 
 from .conftest import fake_aws_key_id, fake_github_token
 from .processes import children
@@ -86,7 +87,7 @@ def test_a_failing_file_becomes_an_error_and_the_scan_goes_on(tmp_path, engine, 
 
 def test_two_rules_for_the_same_secret_on_one_line_give_one_finding(engine):
     from leakscan.model import Candidate
-    from leakscan.pipeline.tree import findings_from
+    from leakscan.pipeline.findings import findings_from
 
     line = "machine ftp.corp.lan login backup password Zq8vLw3TmK9pRx2"
     origin = Origin(kind="file", path="home/.netrc")

@@ -9,13 +9,28 @@ from typing import Optional, TextIO
 
 import click
 
-from leakscan.suppression.baseline import (FORMAT, Baseline, BaselineChanges, BaselineError, baseline_changes, baseline_document,
-                               load_baseline)
-from leakscan.cli import STDIN, UsageFailure, check_inputs, engine_options, make_config, make_engine, scan_inputs
+from leakscan.cli.options import (
+    STDIN,
+    UsageFailure,
+    check_inputs,
+    engine_options,
+    make_config,
+    make_engine,
+    scan_inputs,
+)
 from leakscan.cli.output import is_stdio, write_output
 from leakscan.cli.progress import history_progress
 from leakscan.model import Report
 from leakscan.reporters.text import printable
+from leakscan.suppression.baseline import (
+    FORMAT,
+    Baseline,
+    BaselineChanges,
+    BaselineError,
+    baseline_changes,
+    baseline_document,
+    load_baseline,
+)
 
 DEFAULT_OUTPUT = ".leakscan-baseline.json"
 

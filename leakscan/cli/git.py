@@ -8,11 +8,20 @@ from typing import Optional
 
 import click
 
-from leakscan.cli import EXIT_FINDINGS, UsageFailure, check_inputs, emit, engine_options, make_config, make_engine, output_options
+from leakscan.cli.options import (
+    EXIT_FINDINGS,
+    UsageFailure,
+    check_inputs,
+    emit,
+    engine_options,
+    make_config,
+    make_engine,
+    output_options,
+)
 from leakscan.cli.progress import history_progress
+from leakscan.model import Report
 from leakscan.pipeline.config_trust import trusted_settings
 from leakscan.pipeline.history import scan_history, scan_staged
-from leakscan.model import Report
 from leakscan.reporters.text import printable
 from leakscan.sources.git.repo import Repository, open_repository, resolve_commit, tip_revisions
 from leakscan.sources.git.safe import GitError

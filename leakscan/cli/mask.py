@@ -12,11 +12,20 @@ import click
 from leakscan.analyzers.registry import document_scanner_for
 from leakscan.cli.output import is_stdio, read_stdin, write_output
 from leakscan.engine.context import Engine
+from leakscan.masking.rewrite import (
+    BELOW_THRESHOLD_FLOOR,
+    MODES,
+    Plan,
+    merge,
+    plan_for,
+    rewrite_json_lines,
+    rewrite_json_text,
+    rewrite_text,
+    secret_named_below,
+)
 from leakscan.model import Chunk, Finding, Origin, ScanError
-from leakscan.pipeline.tree import scan_chunk, sort_findings
+from leakscan.pipeline.findings import scan_chunk, sort_findings
 from leakscan.reporters.text import printable
-from leakscan.masking.rewrite import (BELOW_THRESHOLD_FLOOR, MODES, Plan, merge, plan_for, rewrite_json_lines,
-                              rewrite_json_text, rewrite_text, secret_named_below)
 from leakscan.sources.decode import decode, is_binary
 
 STRUCTURED = {"har": rewrite_json_text, "json": rewrite_json_text, "jsonl": rewrite_json_lines}
@@ -70,8 +79,18 @@ def _rewrite(text: str, plan: Plan, kind: str) -> tuple[str, str]:
 
 
 def register(cli: click.Group) -> None:
-    from leakscan.cli import (EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, STDIN, UsageFailure, check_inputs,
-                              engine_options, fail_on_error_option, make_config, make_engine)
+    from leakscan.cli.options import (
+        EXIT_CLEAN,
+        EXIT_ERROR,
+        EXIT_FINDINGS,
+        STDIN,
+        UsageFailure,
+        check_inputs,
+        engine_options,
+        fail_on_error_option,
+        make_config,
+        make_engine,
+    )
 
     @cli.command("mask")
     @click.argument("file")

@@ -15,14 +15,22 @@ from typing import Callable, Optional
 import click
 
 from leakscan.analyzers.spec.scanner import scan_spec
-from leakscan.cli import (STDIN, check_inputs, emit, engine_options, make_config, make_engine, output_options,
-                          stdin_chunk)
+from leakscan.cli.options import (
+    STDIN,
+    check_inputs,
+    emit,
+    engine_options,
+    make_config,
+    make_engine,
+    output_options,
+    stdin_chunk,
+)
 from leakscan.cli.progress import tree_progress
 from leakscan.config import Config
 from leakscan.engine.context import Engine
-from leakscan.model import Finding, Report, ScanError, ScanStats
-from leakscan.pipeline.tree import document_findings, findings_from, sort_findings
 from leakscan.masking.sanitize import exception_text
+from leakscan.model import Finding, Report, ScanError, ScanStats
+from leakscan.pipeline.findings import document_findings, findings_from, sort_findings
 from leakscan.sources.files import FileRef, iter_files, read_file
 from leakscan.sources.openapi import STRUCTURED_SUFFIXES
 

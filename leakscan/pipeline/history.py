@@ -31,7 +31,7 @@ from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.pipeline.interruption import INTERRUPTED, worker_signals
 from leakscan.model import Chunk, Finding, Origin, Report, ScanError, ScanStats
-from leakscan.pipeline.tree import document_findings, findings_from, sort_findings
+from leakscan.pipeline.findings import document_findings, findings_from, sort_findings
 from leakscan.masking.sanitize import exception_text
 from leakscan.sources.git.blobdelta import Fresh, Region, Version, VersionCache, changed_bytes, changed_region, fresh_part
 from leakscan.sources.decode import decode, first_significant, is_binary

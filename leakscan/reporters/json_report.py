@@ -1,4 +1,4 @@
-"""The JSON report: the contract in DESIGN.md (fields are added, never renamed)."""
+"""The JSON report: the report contract (fields are added, never renamed)."""
 from __future__ import annotations
 
 import json

@@ -1,3 +1,4 @@
+"""What a reporter may be asked for besides the report: secrets shown, colour, verbosity."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -8,7 +8,7 @@ from leakscan.analyzers.spec.scanner import scan_spec
 from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.model import Chunk, Finding, Origin, ScanError
-from leakscan.pipeline.tree import findings_from
+from leakscan.pipeline.findings import findings_from
 
 
 def scan(engine: Engine, text: str, path: str = "openapi.yaml", *, forced: bool = False,

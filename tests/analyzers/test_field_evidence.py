@@ -8,7 +8,7 @@ from leakscan.analyzers.capture.field_evidence import key_kind, looks_masked
 from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.model import Chunk, Origin
-from leakscan.pipeline.tree import scan_chunk
+from leakscan.pipeline.findings import scan_chunk
 
 
 @pytest.mark.parametrize("value", ["***-**-6789", "**** **** **** 4242", "j***@example.com", "[REDACTED]", "[FILTERED]",

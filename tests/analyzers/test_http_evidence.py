@@ -6,7 +6,7 @@ import pytest
 
 from leakscan.analyzers.capture.http_evidence import clean_url, url_params
 from leakscan.model import Chunk, Origin
-from leakscan.pipeline.tree import scan_chunk
+from leakscan.pipeline.findings import scan_chunk
 
 
 def _scan(engine, message: str):

@@ -11,7 +11,8 @@ from leakscan.analyzers.registry import document_scanner_for
 from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.model import Chunk, Origin
-from leakscan.pipeline.tree import scan_chunk, scan_paths
+from leakscan.pipeline.findings import scan_chunk
+from leakscan.pipeline.tree import scan_paths
 from leakscan.reporters.json_report import report_dict
 
 from ..conftest import FIXTURES, fake_github_token

@@ -4,7 +4,7 @@ import pytest
 
 from leakscan.engine import prefilter
 from leakscan.model import Chunk, Origin
-from leakscan.pipeline.tree import scan_chunk
+from leakscan.pipeline.findings import scan_chunk
 from leakscan.rules.loader import load_rules
 
 from ..conftest import fake_aws_key_id, fake_github_token

@@ -7,7 +7,7 @@ from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.engine.matcher import BACKTRACKING, LINEAR, Matcher
 from leakscan.model import Chunk, Origin
-from leakscan.pipeline.tree import scan_chunk
+from leakscan.pipeline.findings import scan_chunk
 from leakscan.pipeline.rule_screen import adversarial_inputs, time_rule
 from leakscan.rules.loader import load_rules, parse_rule
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from leakscan.model import Chunk, Origin
-from leakscan.pipeline.tree import scan_chunk
+from leakscan.pipeline.findings import scan_chunk
 
 LINE = 'AUTHOR = "Dana Whitfield <dana.whitfield@corpmail.net>"  # card 4539 7877 8932 8790, ssn 536-22-1845\n'
 

@@ -12,7 +12,8 @@ from leakscan.cli import cli
 from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.model import Chunk, Origin
-from leakscan.pipeline.tree import scan_chunk, scan_paths
+from leakscan.pipeline.findings import scan_chunk
+from leakscan.pipeline.tree import scan_paths
 from leakscan.reporters.json_report import report_dict
 from leakscan.analyzers.capture.har import HAR
 

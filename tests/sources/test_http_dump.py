@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from leakscan.model import Chunk, Origin
-from leakscan.pipeline.tree import scan_chunk, scan_paths
+from leakscan.pipeline.findings import scan_chunk
+from leakscan.pipeline.tree import scan_paths
 from leakscan.reporters.json_report import report_dict
 from leakscan.analyzers.capture.http_dump import HTTP_DUMP
 

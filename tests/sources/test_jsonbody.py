@@ -6,7 +6,8 @@ import pytest
 
 from leakscan.analyzers.registry import document_scanner_for
 from leakscan.model import Chunk, Origin
-from leakscan.pipeline.tree import scan_chunk, scan_paths
+from leakscan.pipeline.findings import scan_chunk
+from leakscan.pipeline.tree import scan_paths
 from leakscan.reporters.json_report import report_dict
 
 from ..capture_labels import copy_fixtures, judge, labels

@@ -1,0 +1,169 @@
+"""What every command shares: options, Config and Engine building, inputs, the report and the exit code."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Callable, Optional, Sequence, TextIO
+
+import click
+
+from leakscan.cli.output import (
+    InputError,
+    check_readable,
+    color_wanted,
+    is_stdio,
+    read_stdin,
+    write_output,
+)
+from leakscan.cli.progress import tree_progress
+from leakscan.config import Config, ConfigError, build_config
+from leakscan.engine.context import Engine
+from leakscan.model import Chunk, Origin, Report
+from leakscan.pipeline.tree import scan_chunks, scan_paths
+from leakscan.reporters import REPORTERS, ReportOptions
+from leakscan.reporters.text import printable
+from leakscan.rules.loader import RuleError
+from leakscan.sources.decode import decode
+from leakscan.suppression.baseline import BaselineError, load_baseline
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+STDIN = "-"
+
+
+class UsageFailure(click.ClickException):
+    """A one-line error and exit 2. The message may name paths, refs or rules from the scanned
+    repository, so its control characters are escaped before it reaches the terminal."""
+
+    exit_code = EXIT_ERROR
+
+    def __init__(self, message: str) -> None:
+        super().__init__(printable(message))
+
+
+_DEBUG = {"on": False}  # set by --debug (on the group or any command); read when an exception escapes
+
+
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        _DEBUG["on"] = True
+    return value
+
+
+debug_option = click.option("--debug", is_flag=True, expose_value=False, callback=_set_debug,
+                            help="On an unexpected error, print the traceback too.")
+
+
+def fail_on_error_option(func: Callable) -> Callable:
+    return click.option("--fail-on-error", is_flag=True,
+                        help="Exit 2 when anything was not scanned or not scanned in full (any `errors` entry).")(func)
+
+
+def output_options(func: Callable) -> Callable:
+    for option in reversed([
+        click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True),
+        click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True),
+                     help="Write the report to FILE (- for stdout, the default)."),
+        click.option("--show-secrets", is_flag=True, help="Print secrets in full (never the default)."),
+        click.option("--verbose", "-v", is_flag=True, help="Text report: show reasons and suggestions."),
+        click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set, or not on a terminal)."),
+        fail_on_error_option,
+    ]):
+        func = option(func)
+    return func
+
+
+def engine_options(func: Callable) -> Callable:
+    for option in reversed([
+        click.option("--min-confidence", type=click.FloatRange(0, 1), default=None, help="Report threshold (default 0.5)."),
+        click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
+                     help="Config file (default: .leakscan.yaml or [tool.leakscan] in pyproject.toml)."),
+        click.option("--rules", "rule_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                     help="Extra rule pack (repeatable)."),
+        click.option("--disable", "disabled_rules", multiple=True, help="Rule id to disable (repeatable)."),
+        click.option("--baseline", type=click.Path(exists=True, dir_okay=False), default=None,
+                     help="Report only findings not in this baseline (leakscan or detect-secrets format)."),
+        click.option("--no-hyperscan", is_flag=True, help="Use the pure-Python keyword prefilter."),
+        click.option("--scan-rule-packs", is_flag=True, default=None,
+                     help="Also scan secret scanners' rule packs and baselines (left out by default)."),
+        click.option("--no-progress", is_flag=True, help="No progress bar."),
+        click.option("--jobs", "-j", type=click.IntRange(0), default=None, help="Worker processes (default: all cores)."),
+        debug_option,
+    ]):
+        func = option(func)
+    return func
+
+
+def make_config(**kwargs: object) -> Config:
+    no_hyperscan = kwargs.pop("no_hyperscan", False)
+    no_progress = kwargs.pop("no_progress", False)
+    config_file = kwargs.pop("config_file", None)
+    kwargs["scan_rule_packs"] = kwargs.get("scan_rule_packs") or None  # not given: the config file decides
+    try:
+        config = build_config(
+            Path(config_file) if config_file else None,
+            use_hyperscan=False if no_hyperscan else None,
+            progress=not no_progress and sys.stderr.isatty(),
+            **kwargs,  # type: ignore[arg-type]
+        )
+        if config.baseline:
+            load_baseline(config.baseline)  # a broken baseline is a usage error, not one per file
+        return config
+    except (ConfigError, BaselineError) as exc:
+        raise UsageFailure(str(exc)) from exc
+
+
+def make_engine(config: Config) -> Engine:
+    try:
+        return Engine.build(config)
+    except RuleError as exc:
+        raise UsageFailure(f"invalid rule: {exc}") from exc
+    except ConfigError as exc:  # --disable naming no rule
+        raise UsageFailure(str(exc)) from exc
+
+
+def check_inputs(paths: Sequence[str]) -> None:
+    """A path named on the command line that cannot be read ends the run (exit 2) before any scan."""
+    if STDIN in paths and len(paths) > 1:
+        raise UsageFailure("'-' (stdin) cannot be combined with other paths")
+    for path in paths:
+        if path != STDIN:
+            try:
+                check_readable(path)
+            except InputError as exc:
+                raise UsageFailure(str(exc)) from exc
+
+
+def stdin_chunk(name: str) -> Chunk:
+    return Chunk(decode(read_stdin())[0], Origin(kind="stdin", path=name))
+
+
+def scan_inputs(paths: Sequence[str], engine: Engine, stdin_name: str = "-") -> Report:
+    """Scan files and trees (checked by check_inputs), or stdin for `-`."""
+    if list(paths) == [STDIN]:
+        return scan_chunks([stdin_chunk(stdin_name)], engine)
+    with tree_progress(engine.config.progress, "scanning files", "file", listing="listing files") as factory:
+        return scan_paths(list(paths), engine, factory)
+
+
+def exit_code(report: Report, fail_on_error: bool) -> int:
+    """2 when the scan was incomplete and --fail-on-error asks for it; else 1 for findings, 0 clean."""
+    if fail_on_error and report.errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if report.findings else EXIT_CLEAN
+
+
+def emit(report: Report, fmt: str, output: Optional[str], show_secrets: bool, verbose: bool, *,
+         no_color: bool = False, fail_on_error: bool = False) -> int:
+    """Write the report (stdout for none or `-`; a file whole or not at all) and return the exit code."""
+    def write(stream: TextIO, color: bool) -> None:
+        REPORTERS[fmt](report, stream, ReportOptions(show_secrets=show_secrets, color=color, verbose=verbose))
+
+    if is_stdio(output):
+        write(sys.stdout, color_wanted(sys.stdout, no_color))
+    else:
+        assert output is not None
+        write_output(output, lambda handle: write(handle, False))
+    if report.errors and not is_stdio(output):  # on stdout the report says it itself (text: a line; JSON: errors)
+        click.echo(f"leakscan: scan incomplete: {len(report.errors)} error(s), see the report's errors"
+                   + ("" if fail_on_error else " (--fail-on-error makes this exit 2)"), err=True)
+    return exit_code(report, fail_on_error)

@@ -1,0 +1,163 @@
+"""Chunks → candidates → scored, masked, suppressed findings: the stages every scan shares."""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Iterable, Optional
+
+from leakscan.analyzers.registry import document_scanner_for
+from leakscan.config import Config
+from leakscan.engine.context import Engine
+from leakscan.masking.sanitize import MASKED_CATEGORIES, Sanitizer, sanitize_error, sanitize_finding
+from leakscan.masking.sanitize import MIN_CONFIDENCE as SANITIZE_CONFIDENCE
+from leakscan.masking.values import mask_value, suggest
+from leakscan.model import Candidate, Chunk, Finding, Location, Origin, ScanError
+from leakscan.scoring import score
+from leakscan.suppression.baseline import drop_baselined
+from leakscan.suppression.fingerprint import fingerprint, fingerprint_key, place_of, secret_hash
+from leakscan.suppression.inline import inline_ignored, path_allowed
+
+# Origin kinds of captured traffic (the capture scanners' contexts) and of API specs.
+_CAPTURE_KINDS = frozenset({"har", "http", "jsonl"})
+
+
+def finding_place(origin: Origin) -> str:
+    """Where a finding was, as the remedy needs it: history, capture, spec or code."""
+    if origin.commit:
+        return "history"
+    if origin.kind in _CAPTURE_KINDS:
+        return "capture"
+    return "spec" if origin.kind == "spec" else "code"
+
+
+def to_finding(candidate: Candidate, confidence: float, reasons: tuple[str, ...]) -> Finding:
+    rule, origin = candidate.rule, candidate.origin
+    masked = mask_value(candidate.display or candidate.secret, rule.mask)
+    digest = secret_hash(candidate.secret)
+    return Finding(
+        rule_id=rule.id,
+        category=rule.category,
+        name=rule.name,
+        severity=rule.severity,
+        confidence=confidence,
+        reasons=reasons,
+        location=Location(
+            path=origin.path, line=candidate.line, column=candidate.column,
+            end_line=candidate.end_line, end_column=candidate.end_column,
+            commit=origin.commit, pointer=origin.pointer, blob=origin.blob, extra=origin.extra,
+        ),
+        masked=masked,
+        # Never a plain hash of a guessable value: see leakscan/fingerprint.py.
+        fingerprint=fingerprint(rule.id, rule.category, origin.path, candidate.secret,
+                                place_of(origin.pointer, candidate.line), fingerprint_key()),
+        suggestion=suggest(rule, masked, origin.pointer, finding_place(origin)),
+        secret_hash=digest,
+        secret=candidate.secret,
+        also_at=candidate.also_at,
+    )
+
+
+def findings_from(candidates: Iterable[Candidate], config: Config, engine: Optional[Engine] = None,
+                  tally: Optional[Counter] = None) -> list[Finding]:
+    """Score, apply the threshold and allowlists, and keep one finding per span.
+
+    With the engine, every string the findings print is masked (leakscan/sanitize.py)."""
+    return _scored_findings(candidates, config, engine, tally)[0]
+
+
+def document_findings(candidates: Iterable[Candidate], errors: Iterable[ScanError],
+                      engine: Engine, tally: Optional[Counter] = None) -> tuple[list[Finding], list[ScanError]]:
+    """One document's findings and errors, every printed string masked (values it found, rule matches)."""
+    findings, sanitizer = _scored_findings(candidates, engine.config, engine, tally)
+    return findings, [sanitize_error(e, sanitizer) for e in errors]
+
+
+def _scored_findings(candidates: Iterable[Candidate], config: Config, engine: Optional[Engine],
+                     tally: Optional[Counter] = None) -> tuple[list[Finding], Sanitizer]:
+    """`tally` counts the findings a suppression hid (reported ones only: at or above the threshold)."""
+    scored, known, ignored = [], [], []
+    for candidate in candidates:
+        if config.allow_paths and path_allowed(candidate.origin.path, config.allow_paths):
+            continue
+        result = score(candidate)
+        if result.confidence >= config.min_confidence:
+            hidden = inline_ignored(candidate.rule.id, candidate.line_text, candidate.before)
+            (ignored if hidden else scored).append((candidate, result))
+        if result.confidence >= SANITIZE_CONFIDENCE and candidate.rule.category in MASKED_CATEGORIES:
+            known.append((candidate.secret, candidate.rule.mask))
+    kept = _best_per_span(scored)
+    findings = [to_finding(c, s.confidence, s.reasons) for c, s in kept]
+    sanitizer = Sanitizer(engine, known)
+    if engine is not None:  # before the baseline: it holds fingerprints as reported (masked pointers)
+        findings = [sanitize_finding(f, sanitizer) for f in findings]
+    outside_baseline_files = drop_baselined(findings, None)
+    findings = drop_baselined(outside_baseline_files, config.baseline)
+    if tally is not None:
+        tally["inline_ignore"] += len(_best_per_span(ignored))
+        tally["baseline"] += len(outside_baseline_files) - len(findings)
+    return findings, sanitizer
+
+
+def _span(c: Candidate) -> tuple[tuple[int, int], tuple[int, int]]:
+    return (c.line, c.column), (c.end_line, c.end_column)
+
+
+def _best_per_span(scored: list) -> list:
+    """Where matches of the same kind overlap, the most confident wins; on a tie a specific rule
+    beats a generic one. Two rules that detect the same thing (same name) on one line are one finding.
+
+    Only matches in the same value (path, commit, pointer) can overlap, so
+    each is compared with its own bucket: a capture with thousands of
+    findings in different values costs linear time, not quadratic. A value
+    and a fact about where it sits are different findings: a token in a URL
+    and the URL's undocumented endpoint are both reported."""
+    ranked = sorted(scored, key=lambda cs: (-cs[1].confidence, cs[0].rule.is_generic, cs[0].rule.id))
+    kept: list = []
+    spans_by_value: dict[tuple, list] = {}
+    named_lines: set[tuple] = set()
+    for cand, result in ranked:
+        start, end = _span(cand)
+        value = (cand.origin.path, cand.origin.commit, cand.origin.pointer)
+        spans = spans_by_value.setdefault(value + (_overlap_kind(cand.rule),), [])
+        same_thing = value + (cand.line, cand.rule.name.casefold())
+        if same_thing in named_lines or any(start < other_end and other_start < end for other_start, other_end in spans):
+            continue
+        spans.append((start, end))
+        named_lines.add(same_thing)
+        kept.append((cand, result))
+    return kept
+
+
+def _overlap_kind(rule) -> str:
+    """Matches that compete for one span: a value (secret, URL token, PII) is one finding whatever
+    rules saw it; a stack trace is one; each exposure rule states its own fact about the place."""
+    if rule.category in ("secret", "url-token", "pii"):
+        return "value"
+    return rule.category if rule.category == "stacktrace" else f"exposure:{rule.id}"
+
+
+def scan_chunk(chunk: Chunk, engine: Engine, data: bytes | None = None,
+               tally: Optional[Counter] = None) -> tuple[list[Finding], list[ScanError]]:
+    """One unit of content: a structured document if a scanner claims it, else text.
+    `tally` counts what suppressions hid."""
+    engine.matcher.start_file(chunk.origin.path)  # a fresh time budget for backtracking rules
+    scanner = document_scanner_for(chunk.origin.path, chunk.text)
+    if scanner is not None:
+        result = scanner.scan(chunk, engine)
+        return document_findings(result.candidates, [*result.errors, *engine.matcher.take_errors()], engine, tally)
+    findings = findings_from(engine.candidates(chunk, data), engine.config, engine, tally)
+    return findings, engine.matcher.take_errors()
+
+
+def suppressed_pairs(tally: Counter) -> tuple[tuple[str, int], ...]:
+    """`stats.suppressed`: findings hidden, by baseline and by inline ignore comments."""
+    return tuple((why, tally[why]) for why in SUPPRESSIONS if tally[why])
+
+
+SUPPRESSIONS = ("baseline", "inline_ignore")
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (
+        f.location.path, f.location.commit or "", f.location.line or 0,
+        f.location.column or 0, f.location.pointer or "", f.rule_id,
+    ))
