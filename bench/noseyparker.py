@@ -15,7 +15,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import yaml
-
 from _common import SHARED_BENCH, shorten
 
 from leakscan.config import Config

@@ -15,10 +15,8 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass
-from typing import Optional
 
 import yaml
-
 from _common import REPO
 
 from leakscan.config import Config
@@ -33,9 +31,9 @@ FIXTURES = REPO / "tests" / "fixtures" / "specs"
 class Label:
     file: str
     rule: str  # a rule id, or a category
-    pointer: Optional[str]
+    pointer: str | None
     line: int
-    needs: Optional[str] = None
+    needs: str | None = None
 
     def matches(self, finding: Finding) -> bool:
         loc = finding.location

@@ -4,9 +4,10 @@ from __future__ import annotations
 import difflib
 import os
 import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any
 
 import yaml
 
@@ -42,7 +43,7 @@ def check_disabled_rules(disabled: Iterable[str], known_ids: Iterable[str]) -> N
 class Config:
     min_confidence: float = 0.5
     show_secrets: bool = False
-    use_hyperscan: Optional[bool] = None  # None: use it when installed
+    use_hyperscan: bool | None = None  # None: use it when installed
     exclude: tuple[str, ...] = ()
     allow_paths: tuple[str, ...] = ()  # findings in these paths are suppressed
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
@@ -51,8 +52,8 @@ class Config:
     jobs: int = 0  # 0: all cores
     progress: bool = False
     respect_gitignore: bool = True
-    baseline: Optional[str] = None
-    capture_spec: Optional[str] = None  # scan --spec: the OpenAPI document captures are compared to
+    baseline: str | None = None
+    capture_spec: str | None = None  # scan --spec: the OpenAPI document captures are compared to
     scan_rule_packs: bool = False  # scanners' rule packs and baselines are left out unless asked (issue 11.5)
 
 
@@ -73,7 +74,7 @@ _FILE_KEYS = {
 }
 
 
-def find_config_file(start: Path) -> Optional[Path]:
+def find_config_file(start: Path) -> Path | None:
     for name in (".leakscan.yaml", ".leakscan.yml"):
         if (start / name).is_file():
             return start / name
@@ -148,8 +149,8 @@ def _coerce(field: str, value: Any, path: Path) -> Any:
     return tuple(value)
 
 
-def build_config(config_file: Optional[Path] = None, cwd: Optional[Path] = None, discover: bool = True,
-                 adjust: Optional[Callable[[dict[str, Any]], dict[str, Any]]] = None, **flags: Any) -> Config:
+def build_config(config_file: Path | None = None, cwd: Path | None = None, discover: bool = True,
+                 adjust: Callable[[dict[str, Any]], dict[str, Any]] | None = None, **flags: Any) -> Config:
     """File settings first, then flags that were given (None means not given). Without
     `discover`, only `config_file` is read; `adjust` may rewrite the file's settings
     (config_trust: files a scanned change brings are not applied)."""

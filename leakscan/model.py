@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 CATEGORIES = ("secret", "url-token", "pii", "stacktrace", "exposure")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
@@ -16,13 +15,13 @@ class Origin:
     path: str  # relative to the scanned root ("-" for stdin)
     line_offset: int = 0  # number of lines before the chunk's first line in the file
     column_offset: int = 0  # columns before the chunk's first character on its first line
-    commit: Optional[str] = None
-    blob: Optional[str] = None
-    pointer: Optional[str] = None  # RFC 6901 pointer of the value this chunk holds
+    commit: str | None = None
+    blob: str | None = None
+    pointer: str | None = None  # RFC 6901 pointer of the value this chunk holds
     # Free-form provenance (author, date, entry method/url...) as sorted pairs.
     extra: tuple[tuple[str, str], ...] = ()
-    fs_path: Optional[str] = None  # the file on disk, for resolving relative refs; never reported
-    fs_root: Optional[str] = None  # the directory relative refs must stay in; never reported
+    fs_path: str | None = None  # the file on disk, for resolving relative refs; never reported
+    fs_root: str | None = None  # the directory relative refs must stay in; never reported
 
 
 @dataclass(frozen=True)
@@ -45,10 +44,10 @@ class Rule:
     category: str
     severity: str
     confidence: float
-    pattern: Optional[str] = None  # None for analyzer rules
+    pattern: str | None = None  # None for analyzer rules
     keywords: tuple[str, ...] = ()
-    min_entropy: Optional[float] = None
-    validator: Optional[str] = None
+    min_entropy: float | None = None
+    validator: str | None = None
     mask: MaskSpec = MaskSpec()
     references: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
@@ -60,8 +59,8 @@ class Rule:
     context: tuple[str, ...] = ()
     # Path globs the rule is limited to (e.g. ".pgpass"); empty means everywhere.
     paths: tuple[str, ...] = ()
-    example_path: Optional[str] = None  # virtual path used when checking examples
-    analyzer: Optional[str] = None  # structural analyzer that emits this rule
+    example_path: str | None = None  # virtual path used when checking examples
+    analyzer: str | None = None  # structural analyzer that emits this rule
     source_file: str = ""
 
     @property
@@ -104,13 +103,13 @@ class Suggestion:
 @dataclass(frozen=True)
 class Location:
     path: str
-    line: Optional[int]
-    column: Optional[int]
-    end_line: Optional[int]
-    end_column: Optional[int]
-    commit: Optional[str] = None
-    pointer: Optional[str] = None
-    blob: Optional[str] = None
+    line: int | None
+    column: int | None
+    end_line: int | None
+    end_column: int | None
+    commit: str | None = None
+    pointer: str | None = None
+    blob: str | None = None
     extra: tuple[tuple[str, str], ...] = ()
 
 
@@ -132,8 +131,8 @@ class Finding:
     also_at: tuple[str, ...] = ()
     # The places before masking (a pointer through a key that is a token), for `leakscan mask` to
     # rewrite; reporters print `location.pointer` and `also_at`, which are masked. None: not masked.
-    raw_pointer: Optional[str] = field(default=None, repr=False, compare=False)
-    raw_also_at: Optional[tuple[str, ...]] = field(default=None, repr=False, compare=False)
+    raw_pointer: str | None = field(default=None, repr=False, compare=False)
+    raw_also_at: tuple[str, ...] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

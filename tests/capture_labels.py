@@ -12,7 +12,7 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 CAPTURES = Path(__file__).parent / "fixtures" / "captures"
 
@@ -47,7 +47,7 @@ def _places(finding: dict[str, Any]) -> set[Any]:
     return places
 
 
-def judge(findings: list[dict[str, Any]], expected: list[dict[str, Any]], path: Optional[str] = None) -> Judgement:
+def judge(findings: list[dict[str, Any]], expected: list[dict[str, Any]], path: str | None = None) -> Judgement:
     mine = [f for f in findings if path is None or f["location"]["path"].endswith(path)]
     found, missed = [], []
     matched: set[int] = set()

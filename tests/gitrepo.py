@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from typing import Optional
 
 # Test repositories are built with plain git, isolated from the machine's own config
 # (a global commit.gpgsign or hooksPath must not change what the tests build).
@@ -28,7 +27,7 @@ class GitRepo:
         path.mkdir(parents=True, exist_ok=True)
         self.git("init", "-q", "-b", branch)
 
-    def git(self, *args: str, env: Optional[dict[str, str]] = None, input: Optional[bytes] = None) -> str:
+    def git(self, *args: str, env: dict[str, str] | None = None, input: bytes | None = None) -> str:
         proc = subprocess.run(["git", *args], cwd=self.path, env={**GIT_ENV, **(env or {})}, input=input,
                               capture_output=True, check=True)
         return proc.stdout.decode()
@@ -38,7 +37,7 @@ class GitRepo:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
 
-    def commit(self, message: str, files: Optional[dict[str, Optional[str]]] = None,
+    def commit(self, message: str, files: dict[str, str | None] | None = None,
                author: str = "Alice Example") -> str:
         """Write (or, for None, delete) files, stage everything and commit; returns the sha."""
         for name, text in (files or {}).items():

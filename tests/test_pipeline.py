@@ -5,9 +5,9 @@ import os
 
 from leakscan.config import Config
 from leakscan.engine.context import Engine
-from leakscan.pipeline.interruption import INTERRUPTED
 from leakscan.model import Chunk, Origin
 from leakscan.pipeline.findings import scan_chunk
+from leakscan.pipeline.interruption import INTERRUPTED
 from leakscan.pipeline.tree import scan_paths
 
 from .conftest import fake_aws_key_id, fake_github_token

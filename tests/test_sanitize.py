@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from leakscan.cli import cli
-from leakscan.model import MaskSpec
 from leakscan.masking.sanitize import Sanitizer
+from leakscan.model import MaskSpec
 
 from .conftest import fake_github_token
 
@@ -104,8 +104,8 @@ def test_capture_headings_with_tokens_in_url_paths_are_masked(tmp_path):
 def test_error_messages_are_masked_and_short():
     token = fake_github_token(94)
     sanitizer = Sanitizer(None, [(token, MaskSpec(keep_prefix=4))])
-    from leakscan.model import ScanError
     from leakscan.masking.sanitize import MAX_ERROR_CHARS, sanitize_error
+    from leakscan.model import ScanError
 
     error = sanitize_error(ScanError("a.yaml", f"not parsed: found ':' near {token}" + " x" * 500), sanitizer)
     assert token[4:] not in error.message and len(error.message) <= MAX_ERROR_CHARS

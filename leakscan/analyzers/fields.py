@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Optional
-
-import yaml
+from typing import Any
 
 from leakscan.model import MaskSpec
 from leakscan.resources import data_table
@@ -68,7 +67,7 @@ def vocabulary() -> _Vocabulary:
     )
 
 
-def classify_field(name: str) -> Optional[FieldKind]:
+def classify_field(name: str) -> FieldKind | None:
     """The sensitive kind a field name denotes, or None. Masking hints in the
     name (`card_last4`, `masked_pan`) make it not sensitive."""
     vocab = vocabulary()
@@ -91,7 +90,7 @@ def _hints_in(norm: str) -> bool:
     return any(h in norm for h in vocabulary().hint_names if len(h) > 3 or norm.endswith(h) or norm.startswith(h))
 
 
-def schema_says_masked(schema: Mapping[str, Any]) -> Optional[str]:
+def schema_says_masked(schema: Mapping[str, Any]) -> str | None:
     """Why a (property) schema shows its value is masked, or None."""
     vocab = vocabulary()
     desc = str(schema.get("description", "") or "").lower()

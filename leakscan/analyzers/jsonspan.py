@@ -12,7 +12,6 @@ import bisect
 import json
 import re
 from json.decoder import scanstring
-from typing import Optional
 
 from leakscan.sources.pointer import escape
 
@@ -33,7 +32,7 @@ class JsonSpans:
         """Children the caller already found in its own parse (a HAR's entries): never scanned again."""
         self._members[at] = (members, {t: i for i, (t, _, _) in enumerate(members)}, [m[1] for m in members])
 
-    def value_span(self, tokens: list[str]) -> Optional[tuple[int, int]]:
+    def value_span(self, tokens: list[str]) -> tuple[int, int] | None:
         """(start, end) of the value at the pointer tokens; a string starts at its quote."""
         start, end = self.root, None
         for token in tokens:
@@ -62,7 +61,7 @@ class JsonSpans:
             pointer += "/" + escape(token)
         return pointer, start, end if end is not None else self._end_of(start)
 
-    def _children(self, at: int) -> Optional[tuple[list[Member], dict[str, int], list[int]]]:
+    def _children(self, at: int) -> tuple[list[Member], dict[str, int], list[int]] | None:
         cached = self._members.get(at)
         if cached is None:
             opener = self.text[at:at + 1]

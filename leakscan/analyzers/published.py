@@ -7,8 +7,9 @@ kept but lowered below the default threshold, with the reason said.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from leakscan.model import Adjustment, Candidate
 
@@ -16,7 +17,7 @@ PUBLISHED_CONTACT = -0.5  # a 0.70 keyed email lands at 0.20
 _MANIFESTS = frozenset({"package.json", "composer.json", "bower.json", ".zenodo.json"})
 
 
-def published_document(path: str, data: Any) -> Optional[str]:
+def published_document(path: str, data: Any) -> str | None:
     """What kind of publishing document `data` is (by its structure), or None."""
     if not isinstance(data, dict):
         return None

@@ -6,8 +6,9 @@ register here; `document_scanner_for` asks them in registration order.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping, Optional, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from leakscan.engine.literals import LiteralFinder
 from leakscan.model import Candidate, Chunk, ScanError
@@ -28,7 +29,7 @@ class DocumentScanner(Protocol):
     def accepts(self, path: str, text: str) -> bool:
         """Cheap test on the path and the start of the text."""
 
-    def scan(self, chunk: Chunk, engine: "Engine") -> DocumentResult:
+    def scan(self, chunk: Chunk, engine: Engine) -> DocumentResult:
         """Parse the document and return candidates; a broken document gives an error."""
 
     # Optional: `could_accept(path, data: bytes, ends: Mapping[bytes, int]) -> bool`, a test
@@ -51,7 +52,7 @@ def registered() -> tuple[DocumentScanner, ...]:
     return tuple(_SCANNERS)
 
 
-def document_scanner_for(path: str, text: str) -> Optional[DocumentScanner]:
+def document_scanner_for(path: str, text: str) -> DocumentScanner | None:
     for scanner in registered():
         if scanner.accepts(path, text):
             return scanner
@@ -63,7 +64,7 @@ def marker_ends(data: bytes) -> dict[bytes, int]:
     return _marker_finder().first_ends(data)
 
 
-def might_be_document(path: str, data: bytes, ends: Optional[Mapping[bytes, int]] = None) -> bool:
+def might_be_document(path: str, data: bytes, ends: Mapping[bytes, int] | None = None) -> bool:
     """False when no scanner would accept `data` however it decodes: the blob is plain text.
     `ends` is marker_ends(data) when the caller knows it already."""
     ends = marker_ends(data) if ends is None else ends
@@ -74,7 +75,7 @@ def might_be_document(path: str, data: bytes, ends: Optional[Mapping[bytes, int]
     return False
 
 
-_MARKERS: Optional[LiteralFinder] = None
+_MARKERS: LiteralFinder | None = None
 
 
 def _marker_finder() -> LiteralFinder:
@@ -110,7 +111,7 @@ BUILTIN_SCANNER_MODULES: tuple[str, ...] = (
 )
 
 
-def example_confidence(rule, text: str, engine: "Engine") -> float:
+def example_confidence(rule, text: str, engine: Engine) -> float:
     """Best confidence at which an analyzer rule reports something in an example document."""
     from leakscan.model import Origin
     from leakscan.scoring import score

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from typing import Any, Optional
+from typing import Any
 
 from leakscan.sources.yaml_safe import YamlLoadError, compose, to_data
 
@@ -36,7 +36,7 @@ _TOML_RULES = re.compile(r"(?m)^\s*\[\[rules\]\]\s*$")
 _TOML_REGEX = re.compile(r"(?m)^\s*regex\s*=")
 
 
-def rule_file_kind(path: str, text: str) -> Optional[str]:
+def rule_file_kind(path: str, text: str) -> str | None:
     """What kind of scanner rule or baseline file `text` is, or None for any other file."""
     if len(text) > MAX_RULE_FILE_BYTES:
         return None
@@ -66,7 +66,7 @@ def _is_toml_rules(text: str) -> bool:
     return _mostly_rules(rules, ("regex", "path"))
 
 
-def _yaml_rules_kind(text: str) -> Optional[str]:
+def _yaml_rules_kind(text: str) -> str | None:
     try:
         root = compose(text)
         data = to_data(root) if root is not None else None

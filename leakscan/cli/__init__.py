@@ -24,7 +24,7 @@ class LeakscanGroup(click.Group):
 
     The traceback only with --debug: an exception's text may quote scanned content."""
 
-    def make_context(self, info_name: Optional[str], args: list[str], parent: Optional[click.Context] = None,
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: Any) -> click.Context:
         _DEBUG["on"] = bool(os.environ.get("LEAKSCAN_DEBUG"))  # before --debug is parsed; never left from a last run
         return super().make_context(info_name, args, parent, **extra)

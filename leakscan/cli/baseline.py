@@ -5,7 +5,7 @@ import json
 import os
 import sys
 from dataclasses import replace
-from typing import Optional, TextIO
+from typing import TextIO
 
 import click
 
@@ -53,7 +53,7 @@ def _scan(path: str, history: bool, engine_kw: dict) -> Report:
         return scan_history(repo, tip_revisions(repo), engine, progress)
 
 
-def _previous(output: str) -> Optional[Baseline]:
+def _previous(output: str) -> Baseline | None:
     if output == STDIN:
         raise UsageFailure("baseline update rewrites a baseline file: name it with -o (- is for create)")
     if not os.path.exists(output):
@@ -67,7 +67,7 @@ def _previous(output: str) -> Optional[Baseline]:
     return previous
 
 
-def _write(report: Report, output: str, previous: Optional[Baseline]) -> None:
+def _write(report: Report, output: str, previous: Baseline | None) -> None:
     document = baseline_document(report.findings, previous)
 
     def dump(handle: TextIO) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import replace
-from typing import Optional
 
 import click
 
@@ -37,7 +36,7 @@ def open_repo(path: str) -> Repository:
         raise UsageFailure(str(exc)) from exc
 
 
-def range_revs(repo: Repository, since_commit: Optional[str], commit_range: Optional[str],
+def range_revs(repo: Repository, since_commit: str | None, commit_range: str | None,
                tips: list[str]) -> list[str]:
     """Revisions for --range A..B or --since-commit REV (up to the branch tips)."""
     try:
@@ -53,8 +52,8 @@ def range_revs(repo: Repository, since_commit: Optional[str], commit_range: Opti
         raise UsageFailure(str(exc)) from exc
 
 
-def base_revision(repo: Repository, since_commit: Optional[str], commit_range: Optional[str],
-                  staged: bool) -> Optional[str]:
+def base_revision(repo: Repository, since_commit: str | None, commit_range: str | None,
+                  staged: bool) -> str | None:
     """The commit a scanned change starts from, whose configuration files apply (config_trust)."""
     try:
         if staged:
@@ -66,7 +65,7 @@ def base_revision(repo: Repository, since_commit: Optional[str], commit_range: O
 
 
 def run_git_scan(repo: Repository, engine_kw: dict, *, branches: tuple[str, ...] = (), all_refs: bool = False,
-                 since_commit: Optional[str] = None, commit_range: Optional[str] = None,
+                 since_commit: str | None = None, commit_range: str | None = None,
                  staged: bool = False, paths: tuple[str, ...] = ()) -> Report:
     base = base_revision(repo, since_commit, commit_range, staged)
     with trusted_settings(repo, base, engine_kw) as (trusted_kw, notices):
@@ -77,7 +76,7 @@ def run_git_scan(repo: Repository, engine_kw: dict, *, branches: tuple[str, ...]
 
 
 def _run_git_scan(repo: Repository, engine_kw: dict, *, branches: tuple[str, ...], all_refs: bool,
-                  since_commit: Optional[str], commit_range: Optional[str], staged: bool,
+                  since_commit: str | None, commit_range: str | None, staged: bool,
                   paths: tuple[str, ...]) -> Report:
     config = make_config(**engine_kw)
     engine = make_engine(config)
@@ -108,9 +107,9 @@ def _run_git_scan(repo: Repository, engine_kw: dict, *, branches: tuple[str, ...
 @click.option("--max-file-size", type=click.IntRange(1), default=None, help="Skip blobs larger than this many bytes.")
 @engine_options
 @output_options
-def git_command(repo: str, branches: tuple[str, ...], all_refs: bool, since_commit: Optional[str],
-                commit_range: Optional[str], staged: bool, exclude: tuple[str, ...], max_file_size: Optional[int],
-                fmt: str, output: Optional[str], show_secrets: bool, verbose: bool, no_color: bool,
+def git_command(repo: str, branches: tuple[str, ...], all_refs: bool, since_commit: str | None,
+                commit_range: str | None, staged: bool, exclude: tuple[str, ...], max_file_size: int | None,
+                fmt: str, output: str | None, show_secrets: bool, verbose: bool, no_color: bool,
                 fail_on_error: bool, **engine_kw: object) -> None:
     """Scan a git repository's history: every blob on every branch and tag, read once.
 
@@ -135,8 +134,8 @@ def git_command(repo: str, branches: tuple[str, ...], all_refs: bool, since_comm
 @click.option("--max-file-size", type=click.IntRange(1), default=None, help="Skip files larger than this many bytes.")
 @engine_options
 @output_options
-def staged_command(paths: tuple[str, ...], repo: str, exclude: tuple[str, ...], max_file_size: Optional[int],
-                   fmt: str, output: Optional[str], show_secrets: bool, verbose: bool, no_color: bool,
+def staged_command(paths: tuple[str, ...], repo: str, exclude: tuple[str, ...], max_file_size: int | None,
+                   fmt: str, output: str | None, show_secrets: bool, verbose: bool, no_color: bool,
                    fail_on_error: bool, **engine_kw: object) -> None:
     """Scan the staged content of PATHS (default: every staged change). Used by the pre-commit hook."""
     engine_kw.update(exclude=exclude, max_file_size=max_file_size, show_secrets=show_secrets or None)

@@ -5,7 +5,6 @@ import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Optional
 
 import click
 
@@ -41,7 +40,7 @@ class MaskResult:
     kind: str
 
 
-def scan_text(text: str, path: str, engine: Engine, fs_path: Optional[str] = None) -> tuple[list[Finding], list[ScanError], str]:
+def scan_text(text: str, path: str, engine: Engine, fs_path: str | None = None) -> tuple[list[Finding], list[ScanError], str]:
     scanner = document_scanner_for(path, text)
     findings, errors = scan_chunk(Chunk(text, Origin(kind="file", path=path, fs_path=fs_path)), engine)
     return sort_findings(findings), errors, scanner.name if scanner else "text"
@@ -50,7 +49,7 @@ def scan_text(text: str, path: str, engine: Engine, fs_path: Optional[str] = Non
 MAX_PASSES = 3  # a value the copy still shows in a form the first pass did not know gets another pass
 
 
-def mask_text(text: str, path: str, engine: Engine, mode: str = "mask", key: Optional[bytes] = None) -> MaskResult:
+def mask_text(text: str, path: str, engine: Engine, mode: str = "mask", key: bytes | None = None) -> MaskResult:
     """Mask every finding, and every secret-named value below the threshold; re-scan, and mask
     what the re-scan still finds, until it is clean (MAX_PASSES)."""
     key = key if key is not None else os.urandom(16)

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Optional, Sequence, TextIO
+from typing import TextIO
 
 import click
 
@@ -152,7 +153,7 @@ def exit_code(report: Report, fail_on_error: bool) -> int:
     return EXIT_FINDINGS if report.findings else EXIT_CLEAN
 
 
-def emit(report: Report, fmt: str, output: Optional[str], show_secrets: bool, verbose: bool, *,
+def emit(report: Report, fmt: str, output: str | None, show_secrets: bool, verbose: bool, *,
          no_color: bool = False, fail_on_error: bool = False) -> int:
     """Write the report (stdout for none or `-`; a file whole or not at all) and return the exit code."""
     def write(stream: TextIO, color: bool) -> None:

@@ -11,7 +11,8 @@ import os
 import stat
 import sys
 import tempfile
-from typing import Callable, Optional, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
 from leakscan.reporters.text import printable
 
@@ -26,7 +27,7 @@ class InputError(Exception):
     """A path named on the command line cannot be read."""
 
 
-def is_stdio(path: Optional[str]) -> bool:
+def is_stdio(path: str | None) -> bool:
     return path is None or path == STDIO
 
 
@@ -61,7 +62,7 @@ def check_readable(path: str) -> None:
         raise InputError(f"cannot read {printable(path)}: {_reason(exc)}") from exc
 
 
-def write_output(path: str, write: Callable[[TextIO], None], newline: Optional[str] = None) -> None:
+def write_output(path: str, write: Callable[[TextIO], None], newline: str | None = None) -> None:
     """Write PATH whole or not at all: through a temporary file beside it, renamed when complete.
 
     A path that is not a regular file (/dev/null, a FIFO) is written directly: renaming over
@@ -74,7 +75,7 @@ def write_output(path: str, write: Callable[[TextIO], None], newline: Optional[s
         except OSError as exc:
             raise OutputError(f"cannot write {printable(path)}: {_reason(exc)}") from exc
         return
-    tmp: Optional[str] = None
+    tmp: str | None = None
     try:
         mode = _mode_for(target)
         fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp",

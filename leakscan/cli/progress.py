@@ -7,8 +7,9 @@ end: it shows a spinner with counts rather than a total that keeps growing.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Optional
+from typing import Any
 
 SPINNER = "|/-\\"
 
@@ -23,7 +24,7 @@ def _found(count: int) -> str:
 
 @contextmanager
 def tree_progress(enabled: bool, phase: str, unit: str, mininterval: float = 0.1,
-                  listing: Optional[str] = None) -> Iterator[Optional[TreeFactory]]:
+                  listing: str | None = None) -> Iterator[TreeFactory | None]:
     """A factory the scan calls with its total once it has listed its files; the bar closes on exit.
 
     With LISTING, that label shows while the files are being listed (a large tree takes a while)."""
@@ -62,7 +63,7 @@ def tree_progress(enabled: bool, phase: str, unit: str, mininterval: float = 0.1
 
 @contextmanager
 def history_progress(enabled: bool, phase: str = "scanning history",
-                     mininterval: float = 0.1) -> Iterator[Optional[HistoryUpdate]]:
+                     mininterval: float = 0.1) -> Iterator[HistoryUpdate | None]:
     """Counts with a spinner: blobs scanned, blobs listed so far, findings so far."""
     if not enabled:
         yield None
@@ -73,7 +74,7 @@ def history_progress(enabled: bool, phase: str = "scanning history",
                dynamic_ncols=True, mininterval=mininterval)
     turns = 0
 
-    def update(done: int, listed: int, found: Optional[int] = None) -> None:
+    def update(done: int, listed: int, found: int | None = None) -> None:
         nonlocal turns
         turns += 1
         bar.set_description_str(f"{SPINNER[turns % len(SPINNER)]} {phase}", refresh=False)

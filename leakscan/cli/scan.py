@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from typing import Optional
 
 import click
 
@@ -26,8 +25,8 @@ from leakscan.cli.options import (
 @click.option("--no-gitignore", is_flag=True, help="Scan files .gitignore excludes too.")
 @click.option("--stdin-name", default="-", show_default=True, help="Path to report (and recognise) stdin as.")
 @click.option("--spec", "capture_spec", type=click.Path(exists=True, dir_okay=False), help="OpenAPI document: report capture traffic it does not document.")
-def scan(paths: tuple[str, ...], fmt: str, output: Optional[str], show_secrets: bool, verbose: bool,
-         no_color: bool, fail_on_error: bool, exclude: tuple[str, ...], max_file_size: Optional[int],
+def scan(paths: tuple[str, ...], fmt: str, output: str | None, show_secrets: bool, verbose: bool,
+         no_color: bool, fail_on_error: bool, exclude: tuple[str, ...], max_file_size: int | None,
          no_gitignore: bool, stdin_name: str, **engine_kw: object) -> None:
     """Scan files and directory trees (or - for stdin)."""
     check_inputs(paths)

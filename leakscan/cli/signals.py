@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import signal
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 

@@ -10,7 +10,7 @@ import multiprocessing
 import os
 import sys
 import time
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import click
 
@@ -44,7 +44,7 @@ def spec_refs(paths: tuple[str, ...], engine: Engine) -> tuple[list[FileRef], li
 
 
 def scan_specs(refs: list[FileRef], engine: Engine,
-               progress: Optional[Callable[[int, int], None]] = None) -> tuple[list[Finding], list[ScanError], int, int]:
+               progress: Callable[[int, int], None] | None = None) -> tuple[list[Finding], list[ScanError], int, int]:
     """Every file forced through the spec scanner, on all cores for many files."""
     global _ENGINE
     findings: dict[tuple, Finding] = {}  # specs sharing a referenced file report its findings once
@@ -79,7 +79,7 @@ def scan_specs(refs: list[FileRef], engine: Engine,
 
 
 _Result = tuple[list[Finding], list[ScanError], int, int]
-_ENGINE: Optional[Engine] = None
+_ENGINE: Engine | None = None
 
 
 def _init_worker(config: Config) -> None:
@@ -107,7 +107,7 @@ def register(cli: click.Group) -> None:
     @engine_options
     @output_options
     @click.option("--stdin-name", default="-", show_default=True, help="Path to report stdin (-) as.")
-    def spec(paths: tuple[str, ...], fmt: str, output: Optional[str], show_secrets: bool, verbose: bool,
+    def spec(paths: tuple[str, ...], fmt: str, output: str | None, show_secrets: bool, verbose: bool,
              no_color: bool, fail_on_error: bool, stdin_name: str, **engine_kw: object) -> None:
         """Scan OpenAPI 3.x / Swagger 2.0 documents (YAML or JSON) as API specs (- for stdin)."""
         check_inputs(paths)

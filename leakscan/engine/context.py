@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 from leakscan.config import Config
 from leakscan.engine.matcher import Matcher, RawMatch
@@ -20,7 +19,7 @@ class Engine:
     by_id: dict[str, Rule] = field(default_factory=dict, compare=False)
 
     @classmethod
-    def build(cls, config: Config, rules: Optional[tuple[Rule, ...]] = None) -> "Engine":
+    def build(cls, config: Config, rules: tuple[Rule, ...] | None = None) -> Engine:
         rules = rules if rules is not None else load_rules(config.rule_files, config.disabled_rules)
         return cls(rules, Matcher(rules, config.use_hyperscan), config, {r.id: r for r in rules})
 

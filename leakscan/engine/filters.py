@@ -5,44 +5,44 @@ teams already tuned; each returns a reason when the candidate looks fake.
 """
 from __future__ import annotations
 
-from typing import Callable, Optional
+from collections.abc import Callable
 
 # filter(secret, line) -> reason or None
-Filter = Callable[[str, str], Optional[str]]
+Filter = Callable[[str, str], str | None]
 
 
-def _likely_id(secret: str, line: str) -> Optional[str]:
+def _likely_id(secret: str, line: str) -> str | None:
     ds = _heuristics()
     return "looks like an id (detect-secrets is_likely_id_string)" if ds.is_likely_id_string(secret, line) else None
 
 
-def _templated(secret: str, line: str) -> Optional[str]:
+def _templated(secret: str, line: str) -> str | None:
     ds = _heuristics()
     return "templated value (detect-secrets is_templated_secret)" if ds.is_templated_secret(secret) else None
 
 
-def _sequential(secret: str, line: str) -> Optional[str]:
+def _sequential(secret: str, line: str) -> str | None:
     ds = _heuristics()
     return "sequential characters (detect-secrets is_sequential_string)" if ds.is_sequential_string(secret) else None
 
 
-def _indirect(secret: str, line: str) -> Optional[str]:
+def _indirect(secret: str, line: str) -> str | None:
     ds = _heuristics()
     # detect-secrets asks about the whole line: `secret = get_secret()`.
     return "indirect reference (detect-secrets is_indirect_reference)" if ds.is_indirect_reference(line) else None
 
 
-def _uuid(secret: str, line: str) -> Optional[str]:
+def _uuid(secret: str, line: str) -> str | None:
     ds = _heuristics()
     return "looks like a UUID (detect-secrets is_potential_uuid)" if ds.is_potential_uuid(secret) else None
 
 
-def _not_alnum(secret: str, line: str) -> Optional[str]:
+def _not_alnum(secret: str, line: str) -> str | None:
     ds = _heuristics()
     return "no letters or digits (detect-secrets is_not_alphanumeric_string)" if ds.is_not_alphanumeric_string(secret) else None
 
 
-def _dollar(secret: str, line: str) -> Optional[str]:
+def _dollar(secret: str, line: str) -> str | None:
     ds = _heuristics()
     return "variable reference (detect-secrets is_prefixed_with_dollar_sign)" if ds.is_prefixed_with_dollar_sign(secret) else None
 

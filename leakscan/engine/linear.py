@@ -23,8 +23,9 @@ the text; `endpos` is honoured as the end of the text, as `regex` does.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator, Optional
+from typing import Any
 
 try:
     import re2
@@ -56,11 +57,11 @@ class LinearPattern:
     """A rule pattern compiled for RE2 with what is needed to read its matches."""
     regexp: Any  # re2's compiled object
     group: int  # the secret's group in the translated pattern
-    body_group: Optional[int]  # set when a leading lookbehind was emulated
-    end_group: Optional[int]  # set when a trailing lookahead was emulated
+    body_group: int | None  # set when a leading lookbehind was emulated
+    end_group: int | None  # set when a trailing lookahead was emulated
 
 
-def compile_linear(pattern: str, secret_group: int | str) -> Optional[LinearPattern]:
+def compile_linear(pattern: str, secret_group: int | str) -> LinearPattern | None:
     """The RE2 form of a rule pattern, or None when RE2 cannot run it exactly."""
     if re2 is None:
         return None
@@ -75,14 +76,11 @@ def compile_linear(pattern: str, secret_group: int | str) -> Optional[LinearPatt
         return None
     names = compiled.groupindex
     body = names.get(BODY_GROUP)
-    if isinstance(secret_group, str):
-        group = names[secret_group]
-    else:
-        group = secret_group + (1 if body is not None else 0)
+    group = names[secret_group] if isinstance(secret_group, str) else secret_group + (1 if body is not None else 0)
     return LinearPattern(compiled, group, body, names.get(END_GROUP))
 
 
-def translate(pattern: str) -> Optional[str]:
+def translate(pattern: str) -> str | None:
     """The pattern in RE2 syntax, or None if a construct cannot be mapped."""
     tokens = _TOKEN.findall(pattern)
     flags = ""
@@ -136,7 +134,7 @@ def _negate(atom: str) -> str:
     return f"[^{atom}]"
 
 
-def _split_repeat(atom: str, repeat: "re.Match[str]") -> str:
+def _split_repeat(atom: str, repeat: re.Match[str]) -> str:
     low = int(repeat.group(1))
     lazy = repeat.group(3)
     parts = []

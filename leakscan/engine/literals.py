@@ -8,7 +8,7 @@ same answers.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from leakscan.engine.prefilter import HAVE_HYPERSCAN
 

@@ -5,8 +5,8 @@ import fnmatch
 import posixpath
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
 
 import regex
 
@@ -52,8 +52,8 @@ class SkippedWork:
 
 @dataclass(frozen=True)
 class CompiledRule:
-    linear: Optional[LinearPattern]  # set when RE2 runs the rule
-    backtracking: Optional["regex.Pattern[str]"]  # otherwise `regex`
+    linear: LinearPattern | None  # set when RE2 runs the rule
+    backtracking: regex.Pattern[str] | None  # otherwise `regex`
     group: int | str  # the secret's group in the rule's own pattern
 
     @property
@@ -74,7 +74,7 @@ class FileBudget:
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self.path: Optional[str] = None
+        self.path: str | None = None
         self.spent = 0.0
 
     def start(self, path: str) -> None:
@@ -274,7 +274,7 @@ def keyword_windows(text: str, keywords: Sequence[str], lowered: str | None = No
     return merged
 
 
-def compile_globs(globs: Sequence[str]) -> "re.Pattern[str]":
+def compile_globs(globs: Sequence[str]) -> re.Pattern[str]:
     """One regex accepting what any of the fnmatch globs accepts."""
     return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs))
 

@@ -15,12 +15,11 @@ import functools
 import ipaddress
 import re
 from dataclasses import dataclass
-from typing import Optional
 
 import phonenumbers
-import yaml
 from stdnum import iban as _iban
 from stdnum import luhn as _luhn
+
 from leakscan.resources import data_table
 
 
@@ -53,7 +52,7 @@ def values() -> _Values:
     )
 
 
-def email_problem(value: str) -> Optional[str]:
+def email_problem(value: str) -> str | None:
     """Why `value` is nobody's email address (in plain words), or None when it may be someone's."""
     local, _, domain = value.rpartition("@")
     domain = domain.lower().rstrip(".")
@@ -70,11 +69,11 @@ def email_problem(value: str) -> Optional[str]:
     return None
 
 
-def email_address(value: str) -> Optional[bool]:
+def email_address(value: str) -> bool | None:
     return _gate(email_problem(value))
 
 
-def _gate(problem: Optional[str]) -> Optional[bool]:
+def _gate(problem: str | None) -> bool | None:
     return False if problem else None
 
 
@@ -82,10 +81,10 @@ def _digits(value: str) -> str:
     return re.sub(r"\D", "", value)
 
 
-def phone_problem(value: str) -> Optional[str]:
+def phone_problem(value: str) -> str | None:
     """Valid for its country code, or for one of the usual regions when it has none."""
     text = value.strip()
-    regions: tuple[Optional[str], ...] = (None,) if text.startswith("+") else values().regions
+    regions: tuple[str | None, ...] = (None,) if text.startswith("+") else values().regions
     for region in regions:
         try:
             number = phonenumbers.parse(text, region)
@@ -101,7 +100,7 @@ def phone_problem(value: str) -> Optional[str]:
     return "not a valid phone number for any region"
 
 
-def phone_number(value: str) -> Optional[bool]:
+def phone_number(value: str) -> bool | None:
     return _gate(phone_problem(value))
 
 
@@ -122,11 +121,11 @@ _BRANDS = (
 )
 
 
-def card_brand(digits: str) -> Optional[str]:
+def card_brand(digits: str) -> str | None:
     return next((name for pattern, name in _BRANDS if pattern.match(digits)), None)
 
 
-def card_problem(value: str) -> Optional[str]:
+def card_problem(value: str) -> str | None:
     """Luhn, a known brand prefix and length, and not a published test number."""
     digits = _digits(value)
     if not 13 <= len(digits) <= 19 or not _luhn.is_valid(digits):
@@ -140,11 +139,11 @@ def card_problem(value: str) -> Optional[str]:
     return None
 
 
-def card_pan(value: str) -> Optional[bool]:
+def card_pan(value: str) -> bool | None:
     return _gate(card_problem(value))
 
 
-def ssn_problem(value: str) -> Optional[str]:
+def ssn_problem(value: str) -> str | None:
     """Never-issued areas (000, 666, 9xx), group 00, serial 0000, published and dummy numbers."""
     digits = _digits(value)
     if len(digits) != 9:
@@ -167,11 +166,11 @@ def _dummy_ssn(*groups: str) -> bool:
     return all(g in "01234567890" or g in "09876543210" for g in groups)
 
 
-def us_ssn_issuable(value: str) -> Optional[bool]:
+def us_ssn_issuable(value: str) -> bool | None:
     return _gate(ssn_problem(value))
 
 
-def iban_problem(value: str) -> Optional[str]:
+def iban_problem(value: str) -> str | None:
     compact = re.sub(r"\s", "", value).upper()
     if not _iban.is_valid(compact):
         return "fails the IBAN mod-97 check"
@@ -180,7 +179,7 @@ def iban_problem(value: str) -> Optional[str]:
     return None
 
 
-def iban_account(value: str) -> Optional[bool]:
+def iban_account(value: str) -> bool | None:
     return _gate(iban_problem(value))
 
 
@@ -188,7 +187,7 @@ _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%d
                  "%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y")
 
 
-def parse_date(value: str) -> Optional[_dt.date]:
+def parse_date(value: str) -> _dt.date | None:
     text = value.strip()[:32]
     if re.match(r"\d{4}-\d{2}-\d{2}T", text):
         text = text[:10]
@@ -200,7 +199,7 @@ def parse_date(value: str) -> Optional[_dt.date]:
     return None
 
 
-def birth_date_problem(value: str) -> Optional[str]:
+def birth_date_problem(value: str) -> str | None:
     """A real calendar date between 1900 and today, and not a default (1900-01-01, 1970-01-01)."""
     date = parse_date(value)
     if date is None:
@@ -212,11 +211,11 @@ def birth_date_problem(value: str) -> Optional[str]:
     return None
 
 
-def birth_date(value: str) -> Optional[bool]:
+def birth_date(value: str) -> bool | None:
     return _gate(birth_date_problem(value))
 
 
-def ip_problem(value: str) -> Optional[str]:
+def ip_problem(value: str) -> str | None:
     """A globally routable unicast address: private, loopback, documentation and reserved ranges fail."""
     try:
         address = ipaddress.ip_address(value.strip().strip("[]"))
@@ -227,7 +226,7 @@ def ip_problem(value: str) -> Optional[str]:
     return None
 
 
-def public_ip(value: str) -> Optional[bool]:
+def public_ip(value: str) -> bool | None:
     return _gate(ip_problem(value))
 
 

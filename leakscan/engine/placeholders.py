@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Optional
 
 import yaml
+
 from leakscan.resources import pack_dir
 
 _TEMPLATE = re.compile(
@@ -20,13 +20,8 @@ _ENV_LOOKUP = re.compile(
 # Whole values that stand for "no value" or "fill me in", or that only name
 # their field (`password: password`, `https://user:password@host`); compared
 # lowercased with punctuation stripped: never a credential.
-_PLACEHOLDER_WORDS = frozenset("""
-none null nil undefined true false empty default placeholder redacted removed hidden masked notset unset
-todo fixme tbd changeme changeit yourpassword yourtoken yoursecret yourkey yourapikey xxx
-""".split())
-_FIELD_NAME_WORDS = frozenset("""
-password passwd pwd pass secret token apikey accesstoken secretkey privatekey credentials
-""".split())
+_PLACEHOLDER_WORDS = frozenset(["none", "null", "nil", "undefined", "true", "false", "empty", "default", "placeholder", "redacted", "removed", "hidden", "masked", "notset", "unset", "todo", "fixme", "tbd", "changeme", "changeit", "yourpassword", "yourtoken", "yoursecret", "yourkey", "yourapikey", "xxx"])
+_FIELD_NAME_WORDS = frozenset(["password", "passwd", "pwd", "pass", "secret", "token", "apikey", "accesstoken", "secretkey", "privatekey", "credentials"])
 _PLACEHOLDER_FRAGMENTS = re.compile(
     r"your[_\-. ]?(api[_\-]?)?(key|token|secret|password|pass|access|client|app|account)|"
     r"\byour[_\-. ][a-z0-9_\-. ]{0,40}(key|token|secret|password|id)\b|(goes|go|put)[_\-. ]?here|"
@@ -40,11 +35,7 @@ _PLACEHOLDER_FRAGMENTS = re.compile(
 _EXAMPLE_MARK = re.compile(r"EXAMPLE")
 # Demo and default values: often real (a default password committed to a
 # dotfile is a risk), often fake (a tutorial). Weak evidence, not a verdict.
-_DEMO_WORDS = frozenset("""
-password passwd pwd pass secret token key letmein test testing test123 foo bar foobar baz
-qux example sample dummy fake mock demo password123 secret123 admin root user username abc abc123
-qwerty asdf guest
-""".split())
+_DEMO_WORDS = frozenset(["password", "passwd", "pwd", "pass", "secret", "token", "key", "letmein", "test", "testing", "test123", "foo", "bar", "foobar", "baz", "qux", "example", "sample", "dummy", "fake", "mock", "demo", "password123", "secret123", "admin", "root", "user", "username", "abc", "abc123", "qwerty", "asdf", "guest"])
 _DEMO_FRAGMENTS = re.compile(r"dummy|sample|example|fake|mock|demo", re.I)
 _KEYBOARD = "qwertyuiopasdfghjklzxcvbnm"
 _SEQUENCES = (("abcdefghijklmnopqrstuvwxyz", 6), ("0123456789", 8), (_KEYBOARD, 6))
@@ -65,7 +56,7 @@ def documentation_values() -> frozenset[str]:
     return frozenset(str(v) for v in values)
 
 
-def placeholder_reason(secret: str, line: str = "", machine_written: bool = False) -> Optional[str]:
+def placeholder_reason(secret: str, line: str = "", machine_written: bool = False) -> str | None:
     """Why `secret` is a placeholder, or None when it may be real.
 
     `machine_written`: the value sits in a file a program wrote or reads
@@ -91,7 +82,7 @@ def placeholder_reason(secret: str, line: str = "", machine_written: bool = Fals
     return None
 
 
-def demo_value_reason(secret: str, line: str = "") -> Optional[str]:
+def demo_value_reason(secret: str, line: str = "") -> str | None:
     """Why `secret` looks like a demo or default value, or None."""
     squashed = re.sub(r"[\W_]", "", secret).lower()
     if squashed in _DEMO_WORDS:
@@ -122,7 +113,7 @@ def _typed_password(secret: str, line: str) -> bool:
     return walk is not None and len(re.sub(r"[\W_]", "", secret)) > len(walk)
 
 
-def _keyboard_walk(body: str) -> Optional[str]:
+def _keyboard_walk(body: str) -> str | None:
     """The longest run of at least six letters in keyboard order in `body`."""
     seq, n = _KEYBOARD, 6
     best = None

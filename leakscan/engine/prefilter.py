@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from leakscan.cache import cache_dir as default_cache_dir
 from leakscan.cache import write_atomic
@@ -188,7 +189,7 @@ def _compile(rules: Sequence[Rule]):
     except _hs.error:
         pass
     keep_e, keep_i, keep_f = [], [], []
-    for expr, index, flag in zip(expressions, ids, flags):
+    for expr, index, flag in zip(expressions, ids, flags, strict=False):
         if _compiles(expr):
             keep_e.append(expr), keep_i.append(index), keep_f.append(flag)
         else:

@@ -10,14 +10,14 @@ import binascii
 import json
 import re
 import zlib
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from stdnum import iban as _iban
 from stdnum import luhn as _luhn
 
 from leakscan.engine import pii_checks
 
-Validator = Callable[[str], Optional[bool]]
+Validator = Callable[[str], bool | None]
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
@@ -30,7 +30,7 @@ def base62(number: int, width: int) -> str:
     return "".join(reversed(digits)).rjust(width, "0")
 
 
-def github_checksum(token: str) -> Optional[bool]:
+def github_checksum(token: str) -> bool | None:
     """GitHub (and npm) tokens end in a base62 CRC32 of their random part."""
     prefix, sep, body = token.rpartition("_")
     if not sep or len(body) < 10:
@@ -43,7 +43,7 @@ def _b64url_decode(part: str) -> bytes:
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 
 
-def jwt_structure(token: str) -> Optional[bool]:
+def jwt_structure(token: str) -> bool | None:
     """Header and payload decode to JSON objects and the header names an alg."""
     parts = token.split(".")
     if len(parts) not in (3, 5):
@@ -63,7 +63,7 @@ _TRAILING = re.compile(r"""["']\s*[+,;]?\s*$""")
 _LEADING = re.compile(r"""^\s*\+?\s*["']""")
 
 
-def pem_private_key(block: str) -> Optional[bool]:
+def pem_private_key(block: str) -> bool | None:
     """The body is base64 (headers allowed) of a size a real key has."""
     match = _PEM_BODY.search(block)
     if not match:
@@ -82,18 +82,18 @@ def pem_private_key(block: str) -> Optional[bool]:
     return len(raw) >= 64
 
 
-def luhn(number: str) -> Optional[bool]:
+def luhn(number: str) -> bool | None:
     digits = re.sub(r"[ -]", "", number)
     if not digits.isdigit():
         return False
     return _luhn.is_valid(digits)
 
 
-def iban(value: str) -> Optional[bool]:
+def iban(value: str) -> bool | None:
     return _iban.is_valid(value)
 
 
-def us_ssn(value: str) -> Optional[bool]:
+def us_ssn(value: str) -> bool | None:
     """Area 000, 666 and 900-999, group 00 and serial 0000 are never issued."""
     digits = re.sub(r"\D", "", value)
     if len(digits) != 9:
@@ -104,7 +104,7 @@ def us_ssn(value: str) -> Optional[bool]:
     return digits not in ("078051120", "219099999", "123456789")
 
 
-def pypi_token(token: str) -> Optional[bool]:
+def pypi_token(token: str) -> bool | None:
     """PyPI upload tokens are `pypi-` + base64 of a macaroon naming pypi.org."""
     body = token[len("pypi-"):]
     try:
@@ -114,7 +114,7 @@ def pypi_token(token: str) -> Optional[bool]:
     return b"pypi.org" in raw
 
 
-def base64_decodes(value: str) -> Optional[bool]:
+def base64_decodes(value: str) -> bool | None:
     body = re.sub(r"\s", "", value)
     try:
         base64.b64decode(body + "=" * (-len(body) % 4), validate=True)

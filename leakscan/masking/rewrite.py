@@ -24,8 +24,9 @@ import hmac
 import json
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 from leakscan.engine.placeholders import placeholder_reason
@@ -81,7 +82,7 @@ def replacement_text(finding: Finding, mode: str, key: bytes) -> str:
     return finding.masked
 
 
-def plan_for(findings: Iterable[Finding], mode: str, key: Optional[bytes] = None) -> Plan:
+def plan_for(findings: Iterable[Finding], mode: str, key: bytes | None = None) -> Plan:
     key = key if key is not None else os.urandom(16)
     plan = Plan()
     for finding in findings:
@@ -161,7 +162,7 @@ def written_in(text: str, rep: Replacement) -> bool:
 def replace_in(text: str, reps: Iterable[Replacement]) -> str:
     for rep in sorted(reps, key=lambda r: -len(r.secret)):
         done: set[str] = set()
-        for form, target in zip(_forms(rep.secret), _forms(rep.text)):
+        for form, target in zip(_forms(rep.secret), _forms(rep.text), strict=False):
             if form and form not in done and form in text:
                 text = text.replace(form, target)
             done.add(form)

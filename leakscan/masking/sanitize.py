@@ -17,14 +17,15 @@ Reporters then print only these strings; none of them masks on its own.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Iterable, Optional
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from leakscan.suppression.fingerprint import place_fingerprint, place_of
 from leakscan.masking.values import mask_value
 from leakscan.model import Chunk, Finding, MaskSpec, Origin, ScanError
 from leakscan.scoring import score
+from leakscan.suppression.fingerprint import place_fingerprint, place_of
 
 if TYPE_CHECKING:
     from leakscan.engine.context import Engine
@@ -42,7 +43,7 @@ UNMASKED_EXTRAS = frozenset({"author", "date", "introduced_in"})
 
 
 class Sanitizer:
-    def __init__(self, engine: Optional["Engine"], known: Iterable[tuple[str, MaskSpec]] = ()) -> None:
+    def __init__(self, engine: Engine | None, known: Iterable[tuple[str, MaskSpec]] = ()) -> None:
         self.engine = engine
         by_value = {value: spec for value, spec in known if len(value) >= MIN_KNOWN_LENGTH}
         self.known = sorted(by_value.items(), key=lambda item: -len(item[0]))
@@ -99,7 +100,7 @@ def sanitize_finding(finding: Finding, sanitizer: Sanitizer) -> Finding:
                    raw_also_at=finding.also_at)
 
 
-def _place_print(finding: Finding, masked_pointer: Optional[str]) -> str:
+def _place_print(finding: Finding, masked_pointer: str | None) -> str:
     """A place fingerprint names the place as reported: a pointer through a key that is an email
     must not put the email's hash back into it."""
     loc = finding.location
@@ -117,7 +118,7 @@ def sanitize_error(error: ScanError, sanitizer: Sanitizer) -> ScanError:
     return replace(error, path=sanitizer.clean(error.path), message=message)
 
 
-def exception_text(exc: BaseException, engine: Optional["Engine"]) -> str:
+def exception_text(exc: BaseException, engine: Engine | None) -> str:
     """`Type: message` of an exception for an errors entry: masked, and short (messages quote input)."""
     text = Sanitizer(engine).clean(f"{type(exc).__name__}: {exc}")
     return text if len(text) <= MAX_EXCEPTION_CHARS else text[: MAX_EXCEPTION_CHARS - 1] + "…"

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any
 
 from leakscan.config import ConfigError, find_config_file, parse_settings
 from leakscan.model import ScanError
@@ -30,14 +31,14 @@ NOT_APPLIED = "configuration changed in scanned range: not applied"
 class TrustedFiles:
     """Which version of each configuration file a scan may use, and notices for the others."""
 
-    def __init__(self, repo: Repository, base: Optional[str], copies: Path) -> None:
+    def __init__(self, repo: Repository, base: str | None, copies: Path) -> None:
         self.runner = repo.runner
         self.root = Path(repo.runner.work_tree).resolve() if repo.runner.work_tree else None
         self.base = base
         self.copies = copies  # the base revision's versions, at their paths from the root
         self.notices: list[ScanError] = []
 
-    def take(self, path: str, explicit: bool) -> Optional[str]:
+    def take(self, path: str, explicit: bool) -> str | None:
         """The file to read for `path`: itself (outside the repository, or named for a scan
         without base), the base revision's copy, or None (not applied)."""
         rel = self._in_repository(Path(path))
@@ -87,7 +88,7 @@ class TrustedFiles:
             return path
         return str(self.root / rel) if self.root else path
 
-    def _in_repository(self, path: Path) -> Optional[str]:
+    def _in_repository(self, path: Path) -> str | None:
         if self.root is None:
             return None
         try:
@@ -102,7 +103,7 @@ class TrustedFiles:
 
 
 @contextmanager
-def trusted_settings(repo: Repository, base: Optional[str], engine_kw: dict) -> Iterator[tuple[dict, list[ScanError]]]:
+def trusted_settings(repo: Repository, base: str | None, engine_kw: dict) -> Iterator[tuple[dict, list[ScanError]]]:
     """`engine_kw` for make_config with every configuration file from the repository taken
     as the base revision has it; and the notices for the report. The copies live until the
     scan is done."""
@@ -123,14 +124,14 @@ def trusted_settings(repo: Repository, base: Optional[str], engine_kw: dict) -> 
         shutil.rmtree(copies, ignore_errors=True)
 
 
-def _read(path: Path) -> Optional[bytes]:
+def _read(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
     except OSError:
         return None
 
 
-def _settings(path: Path, data: bytes) -> Optional[dict]:
+def _settings(path: Path, data: bytes) -> dict | None:
     try:
         return parse_settings(data.decode("utf-8"), path)
     except (ConfigError, UnicodeDecodeError):
@@ -142,7 +143,7 @@ def _has_settings(path: Path, data: bytes) -> bool:
     return path.name != "pyproject.toml" or bool(_settings(path, data))
 
 
-def _same_settings(path: Path, current: Optional[bytes], committed: bytes) -> bool:
+def _same_settings(path: Path, current: bytes | None, committed: bytes) -> bool:
     """For a pyproject.toml, only [tool.leakscan] counts: a change elsewhere in it is not a
     configuration change."""
     if path.name != "pyproject.toml" or current is None:

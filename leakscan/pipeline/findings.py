@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from leakscan.analyzers.registry import document_scanner_for
 from leakscan.config import Config
@@ -56,8 +56,8 @@ def to_finding(candidate: Candidate, confidence: float, reasons: tuple[str, ...]
     )
 
 
-def findings_from(candidates: Iterable[Candidate], config: Config, engine: Optional[Engine] = None,
-                  tally: Optional[Counter] = None) -> list[Finding]:
+def findings_from(candidates: Iterable[Candidate], config: Config, engine: Engine | None = None,
+                  tally: Counter | None = None) -> list[Finding]:
     """Score, apply the threshold and allowlists, and keep one finding per span.
 
     With the engine, every string the findings print is masked (leakscan/sanitize.py)."""
@@ -65,14 +65,14 @@ def findings_from(candidates: Iterable[Candidate], config: Config, engine: Optio
 
 
 def document_findings(candidates: Iterable[Candidate], errors: Iterable[ScanError],
-                      engine: Engine, tally: Optional[Counter] = None) -> tuple[list[Finding], list[ScanError]]:
+                      engine: Engine, tally: Counter | None = None) -> tuple[list[Finding], list[ScanError]]:
     """One document's findings and errors, every printed string masked (values it found, rule matches)."""
     findings, sanitizer = _scored_findings(candidates, engine.config, engine, tally)
     return findings, [sanitize_error(e, sanitizer) for e in errors]
 
 
-def _scored_findings(candidates: Iterable[Candidate], config: Config, engine: Optional[Engine],
-                     tally: Optional[Counter] = None) -> tuple[list[Finding], Sanitizer]:
+def _scored_findings(candidates: Iterable[Candidate], config: Config, engine: Engine | None,
+                     tally: Counter | None = None) -> tuple[list[Finding], Sanitizer]:
     """`tally` counts the findings a suppression hid (reported ones only: at or above the threshold)."""
     scored, known, ignored = [], [], []
     for candidate in candidates:
@@ -136,7 +136,7 @@ def _overlap_kind(rule) -> str:
 
 
 def scan_chunk(chunk: Chunk, engine: Engine, data: bytes | None = None,
-               tally: Optional[Counter] = None) -> tuple[list[Finding], list[ScanError]]:
+               tally: Counter | None = None) -> tuple[list[Finding], list[ScanError]]:
     """One unit of content: a structured document if a scanner claims it, else text.
     `tally` counts what suppressions hid."""
     engine.matcher.start_file(chunk.origin.path)  # a fresh time budget for backtracking rules

@@ -19,25 +19,33 @@ import queue
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import chain, islice
-from typing import Callable, Iterable, Iterator, Optional, Sequence, Union
 
 import pathspec
 
 from leakscan.analyzers.registry import document_scanner_for, marker_ends, might_be_document
 from leakscan.config import Config
 from leakscan.engine.context import Engine
-from leakscan.pipeline.interruption import INTERRUPTED, worker_signals
+from leakscan.masking.sanitize import exception_text
 from leakscan.model import Chunk, Finding, Origin, Report, ScanError, ScanStats
 from leakscan.pipeline.findings import document_findings, findings_from, sort_findings
-from leakscan.masking.sanitize import exception_text
-from leakscan.sources.git.blobdelta import Fresh, Region, Version, VersionCache, changed_bytes, changed_region, fresh_part
+from leakscan.pipeline.interruption import INTERRUPTED, worker_signals
 from leakscan.sources.decode import decode, first_significant, is_binary
 from leakscan.sources.files import BINARY_SUFFIXES
-from leakscan.sources.git.repo import NOT_A_BLOB, BlobReader, Repository, Unreadable, staged_blobs
+from leakscan.sources.git.blobdelta import (
+    Fresh,
+    Region,
+    Version,
+    VersionCache,
+    changed_bytes,
+    changed_region,
+    fresh_part,
+)
 from leakscan.sources.git.log import Change, CommitInfo, commit_info, iter_changes
+from leakscan.sources.git.repo import NOT_A_BLOB, BlobReader, Repository, Unreadable, staged_blobs
 from leakscan.sources.git.safe import GitRunner
 
 BATCH = 512  # blobs a worker reads and scans per task
@@ -53,7 +61,7 @@ Progress = Callable[[int, int, int], None]  # (blobs done since last call, blobs
 class BlobTask:
     sha: str
     path: str
-    commit: Optional[str] = None  # the commit that introduced the blob at this path
+    commit: str | None = None  # the commit that introduced the blob at this path
     bases: tuple[str, ...] = ()  # the blobs it replaced at this path: each parent's (a merge has several)
 
 
@@ -128,7 +136,7 @@ class BlobScanner:
             requests.append(task.sha)
         return requests, bases_first
 
-    def _references(self, task: BlobTask) -> tuple[Optional[Version], list[bytes]]:
+    def _references(self, task: BlobTask) -> tuple[Version | None, list[bytes]]:
         """The version to compare with: the one this replaced (the first parent's), else the last
         one read at the path; and a merge's other parents' versions, whose lines are not new
         either. Any version scanned before will do (what it holds was reported there); the
@@ -164,8 +172,8 @@ class BlobScanner:
         except Exception as exc:  # one bad blob never stops a scan
             return [], [ScanError(task.path, _where(f"scan failed: {exception_text(exc, self.engine)} [blob {task.sha}", task))]
 
-    def _might_be_document(self, task: BlobTask, content: bytes, changed: bytes, region: Optional[Region],
-                           reference: Optional[Version]) -> bool:
+    def _might_be_document(self, task: BlobTask, content: bytes, changed: bytes, region: Region | None,
+                           reference: Version | None) -> bool:
         """Whether a document scanner may claim this version. When the version compared with
         was plain text without a marker, only the changed region is searched: a marker has no
         newline, so one that overlaps a change lies inside the region's whole lines; and a
@@ -213,7 +221,7 @@ def _where(message: str, task: BlobTask) -> str:
 
 # ---- fanning out: one worker per shard of paths -------------------------------------
 
-_ENGINE: Optional[Engine] = None  # the parent's engine, inherited by forked workers
+_ENGINE: Engine | None = None  # the parent's engine, inherited by forked workers
 
 
 def _worker_main(inbox, outbox, config: Config, runner: GitRunner, kind: str, incremental: bool) -> None:
@@ -243,7 +251,7 @@ class Totals:
     listed: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)  # one collector thread per worker adds
 
-    def add(self, result: BatchResult, progress: Optional[Progress]) -> None:
+    def add(self, result: BatchResult, progress: Progress | None) -> None:
         with self._lock:
             self.findings.extend(result.findings)
             self.errors.extend(result.errors)
@@ -254,7 +262,7 @@ class Totals:
 
 
 def scan_tasks(runner: GitRunner, tasks: Iterable[BlobTask], engine: Engine, kind: str, incremental: bool,
-               progress: Optional[Progress] = None, totals: Optional[Totals] = None) -> Totals:
+               progress: Progress | None = None, totals: Totals | None = None) -> Totals:
     """Scan every task's blob once; the versions of one path always go to the same worker, in order.
 
     Into `totals` when given: if the scan is interrupted (KeyboardInterrupt, raised on), what
@@ -286,7 +294,7 @@ MAX_RETRY_WORKERS = 20
 
 
 def _retry(lost: list[BlobTask], engine: Engine, runner: GitRunner, kind: str, incremental: bool,
-           totals: Totals, progress: Optional[Progress]) -> None:
+           totals: Totals, progress: Progress | None) -> None:
     """The blobs of workers that died (killed, out of memory), again, one at a time on a new
     worker: when that one dies too, the blob it was scanning is reported, and the rest go on.
     (Sent one at a time, a blob is answered before the next goes out.)"""
@@ -305,7 +313,7 @@ def _not_scanned(task: BlobTask, why: str) -> ScanError:
 
 
 def _fan_out(tasks: Iterator[BlobTask], jobs: int, engine: Engine, runner: GitRunner, kind: str,
-             incremental: bool, totals: Totals, progress: Optional[Progress], batch_size: int = 0) -> list[BlobTask]:
+             incremental: bool, totals: Totals, progress: Progress | None, batch_size: int = 0) -> list[BlobTask]:
     """Scan on `jobs` workers; returns the tasks of workers that died before finishing them.
 
     Each worker answers its batches in order, so the batches sent to a worker and not yet
@@ -326,7 +334,7 @@ def _fan_out(tasks: Iterator[BlobTask], jobs: int, engine: Engine, runner: GitRu
     try:
         workers = [ctx.Process(target=_worker_main, daemon=True,
                                args=(inbox, outbox, engine.config, runner, kind, incremental))
-                   for inbox, outbox in zip(inboxes, outboxes)]
+                   for inbox, outbox in zip(inboxes, outboxes, strict=False)]
         for worker in workers:  # not while a thread is starting git: see gitsafe's _spawn_lock
             worker.start()
     finally:
@@ -335,7 +343,7 @@ def _fan_out(tasks: Iterator[BlobTask], jobs: int, engine: Engine, runner: GitRu
     router = Router(jobs)
     collectors = [threading.Thread(target=_collect, daemon=True,
                                    args=(index, outbox, worker, totals, router, progress, unanswered[index]))
-                  for index, (outbox, worker) in enumerate(zip(outboxes, workers))]
+                  for index, (outbox, worker) in enumerate(zip(outboxes, workers, strict=False))]
     for collector in collectors:
         collector.start()
     try:
@@ -354,7 +362,7 @@ def _fan_out(tasks: Iterator[BlobTask], jobs: int, engine: Engine, runner: GitRu
                 unanswered[shard].append(batch)
                 _put(inboxes[shard], batch, workers[shard])
             _put(inboxes[shard], None, workers[shard])
-        for collector, worker in zip(collectors, workers):
+        for collector, worker in zip(collectors, workers, strict=False):
             while collector.is_alive() and worker.is_alive():
                 collector.join(timeout=0.5)
             # The worker has ended: what is left in its pipe is read in moments. A worker killed
@@ -421,7 +429,7 @@ class Router:
         return self.assigned[worker] - self.done[worker]
 
 
-def _collect(index: int, outbox, worker, totals: Totals, router: Router, progress: Optional[Progress],
+def _collect(index: int, outbox, worker, totals: Totals, router: Router, progress: Progress | None,
              unanswered: deque) -> None:
     """Gather one worker's results until it says it is done or has died (a worker that dies
     leaves its unanswered batches in `unanswered`)."""
@@ -440,7 +448,7 @@ def _collect(index: int, outbox, worker, totals: Totals, router: Router, progres
         _add(index, message, totals, router, progress, unanswered)
 
 
-def _drain(index: int, outbox, totals: Totals, router: Router, progress: Optional[Progress],
+def _drain(index: int, outbox, totals: Totals, router: Router, progress: Progress | None,
            unanswered: deque) -> None:
     while True:
         try:
@@ -451,7 +459,7 @@ def _drain(index: int, outbox, totals: Totals, router: Router, progress: Optiona
             _add(index, message, totals, router, progress, unanswered)
 
 
-def _add(index: int, result: BatchResult, totals: Totals, router: Router, progress: Optional[Progress],
+def _add(index: int, result: BatchResult, totals: Totals, router: Router, progress: Progress | None,
          unanswered: deque) -> None:
     router.done[index] += result.done
     if unanswered:
@@ -472,7 +480,7 @@ def _chunks(items: Iterable[BlobTask], size: int) -> Iterator[list[BlobTask]]:
 
 # ---- the three modes -----------------------------------------------------------------------
 
-def scan_history(repo: Repository, revs: Sequence[str], engine: Engine, progress: Optional[Progress] = None) -> Report:
+def scan_history(repo: Repository, revs: Sequence[str], engine: Engine, progress: Progress | None = None) -> Report:
     """Every unique blob the commits `revs` select introduced (all of history, or `^A B`), scanned once."""
     started = time.perf_counter()
     walk_errors: list[ScanError] = []
@@ -491,7 +499,7 @@ def scan_history(repo: Repository, revs: Sequence[str], engine: Engine, progress
     return _report(_dedup(findings), walk_errors + totals.errors, totals, started)
 
 
-def scan_staged(repo: Repository, paths: Sequence[str], engine: Engine, progress: Optional[Progress] = None) -> Report:
+def scan_staged(repo: Repository, paths: Sequence[str], engine: Engine, progress: Progress | None = None) -> Report:
     """The index content of `paths` (or of every staged change), whole; line numbers are the staged file's."""
     started = time.perf_counter()
     wanted = _wanted(engine.config)
@@ -504,7 +512,7 @@ def scan_staged(repo: Repository, paths: Sequence[str], engine: Engine, progress
     return _report(totals.findings, totals.errors, totals, started)
 
 
-def _introductions(changes: Iterable[Union[Change, ScanError]], wanted: Callable[[str], bool],
+def _introductions(changes: Iterable[Change | ScanError], wanted: Callable[[str], bool],
                    errors: list[ScanError], later: dict[str, list[tuple[str, str]]]) -> Iterator[BlobTask]:
     """Each blob once, at the first (oldest) change that added it; later additions go to `later`."""
     seen: set[bytes] = set()
@@ -586,7 +594,7 @@ def _introduced_key(f: Finding) -> tuple:
             f.location.line or 0, f.location.column or 0)
 
 
-def _instant(date: Optional[str]) -> float:
+def _instant(date: str | None) -> float:
     try:
         return datetime.fromisoformat(date).timestamp() if date else math.inf
     except ValueError:

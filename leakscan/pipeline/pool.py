@@ -9,9 +9,10 @@ workers are killed before the exception goes on: none outlives the scan.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from leakscan.pipeline.interruption import worker_signals
 

@@ -9,8 +9,8 @@ built-in or custom, is screened the same way.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from leakscan.engine.matcher import LINEAR, Matcher
 from leakscan.model import Rule
@@ -49,7 +49,7 @@ def adversarial_inputs(rule: Rule, size: int = SCREEN_SIZE, thorough: bool = Tru
         yield f"keyword {keyword!r} repeated", repeat(keyword)
         for glue in (":", "=", " "):
             yield f"keyword+{glue!r} repeated", repeat(keyword + glue)
-        yield f"keyword then a run of 'a'", keyword + "=" + "a" * size
+        yield "keyword then a run of 'a'", keyword + "=" + "a" * size
     for n, example in enumerate(rule.examples[:2]):
         yield f"example {n} repeated", repeat(example + "\n")
         for cut in sorted({len(example) // 4, len(example) // 2, len(example) - 1}):

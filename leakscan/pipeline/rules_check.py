@@ -2,8 +2,9 @@
 which engine runs each rule; and no rule is slow on its adversarial inputs."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from leakscan.model import Chunk, Origin, Rule
 from leakscan.scoring import score
@@ -24,7 +25,7 @@ class Problem:
         return f"{self.source}: rule {self.rule_id}: {self.message}"
 
 
-def reported_confidence(rule: Rule, text: str, engine: "Engine") -> float:
+def reported_confidence(rule: Rule, text: str, engine: Engine) -> float:
     """Best confidence at which `rule` reports something in `text` (0 if nothing)."""
     if rule.analyzer:
         from leakscan.analyzers.registry import example_confidence
@@ -35,7 +36,7 @@ def reported_confidence(rule: Rule, text: str, engine: "Engine") -> float:
     return max(scores, default=0.0)
 
 
-def check_rules(rules: Iterable[Rule], engine: "Engine") -> list[Problem]:
+def check_rules(rules: Iterable[Rule], engine: Engine) -> list[Problem]:
     problems: list[Problem] = []
     for rule in rules:
         for text in rule.examples:
@@ -51,7 +52,7 @@ def check_rules(rules: Iterable[Rule], engine: "Engine") -> list[Problem]:
     return problems
 
 
-def engine_summary(rules: Iterable[Rule], engine: "Engine") -> list[str]:
+def engine_summary(rules: Iterable[Rule], engine: Engine) -> list[str]:
     """Lines naming how many rules run in linear time and which ones backtrack."""
     from leakscan.engine.matcher import BACKTRACKING
 
@@ -62,7 +63,7 @@ def engine_summary(rules: Iterable[Rule], engine: "Engine") -> list[str]:
     return lines
 
 
-def screen_rules(rules: Iterable[Rule], engine: "Engine") -> list[Problem]:
+def screen_rules(rules: Iterable[Rule], engine: Engine) -> list[Problem]:
     """A problem for each rule slower than the limit on its 64 KB adversarial inputs."""
     from leakscan.engine.matcher import Matcher
     from leakscan.pipeline.rule_screen import SCREEN_LIMIT_SECONDS, SCREEN_SIZE, screen_rule

@@ -5,8 +5,8 @@ import multiprocessing
 import os
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Optional, Sequence
 
 from leakscan.analyzers.registry import document_scanner_for
 from leakscan.analyzers.rule_files import rule_file_kind
@@ -41,7 +41,7 @@ class FileResult:
     suppressed: tuple[tuple[str, int], ...] = ()  # findings hidden in it, by suppression (SUPPRESSIONS)
 
 
-_WORKER_ENGINE: Optional[Engine] = None
+_WORKER_ENGINE: Engine | None = None
 
 
 def _init_worker(config: Config) -> None:
@@ -50,7 +50,7 @@ def _init_worker(config: Config) -> None:
         _WORKER_ENGINE = Engine.build(config)
 
 
-def scan_file(ref: FileRef, engine: Optional[Engine] = None) -> FileResult:
+def scan_file(ref: FileRef, engine: Engine | None = None) -> FileResult:
     engine = engine or _WORKER_ENGINE
     assert engine is not None
     if ref.explicit and _size(ref.path) > WHOLE_FILE_LIMIT:
@@ -102,8 +102,8 @@ def scan_large_file(ref: FileRef, engine: Engine, window: int = WINDOW_BYTES,
 
 
 def scan_refs(
-    refs: Sequence[FileRef], engine: Engine, progress: Optional[Callable[[int, int], None]] = None,
-    skips: Optional[Skips] = None, suppressed: Optional[Counter] = None,
+    refs: Sequence[FileRef], engine: Engine, progress: Callable[[int, int], None] | None = None,
+    skips: Skips | None = None, suppressed: Counter | None = None,
 ) -> tuple[list[Finding], list[ScanError], int, int]:
     """Scan files on all cores; returns findings, errors, files scanned, bytes (and
     counts files left out in `skips`)."""
@@ -148,7 +148,7 @@ def scan_refs(
 
 
 def scan_paths(
-    roots: Sequence[str], engine: Engine, progress_factory: Optional[Callable[[int], Callable[[int, int], None]]] = None,
+    roots: Sequence[str], engine: Engine, progress_factory: Callable[[int], Callable[[int, int], None]] | None = None,
 ) -> Report:
     started = time.perf_counter()
     try:

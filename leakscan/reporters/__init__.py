@@ -1,7 +1,8 @@
 """Reporters: one small module each, registered in one dict. They see only the report."""
 from __future__ import annotations
 
-from typing import Callable, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
 from leakscan.model import Report
 from leakscan.reporters import json_report, sarif, text

@@ -7,8 +7,9 @@ holding ESC or a newline must not clear the screen or forge a report line.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from itertools import groupby
-from typing import Callable, TextIO
+from typing import TextIO
 
 from leakscan.model import Finding, Report
 from leakscan.reporters.options import ReportOptions

@@ -10,7 +10,6 @@ import dataclasses
 import hashlib
 import json
 from pathlib import Path
-from typing import Optional
 
 from leakscan.cache import cache_dir, write_atomic
 from leakscan.model import MaskSpec, Rule
@@ -26,7 +25,7 @@ def _path(raw: bytes, name: str) -> Path:
     return cache_dir() / f"rules-{key}.json"
 
 
-def read(raw: bytes, name: str) -> Optional[list[Rule]]:
+def read(raw: bytes, name: str) -> list[Rule] | None:
     try:
         data = json.loads(_path(raw, name).read_text(encoding="utf-8"))
         return [_rule(item) for item in data]

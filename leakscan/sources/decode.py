@@ -8,7 +8,6 @@ follow no such pattern and control bytes make up more than a few percent.
 from __future__ import annotations
 
 import codecs
-from typing import Optional
 
 _SNIFF = 8192
 _BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
@@ -21,7 +20,7 @@ BINARY_CONTROL_SHARE = 0.03  # above this share of control bytes in the head, wi
 WIDE_ZERO_SHARE = 0.9  # in wide text this share of the high bytes is NUL (mostly ASCII text)
 
 
-def bom_encoding(data: bytes) -> Optional[tuple[str, int]]:
+def bom_encoding(data: bytes) -> tuple[str, int] | None:
     """(codec, BOM length) when `data` starts with a Unicode byte-order mark."""
     for bom, codec in _BOMS:
         if data.startswith(bom):
@@ -29,7 +28,7 @@ def bom_encoding(data: bytes) -> Optional[tuple[str, int]]:
     return None
 
 
-def wide_encoding(data: bytes) -> Optional[str]:
+def wide_encoding(data: bytes) -> str | None:
     """"utf-16-le", "utf-16-be", "utf-32-le" or "utf-32-be" when the head of `data` is
     wide text without a BOM (told by where its NULs are), else None."""
     head = data[:_SNIFF]
@@ -51,7 +50,7 @@ def wide_encoding(data: bytes) -> Optional[str]:
     return None
 
 
-def text_encoding(data: bytes) -> Optional[str]:
+def text_encoding(data: bytes) -> str | None:
     """The codec of a BOM or of wide text without one; None for byte-oriented text."""
     found = bom_encoding(data)
     if found and found[0] != "utf-8":
@@ -109,5 +108,5 @@ def decode(data: bytes) -> tuple[str, bool]:
         return data.decode("cp1252", "replace"), False
 
 
-def decode_or_none(data: bytes) -> Optional[str]:
+def decode_or_none(data: bytes) -> str | None:
     return None if is_binary(data) else decode(data)[0]

@@ -12,9 +12,9 @@ import errno
 import os
 import stat
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Optional, Sequence, Union
 
 import pathspec
 
@@ -23,11 +23,7 @@ from leakscan.model import Chunk, Origin, ScanError
 from leakscan.sources.decode import decode, is_binary, text_encoding
 
 # Never worth reading: compiled, media and archive files.
-BINARY_SUFFIXES = frozenset("""
-.pyc .pyo .so .o .a .dll .dylib .exe .class .jar .war .whl .egg .png .jpg .jpeg .gif .bmp .ico .webp
-.tif .tiff .psd .mp3 .mp4 .wav .ogg .flac .avi .mov .mkv .webm .woff .woff2 .ttf .otf .eot .zip .gz
-.tgz .bz2 .xz .zst .7z .rar .tar .pdf .db .sqlite .bin .dat .pack .idx .iso .dmg
-""".split())
+BINARY_SUFFIXES = frozenset([".pyc", ".pyo", ".so", ".o", ".a", ".dll", ".dylib", ".exe", ".class", ".jar", ".war", ".whl", ".egg", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".ico", ".webp", ".tif", ".tiff", ".psd", ".mp3", ".mp4", ".wav", ".ogg", ".flac", ".avi", ".mov", ".mkv", ".webm", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".tar", ".pdf", ".db", ".sqlite", ".bin", ".dat", ".pack", ".idx", ".iso", ".dmg"])
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 # Reasons a file is left out, as `stats.skipped` counts them.
 SKIP_REASONS = ("gitignored", "excluded", "size", "binary", "symlink", "special", "rule_packs")
@@ -53,7 +49,7 @@ class FileRef:
 class LoadedFile:
     chunk: Chunk
     size: int
-    utf8: Optional[bytes]  # the raw bytes when they are the text's UTF-8
+    utf8: bytes | None  # the raw bytes when they are the text's UTF-8
 
 
 @dataclass
@@ -170,7 +166,7 @@ class _Walker:
                 found.append(ref_or_dir)
         return subdirs
 
-    def _entry(self, entry: os.DirEntry, rel: str) -> Union[FileRef, str, None]:
+    def _entry(self, entry: os.DirEntry, rel: str) -> FileRef | str | None:
         """A file to read, "dir" to descend into, or None (skipped and counted)."""
         try:
             if entry.is_dir(follow_symlinks=False):
@@ -192,7 +188,7 @@ class _Walker:
             return None
         return FileRef(entry.path, _join(self.prefix, rel), root=self.root)
 
-    def _skip_ignored(self, rel: str, is_dir: bool) -> Optional[str]:
+    def _skip_ignored(self, rel: str, is_dir: bool) -> str | None:
         probe = rel + "/" if is_dir else rel
         if self.exclude.match_file(probe):
             self.skips.add("excluded")
@@ -208,7 +204,7 @@ class _Walker:
         target = os.path.realpath(path)
         return os.path.commonpath([self.real_root, target]) == self.real_root
 
-    def _symlink(self, entry: os.DirEntry, rel: str) -> Optional[FileRef]:
+    def _symlink(self, entry: os.DirEntry, rel: str) -> FileRef | None:
         """A link is read only when it stays inside the root and names a regular file;
         links to directories are not followed (no loops, no escaping)."""
         target = os.path.realpath(entry.path)
@@ -255,7 +251,7 @@ def open_regular(path: str) -> int:
     return fd
 
 
-def read_regular(path: str, limit: Optional[int]) -> Union[bytes, int, OSError]:
+def read_regular(path: str, limit: int | None) -> bytes | int | OSError:
     """The bytes of a regular file; its size so far (an int over `limit`) when it holds
     more than `limit` bytes, whatever stat said; the OSError when it cannot be read."""
     try:
@@ -275,7 +271,7 @@ def read_regular(path: str, limit: Optional[int]) -> Union[bytes, int, OSError]:
         return exc
 
 
-def read_file(ref: FileRef, max_size: int) -> Union[LoadedFile, ScanError, None]:
+def read_file(ref: FileRef, max_size: int) -> LoadedFile | ScanError | None:
     """The file as a chunk; an error entry when unreadable or too big; None when binary."""
     # Named files are scanned whatever their size, but read whole only up to WHOLE_FILE_LIMIT
     # (the pipeline sends bigger ones to iter_windows; this bounds a file whose stat lies).
@@ -318,9 +314,9 @@ class Window:
     1-based) belong to the next window, which holds them whole; None for the last."""
 
     chunk: Chunk
-    utf8: Optional[bytes]
+    utf8: bytes | None
     size: int  # bytes of the file this window is the first to cover
-    next_start: Optional[tuple[int, int]]
+    next_start: tuple[int, int] | None
 
 
 @dataclass(frozen=True)
@@ -329,7 +325,7 @@ class SkippedFile:
 
 
 def iter_windows(ref: FileRef, window: int = WINDOW_BYTES,
-                 overlap: int = WINDOW_OVERLAP) -> Iterator[Union[Window, ScanError, SkippedFile]]:
+                 overlap: int = WINDOW_OVERLAP) -> Iterator[Window | ScanError | SkippedFile]:
     """The file as overlapping text windows, holding at most `window` bytes at a time.
 
     Windows start at a line start where one is near, so line numbers need only a
@@ -346,7 +342,7 @@ def iter_windows(ref: FileRef, window: int = WINDOW_BYTES,
         yield from _windows(handle, ref, window, overlap)
 
 
-def _windows(handle, ref: FileRef, window: int, overlap: int) -> Iterator[Union[Window, ScanError, SkippedFile]]:
+def _windows(handle, ref: FileRef, window: int, overlap: int) -> Iterator[Window | ScanError | SkippedFile]:
     buf = handle.read(window)
     if is_binary(buf):
         yield SkippedFile("binary")

@@ -17,7 +17,7 @@ import os
 import posixpath
 import re
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import unquote
 
 from leakscan.sources.decode import decode, is_binary
@@ -69,9 +69,9 @@ class SpecDocument:
     data: Any
     positions: Positions
     syntax: str  # json | yaml
-    fs_path: Optional[str] = None  # where it lives on disk, for relative file refs
+    fs_path: str | None = None  # where it lives on disk, for relative file refs
     text: str = field(default="", repr=False)
-    fs_root: Optional[str] = None  # relative file refs must stay inside it (default: fs_path's directory)
+    fs_root: str | None = None  # relative file refs must stay inside it (default: fs_path's directory)
 
     @property
     def version(self) -> str:
@@ -96,14 +96,14 @@ class SpecDocument:
         return node
 
 
-def load_document(text: str, path: str, fs_path: Optional[str] = None, fs_root: Optional[str] = None) -> SpecDocument:
+def load_document(text: str, path: str, fs_path: str | None = None, fs_root: str | None = None) -> SpecDocument:
     """Parse JSON or YAML; SpecLoadError when it is neither."""
     doc = _load_document(text, path, fs_path)
     doc.fs_root = fs_root
     return doc
 
 
-def _load_document(text: str, path: str, fs_path: Optional[str]) -> SpecDocument:
+def _load_document(text: str, path: str, fs_path: str | None) -> SpecDocument:
     if text.lstrip()[:1] in ("{", "["):
         try:
             data = json.loads(text)
@@ -124,7 +124,7 @@ def _load_document(text: str, path: str, fs_path: Optional[str]) -> SpecDocument
     return _load_yaml(text, path, fs_path)
 
 
-def _load_yaml(text: str, path: str, fs_path: Optional[str]) -> SpecDocument:
+def _load_yaml(text: str, path: str, fs_path: str | None) -> SpecDocument:
     try:
         root = compose(text)
         data = to_data(root) if root is not None else None
@@ -162,12 +162,10 @@ class Node:
     def __hash__(self) -> int:
         return hash((id(self.doc), self.pointer))
 
-    def child(self, *tokens: str | int) -> Optional["Node"]:
+    def child(self, *tokens: str | int) -> Node | None:
         value = self.value
         for token in tokens:
-            if isinstance(value, dict) and token in value:
-                value = value[token]
-            elif isinstance(value, list) and isinstance(token, int) and 0 <= token < len(value):
+            if isinstance(value, dict) and token in value or isinstance(value, list) and isinstance(token, int) and 0 <= token < len(value):
                 value = value[token]
             else:
                 return None
@@ -185,11 +183,11 @@ class RefResolver:
     root: SpecDocument
     max_file_size: int = 25 * 1024 * 1024
     errors: list[str] = field(default_factory=list)
-    _files: dict[str, Optional[SpecDocument]] = field(default_factory=dict)
-    _targets: dict[tuple[int, str], Optional[Node]] = field(default_factory=dict)  # (document, $ref) → target
+    _files: dict[str, SpecDocument | None] = field(default_factory=dict)
+    _targets: dict[tuple[int, str], Node | None] = field(default_factory=dict)  # (document, $ref) → target
     _reported: set[str] = field(default_factory=set)
 
-    def resolve(self, node: Node) -> Optional[Node]:
+    def resolve(self, node: Node) -> Node | None:
         """The node itself, or what its `$ref` chain ends at; None when unresolvable."""
         seen: list[tuple[str, str]] = []
         while isinstance(node.value, dict) and isinstance(node.value.get("$ref"), str):
@@ -211,13 +209,13 @@ class RefResolver:
         ordered = cycle[start:] + cycle[:start]
         return " → ".join(f"{p}#{q}" if p != self.root.path else f"#{q}" for p, q in ordered + ordered[:1])
 
-    def _target(self, node: Node) -> Optional[Node]:
+    def _target(self, node: Node) -> Node | None:
         key = (id(node.doc), node.value["$ref"])
         if key not in self._targets:  # big specs refer to the same schema thousands of times
             self._targets[key] = self._find_target(node)
         return self._targets[key]
 
-    def _find_target(self, node: Node) -> Optional[Node]:
+    def _find_target(self, node: Node) -> Node | None:
         ref = node.value["$ref"]
         file_part, _, fragment = ref.partition("#")
         doc = node.doc
@@ -237,7 +235,7 @@ class RefResolver:
             self._error(f"unresolved $ref {ref!r} at {node.pointer}" + (f" in {node.doc.path}" if node.doc is not self.root else ""))
             return None
 
-    def _load(self, doc: SpecDocument, relative: str, where: str) -> Optional[SpecDocument]:
+    def _load(self, doc: SpecDocument, relative: str, where: str) -> SpecDocument | None:
         if doc.fs_path is None:
             return None  # stdin, git blobs: nothing on disk to resolve against
         fs_path = os.path.normpath(os.path.join(os.path.dirname(doc.fs_path), unquote(relative)))
@@ -266,7 +264,7 @@ class RefResolver:
         root = self.root.fs_root or os.path.dirname(self.root.fs_path or "") or "."
         return os.path.realpath(root)
 
-    def _read(self, real: str, fs_path: str, display: str, relative: str, where: str) -> Optional[SpecDocument]:
+    def _read(self, real: str, fs_path: str, display: str, relative: str, where: str) -> SpecDocument | None:
         # Only regular files, never more than the size limit: a FIFO or /dev/zero is refused unread.
         data = read_regular(real, self.max_file_size)
         if isinstance(data, int):

@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import dataclass
 from json.decoder import scanstring
-from typing import Optional, Protocol
+from typing import Protocol
 
 import yaml
 
@@ -33,7 +33,7 @@ class Position:
 
 
 class Positions(Protocol):
-    def locate(self, pointer: str) -> Optional[Position]:
+    def locate(self, pointer: str) -> Position | None:
         """The position of the node at `pointer`, or None when there is none."""
 
     def line_text(self, line: int) -> str:
@@ -45,7 +45,7 @@ class Lines:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._starts: Optional[list[int]] = None
+        self._starts: list[int] | None = None
 
     def line_col(self, offset: int) -> tuple[int, int]:
         if self._starts is None:  # built on the first lookup only
@@ -78,7 +78,7 @@ class JsonPositions:
     def line_text(self, line: int) -> str:
         return self._lines.line_text(line)
 
-    def locate(self, pointer: str) -> Optional[Position]:
+    def locate(self, pointer: str) -> Position | None:
         key_at = value_at = self._root
         for token in split(pointer):
             members = self._members_of(value_at)
@@ -88,7 +88,7 @@ class JsonPositions:
         content = value_at + 1 if self._text.startswith('"', value_at) else value_at
         return Position(*self._lines.line_col(key_at), *self._lines.line_col(content))
 
-    def _members_of(self, at: int) -> Optional[dict[str, tuple[int, int]]]:
+    def _members_of(self, at: int) -> dict[str, tuple[int, int]] | None:
         cached = self._members.get(at)
         if cached is None:
             opener = self._text[at:at + 1]
@@ -139,7 +139,7 @@ class YamlPositions:
     def line_text(self, line: int) -> str:
         return self._lines.line_text(line)
 
-    def locate(self, pointer: str) -> Optional[Position]:
+    def locate(self, pointer: str) -> Position | None:
         key_node, node = None, self._root
         for token in split(pointer):
             if isinstance(node, yaml.MappingNode):
@@ -181,7 +181,7 @@ def scalar_key(node: yaml.Node) -> str:
     return f"<{type(node).__name__} at line {node.start_mark.line + 1}>"
 
 
-def mapping_pairs(node: yaml.MappingNode, _seen: Optional[set[int]] = None) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+def mapping_pairs(node: yaml.MappingNode, _seen: set[int] | None = None) -> dict[str, tuple[yaml.Node, yaml.Node]]:
     """Key text → (key node, value node), `<<` merges applied (explicit keys win)."""
     seen = _seen if _seen is not None else set()
     seen.add(id(node))

@@ -11,7 +11,7 @@ is refused up front.
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -43,7 +43,7 @@ class YamlLoadError(ValueError):
     """The text is not YAML this scanner accepts; the message says why and where."""
 
 
-def compose(text: str) -> Optional[yaml.Node]:
+def compose(text: str) -> yaml.Node | None:
     _check_flow_depth(text)
     try:
         return yaml.compose(text, Loader=_Loader)

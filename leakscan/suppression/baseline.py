@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any
 
 from leakscan import __version__
-from leakscan.suppression.fingerprint import value_fingerprint
-from leakscan.suppression.ds_types import PRIVATE_KEY, secret_forms, type_fits
 from leakscan.model import Finding
+from leakscan.suppression.ds_types import PRIVATE_KEY, secret_forms, type_fits
+from leakscan.suppression.fingerprint import value_fingerprint
 
 FORMAT = "leakscan-baseline"
 FORMAT_VERSION = 1
@@ -40,7 +41,7 @@ class Baseline:
     hashed_secrets: frozenset[tuple[str, str]] = frozenset()
     entries: tuple[dict[str, Any], ...] = ()
     # detect-secrets: file -> its results as (type, sha1, line_number).
-    ds_results: Mapping[str, tuple[tuple[Optional[str], str, Optional[int]], ...]] = field(default_factory=dict)
+    ds_results: Mapping[str, tuple[tuple[str | None, str, int | None], ...]] = field(default_factory=dict)
 
     def __contains__(self, finding: Finding) -> bool:
         if finding.fingerprint in self.fingerprints or legacy_fingerprint(finding) in self.fingerprints:
@@ -50,7 +51,7 @@ class Baseline:
         return False
 
 
-def _in_detect_secrets(finding: Finding, results: tuple[tuple[Optional[str], str, Optional[int]], ...]) -> bool:
+def _in_detect_secrets(finding: Finding, results: tuple[tuple[str | None, str, int | None], ...]) -> bool:
     """A result in the finding's file whose type fits and whose hash is what that plugin hashed.
     Private-key results hash only the header phrase, so they must also be on the finding's line."""
     for ds_type, hashed, line in results:
@@ -118,7 +119,7 @@ def _from_leakscan(path: str, data: dict[str, Any]) -> Baseline:
 def _from_detect_secrets(path: str, data: dict[str, Any]) -> Baseline:
     """`results` maps each file to its secrets, each with `type`, `hashed_secret` (sha1 hex), `line_number`."""
     pairs = set()
-    by_file: dict[str, list[tuple[Optional[str], str, Optional[int]]]] = {}
+    by_file: dict[str, list[tuple[str | None, str, int | None]]] = {}
     for filename, secrets in data["results"].items():
         if not isinstance(secrets, list):
             raise BaselineError(f"{path}: results for {filename!r} must be a list")
@@ -139,7 +140,7 @@ def _from_detect_secrets(path: str, data: dict[str, Any]) -> Baseline:
 BASELINE_FILE_NAMES = frozenset({".leakscan-baseline.json", ".secrets.baseline"})
 
 
-def drop_baselined(findings: Iterable[Finding], baseline_path: Optional[str]) -> list[Finding]:
+def drop_baselined(findings: Iterable[Finding], baseline_path: str | None) -> list[Finding]:
     """Findings neither in the baseline nor inside a baseline file (the one in use, or a well-known name)."""
     names = BASELINE_FILE_NAMES | ({os.path.basename(baseline_path)} if baseline_path else set())
     kept = [f for f in findings if f.location.path.rsplit("/", 1)[-1] not in names]
@@ -151,7 +152,7 @@ def drop_baselined(findings: Iterable[Finding], baseline_path: Optional[str]) ->
 
 # ---- writing ------------------------------------------------------------------------
 
-def baseline_document(findings: Iterable[Finding], previous: Optional[Baseline] = None) -> dict[str, Any]:
+def baseline_document(findings: Iterable[Finding], previous: Baseline | None = None) -> dict[str, Any]:
     """The baseline for `findings`: one entry per fingerprint, sorted; user keys of `previous` kept."""
     kept_keys = {e["fingerprint"]: {k: v for k, v in e.items() if k not in _OWN_KEYS}
                  for e in (previous.entries if previous else ())}

@@ -13,7 +13,7 @@ Every other plugin hashes the value itself.
 from __future__ import annotations
 
 import re
-from typing import Callable, Optional
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 _JWT = re.compile(r"eyJ[A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_=]+\.?")
@@ -59,12 +59,12 @@ TYPE_CATEGORIES: dict[str, tuple[str, ...]] = {
 }
 
 
-def secret_forms(ds_type: Optional[str], secret: str) -> tuple[str, ...]:
+def secret_forms(ds_type: str | None, secret: str) -> tuple[str, ...]:
     """The strings detect-secrets' plugin of `ds_type` would have hashed for `secret`."""
     forms = _FORMS.get(ds_type or "")
     return forms(secret) if forms else (secret,)
 
 
-def type_fits(ds_type: Optional[str], category: str) -> bool:
+def type_fits(ds_type: str | None, category: str) -> bool:
     """Whether a baseline entry of `ds_type` can stand for a finding of leakscan `category`."""
     return category in TYPE_CATEGORIES.get(ds_type or "", ("secret",))

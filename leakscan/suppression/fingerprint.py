@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from typing import Optional
 
 from leakscan.engine.entropy import shannon_entropy
 
@@ -34,7 +33,7 @@ def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "replace")).hexdigest()
 
 
-def fingerprint_key() -> Optional[bytes]:
+def fingerprint_key() -> bytes | None:
     """The key from the environment, or None (read on each call: tests and CI may set it late)."""
     key = os.environ.get(KEY_ENV, "")
     return key.encode("utf-8") if key else None
@@ -61,13 +60,13 @@ def keyed_fingerprint(key: bytes, rule_id: str, path: str, digest: str) -> str:
     return "hmac-sha256:" + hmac.new(key, f"{rule_id}\0{path}\0{digest}".encode(), hashlib.sha256).hexdigest()
 
 
-def place_of(pointer: Optional[str], line: Optional[int]) -> str:
+def place_of(pointer: str | None, line: int | None) -> str:
     """The pointer in a structured file (stable when other lines change), else the line."""
     return f"pointer:{pointer}" if pointer else f"line:{line or 0}"
 
 
 def fingerprint(rule_id: str, category: str, path: str, secret: str, place: str,
-                key: Optional[bytes] = None) -> str:
+                key: bytes | None = None) -> str:
     digest = secret_hash(secret)
     if key:
         return keyed_fingerprint(key, rule_id, path, digest)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import textwrap
-from typing import Optional
 
 from leakscan.analyzers.spec.scanner import scan_spec
 from leakscan.config import Config
@@ -12,7 +11,7 @@ from leakscan.pipeline.findings import findings_from
 
 
 def scan(engine: Engine, text: str, path: str = "openapi.yaml", *, forced: bool = False,
-         fs_path: Optional[str] = None, min_confidence: Optional[float] = None) -> tuple[list[Finding], list[ScanError]]:
+         fs_path: str | None = None, min_confidence: float | None = None) -> tuple[list[Finding], list[ScanError]]:
     chunk = Chunk(textwrap.dedent(text), Origin(kind="file", path=path, fs_path=fs_path))
     result = scan_spec(chunk, engine, forced)
     config = engine.config if min_confidence is None else Config(jobs=1, min_confidence=min_confidence)
@@ -29,5 +28,5 @@ def of(found: list[Finding], rule_id: str) -> list[Finding]:
     return [f for f in found if f.rule_id == rule_id]
 
 
-def pointers(found: list[Finding], rule_id: Optional[str] = None) -> set[Optional[str]]:
+def pointers(found: list[Finding], rule_id: str | None = None) -> set[str | None]:
     return {f.location.pointer for f in found if rule_id is None or f.rule_id == rule_id}

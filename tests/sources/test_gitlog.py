@@ -6,8 +6,8 @@ import pytest
 
 from leakscan.model import ScanError
 from leakscan.sources.git import log as gitlog
-from leakscan.sources.git.repo import open_repository, tip_revisions
 from leakscan.sources.git.log import Change, commit_info, iter_changes, parse_changes
+from leakscan.sources.git.repo import open_repository, tip_revisions
 
 from ..gitrepo import GitRepo
 
@@ -47,7 +47,7 @@ def test_conflict_resolution_is_introduced_by_the_merge(tmp_path):
 
 
 def test_paths_may_hold_any_byte_but_nul():
-    commit, blob, odd = "a" * 40, "b" * 40, "dir/\x01odd\nname:with ::colons".encode()
+    commit, blob, odd = "a" * 40, "b" * 40, b"dir/\x01odd\nname:with ::colons"
     tokens = [commit.encode(), b"", f":000000 100644 {'0' * 40} {blob} A".encode(), odd,
               b"\n" + ("c" * 40).encode(), b"", f":100644 000000 {blob} {'0' * 40} D".encode(), b":looks-like-meta"]
     got = list(parse_changes(tokens))

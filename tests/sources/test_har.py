@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from leakscan.analyzers.capture.har import HAR
 from leakscan.cli import cli
 from leakscan.config import Config
 from leakscan.engine.context import Engine
@@ -15,7 +16,6 @@ from leakscan.model import Chunk, Origin
 from leakscan.pipeline.findings import scan_chunk
 from leakscan.pipeline.tree import scan_paths
 from leakscan.reporters.json_report import report_dict
-from leakscan.analyzers.capture.har import HAR
 
 from ..capture_labels import copy_fixtures, judge, labels
 

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import pytest
 
+from leakscan.analyzers.capture.http_dump import HTTP_DUMP
 from leakscan.model import Chunk, Origin
 from leakscan.pipeline.findings import scan_chunk
 from leakscan.pipeline.tree import scan_paths
 from leakscan.reporters.json_report import report_dict
-from leakscan.analyzers.capture.http_dump import HTTP_DUMP
 
 from ..capture_labels import copy_fixtures, judge, labels
 

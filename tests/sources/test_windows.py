@@ -60,7 +60,7 @@ def test_a_line_longer_than_a_window_is_cut_and_columns_carry_over(tmp_path, eng
     file_offsets = [step - 20, step + 1000, WINDOW - 30, 2 * step - 10, step + WINDOW - 25]
     line = bytearray(b"." * (4 * WINDOW))
     # One kind of token each: one rule's findings on one line are reported once (pipeline).
-    for seed, (at, kind) in enumerate(zip(file_offsets, ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"))):
+    for seed, (at, kind) in enumerate(zip(file_offsets, ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), strict=False)):
         token = f" token={fake_github_token(seed, kind)} ".encode()
         line[at - len(prefix):at - len(prefix) + len(token)] = token
     path = tmp_path / "one-line.txt"

@@ -19,15 +19,15 @@ import functools
 import os
 import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import urlsplit
 
-from leakscan.analyzers.spec import walk as spec_walk
 from leakscan.analyzers.capture.bodies import is_binary_mime, is_code
 from leakscan.analyzers.capture.field_evidence import key_kind
 from leakscan.analyzers.capture.http_evidence import clean_url
 from leakscan.analyzers.capture.jsondoc import Doc, parse_json
 from leakscan.analyzers.capture.payload import Context, Item, Proto
+from leakscan.analyzers.spec import walk as spec_walk
 from leakscan.model import Adjustment, ScanError
 from leakscan.sources.files import WHOLE_FILE_LIMIT, read_regular
 from leakscan.sources.openapi import Node, RefResolver, SpecDocument, SpecLoadError, load_document
@@ -56,7 +56,7 @@ class SpecIndex:
     bases: tuple[str, ...]
     routes: tuple[Route, ...]
 
-    def match(self, method: str, path: str) -> tuple[Optional[Route], bool]:
+    def match(self, method: str, path: str) -> tuple[Route | None, bool]:
         """(the operation, whether the path exists at all) for a request path."""
         path_known = False
         for base in self.bases:
@@ -77,7 +77,7 @@ def _template_regex(template: str) -> re.Pattern[str]:
     return re.compile(f"^{body}/?$")
 
 
-def build_index(doc: SpecDocument, max_file_size: int) -> Optional[SpecIndex]:
+def build_index(doc: SpecDocument, max_file_size: int) -> SpecIndex | None:
     version = doc.version
     if not version:
         return None
@@ -101,7 +101,7 @@ def build_index(doc: SpecDocument, max_file_size: int) -> Optional[SpecIndex]:
 
 
 @functools.lru_cache(maxsize=4)
-def _load_file(path: str, mtime: float, max_file_size: int) -> tuple[Optional[SpecIndex], Optional[str]]:
+def _load_file(path: str, mtime: float, max_file_size: int) -> tuple[SpecIndex | None, str | None]:
     data = read_regular(path, WHOLE_FILE_LIMIT)  # a regular file, read no further than the limit
     if not isinstance(data, bytes):
         why = data.strerror if isinstance(data, OSError) else f"over the limit of {WHOLE_FILE_LIMIT} bytes"
@@ -122,7 +122,7 @@ class _Inline:
         return ""
 
 
-def spec_for(data: Any, ctx: Context, errors: list[ScanError]) -> Optional[SpecIndex]:
+def spec_for(data: Any, ctx: Context, errors: list[ScanError]) -> SpecIndex | None:
     config = ctx.engine.config
     path = getattr(config, "capture_spec", None)
     if path:
@@ -149,7 +149,7 @@ def spec_protos(data: Any, entries: list, doc: Doc, ctx: Context, errors: list[S
     seen = [_request(e) for e in entries]
     api_hosts = index.hosts or {host for host, method, path, _ in filter(None, seen) if index.match(method, path)[1]}
     found: list[Proto] = []
-    for i, (entry, request) in enumerate(zip(entries, seen)):
+    for i, (entry, request) in enumerate(zip(entries, seen, strict=False)):
         if request is None or request[0] not in api_hosts:
             continue
         host, method, path, url = request
@@ -163,7 +163,7 @@ def spec_protos(data: Any, entries: list, doc: Doc, ctx: Context, errors: list[S
     return found
 
 
-def _request(entry: Any) -> Optional[tuple[str, str, str, str]]:
+def _request(entry: Any) -> tuple[str, str, str, str] | None:
     request = entry.get("request") if isinstance(entry, dict) else None
     if not isinstance(request, dict) or not isinstance(request.get("url"), str):
         return None
@@ -203,7 +203,7 @@ def _shadow(rule, item: Item, method: str, path: str, path_known: bool) -> Proto
 
 # ---- response fields ------------------------------------------------------------------
 
-def _response_body(entry: dict) -> tuple[Optional[Any], str, int]:
+def _response_body(entry: dict) -> tuple[Any | None, str, int]:
     response = entry.get("response") if isinstance(entry.get("response"), dict) else {}
     content = response.get("content") if isinstance(response.get("content"), dict) else {}
     text = content.get("text")
@@ -219,7 +219,7 @@ def _response_body(entry: dict) -> tuple[Optional[Any], str, int]:
     return (data if error is None else None), text, status if isinstance(status, int) else 0
 
 
-def _schema_for(route: Route, status: int, index: SpecIndex) -> Optional[Node]:
+def _schema_for(route: Route, status: int, index: SpecIndex) -> Node | None:
     wanted = [str(status), f"{status // 100}XX", f"{status // 100}xx", "default"]
     by_code = {r.code: r for r in spec_walk.responses(route.op, index.refs)}
     for code in wanted:
@@ -278,10 +278,10 @@ def _walk(value: Any, schema: Node, refs: RefResolver, local: str, path: str, de
             yield from _walk(child, items, refs, f"{local}/{n}", f"{path}[]", depth + 1)
 
 
-def _shape(schema: Node, refs: RefResolver, depth: int) -> tuple[Optional[dict[str, Node]], bool, Optional[Node]]:
+def _shape(schema: Node, refs: RefResolver, depth: int) -> tuple[dict[str, Node] | None, bool, Node | None]:
     """(declared properties or None when free-form, additional properties allowed, items schema)."""
     value = schema.value
-    props: Optional[dict[str, Node]] = None
+    props: dict[str, Node] | None = None
     open_ended = value.get("additionalProperties") not in (None, False) or "patternProperties" in value
     if isinstance(value.get("properties"), dict):
         props = {str(k): schema.child("properties", k) for k in value["properties"]}  # type: ignore[misc]

@@ -9,7 +9,6 @@ import base64
 import binascii
 import re
 from dataclasses import replace
-from typing import Optional
 from urllib.parse import unquote_plus
 
 from leakscan.analyzers.capture.http_evidence import url_params
@@ -36,7 +35,7 @@ def is_code(mime: str, url: str = "") -> bool:
     return bool(_CODE_MIME.search(mime or "")) or path.endswith((".js", ".mjs", ".css", ".map"))
 
 
-def decode_base64(text: str, limit: int) -> tuple[Optional[bytes], bool]:
+def decode_base64(text: str, limit: int) -> tuple[bytes | None, bool]:
     """(bytes or None when it is not base64, truncated to `limit` decoded bytes?)"""
     cut = len(text) > limit * 4 // 3
     body = re.sub(r"\s", "", text[: limit * 4 // 3 + 4] if cut else text)

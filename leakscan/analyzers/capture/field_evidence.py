@@ -12,11 +12,11 @@ from __future__ import annotations
 import functools
 import importlib
 import re
-from typing import Callable, Optional
+from collections.abc import Callable
 
+from leakscan.analyzers.capture.payload import Context, Item, Proto, rule_kind
 from leakscan.analyzers.capture.vocab import vocabulary as capture_vocabulary
 from leakscan.analyzers.fields import FieldKind, classify_field, normalise
-from leakscan.analyzers.capture.payload import Context, Item, Proto, rule_kind
 from leakscan.engine import pii_checks
 from leakscan.engine.entropy import shannon_entropy
 from leakscan.model import Adjustment
@@ -33,7 +33,7 @@ def looks_masked(value: str) -> bool:
 
 
 @functools.lru_cache(maxsize=4096)
-def key_kind(key: str, parent_key: str = "") -> Optional[FieldKind]:
+def key_kind(key: str, parent_key: str = "") -> FieldKind | None:
     """The kind the key names; `{"card": {"number": …}}` reads as card number."""
     if not key:
         return None
@@ -57,20 +57,20 @@ def harmless_key(key: str) -> bool:
 
 # ---- shape checks per kind: (value) -> list of adjustments, or None when it is not that kind
 
-Check = Callable[[str, str], Optional[list[Adjustment]]]
+Check = Callable[[str, str], list[Adjustment] | None]
 
 
 def _digits(value: str) -> str:
     return re.sub(r"\D", "", value)
 
 
-def _ssn(value: str, key: str) -> Optional[list[Adjustment]]:
+def _ssn(value: str, key: str) -> list[Adjustment] | None:
     if not re.fullmatch(r"\d{3}[- ]?\d{2}[- ]?\d{4}", value) or pii_checks.us_ssn_issuable(value) is False:
         return None
     return []
 
 
-def _national_id(value: str, key: str) -> Optional[list[Adjustment]]:
+def _national_id(value: str, key: str) -> list[Adjustment] | None:
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ./-]{3,22}[A-Za-z0-9]", value) or len(_digits(value)) < 4:
         return None
     checker = _STDNUM.get(normalise(key))
@@ -92,37 +92,37 @@ _STDNUM = {
 }
 
 
-def _passport(value: str, key: str) -> Optional[list[Adjustment]]:
+def _passport(value: str, key: str) -> list[Adjustment] | None:
     if re.fullmatch(r"[A-Za-z0-9]{6,12}", value) and len(_digits(value)) >= 4:
         return []
     return None
 
 
-def _licence(value: str, key: str) -> Optional[list[Adjustment]]:
+def _licence(value: str, key: str) -> list[Adjustment] | None:
     if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 -]{3,18}[A-Za-z0-9]", value) and len(_digits(value)) >= 4:
         return []
     return None
 
 
-def _card(value: str, key: str) -> Optional[list[Adjustment]]:
+def _card(value: str, key: str) -> list[Adjustment] | None:
     if re.fullmatch(r"\d[\d -]{11,22}\d", value) and pii_checks.card_pan(value) is not False:
         return []
     return None
 
 
-def _cvv(value: str, key: str) -> Optional[list[Adjustment]]:
+def _cvv(value: str, key: str) -> list[Adjustment] | None:
     return [] if re.fullmatch(r"\d{3,4}", value) else None
 
 
-def _birth(value: str, key: str) -> Optional[list[Adjustment]]:
+def _birth(value: str, key: str) -> list[Adjustment] | None:
     return [] if pii_checks.birth_date(value) is not False else None
 
 
-def _iban(value: str, key: str) -> Optional[list[Adjustment]]:
+def _iban(value: str, key: str) -> list[Adjustment] | None:
     return [] if pii_checks.iban_account(value) is not False else None
 
 
-def _bank_account(value: str, key: str) -> Optional[list[Adjustment]]:
+def _bank_account(value: str, key: str) -> list[Adjustment] | None:
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 -]{4,32}[A-Za-z0-9]", value) or len(_digits(value)) < 6:
         return None
     if "routing" in normalise(key) or normalise(key) == "aba":
@@ -132,7 +132,7 @@ def _bank_account(value: str, key: str) -> Optional[list[Adjustment]]:
     return []
 
 
-def _address(value: str, key: str) -> Optional[list[Adjustment]]:
+def _address(value: str, key: str) -> list[Adjustment] | None:
     if len(value) >= 8 and " " in value and re.search(r"\d", value) and re.search(r"[A-Za-z]{3}", value):
         return []
     return None
@@ -141,7 +141,7 @@ def _address(value: str, key: str) -> Optional[list[Adjustment]]:
 _COORD = r"[-+]?\d{1,3}\.\d{3,12}"
 
 
-def _geolocation(value: str, key: str) -> Optional[list[Adjustment]]:
+def _geolocation(value: str, key: str) -> list[Adjustment] | None:
     if re.fullmatch(_COORD, value) and abs(float(value)) <= 180:
         return []
     if re.fullmatch(rf"{_COORD}\s*[,; ]\s*{_COORD}", value):
@@ -149,21 +149,21 @@ def _geolocation(value: str, key: str) -> Optional[list[Adjustment]]:
     return None
 
 
-def _phone(value: str, key: str) -> Optional[list[Adjustment]]:
+def _phone(value: str, key: str) -> list[Adjustment] | None:
     if re.fullmatch(r"\+?[\d ().-]{7,20}", value) and 7 <= len(_digits(value)) <= 15:
         return [] if pii_checks.phone_number(value) is not False else None
     return None
 
 
-def _password(value: str, key: str) -> Optional[list[Adjustment]]:
-    return [] if len(value) >= 4 and not value.lower() in ("true", "false", "null", "none") else None
+def _password(value: str, key: str) -> list[Adjustment] | None:
+    return [] if len(value) >= 4 and value.lower() not in ("true", "false", "null", "none") else None
 
 
-def _password_hash(value: str, key: str) -> Optional[list[Adjustment]]:
+def _password_hash(value: str, key: str) -> list[Adjustment] | None:
     return [] if len(value) >= 16 else None
 
 
-def _token(value: str, key: str) -> Optional[list[Adjustment]]:
+def _token(value: str, key: str) -> list[Adjustment] | None:
     if len(value) < 12 or " " in value.strip() or value.startswith(("http://", "https://", "/")):
         return None
     return [] if shannon_entropy(value) >= 2.8 else None

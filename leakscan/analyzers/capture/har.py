@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from json.decoder import scanstring
-from typing import Any, Callable, Mapping, Optional
+from typing import Any
 
+from leakscan.analyzers.capture.against_spec import spec_protos
 from leakscan.analyzers.capture.bodies import body_items, form_items
-from leakscan.analyzers.capture.items import analyze
 from leakscan.analyzers.capture.http_evidence import clean_url
-
+from leakscan.analyzers.capture.items import analyze
 from leakscan.analyzers.capture.jsondoc import Doc, iter_flatten, parse_json
 from leakscan.analyzers.capture.payload import Context, Item, Proto, derive, finalize
-from leakscan.analyzers.registry import DocumentResult, register
 from leakscan.analyzers.capture.sites import FileSite, NoSite, ShiftSite
-from leakscan.analyzers.capture.against_spec import spec_protos
+from leakscan.analyzers.registry import DocumentResult, register
 from leakscan.model import Chunk, ScanError
 from leakscan.sources.decode import first_byte, is_utf16
 
@@ -64,7 +64,7 @@ class HarScanner:
         protos: list[Proto] = []
         # Entries are scanned as they are parsed and then let go: a 200 MB HAR never
         # exists as one object tree. Only a spec comparison needs them all kept.
-        kept: Optional[list[Any]] = [] if engine.config.capture_spec or '"_openapi"' in text else None
+        kept: list[Any] | None = [] if engine.config.capture_spec or '"_openapi"' in text else None
         streamed = 0
 
         def on_entry(index: int, entry: Any) -> None:
@@ -203,7 +203,7 @@ _DESCEND = {(): "log", ("log",): "entries"}  # the containers indexed while pars
 EntryCallback = Callable[[int, Any], None]
 
 
-def _parse(text: str, start: int, doc: Doc, on_entry: EntryCallback) -> tuple[Any, Optional[str]]:
+def _parse(text: str, start: int, doc: Doc, on_entry: EntryCallback) -> tuple[Any, str | None]:
     """json.loads, but the root, `log` and `log.entries` are walked by hand: each
     entry goes to `on_entry` as soon as it is parsed (and is not kept in the
     result), and the offsets of every entry are recorded, so positions later
@@ -258,7 +258,7 @@ def _container(text: str, at: int, path: tuple[str, ...], decoder: json.JSONDeco
     return out, i + 1
 
 
-def _salvage(text: str) -> tuple[list[Any], Optional[int]]:
+def _salvage(text: str) -> tuple[list[Any], int | None]:
     """The complete entries of a truncated HAR and where the broken part starts."""
     found = _ENTRIES.search(text)
     if not found:

@@ -10,15 +10,15 @@ followed with pointers after `#`. Findings group by request
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Mapping, Optional
 
 from leakscan.analyzers.capture.bodies import body_items
-from leakscan.analyzers.capture.items import analyze
 from leakscan.analyzers.capture.http_evidence import clean_url
+from leakscan.analyzers.capture.items import analyze
 from leakscan.analyzers.capture.payload import Context, Item, finalize
-from leakscan.analyzers.registry import DocumentResult, register
 from leakscan.analyzers.capture.sites import FileSite, NoSite, ShiftSite
+from leakscan.analyzers.registry import DocumentResult, register
 from leakscan.model import Chunk, ScanError
 from leakscan.sources.decode import is_utf16
 
@@ -89,7 +89,7 @@ class HttpDumpScanner:
         errors: list[ScanError] = []
         items: list[Item] = []
         pending: list[Item] = []  # the current message's items, labelled when it ends
-        message: Optional[_Message] = None
+        message: _Message | None = None
         request_label, state = "", "none"
 
         def close(end: int) -> None:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Iterator
+from collections.abc import Iterator
 from urllib.parse import unquote, unquote_plus
 
-from leakscan.analyzers.capture.vocab import vocabulary
 from leakscan.analyzers.capture.field_evidence import looks_masked
-from leakscan.analyzers.fields import normalise
 from leakscan.analyzers.capture.payload import Context, Item, Proto
+from leakscan.analyzers.capture.vocab import vocabulary
+from leakscan.analyzers.fields import normalise
 from leakscan.engine.entropy import shannon_entropy
 from leakscan.model import Adjustment
 

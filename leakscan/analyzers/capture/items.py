@@ -5,7 +5,7 @@ any scanner that can describe its values as items).
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from leakscan.analyzers.capture.field_evidence import field_protos, harmless_key, is_identifier_key, key_kind
 from leakscan.analyzers.capture.http_evidence import cookie_protos, header_protos, query_protos, url_protos
@@ -15,7 +15,7 @@ from leakscan.model import Adjustment
 
 def analyze(items: Sequence[Item], ctx: Context) -> list[Proto]:
     found: list[Proto] = []
-    for item, protos in zip(items, match_items(items, ctx)):
+    for item, protos in zip(items, match_items(items, ctx), strict=False):
         kind = key_kind(item.key, item.parent_key) if item.key else None
         if protos:
             evidence(protos, item, kind.kind if kind else None, kind is None and is_identifier_key(item.key),

@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from itertools import islice
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
-from leakscan.analyzers.capture.items import analyze
-from leakscan.analyzers.capture.vocab import vocabulary
 from leakscan.analyzers.capture.field_evidence import harmless_key, is_identifier_key, key_kind
 from leakscan.analyzers.capture.http_evidence import clean_url
+from leakscan.analyzers.capture.items import analyze
 from leakscan.analyzers.capture.jsondoc import LIMITS, Doc, flatten, iter_flatten, parse_json
 from leakscan.analyzers.capture.payload import Context, Item, Proto, evidence, finalize
-from leakscan.analyzers.registry import DocumentResult, register
 from leakscan.analyzers.capture.sites import FileSite, NoSite, ShiftSite
+from leakscan.analyzers.capture.vocab import vocabulary
 from leakscan.analyzers.published import lower_published_contacts, published_document
+from leakscan.analyzers.registry import DocumentResult, register
 from leakscan.model import Chunk, ScanError
 from leakscan.sources.decode import first_byte, is_utf16
 from leakscan.sources.pointer import split

@@ -10,14 +10,15 @@ Positions are resolved lazily through `JsonSpans`, only for what is reported.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any
 
-from leakscan.analyzers.capture.vocab import vocabulary
 from leakscan.analyzers.capture.field_evidence import key_kind
-from leakscan.analyzers.jsonspan import JsonSpans
 from leakscan.analyzers.capture.payload import Item, derive
 from leakscan.analyzers.capture.sites import AnchorSite, ShiftSite, Site, StringSite
+from leakscan.analyzers.capture.vocab import vocabulary
+from leakscan.analyzers.jsonspan import JsonSpans
 from leakscan.sources.pointer import escape, split
 
 MAX_NESTED = 3  # JSON in a string in a string in a string is as deep as it gets
@@ -37,7 +38,7 @@ class Doc:
     prefix: str = ""  # "" for the file itself, ".../content/text#" for a body
     depth: int = 0
     offset: int = 0  # where the JSON starts in `text` (past a byte-order mark)
-    _spans: Optional[JsonSpans] = field(default=None, repr=False)
+    _spans: JsonSpans | None = field(default=None, repr=False)
 
     @property
     def spans(self) -> JsonSpans:
@@ -57,7 +58,7 @@ class ValueSite:
 
     def __init__(self, doc: Doc, local: str, how: str) -> None:
         self.doc, self.local, self.how = doc, local, how
-        self._site: Optional[Site] = None
+        self._site: Site | None = None
         self._done = False
 
     def position(self, offset: int):
@@ -65,7 +66,7 @@ class ValueSite:
             self._site, self._done = self._resolve(), True
         return self._site.position(offset) if self._site is not None else None
 
-    def _resolve(self) -> Optional[Site]:
+    def _resolve(self) -> Site | None:
         doc = self.doc
         span = doc.spans.value_span(split(self.local))
         if span is None:
@@ -80,7 +81,7 @@ NUMBER_TOO_LONG = "JSON holds an integer longer than Python's limit of digits"
 LIMITS = (TOO_DEEP, NUMBER_TOO_LONG)  # valid JSON that cannot be parsed here: worth an error entry
 
 
-def parse_json(text: str) -> tuple[Any, Optional[str]]:
+def parse_json(text: str) -> tuple[Any, str | None]:
     """The document, or None and why it is not JSON (or cannot be parsed: LIMITS)."""
     try:
         return json.loads(text), None
@@ -161,7 +162,7 @@ class KeySite:
 
     def __init__(self, doc: Doc, local: str, key: str) -> None:
         self.doc, self.local, self.key = doc, local, key
-        self._site: Optional[Site] = None
+        self._site: Site | None = None
         self._done = False
 
     def position(self, offset: int):
@@ -169,7 +170,7 @@ class KeySite:
             self._site, self._done = self._resolve(), True
         return self._site.position(offset) if self._site is not None else None
 
-    def _resolve(self) -> Optional[Site]:
+    def _resolve(self) -> Site | None:
         span = self.doc.spans.value_span(split(self.local))
         if span is None:
             return None
@@ -197,7 +198,7 @@ def _item(template: Item, doc: Doc, local: str, key: str, parent: str, value: st
                   key=key, parent_key=parent, prefix=f'"{key}": {q}' if key else q, suffix=q)
 
 
-def _frames(value: list) -> Optional[tuple[str, bool]]:
+def _frames(value: list) -> tuple[str, bool] | None:
     """The frames as text when the list is a stack trace: (text, made of frame objects)."""
     if not value:
         return None

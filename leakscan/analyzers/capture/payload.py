@@ -15,8 +15,9 @@ computes lines and columns.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import unquote_plus
 
 from leakscan.analyzers.capture.sites import Site
@@ -32,7 +33,7 @@ MAX_LINE_TEXT = 2000
 @dataclass(frozen=True)
 class Item:
     value: str
-    pointer: Optional[str]  # None in plain text captures (raw HTTP dumps)
+    pointer: str | None  # None in plain text captures (raw HTTP dumps)
     site: Site
     where: str  # json | header | cookie | set-cookie | query | form | url | body | text
     key: str = ""
@@ -57,13 +58,13 @@ def derive(template: Item, **changes: object) -> Item:
 
 @dataclass(frozen=True)
 class Context:
-    engine: "Engine"
+    engine: Engine
     path: str
     kind: str  # har | http | json | jsonl
-    commit: Optional[str] = None  # the commit and blob the document came from, in a history scan
-    blob: Optional[str] = None
+    commit: str | None = None  # the commit and blob the document came from, in a history scan
+    blob: str | None = None
 
-    def rule(self, rule_id: str) -> Optional[Rule]:
+    def rule(self, rule_id: str) -> Rule | None:
         """The rule, or None when disabled (analyzers then stay silent)."""
         return self.engine.by_id.get(rule_id)
 
@@ -92,7 +93,7 @@ class Proto:
         )
 
 
-def _one_line(proto: "Proto") -> str:
+def _one_line(proto: Proto) -> str:
     """A multi-line trace is shown (masked) on one line."""
     if proto.rule.category == "stacktrace" and "\n" in proto.secret:
         return " ".join(proto.secret.split())
@@ -152,7 +153,7 @@ KEY_MATCH = 0.3
 IDENTIFIER_KEY = -0.3
 
 
-def rule_kind(rule: Rule) -> Optional[str]:
+def rule_kind(rule: Rule) -> str | None:
     """The sensitive-field kind a PII rule detects, by id convention:
     `pii.<kind>[.variant]` and `field.<kind>` (`pii.card-number` → card_number)."""
     head, _, rest = rule.id.partition(".")
@@ -164,7 +165,7 @@ def rule_kind(rule: Rule) -> Optional[str]:
 NOT_A_CREDENTIAL = -0.3
 
 
-def evidence(protos: list[Proto], item: Item, kind: Optional[str], identifier: bool, harmless_key: bool = False) -> None:
+def evidence(protos: list[Proto], item: Item, kind: str | None, identifier: bool, harmless_key: bool = False) -> None:
     """Key names and payload context move PII confidence, Presidio-style; a key
     that names an anti-forgery or pagination token demotes generic secret rules."""
     for proto in protos:

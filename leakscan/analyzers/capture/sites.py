@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Callable, Optional, Protocol
-
+from collections.abc import Callable
+from typing import Optional, Protocol
 
 Position = Optional[tuple[int, int]]
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.S)
@@ -35,7 +35,7 @@ class FileSite:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._before: Optional[list[int]] = None  # newlines before each block
+        self._before: list[int] | None = None  # newlines before each block
         self._last_newline: list[int] = []  # offset of the last newline before each block, or -1
 
     def position(self, offset: int) -> Position:
@@ -95,7 +95,7 @@ class StringSite:
 
     def __init__(self, parent: Site, text: str, quote_at: int, end: int) -> None:
         self.parent, self.text, self.start, self.end = parent, text, quote_at + 1, end - 1
-        self._decoded: Optional[list[int]] = None
+        self._decoded: list[int] | None = None
         self._raw: list[int] = []
         self._raw_len: list[int] = []
 
@@ -138,9 +138,9 @@ class StringSite:
 class LazySite:
     """Resolves its real site on first use (a JSON pointer lookup, say)."""
 
-    def __init__(self, resolve: Callable[[], Optional[Site]]) -> None:
-        self._resolve: Optional[Callable[[], Optional[Site]]] = resolve
-        self._site: Optional[Site] = None
+    def __init__(self, resolve: Callable[[], Site | None]) -> None:
+        self._resolve: Callable[[], Site | None] | None = resolve
+        self._site: Site | None = None
 
     def position(self, offset: int) -> Position:
         if self._resolve is not None:

@@ -5,7 +5,6 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-
 from leakscan.analyzers.fields import normalise
 from leakscan.resources import data_table
 

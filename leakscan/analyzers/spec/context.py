@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING
 
 from leakscan.analyzers.spec import walk as spec_walk
 from leakscan.model import Adjustment, Candidate, Origin, Rule
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 class SpecContext:
     doc: SpecDocument
     refs: RefResolver
-    engine: "Engine"
+    engine: Engine
     origin: Origin  # the scanned chunk's: commit, blob and extra pairs carry over
     version: str  # "2.0", "3.0", "3.1"
     # (document path, pointer prefix) of error-response examples → "500 response of GET /x"
@@ -38,7 +39,7 @@ class SpecContext:
     def responses(self) -> list[spec_walk.Response]:
         return [r for op in self.operations for r in spec_walk.responses(op, self.refs)]
 
-    def rule(self, rule_id: str) -> Optional[Rule]:
+    def rule(self, rule_id: str) -> Rule | None:
         """The rule, or None when it is disabled (then the detector stays quiet)."""
         return self.engine.by_id.get(rule_id)
 
@@ -47,7 +48,7 @@ class SpecContext:
                        line_offset=line_offset, column_offset=column_offset)
 
     def structural(self, rule_id: str, node: Node, display: str = "",
-                   adjustments: Sequence[Adjustment] = (), also_at: Sequence[str] = ()) -> Optional[Candidate]:
+                   adjustments: Sequence[Adjustment] = (), also_at: Sequence[str] = ()) -> Candidate | None:
         """A finding about a node itself (a scheme, a parameter, a property), placed at its key."""
         rule = self.rule(rule_id)
         if rule is None:

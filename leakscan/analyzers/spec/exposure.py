@@ -6,7 +6,7 @@ threshold.
 """
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 from leakscan.analyzers.spec.context import SpecContext, also_at
 from leakscan.analyzers.spec.vocab import host_kind, host_of, vocabulary
@@ -23,7 +23,7 @@ def detect(ctx: SpecContext) -> list[Candidate]:
     return [c for c in found if c is not None]
 
 
-def plain_http(ctx: SpecContext) -> Iterator[Optional[Candidate]]:
+def plain_http(ctx: SpecContext) -> Iterator[Candidate | None]:
     secure = _https_hosts(ctx)
     for node, url in _http_servers(ctx):
         reasons = [Adjustment(f"server {url} is plain http", 0.0)]
@@ -34,7 +34,7 @@ def plain_http(ctx: SpecContext) -> Iterator[Optional[Candidate]]:
         yield ctx.structural("openapi.server.plain-http", node, url, reasons)
 
 
-def _https_hosts(ctx: SpecContext) -> set[Optional[str]]:
+def _https_hosts(ctx: SpecContext) -> set[str | None]:
     if ctx.is_swagger2:
         schemes = ctx.doc.data.get("schemes")
         host = ctx.doc.data.get("host")
@@ -63,7 +63,7 @@ def _http_servers(ctx: SpecContext) -> Iterator[tuple[Node, str]]:
             yield node, url
 
 
-def endpoints(ctx: SpecContext) -> Iterator[Optional[Candidate]]:
+def endpoints(ctx: SpecContext) -> Iterator[Candidate | None]:
     """Debug and admin paths: one finding per rule and document, the other paths listed with it."""
     paths = root(ctx.doc).child("paths")
     if paths is None or not isinstance(paths.value, dict):
@@ -85,7 +85,7 @@ def endpoints(ctx: SpecContext) -> Iterator[Optional[Candidate]]:
                                  also_at([p for p, _ in rest]))
 
 
-def _segment(path: str, anywhere: frozenset[str], at_root: frozenset[str]) -> Optional[str]:
+def _segment(path: str, anywhere: frozenset[str], at_root: frozenset[str]) -> str | None:
     segments = [s.lower() for s in path.split("/") if s]
     hit = next((s for s in segments if s in anywhere), None)
     if hit:
@@ -94,7 +94,7 @@ def _segment(path: str, anywhere: frozenset[str], at_root: frozenset[str]) -> Op
     return first if first in at_root else None
 
 
-def basic_over_http(ctx: SpecContext) -> Iterator[Optional[Candidate]]:
+def basic_over_http(ctx: SpecContext) -> Iterator[Candidate | None]:
     servers = list(_http_servers(ctx))
     remote = [url for _, url in servers if host_kind(url) == "remote"] or [url for _, url in servers]
     if not remote:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from leakscan.analyzers.fields import FieldKind, classify_field, normalise, schema_says_masked
 from leakscan.analyzers.fields import vocabulary as field_vocabulary
@@ -61,7 +61,7 @@ def detect(ctx: SpecContext) -> list[Candidate]:
     return [c for c in found if c is not None]
 
 
-def _candidate(ctx: SpecContext, hit: PropertyHit, responses: list[Response]) -> Optional[Candidate]:
+def _candidate(ctx: SpecContext, hit: PropertyHit, responses: list[Response]) -> Candidate | None:
     credential = hit.kind.kind in CREDENTIAL_KINDS
     # The most telling response first: a success, of an operation not meant to hand out credentials.
     ranked = sorted(responses, key=lambda r: (r.is_error, credential and issues_credentials(r.operation)))
@@ -137,7 +137,7 @@ class SchemaWalker:
                 found.extend(self.hits(schema.child("prefixItems", index)))  # type: ignore[arg-type]
         return found
 
-    def _check(self, name: str, prop: Node) -> Optional[PropertyHit]:
+    def _check(self, name: str, prop: Node) -> PropertyHit | None:
         vocab = vocabulary()
         kind = _classify(name)
         response_kind = vocab.response_kinds.get(kind.kind) if kind else None
@@ -178,7 +178,7 @@ class SchemaWalker:
 
 
 @functools.lru_cache(maxsize=4096)
-def _classify(name: str) -> Optional[FieldKind]:
+def _classify(name: str) -> FieldKind | None:
     return classify_field(name)  # big specs repeat the same property names thousands of times
 
 
@@ -191,7 +191,7 @@ def _may_nest(schema: object) -> bool:
     return isinstance(schema, dict) and any(key in schema for key in NESTING)
 
 
-def value_word(norm: str, kind: FieldKind) -> Optional[str]:
+def value_word(norm: str, kind: FieldKind) -> str | None:
     """The kind's word a name ends with, when the name names the value itself.
 
     `adminPassword`, `passwordValue` → "password"; `passwordPolicy`,
@@ -202,7 +202,7 @@ def value_word(norm: str, kind: FieldKind) -> Optional[str]:
     return max(matches)[2] if matches else None  # the reading that explains most of the name
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _kind_words(kind: str) -> tuple[str, ...]:
     fields = field_vocabulary()
     words = {name for name, name_kind in fields.names.items() if name_kind == kind}

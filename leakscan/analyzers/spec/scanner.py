@@ -9,16 +9,25 @@ rules of patterns/spec.yaml; every string value also goes through the rule engin
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING
 
-from leakscan.analyzers.spec import exposure as spec_exposure, pii as spec_pii, surface as spec_surface, values as spec_values
 from leakscan.analyzers.registry import DocumentResult, register, registered
+from leakscan.analyzers.spec import exposure as spec_exposure
+from leakscan.analyzers.spec import pii as spec_pii
+from leakscan.analyzers.spec import surface as spec_surface
+from leakscan.analyzers.spec import values as spec_values
 from leakscan.analyzers.spec.context import SpecContext
 from leakscan.model import Candidate, Chunk, ScanError
 from leakscan.sources.decode import is_utf16
 from leakscan.sources.openapi import (
-    STRUCTURED_SUFFIXES, RefResolver, SpecDocument, SpecLoadError, load_document, looks_like_spec,
+    STRUCTURED_SUFFIXES,
+    RefResolver,
+    SpecDocument,
+    SpecLoadError,
+    load_document,
+    looks_like_spec,
 )
 
 if TYPE_CHECKING:
@@ -40,11 +49,11 @@ class OpenApiScanner:
     def could_accept(self, path: str, data: bytes, ends: Mapping[bytes, int]) -> bool:
         return is_utf16(data) or any(marker in ends for marker in self.markers)
 
-    def scan(self, chunk: Chunk, engine: "Engine") -> DocumentResult:
+    def scan(self, chunk: Chunk, engine: Engine) -> DocumentResult:
         return scan_spec(chunk, engine)
 
 
-def _not_a_spec(chunk: Chunk, engine: "Engine", errors: tuple[ScanError, ...] = ()) -> DocumentResult:
+def _not_a_spec(chunk: Chunk, engine: Engine, errors: tuple[ScanError, ...] = ()) -> DocumentResult:
     """The text only looked like a spec (an `openapi` key nested in a HAR, say): the
     next scanner that wants it gets it, else the plain text scan."""
     for scanner in registered():
@@ -54,7 +63,7 @@ def _not_a_spec(chunk: Chunk, engine: "Engine", errors: tuple[ScanError, ...] = 
     return DocumentResult(tuple(engine.candidates(chunk)), errors)
 
 
-def scan_spec(chunk: Chunk, engine: "Engine", forced: bool = False) -> DocumentResult:
+def scan_spec(chunk: Chunk, engine: Engine, forced: bool = False) -> DocumentResult:
     """Findings and errors for one document. `forced` (the `spec` command) takes
     any JSON or YAML mapping as a spec and says so when it cannot be one."""
     origin = chunk.origin

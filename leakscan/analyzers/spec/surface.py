@@ -6,7 +6,7 @@ path parameters named like credentials.
 from __future__ import annotations
 
 import re
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 from leakscan.analyzers.fields import normalise
 from leakscan.analyzers.spec.context import SpecContext, also_at
@@ -14,6 +14,7 @@ from leakscan.analyzers.spec.vocab import vocabulary
 from leakscan.analyzers.spec.walk import parameters, root, security_schemes
 from leakscan.model import Adjustment, Candidate
 from leakscan.sources.openapi import Node
+
 
 def detect(ctx: SpecContext) -> list[Candidate]:
     found = [*apikey_in_query(ctx), *credential_params(ctx)]
@@ -28,7 +29,7 @@ def query_api_keys(ctx: SpecContext) -> Iterator[tuple[str, Node]]:
             yield name, scheme
 
 
-def apikey_in_query(ctx: SpecContext) -> Iterator[Optional[Candidate]]:
+def apikey_in_query(ctx: SpecContext) -> Iterator[Candidate | None]:
     used = _required_schemes(ctx)
     for name, scheme in query_api_keys(ctx):
         value = scheme.value
@@ -49,7 +50,7 @@ def _required_schemes(ctx: SpecContext) -> set[str]:
     return names
 
 
-def credential_params(ctx: SpecContext) -> Iterator[Optional[Candidate]]:
+def credential_params(ctx: SpecContext) -> Iterator[Candidate | None]:
     """One finding per credential parameter (place and name) of a document, at its first definition;
     the other operations that take it are listed, not reported again."""
     uses: dict[tuple[str, str], list[str]] = {}
@@ -77,7 +78,7 @@ def credential_params(ctx: SpecContext) -> Iterator[Optional[Candidate]]:
                              also_at(labels[1:]))
 
 
-def _credential_param(param: dict, path: str) -> Optional[str]:
+def _credential_param(param: dict, path: str) -> str | None:
     """Why a query or path parameter carries a credential ("name" or the description's word), or None."""
     place = str(param.get("in", "")).lower()
     if place not in ("query", "path"):

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from itertools import accumulate
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Iterator, Optional
+from itertools import accumulate
+from typing import Any, Optional
 
 from leakscan.analyzers.spec.context import SpecContext
 from leakscan.analyzers.spec.urls import URL_PATTERNS, example_url, url_credentials
@@ -51,7 +52,7 @@ class Entry:
         return f"{self.label}: " if self.label else ""
 
     @property
-    def pointer(self) -> Optional[str]:
+    def pointer(self) -> str | None:
         if self.place is None:
             return None
         tokens, place = [], self.place

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
 from urllib.parse import urlsplit
-
-import yaml
 
 from leakscan.analyzers.fields import normalise
 from leakscan.resources import data_table
@@ -18,7 +16,7 @@ class ResponseKind:
     rule_id: str
     sample: str  # masked to show the suggested mask
     words: re.Pattern[str]  # confirms an ambiguous name
-    not_words: Optional[re.Pattern[str]]  # says the property is something else
+    not_words: re.Pattern[str] | None  # says the property is something else
 
 
 @dataclass(frozen=True)
@@ -89,7 +87,7 @@ def word_pattern(words: Iterable[str], whole: bool = False) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{alternatives})" + (r"\b" if whole else ""), re.I)
 
 
-def host_of(url: str) -> Optional[str]:
+def host_of(url: str) -> str | None:
     try:
         return (urlsplit(url).hostname or "").lower() or None
     except ValueError:

@@ -6,8 +6,8 @@ through `$ref`s into another part of the file or another file.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Optional
 
 from leakscan.sources.openapi import Node, RefResolver, SpecDocument
 
@@ -134,7 +134,7 @@ def server_urls(doc: SpecDocument, refs: RefResolver, version: str) -> Iterator[
     """3.x server objects' `url` nodes: top level, path items and operations."""
     if version.startswith("2"):
         return
-    owners: list[Optional[Node]] = [root(doc)]
+    owners: list[Node | None] = [root(doc)]
     for op in operations(doc, refs):
         owners.extend((op.path_item, op.node))
     seen: set[tuple[str, str]] = set()

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import codecs
 from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Optional, Sequence
 
 _BLOCK = 4096
 # The region is widened to whole lines anyway: finding where the versions part within
@@ -41,7 +41,7 @@ class Fresh:
 
     line_offset: int
     data: bytes
-    added: Optional[frozenset[int]] = None
+    added: frozenset[int] | None = None
 
     def is_new(self, first_line: int, last_line: int) -> bool:
         return self.added is None or any(n in self.added for n in range(first_line, last_line + 1))
@@ -59,7 +59,7 @@ class Region:
     old_end: int
 
 
-def changed_region(old: Optional[bytes], new: bytes) -> Optional[Region]:
+def changed_region(old: bytes | None, new: bytes) -> Region | None:
     """The region to look at in `new`; None when all of it is (no previous version, or UTF-16)."""
     if old is None or new.startswith(_UTF16) or old.startswith(_UTF16):  # UTF-16 lines are not b"\n"-split
         return None
@@ -70,13 +70,13 @@ def changed_region(old: Optional[bytes], new: bytes) -> Optional[Region]:
     return Region(start, end, old_start, old_end)
 
 
-def changed_bytes(new: bytes, region: Optional[Region]) -> bytes:
+def changed_bytes(new: bytes, region: Region | None) -> bytes:
     """What a scan of `new` must look at: its changed region, or all of it."""
     return new if region is None else new[region.start:region.end]
 
 
-def fresh_part(old: Optional[bytes], new: bytes, region: Optional[Region] = None,
-               others: Sequence[bytes] = ()) -> Optional[Fresh]:
+def fresh_part(old: bytes | None, new: bytes, region: Region | None = None,
+               others: Sequence[bytes] = ()) -> Fresh | None:
     """What of `new` to scan given the `old` version at the same path; None when nothing is new.
 
     `region` is changed_region(old, new) when the caller has it already. A line in any of
@@ -194,7 +194,7 @@ class Version:
     sha: str
     path: str
     data: bytes
-    note: Optional[bool] = None
+    note: bool | None = None
 
 
 class VersionCache:
@@ -225,13 +225,13 @@ class VersionCache:
     def size(self) -> int:
         return self._latest.size + self._older.size
 
-    def get(self, sha: Optional[str]) -> Optional[Version]:
+    def get(self, sha: str | None) -> Version | None:
         if not sha:
             return None
         path = self._latest_path.get(sha)
         return self._latest.get(path) if path is not None else self._older.get(sha)
 
-    def latest(self, path: str) -> Optional[Version]:
+    def latest(self, path: str) -> Version | None:
         return self._latest.get(path)
 
     def put(self, version: Version) -> None:
@@ -261,13 +261,13 @@ class _Tier:
         self.size = 0
         self._items: OrderedDict[str, Version] = OrderedDict()
 
-    def get(self, key: str) -> Optional[Version]:
+    def get(self, key: str) -> Version | None:
         version = self._items.get(key)
         if version is not None:
             self._items.move_to_end(key)
         return version
 
-    def pop(self, key: str) -> Optional[Version]:
+    def pop(self, key: str) -> Version | None:
         version = self._items.pop(key, None)
         if version is not None:
             self.size -= len(version.data)

@@ -26,10 +26,11 @@ import queue
 import re
 import tempfile
 import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import count, islice
-from typing import IO, Iterable, Iterator, Sequence, Union
+from typing import IO
 
 from leakscan.model import ScanError
 from leakscan.sources.git.safe import GitError, GitRunner, input_file, wait_process
@@ -83,7 +84,7 @@ class CommitInfo:
     email: str
 
 
-def iter_changes(runner: GitRunner, revs: Sequence[str]) -> Iterator[Union[Change, ScanError]]:
+def iter_changes(runner: GitRunner, revs: Sequence[str]) -> Iterator[Change | ScanError]:
     """Every path change in the commits `revs` select, oldest commit first, streamed.
 
     A commit that cannot be walked (a missing tree, say) is reported as a ScanError
@@ -140,7 +141,7 @@ def _walk(runner: GitRunner, listing: str, tmp: str, walked: queue.Queue, stop: 
 
 
 def _diff_trees(runner: GitRunner, commits: list[bytes], out_path: str, stop: threading.Event,
-                errors: list[int]) -> Iterator[Union[str, ScanError]]:
+                errors: list[int]) -> Iterator[str | ScanError]:
     """The file holding these commits' tree diffs; when git fails, the halves' files, down to
     the single commits that cannot be walked, reported as errors."""
     with input_file(b"".join(commits)) as given, open(out_path, "wb") as out, tempfile.TemporaryFile() as err:

@@ -12,8 +12,8 @@ import os
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Optional, Sequence, Union
 
 import git as gitpython
 
@@ -75,7 +75,7 @@ def resolve_commit(runner: GitRunner, rev: str) -> str:
     return sha
 
 
-def file_at(runner: GitRunner, rev: str, path: str) -> Optional[bytes]:
+def file_at(runner: GitRunner, rev: str, path: str) -> bytes | None:
     """The content of `path` (relative to the root) as commit `rev` has it; None if it has none."""
     out = runner.run(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}:{path}"], check=False)
     sha = out.decode("ascii", "replace").strip()
@@ -110,7 +110,7 @@ def _parse_ls_files(out: bytes) -> list[BlobRef]:
 def _parse_raw_pairs(out: bytes) -> Iterator[tuple[str, str, str]]:
     """(new blob, path, new mode) from `--raw -z` output of diff between two trees or the index."""
     tokens = out.split(b"\0")
-    for meta, path in zip(tokens[0::2], tokens[1::2]):
+    for meta, path in zip(tokens[0::2], tokens[1::2], strict=False):
         fields = meta.lstrip(b":").decode("ascii").split(" ")
         if len(fields) >= 5:
             yield fields[3], path.decode("utf-8", "replace"), fields[1]
@@ -143,7 +143,7 @@ class BlobReader:
 
     def __init__(self, runner: GitRunner) -> None:
         self.runner = runner
-        self._proc: Optional[subprocess.Popen] = None
+        self._proc: subprocess.Popen | None = None
         self._err = None
 
     def _start(self) -> subprocess.Popen:
@@ -154,7 +154,7 @@ class BlobReader:
             _grow_pipe(self._proc.stdout, self.PIPE_SIZE)
         return self._proc
 
-    def read(self, shas: Sequence[str], max_size: int) -> Iterator[tuple[str, Union[bytes, Unreadable]]]:
+    def read(self, shas: Sequence[str], max_size: int) -> Iterator[tuple[str, bytes | Unreadable]]:
         """Each id with its content, or why there is none. Survives cat-file dying on a corrupt object."""
         index = 0
         while index < len(shas):
@@ -170,7 +170,7 @@ class BlobReader:
                 yield sha, answer
             writer.join()
 
-    def _answer(self, proc: subprocess.Popen, sha: str, max_size: int) -> Union[bytes, Unreadable, None]:
+    def _answer(self, proc: subprocess.Popen, sha: str, max_size: int) -> bytes | Unreadable | None:
         stdout = proc.stdout
         assert stdout is not None
         header = stdout.readline()

@@ -14,9 +14,10 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO, Iterator, Optional, Sequence
+from typing import IO
 
 # `-c` settings that neutralise every config key known to make read-only
 # plumbing run a program or reach the network.
@@ -100,7 +101,7 @@ class GitError(RuntimeError):
     """A git command failed; the message carries its stderr."""
 
 
-def safe_env(base: Optional[dict[str, str]] = None) -> dict[str, str]:
+def safe_env(base: dict[str, str] | None = None) -> dict[str, str]:
     """A minimal environment: no user or system config, no prompts, no pager, no lazy fetch."""
     source = os.environ if base is None else base
     env = {
@@ -144,7 +145,7 @@ class GitRunner:
     """How to run git on one repository: paths resolved, config and environment locked down."""
 
     git_dir: str
-    work_tree: Optional[str]  # None for a bare repository
+    work_tree: str | None  # None for a bare repository
     executable: str = field(default_factory=git_executable)
     env: dict[str, str] = field(default_factory=safe_env, compare=False)
 
@@ -193,7 +194,7 @@ def stop_process(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def wait_process(proc: subprocess.Popen, stop: Optional[threading.Event] = None, poll: float = 0.2) -> int:
+def wait_process(proc: subprocess.Popen, stop: threading.Event | None = None, poll: float = 0.2) -> int:
     """Wait for git to exit; kill it when `stop` is set or the wait is interrupted (Ctrl-C),
     so a stopped scan leaves no git behind. Returns the exit status (negative when killed)."""
     try:
