@@ -9,7 +9,7 @@ import errno
 import os
 import sys
 import traceback
-from typing import Any, Optional
+from typing import Any
 
 import click
 

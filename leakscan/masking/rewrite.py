@@ -242,10 +242,11 @@ class JsonRewriter:
         return base64.b64encode(self.string(text, pointer).encode("utf-8")).decode("ascii")
 
 
-def _resize(before: dict, after: dict, base64_text: bool) -> dict:
+def _resize(before: dict[str, Any], after: dict[str, Any], base64_text: bool) -> dict[str, Any]:
     """A HAR content object keeps `size` true to its (masked) text."""
     text = after.get("text")
-    if text is before.get("text") or not isinstance(text, str) or not isinstance(after.get("size"), int) or after["size"] < 0:
+    if (text is before.get("text") or not isinstance(text, str)
+            or not isinstance(after.get("size"), int) or after["size"] < 0):
         return after
     after["size"] = len(base64.b64decode(text)) if base64_text else len(text.encode("utf-8"))
     return after

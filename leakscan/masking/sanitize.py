@@ -17,7 +17,7 @@ Reporters then print only these strings; none of them masks on its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -64,7 +64,7 @@ class Sanitizer:
                 if form not in text:
                     continue
                 if len(form) < SHORT_KNOWN:
-                    text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])", lambda _: masked, text)
+                    text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])", _literal(masked), text)
                 else:
                     text = text.replace(form, masked)
         return text
@@ -78,6 +78,11 @@ class Sanitizer:
                     and score(candidate).confidence >= MIN_CONFIDENCE):
                 text = text.replace(candidate.secret, mask_value(candidate.secret, candidate.rule.mask))
         return text
+
+
+def _literal(replacement: str) -> Callable[[re.Match[str]], str]:
+    """A re.sub replacement that inserts REPLACEMENT as is (a string would have its backslashes read as escapes)."""
+    return lambda _match: replacement
 
 
 def sanitize_finding(finding: Finding, sanitizer: Sanitizer) -> Finding:

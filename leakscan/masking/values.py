@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from leakscan.model import MaskSpec, Rule, Suggestion
 
@@ -79,7 +80,7 @@ def _redact(value: str, spec: MaskSpec) -> str:
     return "[REDACTED]"
 
 
-_STYLES = {
+_STYLES: dict[str, Callable[[str, MaskSpec], str]] = {
     "secret": _mask_secret,
     "card": _mask_card,
     "ssn": _mask_ssn,

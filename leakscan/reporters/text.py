@@ -11,7 +11,7 @@ from collections.abc import Callable
 from itertools import groupby
 from typing import TextIO
 
-from leakscan.model import Finding, Report
+from leakscan.model import Finding, Report, ScanStats
 from leakscan.reporters.options import ReportOptions
 
 SEVERITY_COLORS = {"critical": "magenta", "high": "red", "medium": "yellow", "low": "cyan", "info": "white"}
@@ -38,7 +38,8 @@ def printable(text: object) -> str:
 
 def ansi(text: str, fg: str | None = None, bold: bool = False, underline: bool = False) -> str:
     """TEXT in ANSI colour and weight, the codes click.style writes (reporters do not import the CLI's library)."""
-    codes = ([f"\x1b[{_ANSI_COLORS[fg]}m"] if fg else []) + (["\x1b[1m"] if bold else []) + (["\x1b[4m"] if underline else [])
+    codes = (([f"\x1b[{_ANSI_COLORS[fg]}m"] if fg else []) + (["\x1b[1m"] if bold else [])
+             + (["\x1b[4m"] if underline else []))
     return "".join(codes) + text + "\x1b[0m"
 
 
@@ -85,7 +86,7 @@ _SUPPRESSION_WORDS = {"baseline": "by the baseline", "inline_ignore": "by inline
 _SKIP_WORDS = {"rule_packs": "scanners' rule packs and baselines (--scan-rule-packs scans them)"}
 
 
-def _left_out_lines(stats) -> list[str]:
+def _left_out_lines(stats: ScanStats) -> list[str]:
     """What the scan hid or did not read, so a clean report is not mistaken for a full one."""
     lines = []
     hidden = [(n, _SUPPRESSION_WORDS.get(why, why)) for why, n in stats.suppressed if n]

@@ -1,9 +1,9 @@
 """RFC 6901 JSON Pointers: escaping, joining and splitting reference tokens."""
 from __future__ import annotations
 
-from typing import Union
+from typing import TypeAlias
 
-Token = Union[str, int]
+Token: TypeAlias = str | int
 
 
 def escape(token: Token) -> str:
