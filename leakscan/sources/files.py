@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import pathspec
 
@@ -23,7 +24,14 @@ from leakscan.model import Chunk, Origin, ScanError
 from leakscan.sources.decode import decode, is_binary, text_encoding
 
 # Never worth reading: compiled, media and archive files.
-BINARY_SUFFIXES = frozenset([".pyc", ".pyo", ".so", ".o", ".a", ".dll", ".dylib", ".exe", ".class", ".jar", ".war", ".whl", ".egg", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".ico", ".webp", ".tif", ".tiff", ".psd", ".mp3", ".mp4", ".wav", ".ogg", ".flac", ".avi", ".mov", ".mkv", ".webm", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".tar", ".pdf", ".db", ".sqlite", ".bin", ".dat", ".pack", ".idx", ".iso", ".dmg"])
+BINARY_SUFFIXES = frozenset([
+    ".pyc", ".pyo", ".so", ".o", ".a", ".dll", ".dylib", ".exe", ".class", ".jar", ".war", ".whl", ".egg",
+    ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".ico", ".webp", ".tif", ".tiff", ".psd",
+    ".mp3", ".mp4", ".wav", ".ogg", ".flac", ".avi", ".mov", ".mkv", ".webm",
+    ".woff", ".woff2", ".ttf", ".otf", ".eot",
+    ".zip", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".tar",
+    ".pdf", ".db", ".sqlite", ".bin", ".dat", ".pack", ".idx", ".iso", ".dmg",
+])
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 # Reasons a file is left out, as `stats.skipped` counts them.
 SKIP_REASONS = ("gitignored", "excluded", "size", "binary", "symlink", "special", "rule_packs")
@@ -56,7 +64,7 @@ class LoadedFile:
 class Skips:
     """How many files a walk left out, by reason (one of SKIP_REASONS)."""
 
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter[str] = field(default_factory=Counter)
 
     def add(self, reason: str, count: int = 1) -> None:
         self.counts[reason] += count
@@ -72,7 +80,7 @@ class WalkResult:
     skipped: Skips
 
 
-def _spec(lines: Sequence[str]) -> pathspec.PathSpec:
+def _spec(lines: Sequence[str]) -> pathspec.GitIgnoreSpec:
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
@@ -124,13 +132,13 @@ def _kind(mode: int) -> str:
 class _Walker:
     """One directory tree, walked with scandir (file types come with the listing)."""
 
-    def __init__(self, root: str, prefix: str, exclude: pathspec.PathSpec, config: Config,
+    def __init__(self, root: str, prefix: str, exclude: pathspec.GitIgnoreSpec, config: Config,
                  errors: list[ScanError], skips: Skips) -> None:
         self.root, self.prefix, self.exclude, self.config = root, prefix, exclude, config
         self.errors, self.skips = errors, skips
         self.real_root = os.path.realpath(root)
         # (directory relative to root, its .gitignore spec), outermost first.
-        self.ignores: list[tuple[str, pathspec.PathSpec]] = []
+        self.ignores: list[tuple[str, pathspec.GitIgnoreSpec]] = []
 
     def walk(self) -> list[FileRef]:
         """Depth first with an explicit stack: a hostile tree's depth is no recursion limit."""
@@ -166,7 +174,7 @@ class _Walker:
                 found.append(ref_or_dir)
         return subdirs
 
-    def _entry(self, entry: os.DirEntry, rel: str) -> FileRef | str | None:
+    def _entry(self, entry: os.DirEntry[str], rel: str) -> FileRef | str | None:
         """A file to read, "dir" to descend into, or None (skipped and counted)."""
         try:
             if entry.is_dir(follow_symlinks=False):
@@ -204,7 +212,7 @@ class _Walker:
         target = os.path.realpath(path)
         return os.path.commonpath([self.real_root, target]) == self.real_root
 
-    def _symlink(self, entry: os.DirEntry, rel: str) -> FileRef | None:
+    def _symlink(self, entry: os.DirEntry[str], rel: str) -> FileRef | None:
         """A link is read only when it stays inside the root and names a regular file;
         links to directories are not followed (no loops, no escaping)."""
         target = os.path.realpath(entry.path)
@@ -342,7 +350,7 @@ def iter_windows(ref: FileRef, window: int = WINDOW_BYTES,
         yield from _windows(handle, ref, window, overlap)
 
 
-def _windows(handle, ref: FileRef, window: int, overlap: int) -> Iterator[Window | ScanError | SkippedFile]:
+def _windows(handle: BinaryIO, ref: FileRef, window: int, overlap: int) -> Iterator[Window | ScanError | SkippedFile]:
     buf = handle.read(window)
     if is_binary(buf):
         yield SkippedFile("binary")

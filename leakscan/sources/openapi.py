@@ -165,10 +165,11 @@ class Node:
     def child(self, *tokens: str | int) -> Node | None:
         value = self.value
         for token in tokens:
-            if isinstance(value, dict) and token in value or isinstance(value, list) and isinstance(token, int) and 0 <= token < len(value):
-                value = value[token]
-            else:
+            present = (isinstance(value, dict) and token in value
+                       or isinstance(value, list) and isinstance(token, int) and 0 <= token < len(value))
+            if not present:
                 return None
+            value = value[token]
         return Node(self.doc, join(self.pointer, *tokens), value)
 
     @property
@@ -232,7 +233,8 @@ class RefResolver:
         try:
             return Node(doc, pointer, doc.get(pointer))
         except (KeyError, ValueError):
-            self._error(f"unresolved $ref {ref!r} at {node.pointer}" + (f" in {node.doc.path}" if node.doc is not self.root else ""))
+            where = f" in {node.doc.path}" if node.doc is not self.root else ""
+            self._error(f"unresolved $ref {ref!r} at {node.pointer}{where}")
             return None
 
     def _load(self, doc: SpecDocument, relative: str, where: str) -> SpecDocument | None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import bisect
 import json
+import json.decoder
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from json.decoder import scanstring
 from typing import Protocol
 
 import yaml
@@ -19,6 +20,8 @@ import yaml
 from leakscan.sources.pointer import split
 
 _WS = re.compile(r"[ \t\n\r]*")
+# The string scanner json.loads uses (C where available): a module attribute that typeshed's stub leaves out.
+scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 _SCALAR = re.compile(r"-?[0-9][0-9.eE+-]*|true|false|null|-?Infinity|NaN")
 MERGE_TAG = "tag:yaml.org,2002:merge"
 MAX_LINE_TEXT = 2000  # a minified document is one line: keep a readable piece of it
@@ -71,7 +74,7 @@ class JsonPositions:
         self._text = text
         self._lines = Lines(text)
         self._decoder = json.JSONDecoder()
-        self._root = _WS.match(text, 0).end()
+        self._root = _past_ws(text, 0)
         # container offset -> token -> (key offset, value offset)
         self._members: dict[int, dict[str, tuple[int, int]]] = {}
 
@@ -98,25 +101,25 @@ class JsonPositions:
         return cached
 
     def _scan_container(self, at: int, is_object: bool) -> dict[str, tuple[int, int]]:
-        text, ws = self._text, _WS.match
+        text, ws = self._text, _past_ws
         members: dict[str, tuple[int, int]] = {}
-        i = ws(text, at + 1).end()
+        i = ws(text, at + 1)
         if text[i:i + 1] in ("}", "]"):
             return members
         index = 0
         while True:
             if is_object:
                 key, after = scanstring(text, i + 1)
-                value_at = ws(text, ws(text, after).end() + 1).end()  # past the colon
+                value_at = ws(text, ws(text, after) + 1)  # past the colon
                 members[key] = (i, value_at)  # a repeated key: the last wins, as in json.loads
             else:
                 value_at = i
                 members[str(index)] = (i, i)
                 index += 1
-            k = ws(text, self._end_of(value_at)).end()
+            k = ws(text, self._end_of(value_at))
             if text[k:k + 1] != ",":
                 return members
-            i = ws(text, k + 1).end()
+            i = ws(text, k + 1)
 
     def _end_of(self, at: int) -> int:
         char = self._text[at:at + 1]
@@ -126,6 +129,13 @@ class JsonPositions:
             return self._decoder.raw_decode(self._text, at)[1]
         match = _SCALAR.match(self._text, at)
         return match.end() if match else at + 1
+
+
+def _past_ws(text: str, at: int) -> int:
+    """The offset of the first non-whitespace character at or after AT."""
+    match = _WS.match(text, at)
+    assert match is not None  # the pattern matches the empty string, so it matches everywhere
+    return match.end()
 
 
 class YamlPositions:

@@ -97,6 +97,7 @@ class _Converter:
             items.extend(self.convert(child) for child in node.value)
             children = node.value
         else:
+            assert isinstance(node, yaml.MappingNode)  # the composer builds scalar, sequence and mapping nodes only
             mapping: dict[str, Any] = {}
             self.objects[key] = mapping
             pairs = mapping_pairs(node)
