@@ -6,6 +6,7 @@ teams already tuned; each returns a reason when the candidate looks fake.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 # filter(secret, line) -> reason or None
 Filter = Callable[[str, str], str | None]
@@ -47,7 +48,19 @@ def _dollar(secret: str, line: str) -> str | None:
     return "variable reference (detect-secrets is_prefixed_with_dollar_sign)" if ds.is_prefixed_with_dollar_sign(secret) else None
 
 
-def _heuristics():
+class _Heuristics(Protocol):
+    """The part of `detect_secrets.filters.heuristic` used here (the package ships no type information)."""
+
+    def is_likely_id_string(self, secret: str, line: str) -> bool: ...
+    def is_templated_secret(self, secret: str) -> bool: ...
+    def is_sequential_string(self, secret: str) -> bool: ...
+    def is_indirect_reference(self, line: str) -> bool: ...
+    def is_potential_uuid(self, secret: str) -> bool: ...
+    def is_not_alphanumeric_string(self, secret: str) -> bool: ...
+    def is_prefixed_with_dollar_sign(self, secret: str) -> bool: ...
+
+
+def _heuristics() -> _Heuristics:
     # Imported on first use: detect-secrets costs ~70 ms to import, and most
     # scans (and every pre-commit run without candidates) never need it.
     from detect_secrets.filters import heuristic

@@ -38,7 +38,7 @@ class LiteralFinder:
         return ends
 
 
-def _compile(literals: Sequence[bytes]):
+def _compile(literals: Sequence[bytes]) -> _hs.Database:
     db = _hs.Database()
     db.compile(expressions=[_escape(literal) for literal in literals], ids=list(range(len(literals))),
                elements=len(literals), flags=[_hs.HS_FLAG_SINGLEMATCH] * len(literals))

@@ -19,7 +19,9 @@ from leakscan.model import Rule
 try:  # optional dependency: wheels exist for the common platforms only
     import hyperscan as _hs
 except ImportError:  # pragma: no cover - exercised on platforms without wheels
-    _hs = None
+    # The optional-import idiom: mypy types `_hs` as the module (hyperscan ships
+    # stubs); every use below first checks `_hs is not None` / HAVE_HYPERSCAN.
+    _hs = None  # type: ignore[assignment]
 
 HAVE_HYPERSCAN = _hs is not None
 
@@ -176,7 +178,7 @@ def _keyword_expressions(rule_index: int, rule: Rule) -> tuple[list[bytes], list
     return words, [rule_index] * len(words), [_literal_flags()] * len(words)
 
 
-def _compile(rules: Sequence[Rule]):
+def _compile(rules: Sequence[Rule]) -> _hs.Database:
     """One database for all rules; a pattern Hyperscan rejects falls back to
     its keywords as literals (found by compiling patterns one by one, which
     only happens when the combined compile fails)."""
@@ -188,10 +190,14 @@ def _compile(rules: Sequence[Rule]):
         return db
     except _hs.error:
         pass
-    keep_e, keep_i, keep_f = [], [], []
+    keep_e: list[bytes] = []
+    keep_i: list[int] = []
+    keep_f: list[int] = []
     for expr, index, flag in zip(expressions, ids, flags, strict=False):
         if _compiles(expr):
-            keep_e.append(expr), keep_i.append(index), keep_f.append(flag)
+            keep_e.append(expr)
+            keep_i.append(index)
+            keep_f.append(flag)
         else:
             e, i, f = _keyword_expressions(index, rules[index])
             keep_e += e
@@ -212,13 +218,13 @@ def _compiles(pattern: bytes) -> bool:
 
 
 def _cache_key(rules: Sequence[Rule]) -> str:
-    digest = hashlib.sha256(f"hs-{_hs.__version__ if _hs else ''}-{_flags()}-widen32".encode())
+    digest = hashlib.sha256(f"hs-{getattr(_hs, '__version__', '') if _hs else ''}-{_flags()}-widen32".encode())
     for rule in rules:
         digest.update(b"\0" + (rule.pattern or "").encode() + b"\0" + "\0".join(rule.keywords).encode())
     return digest.hexdigest()[:32]
 
 
-def _load_or_build(rules: Sequence[Rule], cache_dir: Path | None):
+def _load_or_build(rules: Sequence[Rule], cache_dir: Path | None) -> _hs.Database:
     """Compiling ~200 patterns takes seconds; a serialized database loads in ms."""
     assert _hs is not None
     cache = (cache_dir or default_cache_dir()) / f"hs-{_cache_key(rules)}.db"

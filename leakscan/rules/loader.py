@@ -139,7 +139,7 @@ def parse_rule(raw: Any, source: str) -> Rule:
     )
 
 
-def _check_enums(raw: dict, source: str, rid: str) -> None:
+def _check_enums(raw: dict[str, Any], source: str, rid: str) -> None:
     if raw["category"] not in CATEGORIES:
         raise RuleError(source, rid, f"category must be one of {', '.join(CATEGORIES)}")
     if raw["severity"] not in SEVERITIES:
@@ -184,7 +184,7 @@ def _str_list(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
 
 
-def _str_tuple(raw: dict, key: str, source: str, rid: str) -> tuple[str, ...]:
+def _str_tuple(raw: dict[str, Any], key: str, source: str, rid: str) -> tuple[str, ...]:
     value = raw.get(key)
     if value is None:
         return ()
@@ -193,14 +193,14 @@ def _str_tuple(raw: dict, key: str, source: str, rid: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _req_str(raw: dict, key: str, source: str, rid: str) -> str:
+def _req_str(raw: dict[str, Any], key: str, source: str, rid: str) -> str:
     value = raw.get(key)
     if not isinstance(value, str) or not value.strip():
         raise RuleError(source, rid, f"{key} must be a non-empty string")
     return value
 
 
-def _opt_float(raw: dict, key: str, source: str, rid: str) -> float | None:
+def _opt_float(raw: dict[str, Any], key: str, source: str, rid: str) -> float | None:
     value = raw.get(key)
     if value is None:
         return None

@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 from leakscan.cache import cache_dir, write_atomic
 from leakscan.model import MaskSpec, Rule
@@ -37,7 +38,7 @@ def write(raw: bytes, name: str, rules: list[Rule]) -> None:
     write_atomic(_path(raw, name), json.dumps([dataclasses.asdict(r) for r in rules]).encode("utf-8"))
 
 
-def _rule(item: dict) -> Rule:
+def _rule(item: dict[str, Any]) -> Rule:
     fields = dict(item)
     fields["mask"] = MaskSpec(**fields["mask"])
     for name in _TUPLE_FIELDS:
