@@ -96,7 +96,7 @@ def iter_changes(runner: GitRunner, revs: Sequence[str]) -> Iterator[Change | Sc
         except GitError as exc:
             yield ScanError(runner.cwd, f"git history walk failed: {exc}")
             return
-        walked: queue.Queue = queue.Queue()  # slice files in order, ScanErrors, then None
+        walked: queue.Queue[str | ScanError | None] = queue.Queue()  # slice files in order, ScanErrors, then None
         stop = threading.Event()
         walker = threading.Thread(target=_walk, args=(runner, listing, tmp, walked, stop), daemon=True)
         walker.start()
@@ -123,7 +123,8 @@ def _list_commits(runner: GitRunner, revs: Sequence[str], tmp: str) -> str:
     return listing
 
 
-def _walk(runner: GitRunner, listing: str, tmp: str, walked: queue.Queue, stop: threading.Event) -> None:
+def _walk(runner: GitRunner, listing: str, tmp: str, walked: queue.Queue[str | ScanError | None],
+          stop: threading.Event) -> None:
     """Diff the listed commits slice by slice; put each slice's file (or error) on `walked`."""
     errors = [0]
     try:

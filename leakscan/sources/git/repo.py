@@ -14,6 +14,7 @@ import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import IO
 
 import git as gitpython
 
@@ -143,14 +144,16 @@ class BlobReader:
 
     def __init__(self, runner: GitRunner) -> None:
         self.runner = runner
-        self._proc: subprocess.Popen | None = None
-        self._err = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._err: IO[bytes] | None = None
 
-    def _start(self) -> subprocess.Popen:
+    def _start(self) -> subprocess.Popen[bytes]:
         if self._proc is None:
-            self._err = tempfile.TemporaryFile()
+            # Open for the process's whole life, so no `with`: close() and _died() close it.
+            self._err = tempfile.TemporaryFile()  # noqa: SIM115
             self._proc = self.runner.popen(["cat-file", "--batch"], stderr=self._err, stdin=subprocess.PIPE,
                                            config=self.CONFIG)
+            assert self._proc.stdout is not None  # popen pipes stdout by default
             _grow_pipe(self._proc.stdout, self.PIPE_SIZE)
         return self._proc
 
@@ -170,7 +173,7 @@ class BlobReader:
                 yield sha, answer
             writer.join()
 
-    def _answer(self, proc: subprocess.Popen, sha: str, max_size: int) -> bytes | Unreadable | None:
+    def _answer(self, proc: subprocess.Popen[bytes], sha: str, max_size: int) -> bytes | Unreadable | None:
         stdout = proc.stdout
         assert stdout is not None
         header = stdout.readline()
@@ -228,7 +231,7 @@ class BlobReader:
             proc.wait()
 
 
-def _send(proc: subprocess.Popen, shas: Sequence[str]) -> None:
+def _send(proc: subprocess.Popen[bytes], shas: Sequence[str]) -> None:
     try:
         assert proc.stdin is not None
         proc.stdin.write("".join(f"{sha}\n" for sha in shas).encode("ascii"))
@@ -237,7 +240,7 @@ def _send(proc: subprocess.Popen, shas: Sequence[str]) -> None:
         pass  # cat-file died (or was closed): the reader sees its output end and says why
 
 
-def _grow_pipe(stream, size: int) -> None:
+def _grow_pipe(stream: IO[bytes], size: int) -> None:
     """A bigger pipe means fewer wake-ups per blob; best effort, Linux only (F_SETPIPE_SZ)."""
     try:
         import fcntl
@@ -247,7 +250,7 @@ def _grow_pipe(stream, size: int) -> None:
         pass
 
 
-def _discard(stream, count: int) -> None:
+def _discard(stream: IO[bytes], count: int) -> None:
     """Read and drop `count` bytes without holding them: huge blobs stay out of memory."""
     while count > 0:
         got = stream.read(min(count, _DISCARD_CHUNK))

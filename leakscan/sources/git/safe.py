@@ -178,7 +178,7 @@ class GitRunner:
         return out
 
     def popen(self, args: Sequence[str], stderr: IO[bytes] | int, stdin: IO[bytes] | int | None = None,
-              stdout: IO[bytes] | int = subprocess.PIPE, config: Sequence[str] = ()) -> subprocess.Popen:
+              stdout: IO[bytes] | int = subprocess.PIPE, config: Sequence[str] = ()) -> subprocess.Popen[bytes]:
         """A streaming process: stdout piped (or to a file); stderr to a file, or a pipe the
         caller drains (one nobody drains could block git). `config`: more `-c` settings,
         resource limits only."""
@@ -187,14 +187,14 @@ class GitRunner:
                                     stderr=stderr, env=self.env, cwd=self.cwd)
 
 
-def stop_process(proc: subprocess.Popen) -> None:
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
     """Kill a git process and reap it (no zombie, no orphan)."""
     if proc.poll() is None:
         proc.kill()
     proc.wait()
 
 
-def wait_process(proc: subprocess.Popen, stop: threading.Event | None = None, poll: float = 0.2) -> int:
+def wait_process(proc: subprocess.Popen[bytes], stop: threading.Event | None = None, poll: float = 0.2) -> int:
     """Wait for git to exit; kill it when `stop` is set or the wait is interrupted (Ctrl-C),
     so a stopped scan leaves no git behind. Returns the exit status (negative when killed)."""
     try:
