@@ -295,12 +295,12 @@ def test_dev_null_stays_a_device(tmp_path):
 
 @pytest.mark.parametrize("failure", [MemoryError(), RuntimeError(f"state: {fake_github_token(306)}")])
 def test_unexpected_failures_are_exit_2_with_one_line_and_traceback_only_with_debug(tmp_path, monkeypatch, failure):
-    import leakscan.cli.options as cli_module  # where commands read their inputs
+    import leakscan.pipeline.tree as tree_module  # scan_inputs imports scan_paths from here when a scan runs
 
     def broken(*args, **kwargs):
         raise failure
 
-    monkeypatch.setattr(cli_module, "scan_paths", broken)
+    monkeypatch.setattr(tree_module, "scan_paths", broken)
     root = _leaky_tree(tmp_path)
     result = run("scan", str(root), "--no-progress")
     assert result.exit_code == 2
@@ -315,9 +315,9 @@ def test_unexpected_failures_are_exit_2_with_one_line_and_traceback_only_with_de
 
 def test_main_entry_point_exits_2_on_an_unexpected_error(tmp_path):
     """Through the installed entry point: a real process, a real MemoryError."""
-    code = ("import sys, leakscan.cli as c, leakscan.cli.options as o\n"
+    code = ("import sys, leakscan.cli as c, leakscan.pipeline.tree as t\n"
             "def boom(*a, **k): raise MemoryError\n"
-            "o.scan_paths = boom\nsys.argv = ['leakscan', 'scan', sys.argv[1], '--no-progress']\nc.main()\n")
+            "t.scan_paths = boom\nsys.argv = ['leakscan', 'scan', sys.argv[1], '--no-progress']\nc.main()\n")
     proc = subprocess.run([sys.executable, "-c", code, str(_leaky_tree(tmp_path))], capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 2 and "out of memory" in proc.stderr and "Traceback" not in proc.stderr

@@ -49,6 +49,14 @@ class LeakscanGroup(click.Group):
             raise UsageFailure(self._failure(exc, f"internal error ({type(exc).__name__}); run again with "
                                                   "--debug for the traceback")) from exc
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *(n for names in COMMAND_MODULES.values() for n in names)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            _register_module_of(self, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
     @staticmethod
     def _failure(exc: BaseException, message: str) -> str:
         if _DEBUG["on"]:
@@ -63,6 +71,14 @@ def cli() -> None:
     """Find secrets, tokens in URLs, unmasked PII and stack traces."""
 
 
+def _register_module_of(group: click.Group, cmd_name: str) -> None:
+    import importlib
+
+    for module_name, names in COMMAND_MODULES.items():
+        if cmd_name in names:
+            importlib.import_module(module_name).register(group)
+
+
 def main() -> None:
     from leakscan.cli.signals import stopped_by_signals
 
@@ -73,23 +89,14 @@ def main() -> None:
             sys.exit(130)
 
 
-# Each command module has `register(cli)`; one entry per line, in help order.
-COMMAND_MODULES: tuple[str, ...] = (
-    "leakscan.cli.scan",
-    "leakscan.cli.rules",
-    "leakscan.cli.spec",
-    "leakscan.cli.git",
-    "leakscan.cli.baseline",
-    "leakscan.cli.mask",
-)
-
-
-def _register_commands() -> None:
-    import importlib
-
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(name)
-        module.register(cli)
-
-
-_register_commands()
+# Each command module has `register(cli)`, which adds the commands named here; one module per
+# line, in help order. A module is imported only when one of its commands runs (or help lists
+# them all), so `leakscan staged` does not pay for `spec`, `mask` or `baseline` at start-up.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "leakscan.cli.scan": ("scan",),
+    "leakscan.cli.rules": ("rules",),
+    "leakscan.cli.spec": ("spec",),
+    "leakscan.cli.git": ("git", "staged"),
+    "leakscan.cli.baseline": ("baseline",),
+    "leakscan.cli.mask": ("mask",),
+}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -16,16 +16,15 @@ from leakscan.cli.output import (
     read_stdin,
     write_output,
 )
-from leakscan.cli.progress import tree_progress
-from leakscan.config import Config, ConfigError, build_config
-from leakscan.engine.context import Engine
 from leakscan.model import Chunk, Origin, Report
-from leakscan.pipeline.tree import scan_chunks, scan_paths
 from leakscan.reporters import REPORTERS, ReportOptions
 from leakscan.reporters.text import printable
-from leakscan.rules.loader import RuleError
-from leakscan.sources.decode import decode
-from leakscan.suppression.baseline import BaselineError, load_baseline
+
+# The config, the engine and the pipeline are imported by the functions that build or run them:
+# importing this module (every command's options) stays cheap, and each command loads only its path.
+if TYPE_CHECKING:
+    from leakscan.config import Config
+    from leakscan.engine.context import Engine
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 STDIN = "-"
@@ -75,7 +74,8 @@ def output_options(func: Callable) -> Callable:
 
 def engine_options(func: Callable) -> Callable:
     for option in reversed([
-        click.option("--min-confidence", type=click.FloatRange(0, 1), default=None, help="Report threshold (default 0.5)."),
+        click.option("--min-confidence", type=click.FloatRange(0, 1), default=None,
+                     help="Report threshold (default 0.5)."),
         click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
                      help="Config file (default: .leakscan.yaml or [tool.leakscan] in pyproject.toml)."),
         click.option("--rules", "rule_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
@@ -87,7 +87,8 @@ def engine_options(func: Callable) -> Callable:
         click.option("--scan-rule-packs", is_flag=True, default=None,
                      help="Also scan secret scanners' rule packs and baselines (left out by default)."),
         click.option("--no-progress", is_flag=True, help="No progress bar."),
-        click.option("--jobs", "-j", type=click.IntRange(0), default=None, help="Worker processes (default: all cores)."),
+        click.option("--jobs", "-j", type=click.IntRange(0), default=None,
+                     help="Worker processes (default: all cores)."),
         debug_option,
     ]):
         func = option(func)
@@ -95,6 +96,9 @@ def engine_options(func: Callable) -> Callable:
 
 
 def make_config(**kwargs: object) -> Config:
+    from leakscan.config import ConfigError, build_config
+    from leakscan.suppression.baseline import BaselineError, load_baseline
+
     no_hyperscan = kwargs.pop("no_hyperscan", False)
     no_progress = kwargs.pop("no_progress", False)
     config_file = kwargs.pop("config_file", None)
@@ -114,6 +118,10 @@ def make_config(**kwargs: object) -> Config:
 
 
 def make_engine(config: Config) -> Engine:
+    from leakscan.config import ConfigError
+    from leakscan.engine.context import Engine
+    from leakscan.rules.loader import RuleError
+
     try:
         return Engine.build(config)
     except RuleError as exc:
@@ -135,11 +143,16 @@ def check_inputs(paths: Sequence[str]) -> None:
 
 
 def stdin_chunk(name: str) -> Chunk:
+    from leakscan.sources.decode import decode
+
     return Chunk(decode(read_stdin())[0], Origin(kind="stdin", path=name))
 
 
 def scan_inputs(paths: Sequence[str], engine: Engine, stdin_name: str = "-") -> Report:
     """Scan files and trees (checked by check_inputs), or stdin for `-`."""
+    from leakscan.cli.progress import tree_progress
+    from leakscan.pipeline.tree import scan_chunks, scan_paths
+
     if list(paths) == [STDIN]:
         return scan_chunks([stdin_chunk(stdin_name)], engine)
     with tree_progress(engine.config.progress, "scanning files", "file", listing="listing files") as factory:
