@@ -40,6 +40,17 @@ def check_disabled_rules(disabled: Iterable[str], known_ids: Iterable[str]) -> N
 
 
 @dataclass(frozen=True)
+class ArchiveLimits:
+    """How far archives and compressed files are opened (issue 14); each limit hit is an error entry."""
+
+    max_depth: int = 3  # archives inside archives (a .tar.gz is one level)
+    max_member_size: int = 64 * 1024 * 1024  # uncompressed bytes of one member
+    max_total_size: int = 256 * 1024 * 1024  # uncompressed bytes read from one file on disk
+    max_ratio: int = 200  # uncompressed / compressed, above RATIO_FLOOR bytes: zip and gzip bombs
+    max_members: int = 10_000  # members of one file on disk, nested ones included
+
+
+@dataclass(frozen=True)
 class Config:
     min_confidence: float = 0.5
     show_secrets: bool = False
@@ -55,6 +66,8 @@ class Config:
     baseline: str | None = None
     capture_spec: str | None = None  # scan --spec: the OpenAPI document captures are compared to
     scan_rule_packs: bool = False  # scanners' rule packs and baselines are left out unless asked (issue 11.5)
+    archives: bool = True  # open zip, tar, gzip, bz2 and xz files and scan their members (issue 14)
+    archive_limits: ArchiveLimits = ArchiveLimits()
 
 
 # Keys accepted in .leakscan.yaml / [tool.leakscan], mapped to Config fields.
@@ -71,6 +84,8 @@ _FILE_KEYS = {
     "disabled_rules": "disabled_rules",
     "baseline": "baseline",
     "scan_rule_packs": "scan_rule_packs",
+    "archives": "archives",
+    "archive_limits": "archive_limits",
 }
 
 
@@ -134,10 +149,12 @@ def _coerce(field: str, value: Any, path: Path) -> Any:
         if not isinstance(value, int) or value <= 0:
             raise ConfigError(f"{path}: max_file_size must be a positive number of bytes")
         return value
-    if field == "scan_rule_packs":
+    if field in ("scan_rule_packs", "archives"):
         if not isinstance(value, bool):
-            raise ConfigError(f"{path}: scan_rule_packs must be true or false")
+            raise ConfigError(f"{path}: {field} must be true or false")
         return value
+    if field == "archive_limits":
+        return _archive_limits(value, path)
     if field == "baseline":
         if not isinstance(value, str):
             raise ConfigError(f"{path}: baseline must be a path")
@@ -147,6 +164,15 @@ def _coerce(field: str, value: Any, path: Path) -> Any:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{path}: {field} must be a list of strings")
     return tuple(value)
+
+
+def _archive_limits(value: Any, path: Path) -> ArchiveLimits:
+    known = {f.name for f in fields(ArchiveLimits)}
+    if not isinstance(value, dict) or not set(value) <= known:
+        raise ConfigError(f"{path}: archive_limits must be a mapping of {', '.join(sorted(known))}")
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value.values()):
+        raise ConfigError(f"{path}: archive_limits values must be positive whole numbers")
+    return ArchiveLimits(**value)
 
 
 def build_config(config_file: Path | None = None, cwd: Path | None = None, discover: bool = True,

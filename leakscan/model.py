@@ -111,6 +111,7 @@ class Location:
     pointer: str | None = None
     blob: str | None = None
     extra: tuple[tuple[str, str], ...] = ()
+    layers: tuple[str, ...] = ()  # what was undone to reach it, outermost first: ("gzip", "tar")
 
 
 @dataclass(frozen=True)

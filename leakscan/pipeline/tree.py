@@ -14,6 +14,7 @@ from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.masking.sanitize import Sanitizer, sanitize_error
 from leakscan.model import Chunk, Finding, Report, ScanError, ScanStats
+from leakscan.pipeline.archives import scan_archive
 from leakscan.pipeline.findings import findings_from, scan_chunk, sort_findings, suppressed_pairs
 from leakscan.pipeline.interruption import INTERRUPTED
 from leakscan.pipeline.pool import run_on_workers
@@ -58,8 +59,8 @@ def scan_file(ref: FileRef, engine: Engine | None = None) -> FileResult:
     loaded = read_file(ref, engine.config.max_file_size)
     if isinstance(loaded, ScanError):
         return FileResult((), (loaded,), 0, False, "size" if isinstance(loaded, OverSizeLimit) else "")
-    if loaded is None:  # binary: skipped, not an error
-        return FileResult((), (), 0, False, "binary")
+    if loaded is None:  # binary: skipped, not an error, unless it is an archive to open (issue 14)
+        return _scan_archive(ref, engine) or FileResult((), (), 0, False, "binary")
     if not engine.config.scan_rule_packs and rule_file_kind(ref.display, loaded.chunk.text):
         return FileResult((), (), 0, False, "rule_packs")  # a scanner's patterns and samples, not leaks
     tally: Counter = Counter()
@@ -69,6 +70,17 @@ def scan_file(ref: FileRef, engine: Engine | None = None) -> FileResult:
         error = sanitize_error(ScanError(ref.display, f"scan failed: {type(exc).__name__}: {exc}"), Sanitizer(engine))
         return FileResult((), (error,), loaded.size, True)
     return FileResult(tuple(findings), tuple(errors), loaded.size, True, suppressed=suppressed_pairs(tally))
+
+
+def _scan_archive(ref: FileRef, engine: Engine) -> FileResult | None:
+    if not engine.config.archives:
+        return None
+    tally: Counter[str] = Counter()
+    limit = WHOLE_FILE_LIMIT if ref.explicit else engine.config.max_file_size
+    found = scan_archive(ref, limit, engine, tally)
+    if found is None:
+        return None
+    return FileResult(found.findings, found.errors, found.size, True, suppressed=suppressed_pairs(tally))
 
 
 def _size(path: str) -> int:

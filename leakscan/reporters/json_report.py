@@ -18,6 +18,8 @@ def finding_dict(finding: Finding, show_secrets: bool) -> dict[str, Any]:
     }
     if loc.blob:
         location["blob"] = loc.blob
+    if loc.layers:
+        location["layers"] = list(loc.layers)
     location.update(dict(loc.extra))
     out: dict[str, Any] = {
         "rule_id": finding.rule_id,

@@ -32,6 +32,8 @@ BINARY_SUFFIXES = frozenset([
     ".zip", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".tar",
     ".pdf", ".db", ".sqlite", ".bin", ".dat", ".pack", ".idx", ".iso", ".dmg",
 ])
+# Opened (by content) unless --no-archives: sources/containers reads their members.
+ARCHIVE_SUFFIXES = frozenset([".jar", ".war", ".ear", ".whl", ".egg", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".tar"])
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 # Reasons a file is left out, as `stats.skipped` counts them.
 SKIP_REASONS = ("gitignored", "excluded", "size", "binary", "symlink", "special", "rule_packs")
@@ -183,7 +185,8 @@ class _Walker:
                 return self._skip_ignored(rel, True) or "dir"
             if self._skip_ignored(rel, False):
                 return None
-            if os.path.splitext(entry.name)[1].lower() in BINARY_SUFFIXES:
+            suffix = os.path.splitext(entry.name)[1].lower()
+            if suffix in BINARY_SUFFIXES and not (self.config.archives and suffix in ARCHIVE_SUFFIXES):
                 self.skips.add("binary")
                 return None
             if entry.is_symlink():

@@ -1,0 +1,107 @@
+"""`leakscan scan` opens archives (issue 14): members found at `outer!/member` with their layers."""
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import tarfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from leakscan.cli import cli
+
+from .conftest import fake_github_token
+
+
+def scan_json(*args: str) -> dict[str, Any]:
+    result = CliRunner().invoke(cli, ["scan", "--format", "json", "--no-progress", *args], catch_exceptions=False)
+    return json.loads(result.output)
+
+
+def write_zip(path: Path, members: dict[str, str]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    return path
+
+
+def properties() -> str:
+    return ("spring.datasource.url=jdbc:postgresql://db.internal:5432/app\n"
+            "spring.datasource.username=app\nspring.datasource.password=Vq8#rT2!mZp4Lx9w\n")
+
+
+def test_jar_with_a_database_password(tmp_path: Path) -> None:
+    write_zip(tmp_path / "app.jar", {"BOOT-INF/classes/application.properties": properties()})
+    (tmp_path / "application.properties").write_text(properties())
+    report = scan_json(str(tmp_path))
+    inside = [f for f in report["findings"] if "!/" in f["location"]["path"]]
+    outside = [f for f in report["findings"] if "!/" not in f["location"]["path"]]
+    assert [(f["rule_id"], f["location"]["path"], f["location"]["layers"]) for f in inside] == [
+        ("generic.password.config", "app.jar!/BOOT-INF/classes/application.properties", ["zip"])]
+    assert [f["rule_id"] for f in outside] == ["generic.password.config"]
+    assert "layers" not in outside[0]["location"]
+    assert inside[0]["fingerprint"] != outside[0]["fingerprint"]  # fingerprints on the full path
+    assert "Vq8#rT2!mZp4Lx9w" not in json.dumps(report)
+
+
+def test_no_archives_leaves_them_out(tmp_path: Path) -> None:
+    write_zip(tmp_path / "app.jar", {"application.properties": properties()})
+    report = scan_json("--no-archives", str(tmp_path))
+    assert report["findings"] == [] and report["stats"]["skipped"] == {"binary": 1}
+
+
+def test_wheel_and_zip_without_a_telling_name(tmp_path: Path) -> None:
+    token = fake_github_token(7)
+    write_zip(tmp_path / "pkg-1.0-py3-none-any.whl", {"pkg/settings.py": f'TOKEN = "{token}"\n'})
+    write_zip(tmp_path / "bundle.nupkg", {"content/config.txt": f"token: {token}\n"})
+    report = scan_json(str(tmp_path))
+    assert sorted((f["location"]["path"], f["rule_id"]) for f in report["findings"]) == [
+        ("bundle.nupkg!/content/config.txt", "github.pat.classic"),
+        ("pkg-1.0-py3-none-any.whl!/pkg/settings.py", "github.pat.classic")]
+
+
+def test_tar_gz_with_an_env_file(tmp_path: Path) -> None:
+    env = f"GITHUB_TOKEN={fake_github_token(8)}\n".encode()
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as archive:
+        info = tarfile.TarInfo("release/.env")
+        info.size = len(env)
+        archive.addfile(info, io.BytesIO(env))
+    (tmp_path / "release.tgz").write_bytes(buf.getvalue())
+    report = scan_json(str(tmp_path))
+    assert [(f["location"]["path"], f["location"]["layers"]) for f in report["findings"]] == [
+        ("release.tgz!/release/.env", ["gzip", "tar"])]
+
+
+def test_har_gz_goes_to_the_capture_scanner(tmp_path: Path) -> None:
+    token = fake_github_token(9)
+    entry = {"request": {"method": "GET", "url": "https://api.example.test/user", "httpVersion": "HTTP/1.1",
+                         "headers": [{"name": "Authorization", "value": f"token {token}"}],
+                         "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0},
+             "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "headers": [],
+                          "cookies": [], "content": {"size": 0, "mimeType": "text/plain"}, "redirectURL": "",
+                          "headersSize": -1, "bodySize": 0},
+             "startedDateTime": "2026-01-01T00:00:00Z", "time": 1, "cache": {}, "timings": {}}
+    har = {"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "entries": [entry]}}
+    (tmp_path / "session.har.gz").write_bytes(gzip.compress(json.dumps(har, indent=1).encode()))
+    report = scan_json(str(tmp_path))
+    found = [f for f in report["findings"] if f["rule_id"] == "github.pat.classic"]
+    assert len(found) == 1
+    assert found[0]["location"]["path"] == "session.har.gz!/session.har"
+    assert found[0]["location"]["layers"] == ["gzip"]
+    assert found[0]["location"]["pointer"] == "/log/entries/0/request/headers/0/value"  # parsed as a HAR
+
+
+def test_limits_hit_are_errors_and_configurable(tmp_path: Path) -> None:
+    (tmp_path / "dump.gz").write_bytes(gzip.compress(b"\0" * (8 << 20), 9))
+    write_zip(tmp_path / "evil.zip", {"../outside.env": properties()})
+    report = scan_json(str(tmp_path))
+    messages = sorted((e["path"], e["message"]) for e in report["errors"])
+    assert messages[0][0] == "dump.gz" and "archive_limits.max_ratio" in messages[0][1]
+    assert messages[1] == ("evil.zip!/../outside.env", "not read: member name leaves the archive (path traversal)")
+    (tmp_path / ".leakscan.yaml").write_text("archive_limits:\n  max_ratio: 100000\n")
+    report = scan_json("--config", str(tmp_path / ".leakscan.yaml"), str(tmp_path / "dump.gz"))
+    assert [e for e in report["errors"] if "max_ratio" in e["message"]] == []
