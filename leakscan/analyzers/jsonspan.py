@@ -11,9 +11,16 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from json.decoder import scanstring
+from typing import TYPE_CHECKING, Any
 
 from leakscan.sources.pointer import escape
+
+if TYPE_CHECKING:
+    # json.decoder.scanstring is _json's C scanner (or its pure-Python twin with
+    # the same signature); typeshed types it only under _json.
+    from _json import scanstring as scanstring  # re-exported for capture/har.py
+else:
+    from json.decoder import scanstring
 
 _WS = re.compile(r"[ \t\n\r]*")
 _SCALAR = re.compile(r"-?[0-9][0-9.eE+-]*|true|false|null|-?Infinity|NaN")
@@ -21,11 +28,22 @@ _SCALAR = re.compile(r"-?[0-9][0-9.eE+-]*|true|false|null|-?Infinity|NaN")
 Member = tuple[str, int, int]  # token, value start, value end
 
 
+def object_or_empty(value: Any) -> dict[str, Any]:
+    """A parsed JSON value when it is an object (its keys are strings), else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def skip_ws(text: str, at: int) -> int:
+    """Offset of the first non-whitespace character at or after `at`."""
+    match = _WS.match(text, at)
+    return match.end() if match else at  # `[...]*` matches the empty string: there is always a match
+
+
 class JsonSpans:
     def __init__(self, text: str, start: int = 0) -> None:
         self.text = text
         self._decoder = json.JSONDecoder()
-        self.root = _WS.match(text, start).end()
+        self.root = skip_ws(text, start)
         self._members: dict[int, tuple[list[Member], dict[str, int], list[int]]] = {}
 
     def seed(self, at: int, members: list[Member]) -> None:
@@ -73,9 +91,9 @@ class JsonSpans:
         return cached
 
     def _scan(self, at: int, is_object: bool) -> list[Member]:
-        text, ws = self.text, _WS.match
+        text, ws = self.text, skip_ws
         members: list[Member] = []
-        i = ws(text, at + 1).end()
+        i = ws(text, at + 1)
         if text[i:i + 1] in ("}", "]"):
             return members
         index = 0
@@ -87,17 +105,17 @@ class JsonSpans:
                     key, after = scanstring(text, i + 1)
                 except ValueError:  # a broken key (raw control character, cut short): the members end here
                     break
-                value_at = ws(text, ws(text, after).end() + 1).end()
+                value_at = ws(text, ws(text, after) + 1)
                 token = key
             else:
                 value_at, token = i, str(index)
                 index += 1
             end = self._end_of(value_at)
             members.append((token, value_at, end))
-            k = ws(text, end).end()
+            k = ws(text, end)
             if text[k:k + 1] != ",":
                 break
-            i = ws(text, k + 1).end()
+            i = ws(text, k + 1)
         return members
 
     def _end_of(self, at: int) -> int:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from leakscan.engine.literals import LiteralFinder
-from leakscan.model import Candidate, Chunk, ScanError
+from leakscan.model import Candidate, Chunk, Rule, ScanError
 
 if TYPE_CHECKING:
     from leakscan.engine.context import Engine
@@ -111,7 +111,7 @@ BUILTIN_SCANNER_MODULES: tuple[str, ...] = (
 )
 
 
-def example_confidence(rule, text: str, engine: Engine) -> float:
+def example_confidence(rule: Rule, text: str, engine: Engine) -> float:
     """Best confidence at which an analyzer rule reports something in an example document."""
     from leakscan.model import Origin
     from leakscan.scoring import score

@@ -18,6 +18,7 @@ import binascii
 import functools
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,8 +28,9 @@ from leakscan.analyzers.capture.field_evidence import key_kind
 from leakscan.analyzers.capture.http_evidence import clean_url
 from leakscan.analyzers.capture.jsondoc import Doc, parse_json
 from leakscan.analyzers.capture.payload import Context, Item, Proto
+from leakscan.analyzers.jsonspan import object_or_empty
 from leakscan.analyzers.spec import walk as spec_walk
-from leakscan.model import Adjustment, ScanError
+from leakscan.model import Adjustment, Rule, ScanError
 from leakscan.sources.files import WHOLE_FILE_LIMIT, read_regular
 from leakscan.sources.openapi import Node, RefResolver, SpecDocument, SpecLoadError, load_document
 from leakscan.sources.pointer import escape
@@ -141,7 +143,7 @@ def spec_for(data: Any, ctx: Context, errors: list[ScanError]) -> SpecIndex | No
     return None
 
 
-def spec_protos(data: Any, entries: list, doc: Doc, ctx: Context, errors: list[ScanError]) -> list[Proto]:
+def spec_protos(data: Any, entries: list[Any], doc: Doc, ctx: Context, errors: list[ScanError]) -> list[Proto]:
     index = spec_for(data, ctx, errors)
     if index is None:
         return []
@@ -176,13 +178,13 @@ def _request(entry: Any) -> tuple[str, str, str, str] | None:
     return (parts.hostname or "").lower(), "GET" if method == "HEAD" else method, parts.path or "/", url
 
 
-def _static(entry: dict, path: str) -> bool:
+def _static(entry: dict[str, Any], path: str) -> bool:
     content = (entry.get("response") or {}).get("content") or {}
     mime = str(content.get("mimeType") or "") if isinstance(content, dict) else ""
     return bool(_STATIC.search(mime)) or is_code(mime, path) or is_binary_mime(mime)
 
 
-def _url_item(entry: dict, index: int, url: str, doc: Doc) -> Item:
+def _url_item(entry: dict[str, Any], index: int, url: str, doc: Doc) -> Item:
     pointer = f"/log/entries/{index}/request/url"
     method = str((entry.get("request") or {}).get("method") or "?")
     return Item(value=url, pointer=pointer, site=doc.value_site(pointer, "string"), where="url",
@@ -194,7 +196,7 @@ def normalise_path(path: str) -> str:
     return "/".join("{id}" if _ID_SEGMENT.match(seg) else seg for seg in path.split("/"))
 
 
-def _shadow(rule, item: Item, method: str, path: str, path_known: bool) -> Proto:
+def _shadow(rule: Rule, item: Item, method: str, path: str, path_known: bool) -> Proto:
     endpoint = f"{method} {normalise_path(path)}"
     why = "the path is documented, this method is not" if path_known else "no documented path matches"
     return Proto(rule, endpoint, item, 0, len(item.value),
@@ -203,9 +205,9 @@ def _shadow(rule, item: Item, method: str, path: str, path_known: bool) -> Proto
 
 # ---- response fields ------------------------------------------------------------------
 
-def _response_body(entry: dict) -> tuple[Any | None, str, int]:
-    response = entry.get("response") if isinstance(entry.get("response"), dict) else {}
-    content = response.get("content") if isinstance(response.get("content"), dict) else {}
+def _response_body(entry: dict[str, Any]) -> tuple[Any | None, str, int]:
+    response = object_or_empty(entry.get("response"))
+    content = object_or_empty(response.get("content"))
     text = content.get("text")
     if not isinstance(text, str) or not text.strip():
         return None, "", 0
@@ -236,7 +238,8 @@ def _schema_for(route: Route, status: int, index: SpecIndex) -> Node | None:
     return None
 
 
-def _undeclared(rule, entry: dict, i: int, route: Route, index: SpecIndex, doc: Doc, url_item: Item) -> list[Proto]:
+def _undeclared(rule: Rule, entry: dict[str, Any], i: int, route: Route, index: SpecIndex, doc: Doc,
+                url_item: Item) -> list[Proto]:
     data, text, status = _response_body(entry)
     if data is None:
         return []
@@ -260,7 +263,8 @@ def _undeclared(rule, entry: dict, i: int, route: Route, index: SpecIndex, doc: 
     return found
 
 
-def _walk(value: Any, schema: Node, refs: RefResolver, local: str, path: str, depth: int):
+def _walk(value: Any, schema: Node, refs: RefResolver, local: str, path: str,
+          depth: int) -> Iterator[tuple[str, str]]:
     """(pointer, dotted path) of each value the schema does not declare."""
     resolved = refs.resolve(schema)
     if resolved is None or depth > MAX_DEPTH or not isinstance(resolved.value, dict):

@@ -14,8 +14,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from json.decoder import scanstring
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leakscan.analyzers.capture.against_spec import spec_protos
 from leakscan.analyzers.capture.bodies import body_items, form_items
@@ -24,9 +23,13 @@ from leakscan.analyzers.capture.items import analyze
 from leakscan.analyzers.capture.jsondoc import Doc, iter_flatten, parse_json
 from leakscan.analyzers.capture.payload import Context, Item, Proto, derive, finalize
 from leakscan.analyzers.capture.sites import FileSite, NoSite, ShiftSite
+from leakscan.analyzers.jsonspan import object_or_empty, scanstring, skip_ws
 from leakscan.analyzers.registry import DocumentResult, register
 from leakscan.model import Chunk, ScanError
 from leakscan.sources.decode import first_byte, is_utf16
+
+if TYPE_CHECKING:
+    from leakscan.engine.context import Engine
 
 _HEAD = re.compile(r'^\s*\{\s*"log"\s*:\s*\{')
 _ENTRIES = re.compile(r'"entries"\s*:\s*\[')
@@ -55,7 +58,7 @@ class HarScanner:
     def could_accept(self, path: str, data: bytes, ends: Mapping[bytes, int]) -> bool:
         return is_utf16(data) or first_byte(data) == b"{"
 
-    def scan(self, chunk: Chunk, engine) -> DocumentResult:
+    def scan(self, chunk: Chunk, engine: Engine) -> DocumentResult:
         text = chunk.text
         start = 1 if text.startswith("\ufeff") else 0
         ctx = Context(engine, chunk.origin.path, "har", chunk.origin.commit, chunk.origin.blob)
@@ -101,10 +104,10 @@ def _has_entries(data: Any) -> bool:
     return isinstance(log, dict) and isinstance(log.get("entries"), list)
 
 
-def entry_items(entry: dict, index: int, doc: Doc, errors: list[ScanError], path: str) -> list[Item]:
+def entry_items(entry: dict[str, Any], index: int, doc: Doc, errors: list[ScanError], path: str) -> list[Item]:
     base = f"/log/entries/{index}"
-    request = entry.get("request") if isinstance(entry.get("request"), dict) else {}
-    response = entry.get("response") if isinstance(entry.get("response"), dict) else {}
+    request = object_or_empty(entry.get("request"))
+    response = object_or_empty(entry.get("response"))
     url = _str(request.get("url"))
     label = f"#{index} {_str(request.get('method')) or '?'} {clean_url(url)}".rstrip()
     template = Item(value="", pointer=None, site=NoSite(), where="json", payload=True, extra=(("entry", label),))
@@ -126,7 +129,7 @@ def entry_items(entry: dict, index: int, doc: Doc, errors: list[ScanError], path
     for j, name, value in _pairs(request.get("queryString")):
         add(f"{base}/request/queryString/{j}/value", value, "query", name, f"{name}=")
     items.extend(_post_data(request.get("postData"), f"{base}/request/postData", doc, template, errors, path, url))
-    content = response.get("content") if isinstance(response.get("content"), dict) else {}
+    content = object_or_empty(response.get("content"))
     pointer = f"{base}/response/content/text"
     items.extend(body_items(_str(content.get("text")), pointer, doc.value_site(pointer, "string"),
                             doc.value_site(pointer, "anchor"), _str(content.get("mimeType")),
@@ -170,7 +173,7 @@ _READ_MESSAGE = frozenset({"method", "url", "httpVersion", "headers", "cookies",
                            "content", "redirectURL", "status", "statusText", "headersSize", "bodySize"})
 
 
-def _other_fields(entry: dict, base: str, doc: Doc, template: Item) -> list[Item]:
+def _other_fields(entry: dict[str, Any], base: str, doc: Doc, template: Item) -> list[Item]:
     """Comments, custom `_fields` and anything else an entry holds beyond the fields read above,
     keys included: `leakscan mask` rewrites every string, so the scan reads every string."""
     others: dict[str, Any] = {k: v for k, v in entry.items() if k not in _READ_ENTRY}
@@ -196,7 +199,6 @@ def log_items(data: Any, doc: Doc) -> list[Item]:
     return list(iter_flatten(rest, doc, template))
 
 
-_WS = re.compile(r"[ \t\n\r]*")
 _DESCEND = {(): "log", ("log",): "entries"}  # the containers indexed while parsing
 
 
@@ -210,9 +212,9 @@ def _parse(text: str, start: int, doc: Doc, on_entry: EntryCallback) -> tuple[An
     need no second parse."""
     try:
         decoder = json.JSONDecoder()
-        at = _WS.match(text, start).end()
+        at = skip_ws(text, start)
         data, end = _container(text, at, (), decoder, doc, on_entry)
-        if _WS.match(text, end).end() != len(text):
+        if skip_ws(text, end) != len(text):
             raise ValueError("extra data")
         return data, None
     except (ValueError, RecursionError, IndexError):
@@ -227,15 +229,15 @@ def _container(text: str, at: int, path: tuple[str, ...], decoder: json.JSONDeco
         return decoder.raw_decode(text, at)
     out: Any = {} if is_object else []
     members: list[tuple[str, int, int]] = []
-    i = _WS.match(text, at + 1).end()
+    i = skip_ws(text, at + 1)
     close = "}" if is_object else "]"
     while text[i] != close:
         if is_object:
             key, after = scanstring(text, i + 1)
-            colon = _WS.match(text, after).end()
+            colon = skip_ws(text, after)
             if text[colon] != ":":
                 raise ValueError("expected ':'")
-            value_at = _WS.match(text, colon + 1).end()
+            value_at = skip_ws(text, colon + 1)
         else:
             key, value_at = str(len(members)), i
         if _DESCEND.get(path) == key:
@@ -249,9 +251,9 @@ def _container(text: str, at: int, path: tuple[str, ...], decoder: json.JSONDeco
             on_entry(len(members) - 1, value)
         else:
             out.append(value)
-        i = _WS.match(text, end).end()
+        i = skip_ws(text, end)
         if text[i] == ",":
-            i = _WS.match(text, i + 1).end()
+            i = skip_ws(text, i + 1)
         elif text[i] != close:
             raise ValueError(f"expected ',' or '{close}'")
     doc.spans.seed(at, members)
@@ -263,17 +265,25 @@ def _salvage(text: str) -> tuple[list[Any], int | None]:
     found = _ENTRIES.search(text)
     if not found:
         return [], 0
-    decoder, ws = json.JSONDecoder(), re.compile(r"[\s,]*")
+    decoder = json.JSONDecoder()
     entries: list[Any] = []
-    at = ws.match(text, found.end()).end()
+    at = _skip_separators(text, found.end())
     while at < len(text) and text[at] == "{":
         try:
             entry, end = decoder.raw_decode(text, at)
         except (ValueError, RecursionError):  # broken, too deep, or an integer past Python's digit limit
             break
         entries.append(entry)
-        at = ws.match(text, end).end()
+        at = _skip_separators(text, end)
     return entries, at
+
+
+_SEPARATORS = re.compile(r"[\s,]*")
+
+
+def _skip_separators(text: str, at: int) -> int:
+    match = _SEPARATORS.match(text, at)
+    return match.end() if match else at  # `[...]*` matches the empty string: there is always a match
 
 
 def _tail_item(text: str, at: int) -> Item:
@@ -281,7 +291,7 @@ def _tail_item(text: str, at: int) -> Item:
                 extra=(("entry", "unparsed end of the file"),))
 
 
-def _not_har(chunk: Chunk, engine, data: Any, doc: Doc) -> DocumentResult:
+def _not_har(chunk: Chunk, engine: Engine, data: Any, doc: Doc) -> DocumentResult:
     """A .har that is JSON but has no log.entries: scanned as a JSON document."""
     # Imported here: importing jsonbody registers its scanners, which must come after this one.
     from leakscan.analyzers.capture.jsonbody import scan_json_data

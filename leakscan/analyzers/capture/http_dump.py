@@ -10,8 +10,9 @@ followed with pointers after `#`. Findings group by request
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from leakscan.analyzers.capture.bodies import body_items
 from leakscan.analyzers.capture.http_evidence import clean_url
@@ -21,6 +22,9 @@ from leakscan.analyzers.capture.sites import FileSite, NoSite, ShiftSite
 from leakscan.analyzers.registry import DocumentResult, register
 from leakscan.model import Chunk, ScanError
 from leakscan.sources.decode import is_utf16
+
+if TYPE_CHECKING:
+    from leakscan.engine.context import Engine
 
 METHODS = "GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|TRACE|CONNECT|PROPFIND|PROPPATCH|MKCOL|COPY|MOVE|LOCK|UNLOCK|REPORT|SEARCH"
 _REQUEST = re.compile(rf"({METHODS}) (\S{{1,8000}}) HTTP/\d(?:\.\d)?\s*$")
@@ -39,7 +43,7 @@ class _Message:
     body_start: int = -1
 
 
-def _lines(text: str, start: int = 0):
+def _lines(text: str, start: int = 0) -> Iterator[tuple[int, str]]:
     """(offset, line without its newline) for each line."""
     at = start
     while at < len(text):
@@ -83,7 +87,7 @@ class HttpDumpScanner:
         end = ends.get(b"HTTP/")
         return is_utf16(data) or end is not None and end <= 4 * HEAD_CHARS
 
-    def scan(self, chunk: Chunk, engine) -> DocumentResult:
+    def scan(self, chunk: Chunk, engine: Engine) -> DocumentResult:
         ctx = Context(engine, chunk.origin.path, "http", chunk.origin.commit, chunk.origin.blob)
         text, site = chunk.text, FileSite(chunk.text)
         errors: list[ScanError] = []

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leakscan.analyzers.capture.field_evidence import harmless_key, is_identifier_key, key_kind
 from leakscan.analyzers.capture.http_evidence import clean_url
@@ -23,11 +23,15 @@ from leakscan.analyzers.capture.jsondoc import LIMITS, Doc, flatten, iter_flatte
 from leakscan.analyzers.capture.payload import Context, Item, Proto, evidence, finalize
 from leakscan.analyzers.capture.sites import FileSite, NoSite, ShiftSite
 from leakscan.analyzers.capture.vocab import vocabulary
+from leakscan.analyzers.jsonspan import object_or_empty
 from leakscan.analyzers.published import lower_published_contacts, published_document
 from leakscan.analyzers.registry import DocumentResult, register
 from leakscan.model import Chunk, ScanError
 from leakscan.sources.decode import first_byte, is_utf16
 from leakscan.sources.pointer import split
+
+if TYPE_CHECKING:
+    from leakscan.engine.context import Engine
 
 # Suffixes of files that may hold a JSON body or log; code is never claimed.
 JSON_SUFFIXES = (".json", ".geojson", ".jsonl", ".ndjson", ".log", ".txt", ".out", ".body", ".resp", ".response", ".har")
@@ -78,7 +82,7 @@ class JsonLinesScanner:
     def could_accept(self, path: str, data: bytes, ends: Mapping[bytes, int]) -> bool:
         return (is_utf16(data) or first_byte(data) == b"{") and _claimable(path)
 
-    def scan(self, chunk: Chunk, engine) -> DocumentResult:
+    def scan(self, chunk: Chunk, engine: Engine) -> DocumentResult:
         ctx = Context(engine, chunk.origin.path, "jsonl", chunk.origin.commit, chunk.origin.blob)
         text, file_site = chunk.text, FileSite(chunk.text)
         protos: list[Proto] = []
@@ -116,7 +120,7 @@ def _record_label(data: Any, index: int) -> str:
     """`line 12: POST /api/login` when the record names a request."""
     if isinstance(data, dict):
         flat = {k.lower(): v for k, v in data.items() if isinstance(v, str)}
-        request = data.get("request") if isinstance(data.get("request"), dict) else {}
+        request = object_or_empty(data.get("request"))
         flat.update({k.lower(): v for k, v in request.items() if isinstance(v, str) and k.lower() not in flat})
         method = flat.get("method") or flat.get("http_method") or flat.get("verb")
         target = flat.get("url") or flat.get("path") or flat.get("uri") or flat.get("request_uri")
@@ -135,7 +139,7 @@ class JsonDocumentScanner:
     def could_accept(self, path: str, data: bytes, ends: Mapping[bytes, int]) -> bool:
         return (is_utf16(data) or first_byte(data) in (b"{", b"[")) and _claimable(path)
 
-    def scan(self, chunk: Chunk, engine) -> DocumentResult:
+    def scan(self, chunk: Chunk, engine: Engine) -> DocumentResult:
         text = chunk.text
         data, error = parse_json(text[1:] if text.startswith("\ufeff") else text)
         if error is not None or not isinstance(data, (dict, list)):
@@ -150,7 +154,7 @@ class JsonDocumentScanner:
         return result
 
 
-def scan_json_data(chunk: Chunk, engine, data: Any, kind: str, payload: bool = False) -> DocumentResult:
+def scan_json_data(chunk: Chunk, engine: Engine, data: Any, kind: str, payload: bool = False) -> DocumentResult:
     ctx = Context(engine, chunk.origin.path, kind, chunk.origin.commit, chunk.origin.blob)
     text = chunk.text
     doc = Doc(text, FileSite(text), offset=1 if text.startswith("\ufeff") else 0)

@@ -16,7 +16,7 @@ from typing import Any
 
 from leakscan.analyzers.capture.field_evidence import key_kind
 from leakscan.analyzers.capture.payload import Item, derive
-from leakscan.analyzers.capture.sites import AnchorSite, ShiftSite, Site, StringSite
+from leakscan.analyzers.capture.sites import AnchorSite, Position, ShiftSite, Site, StringSite
 from leakscan.analyzers.capture.vocab import vocabulary
 from leakscan.analyzers.jsonspan import JsonSpans
 from leakscan.sources.pointer import escape, split
@@ -61,7 +61,7 @@ class ValueSite:
         self._site: Site | None = None
         self._done = False
 
-    def position(self, offset: int):
+    def position(self, offset: int) -> Position:
         if not self._done:
             self._site, self._done = self._resolve(), True
         return self._site.position(offset) if self._site is not None else None
@@ -147,7 +147,7 @@ def key_is_data(key: str) -> bool:
     return len(key) >= MIN_KEY_DATA and (any(ch.isdigit() for ch in key) or any(ch in "@.:/+=" for ch in key))
 
 
-def _key_items(obj: dict, doc: Doc, local: str, parent: str, template: Item) -> Iterator[Item]:
+def _key_items(obj: dict[str, Any], doc: Doc, local: str, parent: str, template: Item) -> Iterator[Item]:
     """Keys are read too: each data-like key is an item at its member's pointer, sited on the key."""
     for k in obj:
         if isinstance(k, str) and key_is_data(k):
@@ -165,7 +165,7 @@ class KeySite:
         self._site: Site | None = None
         self._done = False
 
-    def position(self, offset: int):
+    def position(self, offset: int) -> Position:
         if not self._done:
             self._site, self._done = self._resolve(), True
         return self._site.position(offset) if self._site is not None else None
@@ -198,7 +198,7 @@ def _item(template: Item, doc: Doc, local: str, key: str, parent: str, value: st
                   key=key, parent_key=parent, prefix=f'"{key}": {q}' if key else q, suffix=q)
 
 
-def _frames(value: list) -> tuple[str, bool] | None:
+def _frames(value: list[Any]) -> tuple[str, bool] | None:
     """The frames as text when the list is a stack trace: (text, made of frame objects)."""
     if not value:
         return None

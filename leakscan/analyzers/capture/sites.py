@@ -38,7 +38,7 @@ class FileSite:
         self._before: list[int] | None = None  # newlines before each block
         self._last_newline: list[int] = []  # offset of the last newline before each block, or -1
 
-    def position(self, offset: int) -> Position:
+    def position(self, offset: int) -> tuple[int, int]:  # a file offset always has a position
         text, offset = self.text, min(max(0, offset), len(self.text))
         if self._before is None:
             self._index()
