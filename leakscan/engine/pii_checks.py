@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import importlib
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import phonenumbers
@@ -34,6 +36,24 @@ class _Values:
     test_cards: frozenset[str]
     doc_ibans: frozenset[str]
     doc_ssns: frozenset[str]
+    national_ids: dict[str, NationalIdScheme]
+
+
+@dataclass(frozen=True)
+class NationalIdScheme:
+    """One national identifier: python-stdnum's module for it, or its documented format."""
+
+    label: str
+    stdnum_module: str | None
+    pattern: re.Pattern[str] | None
+
+
+@dataclass(frozen=True)
+class NationalIdVerdict:
+    """True: the scheme's check passed; False: it failed; None: no check could run."""
+
+    valid: bool | None
+    reason: str
 
 
 @functools.lru_cache(maxsize=1)
@@ -49,7 +69,48 @@ def values() -> _Values:
         test_cards=frozenset(str(c) for c in data["test_card_numbers"]),
         doc_ibans=frozenset(data["documentation_ibans"]),
         doc_ssns=frozenset(str(s) for s in data["documentation_ssns"]),
+        national_ids={key: NationalIdScheme(spec["label"], spec.get("stdnum"),
+                                            re.compile(spec["pattern"]) if "pattern" in spec else None)
+                      for key, spec in data["national_id_schemes"].items()},
     )
+
+
+def national_id_scheme(normalised_key: str) -> NationalIdScheme | None:
+    """The identifier a key names (`cpf`, `nhsnumber`, `steuerid`), or None for a generic id key."""
+    return values().national_ids.get(normalised_key)
+
+
+def national_id_verdict(scheme: NationalIdScheme, value: str) -> NationalIdVerdict:
+    """Check `value` against its scheme; a missing or failing validator never raises, it says so."""
+    if scheme.pattern is not None:
+        if scheme.pattern.fullmatch(value.strip().upper()):
+            return NationalIdVerdict(True, f"has the documented {scheme.label} format")
+        return NationalIdVerdict(False, f"does not have the {scheme.label} format")
+    validate = _stdnum_validate(scheme.stdnum_module or "")
+    if validate is None:
+        why = f"no {scheme.label} check in the installed python-stdnum; counted on the key name"
+        return NationalIdVerdict(None, why)
+    try:
+        validate(value)
+    except ValueError as exc:  # stdnum's ValidationError says why in plain words
+        why = str(exc).rstrip(".") or "check failed"
+        return NationalIdVerdict(False, f"not a valid {scheme.label} ({why[0].lower() + why[1:]})")
+    except Exception:  # noqa: BLE001  (a validator bug must not take the file down)
+        return NationalIdVerdict(None, f"the {scheme.label} check could not run; counted on the key name")
+    return NationalIdVerdict(True, f"valid {scheme.label} (format and check digits, python-stdnum)")
+
+
+@functools.lru_cache(maxsize=128)
+def _stdnum_validate(module_name: str) -> Callable[[str], object] | None:
+    """`stdnum.<module>.validate`, or None when this python-stdnum has no such module."""
+    if not re.fullmatch(r"[a-z_]+(\.[a-z_]+)?", module_name):
+        return None
+    try:
+        module = importlib.import_module(f"stdnum.{module_name}")
+    except ImportError:
+        return None
+    validate = getattr(module, "validate", None)
+    return validate if callable(validate) else None
 
 
 def email_problem(value: str) -> str | None:
@@ -149,6 +210,8 @@ def ssn_problem(value: str) -> str | None:
     if len(digits) != 9:
         return "not nine digits"
     area, group, serial = int(digits[:3]), int(digits[3:5]), int(digits[5:])
+    if area >= 900 and _is_itin(digits):
+        return None  # an ITIN: the IRS's taxpayer number for people without an SSN, as personal
     if area in (0, 666) or area >= 900 or group == 0 or serial == 0:
         return "SSN never issued (area 000, 666 or 9xx, group 00 or serial 0000)"
     if digits in values().doc_ssns:
@@ -156,6 +219,11 @@ def ssn_problem(value: str) -> str | None:
     if _dummy_ssn(digits[:3], digits[3:5], digits[5:]):
         return "dummy SSN (repeated or sequential digits)"
     return None
+
+
+def _is_itin(digits: str) -> bool:
+    itin = national_id_scheme("itin")
+    return itin is not None and national_id_verdict(itin, digits).valid is True
 
 
 def _dummy_ssn(*groups: str) -> bool:

@@ -10,7 +10,6 @@ reported the same kind there.
 from __future__ import annotations
 
 import functools
-import importlib
 import re
 from collections.abc import Callable
 
@@ -65,31 +64,25 @@ def _digits(value: str) -> str:
 
 
 def _ssn(value: str, key: str) -> list[Adjustment] | None:
-    if not re.fullmatch(r"\d{3}[- ]?\d{2}[- ]?\d{4}", value) or pii_checks.us_ssn_issuable(value) is False:
+    """SSN or ITIN (9xx-7x-xxxx), with dashes, dots, spaces or none."""
+    if not re.fullmatch(r"\d{3}([- .]?)\d{2}\1\d{4}", value):
         return None
-    return []
+    if value.startswith("9"):
+        itin = pii_checks.national_id_scheme("itin")
+        verdict = pii_checks.national_id_verdict(itin, value) if itin else None
+        return [Adjustment(verdict.reason, 0.0)] if verdict and verdict.valid is not False else None
+    return None if pii_checks.us_ssn_issuable(value) is False else []
 
 
 def _national_id(value: str, key: str) -> list[Adjustment] | None:
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ./-]{3,22}[A-Za-z0-9]", value) or len(_digits(value)) < 4:
         return None
-    checker = _STDNUM.get(normalise(key))
-    if checker is None:
+    scheme = pii_checks.national_id_scheme(normalise(key))
+    if scheme is None:
         return []
-    module = importlib.import_module(f"stdnum.{checker[0]}")
-    if module.is_valid(value):
-        return [Adjustment(f"valid {checker[1]} (python-stdnum)", 0.15)]
-    return [Adjustment(f"not a valid {checker[1]} (python-stdnum)", -0.4)]
-
-
-# Key names that say which national identifier it is, checked with python-stdnum.
-_STDNUM = {
-    "cpf": ("br.cpf", "Brazilian CPF"), "pesel": ("pl.pesel", "Polish PESEL"), "bsn": ("nl.bsn", "Dutch BSN"),
-    "aadhaar": ("in_.aadhaar", "Aadhaar number"), "aadhar": ("in_.aadhaar", "Aadhaar number"),
-    "personnummer": ("se.personnummer", "Swedish personnummer"), "nino": ("gb.nino", "UK National Insurance number"),
-    "sin": ("ca.sin", "Canadian SIN"), "nif": ("es.nif", "Spanish NIF"), "nie": ("es.nie", "Spanish NIE"),
-    "nin": ("gb.nino", "UK National Insurance number"),
-}
+    verdict = pii_checks.national_id_verdict(scheme, value)
+    weight = {True: 0.15, False: -0.4, None: 0.0}[verdict.valid]
+    return [Adjustment(verdict.reason, weight)]
 
 
 def _passport(value: str, key: str) -> list[Adjustment] | None:
@@ -181,7 +174,8 @@ def field_protos(item: Item, kind: FieldKind, found: list[Proto], ctx: Context) 
     """A `field.<kind>` finding for a sensitive key whose value no rule reported."""
     if any(rule_kind(p.rule) == kind.kind for p in found):
         return []
-    if kind.category == "secret" and any(p.rule.category in ("secret", "url-token") and not p.rule.is_generic for p in found):
+    named = any(p.rule.category in ("secret", "url-token") and not p.rule.is_generic for p in found)
+    if kind.category == "secret" and named:
         return []  # a provider rule already named the credential (a generic regex did not: the key says more)
     rule = ctx.rule("field." + kind.kind.replace("_", "-"))
     check = CHECKS.get(kind.kind)
