@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from leakscan.engine.literals import LiteralFinder
 from leakscan.model import Candidate, Chunk, Rule, ScanError
+from leakscan.sources.decode import first_byte, is_utf16
 
 if TYPE_CHECKING:
     from leakscan.engine.context import Engine
@@ -68,6 +69,8 @@ def might_be_document(path: str, data: bytes, ends: Mapping[bytes, int] | None =
     """False when no scanner would accept `data` however it decodes: the blob is plain text.
     `ends` is marker_ends(data) when the caller knows it already."""
     ends = marker_ends(data) if ends is None else ends
+    if not _SCANNERS and not _builtin_could_claim(data, ends):
+        return False  # plain text, known without importing the scanners (a pre-commit hook's start-up)
     for scanner in registered():
         could_accept = getattr(scanner, "could_accept", None)
         if could_accept is None or could_accept(path, data, ends):
@@ -79,11 +82,23 @@ _MARKERS: LiteralFinder | None = None
 
 
 def _marker_finder() -> LiteralFinder:
-    """One search for every scanner's marker literals."""
+    """One search for every scanner's marker literals (the built-in ones without importing them)."""
     global _MARKERS
     if _MARKERS is None:
-        _MARKERS = LiteralFinder([m for s in registered() for m in getattr(s, "markers", ())])
+        extra = [m for s in _SCANNERS for m in getattr(s, "markers", ()) if m not in BUILTIN_MARKERS]
+        _MARKERS = LiteralFinder([*BUILTIN_MARKERS, *extra])
     return _MARKERS
+
+
+# What a built-in scanner's `could_accept` can be True on at all, declared here so that most
+# blobs are known to be plain text without importing the scanners: UTF-16, a first significant
+# byte below, or one of the markers. tests/analyzers/test_registry.py checks the scanners against it.
+BUILTIN_MARKERS: tuple[bytes, ...] = (b"openapi", b"swagger", b"HTTP/")
+BUILTIN_FIRST_BYTES: tuple[bytes, ...] = (b"{", b"[")
+
+
+def _builtin_could_claim(data: bytes, ends: Mapping[bytes, int]) -> bool:
+    return is_utf16(data) or first_byte(data) in BUILTIN_FIRST_BYTES or any(m in ends for m in BUILTIN_MARKERS)
 
 
 _LOADED = False

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from leakscan.analyzers.registry import document_scanner_for, marker_ends, might_be_document
-from leakscan.sources.decode import decode
+from leakscan.sources.decode import decode, first_byte
 
 from ..conftest import FIXTURES
 
@@ -53,3 +53,30 @@ def test_a_status_line_past_the_head_is_not_an_http_dump():
     assert marker_ends(data)[b"HTTP/"] == 80000 + len(b"HTTP/")
     assert not might_be_document("notes", data)
     assert might_be_document("notes", codecs.BOM_UTF16_LE + data)
+
+
+# ---- issue 20.3: plain text is told apart without importing the document scanners ---------------
+
+def test_the_declared_builtin_gate_covers_every_builtin_scanner():
+    from leakscan.analyzers.registry import BUILTIN_FIRST_BYTES, BUILTIN_MARKERS, _builtin_could_claim, registered
+
+    for scanner in registered():
+        assert set(getattr(scanner, "markers", ())) <= set(BUILTIN_MARKERS), scanner.name
+    samples = [b"", b"x = 1\n", b"  # note\nHTTP is a protocol\n", b"<xml/>", b"\xef\xbb\xbf key: value\n",
+               b"openap1: 3\n", b"version: 2\n" * 50, bytes(range(1, 120))]
+    for data in samples:
+        ends = marker_ends(data)
+        if not _builtin_could_claim(data, ends):  # the gate says plain text: so must every scanner
+            assert first_byte(data) not in BUILTIN_FIRST_BYTES
+            for scanner in registered():
+                could_accept = getattr(scanner, "could_accept", None)
+                assert could_accept is not None and not could_accept("a/b.json", data, ends), (scanner.name, data)
+
+
+@pytest.mark.parametrize("path", _documents(), ids=lambda p: p.name)
+def test_the_declared_builtin_gate_lets_through_every_document_a_scanner_accepts(path):
+    from leakscan.analyzers.registry import _builtin_could_claim
+
+    data = path.read_bytes()
+    if document_scanner_for(str(path), decode(data)[0]) is not None:
+        assert _builtin_could_claim(data, marker_ends(data))
