@@ -103,7 +103,8 @@ class TrustedFiles:
 
 
 @contextmanager
-def trusted_settings(repo: Repository, base: str | None, engine_kw: dict) -> Iterator[tuple[dict, list[ScanError]]]:
+def trusted_settings(repo: Repository, base: str | None,
+                     engine_kw: dict[str, Any]) -> Iterator[tuple[dict[str, Any], list[ScanError]]]:
     """`engine_kw` for make_config with every configuration file from the repository taken
     as the base revision has it; and the notices for the report. The copies live until the
     scan is done."""
@@ -131,7 +132,7 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def _settings(path: Path, data: bytes) -> dict | None:
+def _settings(path: Path, data: bytes) -> dict[str, Any] | None:
     try:
         return parse_settings(data.decode("utf-8"), path)
     except (ConfigError, UnicodeDecodeError):

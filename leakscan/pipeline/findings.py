@@ -10,14 +10,21 @@ from leakscan.engine.context import Engine
 from leakscan.masking.sanitize import MASKED_CATEGORIES, Sanitizer, sanitize_error, sanitize_finding
 from leakscan.masking.sanitize import MIN_CONFIDENCE as SANITIZE_CONFIDENCE
 from leakscan.masking.values import mask_value, suggest
-from leakscan.model import Candidate, Chunk, Finding, Location, Origin, ScanError
-from leakscan.scoring import score
+from leakscan.model import Candidate, Chunk, Finding, Location, MaskSpec, Origin, Rule, ScanError
+from leakscan.pipeline.decoded import decoded_candidates
+from leakscan.scoring import Score, score
 from leakscan.suppression.baseline import drop_baselined
 from leakscan.suppression.fingerprint import fingerprint, fingerprint_key, place_of, secret_hash
 from leakscan.suppression.inline import inline_ignored, path_allowed
 
 # Origin kinds of captured traffic (the capture scanners' contexts) and of API specs.
 _CAPTURE_KINDS = frozenset({"har", "http", "jsonl"})
+
+_Scored = tuple[Candidate, Score]
+# Matches that may overlap: (path, commit, pointer, overlap kind); one finding per name and line:
+# (path, commit, pointer, line, casefolded rule name).
+_ValueKey = tuple[str, str | None, str | None, str]
+_LineKey = tuple[str, str | None, str | None, int, str]
 
 
 def finding_place(origin: Origin) -> str:
@@ -44,6 +51,7 @@ def to_finding(candidate: Candidate, confidence: float, reasons: tuple[str, ...]
             path=origin.path, line=candidate.line, column=candidate.column,
             end_line=candidate.end_line, end_column=candidate.end_column,
             commit=origin.commit, pointer=origin.pointer, blob=origin.blob, extra=origin.extra,
+            layers=origin.layers,
         ),
         masked=masked,
         # Never a plain hash of a guessable value: see leakscan/fingerprint.py.
@@ -57,7 +65,7 @@ def to_finding(candidate: Candidate, confidence: float, reasons: tuple[str, ...]
 
 
 def findings_from(candidates: Iterable[Candidate], config: Config, engine: Engine | None = None,
-                  tally: Counter | None = None) -> list[Finding]:
+                  tally: Counter[str] | None = None) -> list[Finding]:
     """Score, apply the threshold and allowlists, and keep one finding per span.
 
     With the engine, every string the findings print is masked (leakscan/sanitize.py)."""
@@ -65,16 +73,18 @@ def findings_from(candidates: Iterable[Candidate], config: Config, engine: Engin
 
 
 def document_findings(candidates: Iterable[Candidate], errors: Iterable[ScanError],
-                      engine: Engine, tally: Counter | None = None) -> tuple[list[Finding], list[ScanError]]:
+                      engine: Engine, tally: Counter[str] | None = None) -> tuple[list[Finding], list[ScanError]]:
     """One document's findings and errors, every printed string masked (values it found, rule matches)."""
     findings, sanitizer = _scored_findings(candidates, engine.config, engine, tally)
     return findings, [sanitize_error(e, sanitizer) for e in errors]
 
 
 def _scored_findings(candidates: Iterable[Candidate], config: Config, engine: Engine | None,
-                     tally: Counter | None = None) -> tuple[list[Finding], Sanitizer]:
+                     tally: Counter[str] | None = None) -> tuple[list[Finding], Sanitizer]:
     """`tally` counts the findings a suppression hid (reported ones only: at or above the threshold)."""
-    scored, known, ignored = [], [], []
+    scored: list[_Scored] = []
+    ignored: list[_Scored] = []
+    known: list[tuple[str, MaskSpec]] = []
     for candidate in candidates:
         if config.allow_paths and path_allowed(candidate.origin.path, config.allow_paths):
             continue
@@ -101,7 +111,7 @@ def _span(c: Candidate) -> tuple[tuple[int, int], tuple[int, int]]:
     return (c.line, c.column), (c.end_line, c.end_column)
 
 
-def _best_per_span(scored: list) -> list:
+def _best_per_span(scored: list[_Scored]) -> list[_Scored]:
     """Where matches of the same kind overlap, the most confident wins; on a tie a specific rule
     beats a generic one. Two rules that detect the same thing (same name) on one line are one finding.
 
@@ -111,15 +121,16 @@ def _best_per_span(scored: list) -> list:
     and a fact about where it sits are different findings: a token in a URL
     and the URL's undocumented endpoint are both reported."""
     ranked = sorted(scored, key=lambda cs: (-cs[1].confidence, cs[0].rule.is_generic, cs[0].rule.id))
-    kept: list = []
-    spans_by_value: dict[tuple, list] = {}
-    named_lines: set[tuple] = set()
+    kept: list[_Scored] = []
+    spans_by_value: dict[_ValueKey, list[tuple[tuple[int, int], tuple[int, int]]]] = {}
+    named_lines: set[_LineKey] = set()
     for cand, result in ranked:
         start, end = _span(cand)
-        value = (cand.origin.path, cand.origin.commit, cand.origin.pointer)
-        spans = spans_by_value.setdefault(value + (_overlap_kind(cand.rule),), [])
-        same_thing = value + (cand.line, cand.rule.name.casefold())
-        if same_thing in named_lines or any(start < other_end and other_start < end for other_start, other_end in spans):
+        path, commit, pointer = cand.origin.path, cand.origin.commit, cand.origin.pointer
+        spans = spans_by_value.setdefault((path, commit, pointer, _overlap_kind(cand.rule)), [])
+        same_thing = (path, commit, pointer, cand.line, cand.rule.name.casefold())
+        if same_thing in named_lines or any(start < other_end and other_start < end
+                                            for other_start, other_end in spans):
             continue
         spans.append((start, end))
         named_lines.add(same_thing)
@@ -127,7 +138,7 @@ def _best_per_span(scored: list) -> list:
     return kept
 
 
-def _overlap_kind(rule) -> str:
+def _overlap_kind(rule: Rule) -> str:
     """Matches that compete for one span: a value (secret, URL token, PII) is one finding whatever
     rules saw it; a stack trace is one; each exposure rule states its own fact about the place."""
     if rule.category in ("secret", "url-token", "pii"):
@@ -136,7 +147,7 @@ def _overlap_kind(rule) -> str:
 
 
 def scan_chunk(chunk: Chunk, engine: Engine, data: bytes | None = None,
-               tally: Counter | None = None) -> tuple[list[Finding], list[ScanError]]:
+               tally: Counter[str] | None = None) -> tuple[list[Finding], list[ScanError]]:
     """One unit of content: a structured document if a scanner claims it, else text.
     `tally` counts what suppressions hid."""
     engine.matcher.start_file(chunk.origin.path)  # a fresh time budget for backtracking rules
@@ -144,11 +155,14 @@ def scan_chunk(chunk: Chunk, engine: Engine, data: bytes | None = None,
     if scanner is not None:
         result = scanner.scan(chunk, engine)
         return document_findings(result.candidates, [*result.errors, *engine.matcher.take_errors()], engine, tally)
-    findings = findings_from(engine.candidates(chunk, data), engine.config, engine, tally)
+    candidates = engine.candidates(chunk, data)
+    if engine.config.decode:  # values encoded in base64, percent-encoding or escapes (issue 14.2)
+        candidates.extend(decoded_candidates(chunk, engine))
+    findings = findings_from(candidates, engine.config, engine, tally)
     return findings, engine.matcher.take_errors()
 
 
-def suppressed_pairs(tally: Counter) -> tuple[tuple[str, int], ...]:
+def suppressed_pairs(tally: Counter[str]) -> tuple[tuple[str, int], ...]:
     """`stats.suppressed`: findings hidden, by baseline and by inline ignore comments."""
     return tuple((why, tally[why]) for why in SUPPRESSIONS if tally[why])
 

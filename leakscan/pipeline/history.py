@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import chain, islice
+from typing import TYPE_CHECKING, TypeAlias
 
 import pathspec
 
@@ -47,6 +48,10 @@ from leakscan.sources.git.blobdelta import (
 from leakscan.sources.git.log import Change, CommitInfo, commit_info, iter_changes
 from leakscan.sources.git.repo import NOT_A_BLOB, BlobReader, Repository, Unreadable, staged_blobs
 from leakscan.sources.git.safe import GitRunner
+
+if TYPE_CHECKING:  # annotations only: not worth importing at start-up
+    from multiprocessing.process import BaseProcess
+    from multiprocessing.queues import Queue as ProcessQueue
 
 BATCH = 512  # blobs a worker reads and scans per task
 SEQUENTIAL_BELOW = 64  # fewer blobs than this are not worth starting workers for
@@ -114,7 +119,8 @@ class BlobScanner:
             found, errs = self._scan_one(task, content)
             findings.extend(found)
             errors.extend(errs)
-            errors.extend(ScanError(e.path, _where(f"{e.message} [blob {sha}", task)) for e in self.engine.matcher.take_errors())
+            errors.extend(ScanError(e.path, _where(f"{e.message} [blob {sha}", task))
+                          for e in self.engine.matcher.take_errors())
             scanned += 1
             size += len(content)
         return BatchResult(tuple(findings), tuple(errors), scanned, size, len(batch))
@@ -170,7 +176,8 @@ class BlobScanner:
                     return document_findings(result.candidates, result.errors, self.engine)
             return self._scan_fresh(fresh or Fresh(0, content), origin), []
         except Exception as exc:  # one bad blob never stops a scan
-            return [], [ScanError(task.path, _where(f"scan failed: {exception_text(exc, self.engine)} [blob {task.sha}", task))]
+            why = f"scan failed: {exception_text(exc, self.engine)} [blob {task.sha}"
+            return [], [ScanError(task.path, _where(why, task))]
 
     def _might_be_document(self, task: BlobTask, content: bytes, changed: bytes, region: Region | None,
                            reference: Version | None) -> bool:
@@ -204,7 +211,8 @@ class BlobScanner:
         (A whole blob is a Fresh whose every line is new.)"""
         text, exact = decode(fresh.data)
         chunk = Chunk(text, replace(origin, line_offset=fresh.line_offset))
-        found = findings_from(self.engine.candidates(chunk, fresh.data if exact else None), self.engine.config, self.engine)
+        candidates = self.engine.candidates(chunk, fresh.data if exact else None)
+        found = findings_from(candidates, self.engine.config, self.engine)
         return [f for f in found if fresh.is_new(f.location.line or 0, f.location.end_line or 0)]
 
 
@@ -222,9 +230,13 @@ def _where(message: str, task: BlobTask) -> str:
 # ---- fanning out: one worker per shard of paths -------------------------------------
 
 _ENGINE: Engine | None = None  # the parent's engine, inherited by forked workers
+# Quoted: multiprocessing's Queue takes type arguments only in annotations, not at run time.
+_Inbox: TypeAlias = "ProcessQueue[list[BlobTask] | None]"  # batches to scan, then None
+_Outbox: TypeAlias = "ProcessQueue[BatchResult | str]"  # each batch's result, then _DONE
 
 
-def _worker_main(inbox, outbox, config: Config, runner: GitRunner, kind: str, incremental: bool) -> None:
+def _worker_main(inbox: _Inbox, outbox: _Outbox, config: Config, runner: GitRunner, kind: str,
+                 incremental: bool) -> None:
     worker_signals(clean_exit=True)
     scanner = BlobScanner(_ENGINE or Engine.build(config), runner, kind, incremental)
     try:
@@ -319,8 +331,8 @@ def _fan_out(tasks: Iterator[BlobTask], jobs: int, engine: Engine, runner: GitRu
     Each worker answers its batches in order, so the batches sent to a worker and not yet
     answered when it dies are exactly the ones it took with it."""
     global _ENGINE
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    ctx = multiprocessing.get_context(method)
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork") if fork else multiprocessing.get_context("spawn")
     inboxes = [ctx.Queue(maxsize=IN_FLIGHT) for _ in range(jobs)]
     for inbox in inboxes:  # at exit, never wait to flush batches to a worker that died: it would hang
         inbox.cancel_join_thread()
@@ -329,7 +341,7 @@ def _fan_out(tasks: Iterator[BlobTask], jobs: int, engine: Engine, runner: GitRu
     # lock would otherwise leave every other worker unable to report, and the scan hanging.
     outboxes = [ctx.Queue() for _ in range(jobs)]
     _ENGINE = engine
-    if method == "fork":  # the engine's objects stay shared with the workers, not copied page by page
+    if fork:  # the engine's objects stay shared with the workers, not copied page by page
         gc.freeze()
     try:
         workers = [ctx.Process(target=_worker_main, daemon=True,
@@ -384,14 +396,14 @@ def _fan_out(tasks: Iterator[BlobTask], jobs: int, engine: Engine, runner: GitRu
     return [task for shard in unanswered for batch in shard for task in batch]
 
 
-def _await_answers(unanswered: deque, worker) -> None:
+def _await_answers(unanswered: deque[list[BlobTask]], worker: BaseProcess) -> None:
     """Until the worker has answered all it was sent (or died: answers it had not yet written
     out die with it, so only one batch at a time tells which one it died on)."""
     while unanswered and worker.is_alive():
         time.sleep(0.001)
 
 
-def _put(inbox, item, worker) -> None:
+def _put(inbox: _Inbox, item: list[BlobTask] | None, worker: BaseProcess) -> None:
     """Queue a batch; a worker that has died gets nothing more (its batches count as lost)."""
     while worker.is_alive():
         try:
@@ -429,8 +441,8 @@ class Router:
         return self.assigned[worker] - self.done[worker]
 
 
-def _collect(index: int, outbox, worker, totals: Totals, router: Router, progress: Progress | None,
-             unanswered: deque) -> None:
+def _collect(index: int, outbox: _Outbox, worker: BaseProcess, totals: Totals, router: Router,
+             progress: Progress | None, unanswered: deque[list[BlobTask]]) -> None:
     """Gather one worker's results until it says it is done or has died (a worker that dies
     leaves its unanswered batches in `unanswered`)."""
     while True:
@@ -443,24 +455,24 @@ def _collect(index: int, outbox, worker, totals: Totals, router: Router, progres
             return
         except (EOFError, OSError):  # the queue's pipe broke with the worker
             return
-        if message == _DONE:
+        if not isinstance(message, BatchResult):  # _DONE
             return
         _add(index, message, totals, router, progress, unanswered)
 
 
-def _drain(index: int, outbox, totals: Totals, router: Router, progress: Progress | None,
-           unanswered: deque) -> None:
+def _drain(index: int, outbox: _Outbox, totals: Totals, router: Router, progress: Progress | None,
+           unanswered: deque[list[BlobTask]]) -> None:
     while True:
         try:
             message = outbox.get(timeout=0.1)
         except (queue.Empty, EOFError, OSError):
             return
-        if message != _DONE:
+        if isinstance(message, BatchResult):  # not _DONE
             _add(index, message, totals, router, progress, unanswered)
 
 
 def _add(index: int, result: BatchResult, totals: Totals, router: Router, progress: Progress | None,
-         unanswered: deque) -> None:
+         unanswered: deque[list[BlobTask]]) -> None:
     router.done[index] += result.done
     if unanswered:
         unanswered.popleft()
@@ -587,7 +599,7 @@ def _dedup(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def _introduced_key(f: Finding) -> tuple:
+def _introduced_key(f: Finding) -> tuple[float, str, str, int, int]:
     """Earliest first, by the instant (dates carry their author's offset, so their text does not
     sort: 2014-12-24T00:32+08:00 came before 2014-12-23T09:44-07:00); unattributed last."""
     return (_instant(dict(f.location.extra).get("date")), f.location.commit or "", f.location.blob or "",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from leakscan.pipeline.interruption import worker_signals
 
@@ -26,10 +26,10 @@ MAX_BROKEN_POOLS = 20  # past this many dead pools, what is left is reported, no
 
 def run_on_workers(items: Sequence[Item], work: Callable[[Item], Result], on_result: Callable[[Result], None],
                    on_lost: Callable[[Item], None], jobs: int, context: Any,
-                   initializer: Callable[..., None], initargs: tuple) -> None:
+                   initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
     """`work(item)` for every item on `jobs` processes; each result to `on_result` (in this
     process, in no set order); each item that workers died on twice to `on_lost`."""
-    pool = _Pool(work, on_result, context, initializer, initargs)
+    pool: _Pool[Item, Result] = _Pool(work, on_result, context, initializer, initargs)
     pending = [list(items[i:i + ITEMS_PER_TASK]) for i in range(0, len(items), ITEMS_PER_TASK)]
     again: list[Item] = []
     while pending and pool.broken < MAX_BROKEN_POOLS:
@@ -45,7 +45,7 @@ def run_on_workers(items: Sequence[Item], work: Callable[[Item], Result], on_res
         on_lost(task[0])
 
 
-def _start_worker(initializer: Callable[..., None], initargs: tuple) -> None:
+def _start_worker(initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
     worker_signals()
     initializer(*initargs)
 
@@ -54,20 +54,20 @@ def _run_task(work: Callable[[Item], Result], task: list[Item]) -> list[Result]:
     return [work(item) for item in task]
 
 
-class _Pool:
+class _Pool(Generic[Item, Result]):
     """Runs tasks on a new executor per call, until they are done or a worker dies."""
 
-    def __init__(self, work: Callable, on_result: Callable, context: Any, initializer: Callable,
-                 initargs: tuple) -> None:
+    def __init__(self, work: Callable[[Item], Result], on_result: Callable[[Result], None], context: Any,
+                 initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
         self.work, self.on_result = work, on_result
         self.context, self.initializer, self.initargs = context, initializer, initargs
         self.broken = 0  # executors that lost a worker
 
-    def run(self, tasks: list[list], jobs: int, in_flight: int) -> tuple[list[list], list[list]]:
+    def run(self, tasks: list[list[Item]], jobs: int, in_flight: int) -> tuple[list[list[Item]], list[list[Item]]]:
         """Returns the tasks a dead worker took with it, and those not started."""
         executor = ProcessPoolExecutor(jobs, mp_context=self.context, initializer=_start_worker,
                                        initargs=(self.initializer, self.initargs))
-        running: dict[Future, list] = {}
+        running: dict[Future[list[Result]], list[Item]] = {}
         started = 0
         finished = False
         try:
@@ -92,9 +92,9 @@ class _Pool:
         finally:
             _shut(executor, finished)
 
-    def _settle(self, running: dict[Future, list]) -> list[list]:
+    def _settle(self, running: dict[Future[list[Result]], list[Item]]) -> list[list[Item]]:
         """After a death: keep what finished, return what did not."""
-        lost = []
+        lost: list[list[Item]] = []
         for future, task in running.items():
             if future.done() and future.exception() is None:
                 for result in future.result():

@@ -44,11 +44,13 @@ def check_rules(rules: Iterable[Rule], engine: Engine) -> list[Problem]:
                 problems.append(Problem(rule.id, rule.source_file, f"example has none of the keywords: {_short(text)}"))
             conf = reported_confidence(rule, text, engine)
             if conf < CHECK_THRESHOLD:
-                problems.append(Problem(rule.id, rule.source_file, f"example not reported (confidence {conf:.2f}): {_short(text)}"))
+                problems.append(Problem(rule.id, rule.source_file,
+                                        f"example not reported (confidence {conf:.2f}): {_short(text)}"))
         for text in rule.negative_examples:
             conf = reported_confidence(rule, text, engine)
             if conf >= CHECK_THRESHOLD:
-                problems.append(Problem(rule.id, rule.source_file, f"negative example reported (confidence {conf:.2f}): {_short(text)}"))
+                problems.append(Problem(rule.id, rule.source_file,
+                                        f"negative example reported (confidence {conf:.2f}): {_short(text)}"))
     return problems
 
 
@@ -58,7 +60,8 @@ def engine_summary(rules: Iterable[Rule], engine: Engine) -> list[str]:
 
     ids = [r.id for r in rules if r.pattern]
     backtracking = sorted(i for i in ids if engine.matcher.engine_of(i) == BACKTRACKING)
-    lines = [f"{len(ids) - len(backtracking)} rules linear-time (re2), {len(backtracking)} backtracking (regex, guarded)"]
+    linear = len(ids) - len(backtracking)
+    lines = [f"{linear} rules linear-time (re2), {len(backtracking)} backtracking (regex, guarded)"]
     lines += [f"  backtracking: {rule_id}" for rule_id in backtracking]
     return lines
 

@@ -63,7 +63,7 @@ def scan_file(ref: FileRef, engine: Engine | None = None) -> FileResult:
         return _scan_archive(ref, engine) or FileResult((), (), 0, False, "binary")
     if not engine.config.scan_rule_packs and rule_file_kind(ref.display, loaded.chunk.text):
         return FileResult((), (), 0, False, "rule_packs")  # a scanner's patterns and samples, not leaks
-    tally: Counter = Counter()
+    tally: Counter[str] = Counter()
     try:
         findings, errors = scan_chunk(loaded.chunk, engine, loaded.utf8, tally)
     except Exception as exc:  # one bad file never stops a scan
@@ -115,7 +115,7 @@ def scan_large_file(ref: FileRef, engine: Engine, window: int = WINDOW_BYTES,
 
 def scan_refs(
     refs: Sequence[FileRef], engine: Engine, progress: Callable[[int, int], None] | None = None,
-    skips: Skips | None = None, suppressed: Counter | None = None,
+    skips: Skips | None = None, suppressed: Counter[str] | None = None,
 ) -> tuple[list[Finding], list[ScanError], int, int]:
     """Scan files on all cores; returns findings, errors, files scanned, bytes (and
     counts files left out in `skips`)."""
@@ -170,7 +170,7 @@ def scan_paths(
                                                    incomplete=True))
     refs, walk_errors = walked.refs, walked.errors
     progress = progress_factory(len(refs)) if progress_factory else None
-    hidden: Counter = Counter()
+    hidden: Counter[str] = Counter()
     findings, errors, files, size = scan_refs(refs, engine, progress, walked.skipped, hidden)
     errors = walk_errors + errors
     return Report(
@@ -187,7 +187,7 @@ def scan_chunks(chunks: Iterable[Chunk], engine: Engine) -> Report:
     findings: list[Finding] = []
     errors: list[ScanError] = []
     files = size = 0
-    hidden: Counter = Counter()
+    hidden: Counter[str] = Counter()
     for chunk in chunks:
         found, errs = scan_chunk(chunk, engine, tally=hidden)
         findings.extend(found)

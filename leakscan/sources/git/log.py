@@ -26,7 +26,7 @@ import queue
 import re
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import count, islice
@@ -84,7 +84,7 @@ class CommitInfo:
     email: str
 
 
-def iter_changes(runner: GitRunner, revs: Sequence[str]) -> Iterator[Change | ScanError]:
+def iter_changes(runner: GitRunner, revs: Sequence[str]) -> Generator[Change | ScanError, None, None]:
     """Every path change in the commits `revs` select, oldest commit first, streamed.
 
     A commit that cannot be walked (a missing tree, say) is reported as a ScanError
