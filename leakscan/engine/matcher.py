@@ -184,8 +184,13 @@ class Matcher:
         rule, compiled = self.rules[index], self.compiled(index)
         spans = keyword_windows(text, rule.keywords, lowered) if rule.is_generic else [(0, len(text))]
         if compiled.linear is not None:
-            return _run_linear(rule, compiled.linear, utf8 or Utf8Text(text), spans)
-        return self._run_backtracking(rule, compiled, text, spans, path)
+            found = _run_linear(rule, compiled.linear, utf8 or Utf8Text(text), spans)
+        else:
+            found = self._run_backtracking(rule, compiled, text, spans, path)
+        if len(found) >= MAX_MATCHES_PER_RULE:  # the cap is skipped work too: say so, never drop silently
+            self._skip(rule, path, f"stopped after {MAX_MATCHES_PER_RULE} matches; the rest was not searched "
+                                   "for this rule")
+        return found
 
     def _run_backtracking(self, rule: Rule, compiled: CompiledRule, text: str,
                           spans: list[tuple[int, int]], path: str) -> list[RawMatch]:
