@@ -72,6 +72,7 @@ def classify_field(name: str) -> FieldKind | None:
     name (`card_last4`, `masked_pan`) make it not sensitive."""
     vocab = vocabulary()
     norm = normalise(name)
+    kind: str | None
     if norm in vocab.names:
         kind, word = vocab.names[norm], norm
     else:

@@ -160,7 +160,7 @@ class SchemaWalker:
             return None
         return PropertyHit(prop, name, kind, response_kind, schema.get("example"))
 
-    def _holds_a_value(self, schema: dict, kind: FieldKind, node: Node) -> bool:
+    def _holds_a_value(self, schema: dict[str, Any], kind: FieldKind, node: Node) -> bool:
         """Flags, nested objects, counts of text kinds and fixed choices cannot carry the value itself."""
         kinds = _types(schema)
         if kinds and kinds <= NOT_VALUES:
@@ -210,7 +210,7 @@ def _kind_words(kind: str) -> tuple[str, ...]:
     return tuple(sorted(words))
 
 
-def _masked(kind: FieldKind, *schemas: dict) -> bool:
+def _masked(kind: FieldKind, *schemas: dict[str, Any]) -> bool:
     for schema in schemas:
         why = schema_says_masked(schema)
         # "hashed" masks most values but is what a password hash is, not a mask on it.
@@ -219,7 +219,7 @@ def _masked(kind: FieldKind, *schemas: dict) -> bool:
     return False
 
 
-def _types(schema: dict) -> set[str]:
+def _types(schema: dict[str, Any]) -> set[str]:
     kind = schema.get("type")
     return {str(k) for k in kind} if isinstance(kind, list) else ({str(kind)} if kind else set())
 

@@ -71,12 +71,12 @@ def scan_spec(chunk: Chunk, engine: Engine, forced: bool = False) -> DocumentRes
         doc = load_document(chunk.text, origin.path, origin.fs_path, origin.fs_root)
     except SpecLoadError as exc:
         claimed = forced or origin.path.lower().endswith(STRUCTURED_SUFFIXES) or chunk.text.lstrip()[:1] == "{"
-        errors = (ScanError(origin.path, f"OpenAPI document not parsed: {exc}"),) if claimed else ()
-        return _not_a_spec(chunk, engine, errors)
+        unparsed = (ScanError(origin.path, f"OpenAPI document not parsed: {exc}"),) if claimed else ()
+        return _not_a_spec(chunk, engine, unparsed)
     version = doc.version or (_guess_version(doc) if forced else "")
     if not version:  # "openapi" was nested somewhere: an ordinary file after all
-        errors = (ScanError(origin.path, "not an OpenAPI or Swagger document"),) if forced else ()
-        return _not_a_spec(chunk, engine, errors)
+        not_a_spec = (ScanError(origin.path, "not an OpenAPI or Swagger document"),) if forced else ()
+        return _not_a_spec(chunk, engine, not_a_spec)
     refs = RefResolver(doc, engine.config.max_file_size)
     ctx = SpecContext(doc, refs, engine, replace(origin, kind="spec"), version)  # kind: remedies fit a spec
     candidates: list[Candidate] = []

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from leakscan.analyzers.fields import normalise
 from leakscan.analyzers.spec.context import SpecContext, also_at
@@ -78,14 +79,15 @@ def credential_params(ctx: SpecContext) -> Iterator[Candidate | None]:
                              also_at(labels[1:]))
 
 
-def _credential_param(param: dict, path: str) -> str | None:
+def _credential_param(param: dict[str, Any], path: str) -> str | None:
     """Why a query or path parameter carries a credential ("name" or the description's word), or None."""
     place = str(param.get("in", "")).lower()
     if place not in ("query", "path"):
         return None
     raw_name = str(param.get("name", ""))
     name = normalise(raw_name)
-    schema = param.get("schema") if isinstance(param.get("schema"), dict) else param
+    nested = param.get("schema")
+    schema: dict[str, Any] = nested if isinstance(nested, dict) else param
     if schema.get("type") in ("boolean", "integer", "number", "array", "object") or "enum" in schema:
         return None  # a flag, a count or a fixed choice is not a credential
     vocab = vocabulary()

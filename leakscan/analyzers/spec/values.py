@@ -35,7 +35,9 @@ INHERIT_LABEL = frozenset({"example", "examples", "x-example", "x-examples", "de
                            "items", "schema", "content", "allOf", "oneOf", "anyOf", "additionalProperties"})
 
 
-Place = Optional[tuple[Any, Any]]  # (parent place, key): a pointer built only for the few values that match
+# (parent place, key): a pointer built only for the few values that match. The key is
+# whatever the document used (a string, or an index, or a YAML number key).
+Place = Optional[tuple["Place", Any]]
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,8 @@ class Entry:
     def pointer(self) -> str | None:
         if self.place is None:
             return None
-        tokens, place = [], self.place
+        tokens: list[str] = []
+        place: Place = self.place
         while place is not None:
             place, key = place
             tokens.append(_token(key))
@@ -147,8 +150,8 @@ def _matched_entries(ctx: SpecContext, entries: list[Entry]) -> set[int]:
     for match in ctx.engine.matcher.find(joined, ctx.doc.path):
         hit.update((owner(match.start), owner(max(match.start, match.end - 1))))
     for pattern in URL_PATTERNS:
-        for match in pattern.finditer(joined):
-            hit.add(owner(match.start()))
+        for url_match in pattern.finditer(joined):
+            hit.add(owner(url_match.start()))
     return hit
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from leakscan.sources.openapi import Node, RefResolver, SpecDocument
 
@@ -151,7 +152,7 @@ def server_urls(doc: SpecDocument, refs: RefResolver, version: str) -> Iterator[
 
 def expand_server_url(url: Node) -> str:
     """The URL with its variables at their defaults (`{scheme}://api` → `http://api`)."""
-    text = url.value
+    text = cast(str, url.value)  # a `url` node from server_urls, which yields only string values
     server = url.doc.get(url.pointer.rsplit("/", 1)[0])
     variables = server.get("variables") if isinstance(server, dict) else None
     if isinstance(variables, dict):
