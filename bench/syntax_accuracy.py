@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--per-rule", type=int, default=2, help="examples per rule (0: all)")
     parser.add_argument("--misses", metavar="FAMILY", help="list misses of one family ('all' for every one)")
     parser.add_argument("--alarms", action="store_true", help="list flagged negatives")
-    parser.add_argument("--write", metavar="DIR", help="also write the corpus as files (positives contain fake-looking secrets)")
+    parser.add_argument("--write", metavar="DIR", help="also write the corpus as files")
     args = parser.parse_args()
     engine = Engine.build(Config())
     started = time.perf_counter()
