@@ -51,8 +51,8 @@ def load_rules(extra_files: Iterable[str | Path] = (), disabled: Iterable[str] =
     files = [*builtin_pack_files(), *(Path(f) for f in extra_files)]
     rules: list[Rule] = []
     seen: dict[str, str] = {}
-    for path in files:
-        for rule in load_pack(path):
+    for path, pack in zip(files, _load_packs(files), strict=True):
+        for rule in pack:
             if rule.id in seen:
                 raise RuleError(str(path), rule.id, f"duplicate id (also in {seen[rule.id]})")
             seen[rule.id] = str(path)
@@ -62,14 +62,32 @@ def load_rules(extra_files: Iterable[str | Path] = (), disabled: Iterable[str] =
     return tuple(r for r in rules if r.id not in off)
 
 
+def _load_packs(files: list[Path]) -> list[list[Rule]]:
+    """The rules of each pack; the same set of packs seen before comes from one cache file."""
+    raws = [(path.name, _read(path)) for path in files]
+    cached = pack_cache.read_set(raws)
+    if cached is not None:
+        return cached
+    packs = [_load_pack_bytes(raw, path) for path, (_, raw) in zip(files, raws, strict=True)]
+    pack_cache.write_set(raws, packs)
+    return packs
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise RuleError(str(path), None, f"cannot read: {exc.strerror or exc}") from exc
+
+
 def load_pack(path: str | Path) -> list[Rule]:
     """The validated rules of one pack; a pack seen before (same bytes) comes
     from the cache, which skips YAML parsing and regex validation at start-up."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise RuleError(str(path), None, f"cannot read: {exc.strerror or exc}") from exc
+    return _load_pack_bytes(_read(path), path)
+
+
+def _load_pack_bytes(raw: bytes, path: Path) -> list[Rule]:
     cached = pack_cache.read(raw, path.name)
     if cached is not None:
         return cached
@@ -148,7 +166,8 @@ def _check_enums(raw: dict[str, Any], source: str, rid: str) -> None:
     if not isinstance(conf, (int, float)) or not 0.0 <= conf <= 1.0:
         raise RuleError(source, rid, "confidence must be a number in [0, 1]")
     if raw.get("validator") is not None and raw["validator"] not in VALIDATOR_NAMES:
-        raise RuleError(source, rid, f"unknown validator {raw['validator']!r}; known: {', '.join(sorted(VALIDATOR_NAMES))}")
+        known = ", ".join(sorted(VALIDATOR_NAMES))
+        raise RuleError(source, rid, f"unknown validator {raw['validator']!r}; known: {known}")
     for name in raw.get("filters") or ():
         if name not in FILTER_NAMES:
             raise RuleError(source, rid, f"unknown filter {name!r}; known: {', '.join(sorted(FILTER_NAMES))}")

@@ -1,8 +1,10 @@
 """Validated rule packs cached as JSON, keyed by the pack's bytes.
 
 Start-up matters for a pre-commit hook: parsing ~300 rules and compiling
-their regexes for validation costs ~0.3 s, reading this cache ~5 ms. JSON,
-not pickle, so a tampered cache file can at worst fail to load.
+their regexes for validation costs ~0.3 s, reading this cache ~5 ms. The
+packs a scan loads together are also cached as one file (`read_set`), so
+start-up reads one cache file, not one per pack. JSON, not pickle, so a
+tampered cache file can at worst fail to load.
 """
 from __future__ import annotations
 
@@ -36,6 +38,31 @@ def read(raw: bytes, name: str) -> list[Rule] | None:
 
 def write(raw: bytes, name: str, rules: list[Rule]) -> None:
     write_atomic(_path(raw, name), json.dumps([dataclasses.asdict(r) for r in rules]).encode("utf-8"))
+
+
+def _set_path(packs: list[tuple[str, bytes]]) -> Path:
+    from leakscan import __version__
+
+    digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0set".encode())
+    for name, raw in packs:
+        digest.update(f"\0{name}\0{len(raw)}\0".encode() + raw)
+    return cache_dir() / f"ruleset-{digest.hexdigest()[:32]}.json"
+
+
+def read_set(packs: list[tuple[str, bytes]]) -> list[list[Rule]] | None:
+    """The rules of each of `packs` (name and bytes, in order) from one cache file; None when not cached."""
+    try:
+        data = json.loads(_set_path(packs).read_text(encoding="utf-8"))
+        if len(data) != len(packs):
+            return None
+        return [[_rule(item) for item in pack] for pack in data]
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def write_set(packs: list[tuple[str, bytes]], rules: list[list[Rule]]) -> None:
+    document = [[dataclasses.asdict(r) for r in pack] for pack in rules]
+    write_atomic(_set_path(packs), json.dumps(document).encode("utf-8"))
 
 
 def _rule(item: dict[str, Any]) -> Rule:

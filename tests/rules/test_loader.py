@@ -72,3 +72,21 @@ def test_builtin_packs_meet_coverage():
     assert len(rules) >= 150
     assert len(families) >= 80
     assert all(r.examples and r.negative_examples for r in rules)
+
+
+def test_the_packs_of_a_scan_load_from_one_cache_file(tmp_path, monkeypatch):
+    """Issue 20.3: start-up reads one cache file for all packs, and a changed pack is read afresh."""
+    monkeypatch.setenv("LEAKSCAN_CACHE_DIR", str(tmp_path / "cache"))
+    extra = write(tmp_path, GOOD)
+    first = load_rules([extra])
+    (_,) = (tmp_path / "cache" / "leakscan").glob("ruleset-*.json")
+    for per_pack in (tmp_path / "cache" / "leakscan").glob("rules-*.json"):
+        per_pack.unlink()  # what remains to read from is the one set file
+    assert load_rules([extra]) == first
+    assert not list((tmp_path / "cache" / "leakscan").glob("rules-*.json"))
+    extra.write_text(GOOD.replace("Acme token", "Acme API token"))
+    changed = load_rules([extra])
+    assert [r.name for r in changed if r.id == "acme.token"] == ["Acme API token"]
+    for set_file in (tmp_path / "cache" / "leakscan").glob("ruleset-*.json"):
+        set_file.write_text("[not json")  # a broken cache costs time, never a wrong rule
+    assert load_rules([extra]) == changed
