@@ -4,13 +4,15 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import replace
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 
 from leakscan.cli.options import (
     STDIN,
+    Command,
     UsageFailure,
     check_inputs,
     engine_options,
@@ -35,7 +37,7 @@ from leakscan.suppression.baseline import (
 DEFAULT_OUTPUT = ".leakscan-baseline.json"
 
 
-def _scan(path: str, history: bool, engine_kw: dict) -> Report:
+def _scan(path: str, history: bool, engine_kw: dict[str, Any]) -> Report:
     if engine_kw.pop("baseline", None):
         raise UsageFailure("--baseline does not apply here: the file written is the baseline")
     # A baseline set in the config file must not hide the findings being baselined.
@@ -100,14 +102,15 @@ def baseline_group() -> None:
     """Create or update a baseline of accepted findings (fingerprints and hashes, no plaintext)."""
 
 
-def baseline_options(func):
-    for option in reversed([
+def baseline_options(func: Command) -> Command:
+    options: list[Callable[[Command], Command]] = [
         click.argument("path", default="."),
         click.option("--output", "-o", default=DEFAULT_OUTPUT, show_default=True,
                      type=click.Path(dir_okay=False, allow_dash=True), help="Baseline file to write (- for stdout)."),
         click.option("--history", is_flag=True,
                      help="Baseline the git history of PATH (for `leakscan git`), not its files."),
-    ]):
+    ]
+    for option in reversed(options):
         func = option(func)
     return engine_options(func)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import replace
+from typing import Any
 
 import click
 
@@ -55,16 +56,19 @@ def range_revs(repo: Repository, since_commit: str | None, commit_range: str | N
 def base_revision(repo: Repository, since_commit: str | None, commit_range: str | None,
                   staged: bool) -> str | None:
     """The commit a scanned change starts from, whose configuration files apply (config_trust)."""
+    if staged:
+        try:  # one rev-parse; asking GitPython first would start its own cat-file process
+            return resolve_commit(repo.runner, "HEAD")
+        except GitError:
+            return None  # no commit yet: no base revision, no base configuration
     try:
-        if staged:
-            return resolve_commit(repo.runner, "HEAD") if repo.handle.head.is_valid() else None
         start = commit_range.partition("..")[0] if commit_range else since_commit
         return resolve_commit(repo.runner, start) if start else None
     except GitError as exc:
         raise UsageFailure(str(exc)) from exc
 
 
-def run_git_scan(repo: Repository, engine_kw: dict, *, branches: tuple[str, ...] = (), all_refs: bool = False,
+def run_git_scan(repo: Repository, engine_kw: dict[str, Any], *, branches: tuple[str, ...] = (), all_refs: bool = False,
                  since_commit: str | None = None, commit_range: str | None = None,
                  staged: bool = False, paths: tuple[str, ...] = ()) -> Report:
     base = base_revision(repo, since_commit, commit_range, staged)
@@ -75,7 +79,7 @@ def run_git_scan(repo: Repository, engine_kw: dict, *, branches: tuple[str, ...]
     return replace(report, errors=errors, stats=replace(report.stats, errors=len(errors)))
 
 
-def _run_git_scan(repo: Repository, engine_kw: dict, *, branches: tuple[str, ...], all_refs: bool,
+def _run_git_scan(repo: Repository, engine_kw: dict[str, Any], *, branches: tuple[str, ...], all_refs: bool,
                   since_commit: str | None, commit_range: str | None, staged: bool,
                   paths: tuple[str, ...]) -> Report:
     config = make_config(**engine_kw)
@@ -98,7 +102,8 @@ def _run_git_scan(repo: Repository, engine_kw: dict, *, branches: tuple[str, ...
 @click.argument("repo", default=".")
 @click.option("--branch", "branches", multiple=True, metavar="NAME",
               help="Scan only the history of this branch, tag or commit (repeatable).")
-@click.option("--all-refs", is_flag=True, help="Every ref, not only branches and tags (pull-request refs, stash, notes).")
+@click.option("--all-refs", is_flag=True,
+              help="Every ref, not only branches and tags (pull-request refs, stash, notes).")
 @click.option("--since-commit", metavar="REV",
               help="Only what the commits after REV added (up to HEAD, or to --branch).")
 @click.option("--range", "commit_range", metavar="A..B", help="Only what the commits in A..B added (a push, a PR).")
@@ -153,7 +158,8 @@ leakscan: commit blocked: {count} finding(s) in the staged changes (masked above
           the file again and commit; a real credential that was ever committed or pushed must be revoked.
   ignore: a false positive or a test value? add `leakscan:ignore` in a comment on its line
           (`leakscan:ignore-next-line` on the line before), or accept today's findings into a baseline:
-          `leakscan baseline create -o .leakscan-baseline.json`, then give the hook `--baseline .leakscan-baseline.json`.
+          `leakscan baseline create -o .leakscan-baseline.json`, then give the hook \
+`--baseline .leakscan-baseline.json`.
   bypass: `git commit --no-verify` skips every hook for this one commit (the value is then committed)."""
 
 

@@ -40,7 +40,8 @@ class MaskResult:
     kind: str
 
 
-def scan_text(text: str, path: str, engine: Engine, fs_path: str | None = None) -> tuple[list[Finding], list[ScanError], str]:
+def scan_text(text: str, path: str, engine: Engine,
+              fs_path: str | None = None) -> tuple[list[Finding], list[ScanError], str]:
     scanner = document_scanner_for(path, text)
     findings, errors = scan_chunk(Chunk(text, Origin(kind="file", path=path, fs_path=fs_path)), engine)
     return sort_findings(findings), errors, scanner.name if scanner else "text"
@@ -94,12 +95,14 @@ def register(cli: click.Group) -> None:
     @cli.command("mask")
     @click.argument("file")
     @click.option("--output", "-o", default=STDIN, type=click.Path(dir_okay=False, allow_dash=True),
-                  help="Where to write the sanitized copy (default: - for stdout; a file is written whole or not at all).")
+                  help="Where to write the sanitized copy "
+                       "(default: - for stdout; a file is written whole or not at all).")
     @click.option("--stdin-name", default="-", show_default=True,
                   help="Name to recognise (and report) stdin as, e.g. session.har.")
     @fail_on_error_option
     @click.option("--mode", type=click.Choice(MODES), default="mask", show_default=True,
-                  help="mask: industry masks (***-**-6789); redact: [REDACTED]; hash: [REDACTED:sha256:…], keyed per run.")
+                  help="mask: industry masks (***-**-6789); redact: [REDACTED]; "
+                       "hash: [REDACTED:sha256:…], keyed per run.")
     @engine_options
     def mask(file: str, output: str, mode: str, stdin_name: str, fail_on_error: bool, **engine_kw: object) -> None:
         """Write a sanitized copy of a HAR, JSON, JSON-lines, HTTP dump or text FILE (- for stdin)."""
@@ -137,7 +140,8 @@ def _summary(result: MaskResult, file: str, output: str, threshold: float) -> No
     for error in result.errors:
         click.echo(f"  warning: {printable(error.message)}", file=err)
     if result.remaining:
-        click.echo(f"re-scan of {printable(output)}: {len(result.remaining)} finding(s) remain at confidence ≥ {threshold:.2f}:", file=err)
+        click.echo(f"re-scan of {printable(output)}: {len(result.remaining)} finding(s) remain "
+                   f"at confidence ≥ {threshold:.2f}:", file=err)
         for finding in result.remaining[:20]:
             click.echo(f"  {finding.location.line}:{finding.location.column} {finding.rule_id} "
                        f"{printable(finding.masked)}", file=err)

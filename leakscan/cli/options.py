@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
@@ -25,6 +25,9 @@ from leakscan.reporters.text import printable
 if TYPE_CHECKING:
     from leakscan.config import Config
     from leakscan.engine.context import Engine
+
+# A command function as click's decorators take and return it.
+Command = TypeVar("Command", bound=Callable[..., Any])
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 STDIN = "-"
@@ -53,27 +56,29 @@ debug_option = click.option("--debug", is_flag=True, expose_value=False, callbac
                             help="On an unexpected error, print the traceback too.")
 
 
-def fail_on_error_option(func: Callable) -> Callable:
+def fail_on_error_option(func: Command) -> Command:
     return click.option("--fail-on-error", is_flag=True,
                         help="Exit 2 when anything was not scanned or not scanned in full (any `errors` entry).")(func)
 
 
-def output_options(func: Callable) -> Callable:
-    for option in reversed([
+def output_options(func: Command) -> Command:
+    options: list[Callable[[Command], Command]] = [
         click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True),
         click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True),
                      help="Write the report to FILE (- for stdout, the default)."),
         click.option("--show-secrets", is_flag=True, help="Print secrets in full (never the default)."),
         click.option("--verbose", "-v", is_flag=True, help="Text report: show reasons and suggestions."),
-        click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set, or not on a terminal)."),
+        click.option("--no-color", is_flag=True,
+                     help="No colour (also when NO_COLOR is set, or not on a terminal)."),
         fail_on_error_option,
-    ]):
+    ]
+    for option in reversed(options):
         func = option(func)
     return func
 
 
-def engine_options(func: Callable) -> Callable:
-    for option in reversed([
+def engine_options(func: Command) -> Command:
+    options: list[Callable[[Command], Command]] = [
         click.option("--min-confidence", type=click.FloatRange(0, 1), default=None,
                      help="Report threshold (default 0.5)."),
         click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
@@ -90,12 +95,13 @@ def engine_options(func: Callable) -> Callable:
         click.option("--jobs", "-j", type=click.IntRange(0), default=None,
                      help="Worker processes (default: all cores)."),
         debug_option,
-    ]):
+    ]
+    for option in reversed(options):
         func = option(func)
     return func
 
 
-def make_config(**kwargs: object) -> Config:
+def make_config(**kwargs: Any) -> Config:  # click's parsed option values
     from leakscan.config import ConfigError, build_config
     from leakscan.suppression.baseline import BaselineError, load_baseline
 
@@ -108,7 +114,7 @@ def make_config(**kwargs: object) -> Config:
             Path(config_file) if config_file else None,
             use_hyperscan=False if no_hyperscan else None,
             progress=not no_progress and sys.stderr.isatty(),
-            **kwargs,  # type: ignore[arg-type]
+            **kwargs,
         )
         if config.baseline:
             load_baseline(config.baseline)  # a broken baseline is a usage error, not one per file

@@ -62,7 +62,7 @@ def check_readable(path: str) -> None:
         raise InputError(f"cannot read {printable(path)}: {_reason(exc)}") from exc
 
 
-def write_output(path: str, write: Callable[[TextIO], None], newline: str | None = None) -> None:
+def write_output(path: str, write: Callable[[TextIO], object], newline: str | None = None) -> None:
     """Write PATH whole or not at all: through a temporary file beside it, renamed when complete.
 
     A path that is not a regular file (/dev/null, a FIFO) is written directly: renaming over

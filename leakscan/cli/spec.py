@@ -47,7 +47,8 @@ def scan_specs(refs: list[FileRef], engine: Engine,
                progress: Callable[[int, int], None] | None = None) -> tuple[list[Finding], list[ScanError], int, int]:
     """Every file forced through the spec scanner, on all cores for many files."""
     global _ENGINE
-    findings: dict[tuple, Finding] = {}  # specs sharing a referenced file report its findings once
+    # Specs sharing a referenced file report its findings once: (rule, path, pointer, line, column, secret hash).
+    findings: dict[tuple[str, str, str | None, int | None, int | None, str], Finding] = {}
     errors: list[ScanError] = []
     files = size = 0
 
