@@ -59,7 +59,8 @@ def main() -> None:
             tp = len(findings) - len(result.false_positives)
             total_tp, total_fp = total_tp + tp, total_fp + len(result.false_positives)
             total_found, total_labels = total_found + len(result.found), total_labels + len(expected)
-            print(f"{name:<45} {len(expected):>6} {len(result.found):>6} {len(findings):>8} {len(result.false_positives):>6}")
+            print(f"{name:<45} {len(expected):>6} {len(result.found):>6} {len(findings):>8} "
+                  f"{len(result.false_positives):>6}")
             if args.verbose:
                 for label in result.missed:
                     print(f"    missed: {label['category']} at {label['place']} ({label['what']})")

@@ -63,15 +63,18 @@ def _entry(rng: random.Random, index: int) -> dict:
     url = f"https://{host}/v2/{_word(rng)}/{rng.randrange(10 ** 5)}?page={rng.randrange(9)}&sort={_word(rng, 4)}"
     if plant and rng.random() < 0.3:
         url += f"&access_token={_token(rng, 40)}"
-    headers = [{"name": h, "value": _word(rng, rng.randrange(8, 60))} for h in rng.sample(HEADERS, rng.randrange(12, 18))]
-    headers.append({"name": "Cookie", "value": f"_ga=GA1.2.{rng.randrange(10 ** 9)}.{rng.randrange(10 ** 9)}; theme=dark"})
+    headers = [{"name": h, "value": _word(rng, rng.randrange(8, 60))}
+               for h in rng.sample(HEADERS, rng.randrange(12, 18))]
+    headers.append({"name": "Cookie",
+                    "value": f"_ga=GA1.2.{rng.randrange(10 ** 9)}.{rng.randrange(10 ** 9)}; theme=dark"})
     if plant:
         headers.append({"name": "Authorization", "value": "Bearer " + _token(rng, 48)})
     if kind < 0.6:
         content = {"mimeType": "application/json", "text": _json_body(rng, plant)}
     elif kind < 0.85:
         content = {"mimeType": "text/html", "text": "<html><body>" + "".join(
-            f"<p>{' '.join(_word(rng) for _ in range(20))}</p>" for _ in range(rng.randrange(5, 25))) + "</body></html>"}
+            f"<p>{' '.join(_word(rng) for _ in range(20))}</p>" for _ in range(rng.randrange(5, 25)))
+            + "</body></html>"}
     else:
         image = bytes(rng.randrange(256) for _ in range(rng.randrange(1000, 6000)))
         content = {"mimeType": "image/png", "encoding": "base64", "text": base64.b64encode(image).decode()}

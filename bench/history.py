@@ -125,7 +125,8 @@ def scan(repo: str, extra: list[str]) -> tuple[float, float, int, int, dict]:
     with tempfile.NamedTemporaryFile(suffix=".json") as out, tempfile.NamedTemporaryFile(suffix=".rss") as rss:
         cmd = [sys.executable, "-m", "leakscan", "git", repo, "--format", "json", "--no-progress", "-o", out.name]
         # The wrapper only records ru_maxrss: its own 10 MB are not leakscan's.
-        wall, cpu, pss = timed([sys.executable, "-c", _MAXRSS_WRAPPER, rss.name, *cmd, *extra], with_root=False, cwd=REPO)
+        wall, cpu, pss = timed([sys.executable, "-c", _MAXRSS_WRAPPER, rss.name, *cmd, *extra],
+                               with_root=False, cwd=REPO)
         largest = int(Path(rss.name).read_text() or 0) * 1024
         return wall, cpu, pss, largest, json.load(open(out.name, encoding="utf-8"))
 

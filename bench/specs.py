@@ -36,7 +36,8 @@ def best_of(runs: int, args: list[str], jobs: int | None) -> tuple[float, float,
 def big_spec(target_bytes: int, seed: int = 7) -> dict:
     """A synthetic OpenAPI 3.0 document of about `target_bytes` as indented JSON."""
     rng = random.Random(seed)
-    words = ["account", "order", "invoice", "item", "customer", "shipment", "refund", "payment", "price", "stock", "label", "note"]
+    words = ["account", "order", "invoice", "item", "customer", "shipment", "refund", "payment", "price", "stock",
+             "label", "note"]
     doc: dict = {"openapi": "3.0.3", "info": {"title": "Big", "version": "1"},
                  "servers": [{"url": "https://api.big-demo.io/v1"}], "paths": {},
                  "components": {"schemas": {}, "securitySchemes": {

@@ -226,7 +226,8 @@ def _fake_pem(seed: int) -> str:
 
     rng = random.Random(seed)
     body = base64.b64encode(bytes(rng.randrange(256) for _ in range(1190))).decode()
-    return "-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(textwrap.wrap(body, 64)) + "\n-----END RSA PRIVATE KEY-----\n"
+    return ("-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(textwrap.wrap(body, 64))
+            + "\n-----END RSA PRIVATE KEY-----\n")
 
 
 def test_detect_secrets_1_5_baseline_hides_its_jwt_and_private_key(tmp_path, monkeypatch):
@@ -247,7 +248,8 @@ def test_detect_secrets_1_5_baseline_hides_its_jwt_and_private_key(tmp_path, mon
     # A new JWT and a new key are still reported.
     repo.write("app.py", f"SESSION = '{_fake_jwt(1)}'\nOTHER = '{_fake_jwt(2)}'\n")
     repo.write("deploy/id_rsa", "\n" + _fake_pem(2))
-    left = {(f["location"]["path"], f["location"]["line"]) for f in reported("scan", ".", "--baseline", ".secrets.baseline")}
+    findings = reported("scan", ".", "--baseline", ".secrets.baseline")
+    left = {(f["location"]["path"], f["location"]["line"]) for f in findings}
     assert left == {("app.py", 2), ("deploy/id_rsa", 2)}
 
 
@@ -276,4 +278,5 @@ def test_a_baseline_suppresses_a_finding_whose_pointer_is_masked(tmp_path):
     baseline = tmp_path / "base.json"
     assert run("baseline", "create", str(src), "-o", str(baseline)).exit_code == 0
     assert "jane.doe" not in baseline.read_text()
-    assert not [f for f in reported("scan", str(src), "--baseline", str(baseline)) if f["rule_id"].startswith("pii.ssn")]
+    findings = reported("scan", str(src), "--baseline", str(baseline))
+    assert not [f for f in findings if f["rule_id"].startswith("pii.ssn")]

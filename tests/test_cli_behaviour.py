@@ -147,7 +147,8 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch):
     monkeypatch.delenv("NO_COLOR", raising=False)
     assert color_wanted(_Tty(), no_color=False)
     assert not color_wanted(_Tty(), no_color=True)
-    assert not color_wanted(open(os.devnull, "w"), no_color=False)
+    with open(os.devnull, "w") as not_a_terminal:
+        assert not color_wanted(not_a_terminal, no_color=False)
     monkeypatch.setenv("NO_COLOR", "1")
     assert not color_wanted(_Tty(), no_color=False)
 

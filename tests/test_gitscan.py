@@ -28,7 +28,8 @@ def test_secret_committed_then_deleted_is_found_at_its_introducing_commit(tmp_pa
     token = fake_github_token(21)
     repo = GitRepo(tmp_path / "r")
     repo.commit("readme", {"README.md": "hello\n"})
-    added = repo.commit("add config", {"config/settings.py": f"DEBUG = False\nTOKEN = '{token}'\n"}, author="Bob Leaker")
+    added = repo.commit("add config", {"config/settings.py": f"DEBUG = False\nTOKEN = '{token}'\n"},
+                        author="Bob Leaker")
     repo.commit("remove config", {"config/settings.py": None})
     finding = only(history(repo.path, engine))
     assert finding.location.path == "config/settings.py"

@@ -104,7 +104,8 @@ def mutated(draw: st.DrawFn, text: str) -> str:
         elif kind == "huge-int":
             text = text[:at] + "9" * draw(st.sampled_from([4_301, 20_000])) + text[at:]
         else:
-            text = text[:at] + draw(st.sampled_from(["\x1b[2J", "\r\n::stop-commands::x\n", "\u202e", "\x00"])) + text[at:]
+            hostile = draw(st.sampled_from(["\x1b[2J", "\r\n::stop-commands::x\n", "\u202e", "\x00"]))
+            text = text[:at] + hostile + text[at:]
     return text
 
 

@@ -79,7 +79,8 @@ def test_pre_commit_blocks_a_secret_and_passes_a_clean_commit(tmp_path):
 
 
 @pytest.mark.skipif(os.environ.get("LEAKSCAN_TEST_PRECOMMIT_INSTALL") != "1",
-                    reason="installs leakscan with pip into pre-commit's virtualenv; set LEAKSCAN_TEST_PRECOMMIT_INSTALL=1")
+                    reason="installs leakscan with pip into pre-commit's virtualenv; "
+                           "set LEAKSCAN_TEST_PRECOMMIT_INSTALL=1")
 def test_pre_commit_installs_the_published_hook_from_a_repository(tmp_path):
     """As users run it: `repo:` a clone of this checkout, `language: python` (pip installs the package)."""
     source = GitRepo(tmp_path / "leakscan-src")

@@ -88,7 +88,8 @@ def user_repo(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     staged changes, a spec, a capture, a response on disk, the README's rule pack, and a second repo."""
     base = tmp_path_factory.mktemp("readme")
     repo = GitRepo(base / "project")
-    first = repo.commit("first", {"app.py": f"TOKEN = '{fake_github_token(91)}'\n", "conf/settings.ini": "[db]\nhost = db\n",
+    first = repo.commit("first", {"app.py": f"TOKEN = '{fake_github_token(91)}'\n",
+                                  "conf/settings.ini": "[db]\nhost = db\n",
                                   "tests/fixtures/sample.env": f"GITHUB_TOKEN={fake_github_token(92)}\n",
                                   "api/openapi.yaml": _spec()})
     repo.git("tag", "v2.3.0")

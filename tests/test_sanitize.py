@@ -59,7 +59,8 @@ def test_a_token_used_as_a_json_key_is_masked_in_pointers_suggestions_and_sarif(
     outs = outputs(path)
     assert_nowhere([token], outs)
     (finding,) = [f for f in json.loads(outs["json"])["findings"] if f["rule_id"].startswith("pii.ssn")]
-    assert finding["location"]["pointer"].startswith("/sessions/ghp_") and finding["location"]["pointer"].endswith("/ssn")
+    pointer = finding["location"]["pointer"]
+    assert pointer.startswith("/sessions/ghp_") and pointer.endswith("/ssn")
     sarif = json.loads(outs["sarif"])["runs"][0]["results"]
     names = [loc["fullyQualifiedName"] for r in sarif for loc in r["locations"][0].get("logicalLocations", [])]
     assert any(name.startswith("/sessions/ghp_") and "*" in name for name in names)

@@ -95,7 +95,8 @@ def test_a_published_test_card_says_so_in_plain_words(engine):
 
 
 def test_no_reason_adds_zero(engine):
-    c = candidate(engine, "github.pat.classic", fake_github_token(6), adjustments=(Adjustment("seen in a header", 0.0),))
+    c = candidate(engine, "github.pat.classic", fake_github_token(6),
+                  adjustments=(Adjustment("seen in a header", 0.0),))
     result = score(c)
     assert "seen in a header" in result.reasons
     assert not any(r.endswith(("+0.00", "-0.00")) for r in result.reasons)

@@ -29,7 +29,8 @@ def test_key_kind_reads_the_parent_key():
 
 
 def _fields(engine, doc):
-    return [(f.rule_id, f.location.pointer) for f in scan_chunk(Chunk(json.dumps(doc), Origin(kind="file", path="r.json")), engine)[0]]
+    findings = scan_chunk(Chunk(json.dumps(doc), Origin(kind="file", path="r.json")), engine)[0]
+    return [(f.rule_id, f.location.pointer) for f in findings]
 
 
 def test_national_ids_are_checked_by_scheme(engine):
@@ -50,4 +51,5 @@ def test_secret_fields_leave_placeholders_alone(engine):
 
 
 def _categories(engine, doc):
-    return [(f.category, f.location.pointer) for f in scan_chunk(Chunk(json.dumps(doc), Origin(kind="file", path="r.json")), engine)[0]]
+    findings = scan_chunk(Chunk(json.dumps(doc), Origin(kind="file", path="r.json")), engine)[0]
+    return [(f.category, f.location.pointer) for f in findings]

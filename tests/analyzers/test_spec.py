@@ -69,9 +69,11 @@ def test_broken_documents_do_not_stop_the_others(tmp_path, engine):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(SPECS / name, tmp_path / name)
     result = scan_paths([str(tmp_path)], Engine.build(Config(jobs=2)))
-    assert {e.path for e in result.errors} == {"broken/alias-bomb.yaml", "broken/ref-cycle.yaml", "broken/truncated.json"}
+    assert {e.path for e in result.errors} == {"broken/alias-bomb.yaml", "broken/ref-cycle.yaml",
+                                               "broken/truncated.json"}
     assert len([f for f in result.findings if f.location.path == "v30/shop.yaml"]) >= 10
-    assert any(f.location.path == "broken/ref-cycle.yaml" for f in result.findings)  # the rest of that spec still counts
+    # the rest of that spec still counts
+    assert any(f.location.path == "broken/ref-cycle.yaml" for f in result.findings)
 
 
 def test_alias_bomb_is_refused_without_expanding(engine):

@@ -41,7 +41,8 @@ def test_same_endpoint_with_other_ids_is_one_finding(tmp_path):
     spec = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.x.example"}],
             "paths": {"/a": {"get": {"responses": {"200": {"description": "ok"}}}}}}
     entries = [{"request": {"method": "GET", "url": f"https://api.x.example/debug/users/{n}"},
-                "response": {"status": 200, "content": {"mimeType": "application/json", "text": "{}"}}} for n in (41, 42, 43)]
+                "response": {"status": 200, "content": {"mimeType": "application/json", "text": "{}"}}}
+               for n in (41, 42, 43)]
     har = tmp_path / "x.har"
     har.write_text(json.dumps({"log": {"version": "1.2", "_openapi": spec, "entries": entries}}))
     report = report_dict(scan_paths([str(har)], Engine.build(Config(jobs=1))))
@@ -78,7 +79,8 @@ def test_swagger_2_base_path_and_schema(tmp_path):
     report = report_dict(scan_paths([str(har)], Engine.build(Config(jobs=1))))
     undeclared = {f["masked"]: f for f in report["findings"] if f["rule_id"] == "capture.spec.undeclared-field"}
     assert set(undeclared) == {"GET /users/{id} → tags[].score", "GET /users/{id} → ssn"}
-    assert undeclared["GET /users/{id} → ssn"]["confidence"] > undeclared["GET /users/{id} → tags[].score"]["confidence"]
+    ssn, score = undeclared["GET /users/{id} → ssn"], undeclared["GET /users/{id} → tags[].score"]
+    assert ssn["confidence"] > score["confidence"]
 
 
 def _entry(url: str) -> dict:

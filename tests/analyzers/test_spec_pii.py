@@ -29,13 +29,15 @@ paths:
 
 
 @pytest.mark.parametrize("schema, pointer", [
-    ("type: object\nproperties:\n  ssn: {type: string}", "/paths/~1things~1{id}/get/responses/200/content/application~1json/schema/properties/ssn"),
+    ("type: object\nproperties:\n  ssn: {type: string}",
+     "/paths/~1things~1{id}/get/responses/200/content/application~1json/schema/properties/ssn"),
     ("type: array\nitems:\n  type: object\n  properties:\n    cardNumber: {type: string}", None),
     ("oneOf:\n  - type: object\n    properties:\n      cvv: {type: string}\n  - type: 'null'", None),
     ("anyOf:\n  - type: object\n    properties:\n      iban: {type: string}", None),
-    ("type: object\nadditionalProperties:\n  type: object\n  properties:\n    password: {type: string}", None),
-    ("type: object\nproperties:\n  a:\n    type: object\n    properties:\n      b:\n        type: array\n        items:\n"
-     "          type: object\n          properties:\n            date_of_birth: {type: string}", None),
+    ("type: object\nadditionalProperties:\n  type: object\n  properties:\n    password: {type: string}",
+     None),
+    ("type: object\nproperties:\n  a:\n    type: object\n    properties:\n      b:\n        type: array\n"
+     "        items:\n          type: object\n          properties:\n            date_of_birth: {type: string}", None),
 ])
 def test_reached_through_every_schema_construct(engine, schema, pointer):
     found = findings(engine, response(schema))
@@ -47,9 +49,12 @@ def test_reached_through_every_schema_construct(engine, schema, pointer):
 def test_through_refs_reported_where_written_with_the_operations_listed(engine):
     found = findings(engine, HEAD + """\
 paths:
-  /a: {get: {responses: {"200": {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/U'}}}}}}}
-  /b: {get: {responses: {"200": {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/U'}}}}}}}
-  /c: {get: {responses: {"201": {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/U'}}}}}}}
+  /a: {get: {responses: {"200": {description: ok, content: \
+{application/json: {schema: {$ref: '#/components/schemas/U'}}}}}}}
+  /b: {get: {responses: {"200": {description: ok, content: \
+{application/json: {schema: {$ref: '#/components/schemas/U'}}}}}}}
+  /c: {get: {responses: {"201": {description: ok, content: \
+{application/json: {schema: {$ref: '#/components/schemas/U'}}}}}}}
 components:
   schemas:
     U:
@@ -109,7 +114,8 @@ def test_ambiguous_names_need_their_context(engine):
     assert findings(engine, response(plain)) == []
     found = findings(engine, HEAD + """\
 paths:
-  /payouts: {get: {responses: {"200": {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/BankAccount'}}}}}}}
+  /payouts: {get: {responses: {"200": {description: ok, content: \
+{application/json: {schema: {$ref: '#/components/schemas/BankAccount'}}}}}}}
 components:
   schemas:
     BankAccount: {type: object, properties: {accountNumber: {type: string}}}
@@ -135,7 +141,8 @@ def test_properties_only_in_error_responses_fall_below_the_threshold(engine):
 
 def test_full_example_values_raise_confidence(engine):
     plain = findings(engine, response("type: object\nproperties:\n  card_number: {type: string}"))
-    luhn = findings(engine, response("type: object\nproperties:\n  card_number: {type: string, example: '4111111111111111'}"))
+    luhn = findings(engine, response("type: object\nproperties:\n"
+                                     "  card_number: {type: string, example: '4111111111111111'}"))
     assert luhn[0].confidence == pytest.approx(plain[0].confidence + 0.1)
     assert "example is a full payment card number (PAN): +0.10" in luhn[0].reasons
 

@@ -82,7 +82,8 @@ components:
     r: {$ref: '#/components/securitySchemes/missing'}
 """)
     assert [f.rule_id for f in found] == ["openapi.apikey-in-query"]
-    assert [e.message for e in errors] == ["unresolved $ref '#/components/securitySchemes/missing' at /components/securitySchemes/r"]
+    assert [e.message for e in errors] == [
+        "unresolved $ref '#/components/securitySchemes/missing' at /components/securitySchemes/r"]
 
 
 def test_inline_ignores_work_on_structural_findings(engine):
@@ -98,6 +99,7 @@ components:
 
 def test_a_parameter_sent_by_an_apikey_scheme_is_reported_once_at_the_scheme(engine):
     spec = {"swagger": "2.0", "info": {}, "paths": {"/r": {"get": {
-        "parameters": [{"name": "token", "in": "query", "type": "string"}], "responses": {"200": {"description": "ok"}}}}},
+        "parameters": [{"name": "token", "in": "query", "type": "string"}],
+        "responses": {"200": {"description": "ok"}}}}},
         "securityDefinitions": {"t": {"type": "apiKey", "in": "query", "name": "token"}}}
     assert [f.rule_id for f in findings(engine, json.dumps(spec), path="s.json")] == ["openapi.apikey-in-query"]

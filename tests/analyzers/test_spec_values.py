@@ -13,13 +13,17 @@ KEY_ID = fake_aws_key_id(502)
 
 
 @pytest.mark.parametrize("where, pointer, line", [
-    (f"components:\n  schemas:\n    A:\n      type: string\n      example: {TOKEN}\n", "/components/schemas/A/example", 8),
-    (f"components:\n  schemas:\n    A:\n      type: string\n      default: {TOKEN}\n", "/components/schemas/A/default", 8),
-    (f"components:\n  schemas:\n    A:\n      type: string\n      enum: [a, {TOKEN}]\n", "/components/schemas/A/enum/1", 8),
+    (f"components:\n  schemas:\n    A:\n      type: string\n      example: {TOKEN}\n",
+     "/components/schemas/A/example", 8),
+    (f"components:\n  schemas:\n    A:\n      type: string\n      default: {TOKEN}\n",
+     "/components/schemas/A/default", 8),
+    (f"components:\n  schemas:\n    A:\n      type: string\n      enum: [a, {TOKEN}]\n",
+     "/components/schemas/A/enum/1", 8),
     (f"x-deploy:\n  github: {TOKEN}\n", "/x-deploy/github", 5),
     (f"servers:\n  - url: https://acme-demo.io/{{t}}\n    variables:\n      t:\n        default: {TOKEN}\n",
      "/servers/0/variables/t/default", 8),
-    (f"components:\n  examples:\n    E:\n      value:\n        token: {TOKEN}\n", "/components/examples/E/value/token", 8),
+    (f"components:\n  examples:\n    E:\n      value:\n        token: {TOKEN}\n",
+     "/components/examples/E/value/token", 8),
 ])
 def test_secrets_in_every_kind_of_value_yaml(engine, where, pointer, line):
     text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n" + where

@@ -65,7 +65,8 @@ def test_pem_body_lines_may_end_in_plus_and_be_string_literals():
     lines = _pem_lines_with_plus_at_line_end()
     plain = "-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(lines) + "\n-----END RSA PRIVATE KEY-----"
     assert v.pem_private_key(plain) is True
-    quoted = '"-----BEGIN RSA PRIVATE KEY-----" +\n' + "".join(f'"{ln}" +\n' for ln in lines) + '"-----END RSA PRIVATE KEY-----"'
+    quoted = ('"-----BEGIN RSA PRIVATE KEY-----" +\n' + "".join(f'"{ln}" +\n' for ln in lines)
+              + '"-----END RSA PRIVATE KEY-----"')
     assert v.pem_private_key(quoted) is True
     escaped = "-----BEGIN RSA PRIVATE KEY-----\\n" + "\\n".join(lines) + "\\n-----END RSA PRIVATE KEY-----"
     assert v.pem_private_key(escaped) is True

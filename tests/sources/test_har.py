@@ -138,7 +138,8 @@ def test_json_without_log_entries_is_an_error_and_still_scanned(engine):
     assert [(f.category, f.location.pointer) for f in findings] == [("secret", "/password")]
 
 
-@pytest.mark.skipif(SAMPLES is None or not SAMPLES.is_dir(), reason="optional public HAR samples: set LEAKSCAN_HAR_SAMPLES to their folder")
+@pytest.mark.skipif(SAMPLES is None or not SAMPLES.is_dir(),
+                    reason="optional public HAR samples: set LEAKSCAN_HAR_SAMPLES to their folder")
 def test_real_hars_parse_or_become_errors(engine):
     paths = sorted(SAMPLES.rglob("*.har"))
     assert len(paths) == 26  # the folder's 28 files are these and two licences

@@ -26,7 +26,8 @@ def test_positions_are_exact_in_the_dump(tmp_path, engine):
     lines = (root / "api-errors.http").read_text().split("\n")
     for finding in report["findings"]:
         loc = finding["location"]
-        assert lines[loc["line"] - 1][loc["column"] - 1:].startswith(finding["secret"].split("\n")[0]), finding["rule_id"]
+        first_line = finding["secret"].split("\n")[0]
+        assert lines[loc["line"] - 1][loc["column"] - 1:].startswith(first_line), finding["rule_id"]
 
 
 def test_findings_group_by_request(tmp_path, engine):

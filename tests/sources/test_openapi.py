@@ -31,7 +31,8 @@ def test_not_recognised(path, text):
 def test_json_and_yaml_load_to_the_same_data_with_versions():
     spec = {"openapi": "3.1.0", "paths": {"/a": {"get": {"responses": {"200": {"description": "ok"}}}}}}
     as_json = load_document(json.dumps(spec, indent=2), "a.json")
-    as_yaml = load_document("openapi: 3.1.0\npaths:\n  /a:\n    get:\n      responses:\n        200: {description: ok}\n",
+    as_yaml = load_document("openapi: 3.1.0\npaths:\n  /a:\n    get:\n      responses:\n"
+                            "        200: {description: ok}\n",
                             "a.yaml")
     assert as_json.data == as_yaml.data == spec
     assert (as_json.syntax, as_yaml.syntax, as_json.version) == ("json", "yaml", "3.1")

@@ -54,7 +54,8 @@ def report(tmp_path_factory, engine):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_file_past_a_parse_limit_is_scanned_with_an_error_entry(report, name):
     words = CASES[name][1]
-    assert any(e.path == name and words in e.message for e in report.errors), [e for e in report.errors if e.path == name]
+    assert any(e.path == name and words in e.message for e in report.errors), [
+        e for e in report.errors if e.path == name]
     assert not any(e.path == name and "scan failed" in e.message for e in report.errors)
     found = [f for f in report.findings if f.location.path == name and f.rule_id.startswith("github")]
     assert len(found) == 1 and found[0].secret == TOKEN  # still found, once
