@@ -68,6 +68,7 @@ class Config:
     scan_rule_packs: bool = False  # scanners' rule packs and baselines are left out unless asked (issue 11.5)
     archives: bool = True  # open zip, tar, gzip, bz2 and xz files and scan their members (issue 14)
     archive_limits: ArchiveLimits = ArchiveLimits()
+    decode: bool = True  # values in base64, percent-encoding or escapes are decoded and scanned (issue 14.2)
 
 
 # Keys accepted in .leakscan.yaml / [tool.leakscan], mapped to Config fields.
@@ -86,6 +87,7 @@ _FILE_KEYS = {
     "scan_rule_packs": "scan_rule_packs",
     "archives": "archives",
     "archive_limits": "archive_limits",
+    "decode": "decode",
 }
 
 
@@ -149,7 +151,7 @@ def _coerce(field: str, value: Any, path: Path) -> Any:
         if not isinstance(value, int) or value <= 0:
             raise ConfigError(f"{path}: max_file_size must be a positive number of bytes")
         return value
-    if field in ("scan_rule_packs", "archives"):
+    if field in ("scan_rule_packs", "archives", "decode"):
         if not isinstance(value, bool):
             raise ConfigError(f"{path}: {field} must be true or false")
         return value

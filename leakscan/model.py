@@ -22,6 +22,7 @@ class Origin:
     extra: tuple[tuple[str, str], ...] = ()
     fs_path: str | None = None  # the file on disk, for resolving relative refs; never reported
     fs_root: str | None = None  # the directory relative refs must stay in; never reported
+    layers: tuple[str, ...] = ()  # what was undone to reach the chunk, outermost first (Location.layers)
 
 
 @dataclass(frozen=True)

@@ -24,16 +24,18 @@ from leakscan.cli.options import (
 @click.option("--max-file-size", type=click.IntRange(1), default=None, help="Skip files larger than this many bytes.")
 @click.option("--no-gitignore", is_flag=True, help="Scan files .gitignore excludes too.")
 @click.option("--no-archives", is_flag=True, help="Do not open zip, jar, tar, gzip, bzip2 or xz files.")
+@click.option("--no-decode", is_flag=True, help="Do not decode base64, percent-encoded or escaped values.")
 @click.option("--stdin-name", default="-", show_default=True, help="Path to report (and recognise) stdin as.")
-@click.option("--spec", "capture_spec", type=click.Path(exists=True, dir_okay=False), help="OpenAPI document: report capture traffic it does not document.")
+@click.option("--spec", "capture_spec", type=click.Path(exists=True, dir_okay=False),
+              help="OpenAPI document: report capture traffic it does not document.")
 def scan(paths: tuple[str, ...], fmt: str, output: str | None, show_secrets: bool, verbose: bool,
          no_color: bool, fail_on_error: bool, exclude: tuple[str, ...], max_file_size: int | None,
-         no_gitignore: bool, no_archives: bool, stdin_name: str, **engine_kw: object) -> None:
+         no_gitignore: bool, no_archives: bool, no_decode: bool, stdin_name: str, **engine_kw: object) -> None:
     """Scan files and directory trees (or - for stdin)."""
     check_inputs(paths)
     config = make_config(exclude=exclude, max_file_size=max_file_size,
                          respect_gitignore=False if no_gitignore else None, show_secrets=show_secrets or None,
-                         archives=False if no_archives else None,
+                         archives=False if no_archives else None, decode=False if no_decode else None,
                          **engine_kw)
     report = scan_inputs(paths, make_engine(config), stdin_name)
     sys.exit(emit(report, fmt, output, show_secrets, verbose, no_color=no_color, fail_on_error=fail_on_error))

@@ -51,4 +51,6 @@ def _scan_member(member: Member, engine: Engine, tally: Counter[str],
         found, errors = scan_chunk(chunk, engine, member.data if exact else None, tally)
     except Exception as exc:  # one bad member never stops a scan
         return [], [sanitize_error(ScanError(member.path, f"scan failed: {type(exc).__name__}: {exc}"), sanitizer)]
-    return [replace(f, location=replace(f.location, layers=member.layers)) for f in found], errors
+    # Document scanners build their own origins: the member's layers are put in front here.
+    return [replace(f, location=replace(f.location, layers=(*member.layers, *f.location.layers)))
+            for f in found], errors

@@ -1,0 +1,103 @@
+"""Encoded values in text (base64, percent-encoding, backslash escapes), found and decoded.
+
+Only values assigned to a key (`key: value`, `"key": "value"`, `KEY=value`) are
+tried, so a file costs one pass of a cheap pattern, not a decode of every run
+of letters; a value is kept only when it decodes to printable text (random
+bytes, images and hashes are not text and are never scanned as such).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+MAX_DEPTH = 2  # an encoded value inside a decoded one, and no deeper
+MIN_ENCODED = 16
+MAX_ENCODED = 16384
+
+# A value after `:` or `=` (quotes optional); the key is looked up behind it only for survivors.
+_VALUE = re.compile(r"""[:=][ \t]*["']?([A-Za-z0-9+/_%\\-][^\s"'`,;<>(){}\[\]]{15,16383})""")
+_KEY_BEHIND = re.compile(r"""([A-Za-z_][\w.\-]{0,63})["']?[ \t]*$""")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\x([0-9A-Fa-f]{2})")
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A decoded value: its span in the scanned text, the key it was assigned to, the layers undone."""
+
+    start: int
+    end: int
+    key: str
+    layers: tuple[str, ...]
+    text: str
+
+
+def encoded_values(text: str, nested: bool = True) -> Iterator[Encoded]:
+    """Every assigned value that decodes to text, with values encoded inside it (depth 2), in order."""
+    for match in _VALUE.finditer(text):
+        value = match.group(1)
+        decoded = decode_value(value)
+        if decoded is None:
+            continue
+        key_match = _KEY_BEHIND.search(text, max(0, match.start() - 80), match.start())
+        key = key_match.group(1) if key_match else ""
+        layer, inner = decoded
+        yield Encoded(match.start(1), match.end(1), key, (layer,), inner)
+        if nested:
+            yield from _nested(inner, match.start(1), match.end(1), key, (layer,))
+
+
+def _nested(text: str, start: int, end: int, key: str, layers: tuple[str, ...]) -> Iterator[Encoded]:
+    """Values encoded inside a decoded one, placed on the outer span (what a mask must cover)."""
+    if len(layers) >= MAX_DEPTH:
+        return
+    whole = decode_value(text.strip())
+    if whole is not None:
+        yield Encoded(start, end, key, (*layers, whole[0]), whole[1])
+        return
+    for inner in encoded_values(text, nested=False):
+        yield Encoded(start, end, f"{key}.{inner.key}" if key else inner.key, (*layers, *inner.layers), inner.text)
+
+
+def decode_value(value: str) -> tuple[str, str] | None:
+    """(layer, text) when `value` is wholly base64, percent-encoded or escaped and decodes to text."""
+    if not MIN_ENCODED <= len(value) <= MAX_ENCODED:
+        return None
+    if "\\" in value:
+        return _text("escape", _ESCAPE.sub(_unescape, value), value)
+    if "%" in value:
+        return _text("percent", unquote(value, errors="strict"), value) if _PERCENT.search(value) else None
+    if _BASE64.fullmatch(value) or _BASE64URL.fullmatch(value):
+        return _text("base64", _base64_text(value), value)
+    return None
+
+
+def _unescape(match: re.Match[str]) -> str:
+    return chr(int(match.group(1) or match.group(2), 16))
+
+
+def _base64_text(value: str) -> str | None:
+    padded = value + "=" * (-len(value) % 4)
+    try:
+        if "-" in value or "_" in value:
+            raw = base64.urlsafe_b64decode(padded)
+        else:
+            raw = base64.b64decode(padded, validate=True)
+        return raw.decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _text(layer: str, decoded: str | None, original: str) -> tuple[str, str] | None:
+    """Printable text that says something new; noise and binary are not text."""
+    if decoded is None or decoded == original or len(decoded.strip()) < 4:
+        return None
+    if not all(ch.isprintable() or ch in "\t\r\n" for ch in decoded):
+        return None
+    return layer, decoded

@@ -1,0 +1,44 @@
+"""sources/encodings: assigned values in base64, percent-encoding or escapes, decoded when they are text."""
+from __future__ import annotations
+
+import base64
+import json
+import os
+
+from leakscan.sources.encodings import decode_value, encoded_values
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def test_base64_value_is_decoded_on_its_span() -> None:
+    text = f"data:\n  password: {b64('Vq8#rT2!mZp4Lx9w')}\n"
+    [found] = list(encoded_values(text))
+    assert (found.key, found.layers, found.text) == ("password", ("base64",), "Vq8#rT2!mZp4Lx9w")
+    assert text[found.start:found.end] == b64("Vq8#rT2!mZp4Lx9w")
+
+
+def test_base64url_percent_and_escapes() -> None:
+    url_safe = base64.urlsafe_b64encode(b"??>>user:secret-value??>>").decode()
+    assert "_" in url_safe or "-" in url_safe
+    assert decode_value(url_safe) == ("base64", "??>>user:secret-value??>>")
+    assert decode_value("https%3A%2F%2Fu%3Ap%40example.test") == ("percent", "https://u:p@example.test")
+    assert decode_value("\\u0070assword\\x3dhunter22") == ("escape", "password=hunter22")
+
+
+def test_depth_two_inside_a_decoded_document() -> None:
+    config = json.dumps({"auths": {"registry.example.test": {"auth": b64("deploy:Xy7PqL2mN8vR4tZ")}}})
+    found = list(encoded_values(f".dockerconfigjson: {b64(config)}\n"))
+    assert [(f.key, f.layers) for f in found] == [("dockerconfigjson", ("base64",)),
+                                                  ("dockerconfigjson.auth", ("base64", "base64"))]
+    assert found[1].text == "deploy:Xy7PqL2mN8vR4tZ"
+    assert found[0].start == found[1].start and found[0].end == found[1].end  # the outer span, for masking
+
+
+def test_binary_noise_and_hashes_are_not_text() -> None:
+    noise = base64.b64encode(os.urandom(48)).decode()
+    text = (f"image: {noise}\nsha: 3f786850e387550fdab836ed7e6dc881de23001b\n"
+            f"integrity: sha512-{noise}\nname: averyveryverylongidentifiername\nshort: {b64('ab')}\n")
+    assert list(encoded_values(text)) == []
+    assert decode_value(b64("a\x00\x01binary\x02payload")) is None
