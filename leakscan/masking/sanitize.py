@@ -48,6 +48,8 @@ class Sanitizer:
         by_value = {value: spec for value, spec in known if len(value) >= MIN_KNOWN_LENGTH}
         self.known = sorted(by_value.items(), key=lambda item: -len(item[0]))
         self._memo: dict[str, str] = {}
+        self._forms: list[tuple[str, tuple[str, ...]]] | None = None  # (masked, forms) per known value
+        self._by_prefix: dict[str, list[int]] = {}  # a form's first PREFIX characters -> indices into _forms
 
     def clean(self, text: str) -> str:
         if not text:
@@ -58,16 +60,46 @@ class Sanitizer:
         return cleaned
 
     def _mask_known(self, text: str) -> str:
-        for value, spec in self.known:
-            masked = mask_value(value, spec)
-            for form in {value, quote(value, safe=""), value.replace("~", "~0").replace("/", "~1")}:
+        """Known values longest first, each in all its forms. Only the values whose forms' first characters
+        occur in the text are tried: a capture with thousands of emails has thousands of known values, and
+        trying each on each printed string made a report quadratic in its findings."""
+        forms = self._known_forms()
+        candidates = self._candidates(text)
+        while candidates:
+            index = candidates.pop(0)
+            masked, written = forms[index]
+            before = text
+            for form in written:
                 if form not in text:
                     continue
                 if len(form) < SHORT_KNOWN:
                     text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])", _literal(masked), text)
                 else:
                     text = text.replace(form, masked)
+            if text != before:  # a mask may spell a later (shorter) value: look again
+                candidates = [i for i in self._candidates(text) if i > index]
         return text
+
+    def _known_forms(self) -> list[tuple[str, tuple[str, ...]]]:
+        if self._forms is None:
+            self._forms = []
+            for index, (value, spec) in enumerate(self.known):
+                written = tuple(dict.fromkeys((value, quote(value, safe=""),
+                                               value.replace("~", "~0").replace("/", "~1"))))
+                self._forms.append((mask_value(value, spec), written))
+                for form in written:
+                    self._by_prefix.setdefault(form[:MIN_KNOWN_LENGTH], []).append(index)
+        return self._forms
+
+    def _candidates(self, text: str) -> list[int]:
+        """Indices (in order) of the known values one of whose forms may occur in TEXT."""
+        by_prefix, width = self._by_prefix, MIN_KNOWN_LENGTH
+        found: set[int] = set()
+        for at in range(len(text) - width + 1):
+            hits = by_prefix.get(text[at:at + width])
+            if hits:
+                found.update(hits)
+        return sorted(found)
 
     def _mask_matches(self, text: str) -> str:
         if self.engine is None:
