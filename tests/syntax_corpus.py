@@ -25,8 +25,11 @@ FIXTURES = Path(__file__).parent / "fixtures"
 COUNTED = ("secret", "url-token")
 # Words of a rule id that say nothing about the credential's name.
 _ID_NOISE = {"generic", "quoted", "env", "config", "prefixed", "legacy", "new", "old", "live", "test",
-             "v1", "v2", "v3", "context", "assignment", "uri", "url", "classic", "fine", "grained"}
+             "v1", "v2", "v3", "context", "assignment", "uri", "url", "classic", "fine", "grained", "setting", "websocket", "rest"}
 _CREDENTIAL_WORDS = ("key", "token", "secret", "password", "pass", "pwd", "credential", "auth", "pat", "dsn")
+# Words of a rule id that say the credential is a password (its key is then `..._password`).
+_PASSWORD_WORDS = {"password", "pass", "passwd", "pwd", "credential", "credentials", "auth", "basic", "login",
+                   "comparison", "prose", "sasl", "jaas", "viserver", "flag"}
 _VALUE_LIKE = re.compile(r"[!#-&(-~]+")  # printable ASCII without space, quotes
 
 
@@ -54,11 +57,14 @@ def templates() -> list[Template]:
 
 
 def key_words(rule_id: str) -> list[str]:
-    """`stripe.secret-key` → [stripe, secret, key]; a credential word is added if none is there."""
+    """The name a user would give the credential, from the rule id: `stripe.secret-key.live` →
+    [stripe, secret, key] (cut after the last credential word); a password-like rule
+    (`files.gradle.credentials`) → [gradle, password]; `token` is added when no word names one."""
     words = [w for w in re.split(r"[.\-_]", rule_id.lower()) if w and w not in _ID_NOISE and not w.isdigit()]
-    if not any(w.startswith(_CREDENTIAL_WORDS) for w in words):
-        words.append("token")
-    return words[:4]
+    if any(w in _PASSWORD_WORDS for w in words):
+        return [w for w in words if w not in _PASSWORD_WORDS and not w.startswith(_CREDENTIAL_WORDS)][:2] + ["password"]
+    last = max((i for i, w in enumerate(words) if w.startswith(_CREDENTIAL_WORDS)), default=-1)
+    return words[:last + 1][-4:] if last >= 0 else [*words[:3], "token"]
 
 
 def render(template: Template, words: list[str], value: str) -> str:
