@@ -72,10 +72,17 @@ def decode_value(value: str) -> tuple[str, str] | None:
     if "\\" in value:
         return _text("escape", _ESCAPE.sub(_unescape, value), value)
     if "%" in value:
-        return _text("percent", unquote(value, errors="strict"), value) if _PERCENT.search(value) else None
+        return _text("percent", _percent_text(value), value) if _PERCENT.search(value) else None
     if _BASE64.fullmatch(value) or _BASE64URL.fullmatch(value):
         return _text("base64", _base64_text(value), value)
     return None
+
+
+def _percent_text(value: str) -> str | None:
+    try:
+        return unquote(value, errors="strict")
+    except UnicodeDecodeError:  # %XX bytes that are not UTF-8 text: not a text value
+        return None
 
 
 def _unescape(match: re.Match[str]) -> str:

@@ -42,3 +42,4 @@ def test_binary_noise_and_hashes_are_not_text() -> None:
             f"integrity: sha512-{noise}\nname: averyveryverylongidentifiername\nshort: {b64('ab')}\n")
     assert list(encoded_values(text)) == []
     assert decode_value(b64("a\x00\x01binary\x02payload")) is None
+    assert decode_value("%a0%e4%d0-not-utf8-percent-bytes") is None  # not text, and no exception
