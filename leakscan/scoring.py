@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from leakscan.engine.entropy import shannon_entropy
 from leakscan.engine.filters import FILTERS
@@ -142,7 +143,13 @@ def _fixture_evidence(candidate: Candidate) -> list[Adjustment]:
     return found
 
 
-def _path_evidence(path: str) -> list[Adjustment]:
+@lru_cache(maxsize=4096)
+def _path_evidence(path: str) -> tuple[Adjustment, ...]:
+    """Cached: a capture's thousands of findings share one path, and a tree's findings a few hundred."""
+    return tuple(_path_adjustments(path))
+
+
+def _path_adjustments(path: str) -> list[Adjustment]:
     if not path or path == "-":
         return []
     from detect_secrets.filters.heuristic import is_lock_file
