@@ -50,7 +50,8 @@ def vocabulary() -> _Vocabulary:
     for kind, spec in data["kinds"].items():
         mask = spec.get("mask", {})
         kinds[kind] = FieldKind(kind, spec["label"], spec["category"],
-                                MaskSpec(mask.get("keep_prefix", 0), mask.get("keep_suffix", 0), mask.get("style", "redact")),
+                                MaskSpec(mask.get("keep_prefix", 0), mask.get("keep_suffix", 0),
+                                         mask.get("style", "redact")),
                                 spec["suggestion"])
         for name in spec.get("names", ()):
             names.setdefault(normalise(name), kind)

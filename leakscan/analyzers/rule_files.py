@@ -55,7 +55,8 @@ def _is_detect_secrets_baseline(text: str) -> bool:
         data = json.loads(text)
     except ValueError:
         return False
-    return isinstance(data, dict) and isinstance(data.get("results"), dict) and isinstance(data.get("plugins_used"), list)
+    return (isinstance(data, dict) and isinstance(data.get("results"), dict)
+            and isinstance(data.get("plugins_used"), list))
 
 
 def _is_toml_rules(text: str) -> bool:

@@ -40,12 +40,16 @@ def _uuid(secret: str, line: str) -> str | None:
 
 def _not_alnum(secret: str, line: str) -> str | None:
     ds = _heuristics()
-    return "no letters or digits (detect-secrets is_not_alphanumeric_string)" if ds.is_not_alphanumeric_string(secret) else None
+    if not ds.is_not_alphanumeric_string(secret):
+        return None
+    return "no letters or digits (detect-secrets is_not_alphanumeric_string)"
 
 
 def _dollar(secret: str, line: str) -> str | None:
     ds = _heuristics()
-    return "variable reference (detect-secrets is_prefixed_with_dollar_sign)" if ds.is_prefixed_with_dollar_sign(secret) else None
+    if not ds.is_prefixed_with_dollar_sign(secret):
+        return None
+    return "variable reference (detect-secrets is_prefixed_with_dollar_sign)"
 
 
 class _Heuristics(Protocol):

@@ -9,7 +9,8 @@ import yaml
 from leakscan.resources import pack_dir
 
 _TEMPLATE = re.compile(
-    r"\$\{[^}]*\}|\{\{[^}]*\}\}|^<[A-Za-z_][A-Za-z0-9_ .:-]*>$|<[A-Za-z_][A-Za-z0-9_.:-]*_[A-Za-z0-9_.:-]*>|%\([a-z_]+\)s|#\{[^}]*\}"
+    r"\$\{[^}]*\}|\{\{[^}]*\}\}|^<[A-Za-z_][A-Za-z0-9_ .:-]*>$|<[A-Za-z_][A-Za-z0-9_.:-]*_[A-Za-z0-9_.:-]*>"
+    r"|%\([a-z_]+\)s|#\{[^}]*\}"
     r"|^\$[A-Za-z_][A-Za-z0-9_]*$|^%[A-Za-z_][A-Za-z0-9_]*%$|^\[[A-Za-z _-]+\]$",
 )
 _ENV_LOOKUP = re.compile(
@@ -20,8 +21,12 @@ _ENV_LOOKUP = re.compile(
 # Whole values that stand for "no value" or "fill me in", or that only name
 # their field (`password: password`, `https://user:password@host`); compared
 # lowercased with punctuation stripped: never a credential.
-_PLACEHOLDER_WORDS = frozenset(["none", "null", "nil", "undefined", "true", "false", "empty", "default", "placeholder", "redacted", "removed", "hidden", "masked", "notset", "unset", "todo", "fixme", "tbd", "changeme", "changeit", "yourpassword", "yourtoken", "yoursecret", "yourkey", "yourapikey", "xxx"])
-_FIELD_NAME_WORDS = frozenset(["password", "passwd", "pwd", "pass", "secret", "token", "apikey", "accesstoken", "secretkey", "privatekey", "credentials"])
+_PLACEHOLDER_WORDS = frozenset([
+    "none", "null", "nil", "undefined", "true", "false", "empty", "default", "placeholder", "redacted", "removed",
+    "hidden", "masked", "notset", "unset", "todo", "fixme", "tbd", "changeme", "changeit", "yourpassword",
+    "yourtoken", "yoursecret", "yourkey", "yourapikey", "xxx"])
+_FIELD_NAME_WORDS = frozenset(["password", "passwd", "pwd", "pass", "secret", "token", "apikey", "accesstoken",
+                               "secretkey", "privatekey", "credentials"])
 _PLACEHOLDER_FRAGMENTS = re.compile(
     r"your[_\-. ]?(api[_\-]?)?(key|token|secret|password|pass|access|client|app|account)|"
     r"\byour[_\-. ][a-z0-9_\-. ]{0,40}(key|token|secret|password|id)\b|(goes|go|put)[_\-. ]?here|"
@@ -35,7 +40,10 @@ _PLACEHOLDER_FRAGMENTS = re.compile(
 _EXAMPLE_MARK = re.compile(r"EXAMPLE")
 # Demo and default values: often real (a default password committed to a
 # dotfile is a risk), often fake (a tutorial). Weak evidence, not a verdict.
-_DEMO_WORDS = frozenset(["password", "passwd", "pwd", "pass", "secret", "token", "key", "letmein", "test", "testing", "test123", "foo", "bar", "foobar", "baz", "qux", "example", "sample", "dummy", "fake", "mock", "demo", "password123", "secret123", "admin", "root", "user", "username", "abc", "abc123", "qwerty", "asdf", "guest"])
+_DEMO_WORDS = frozenset([
+    "password", "passwd", "pwd", "pass", "secret", "token", "key", "letmein", "test", "testing", "test123", "foo",
+    "bar", "foobar", "baz", "qux", "example", "sample", "dummy", "fake", "mock", "demo", "password123", "secret123",
+    "admin", "root", "user", "username", "abc", "abc123", "qwerty", "asdf", "guest"])
 _DEMO_FRAGMENTS = re.compile(r"dummy|sample|example|fake|mock|demo", re.I)
 _KEYBOARD = "qwertyuiopasdfghjklzxcvbnm"
 _SEQUENCES = (("abcdefghijklmnopqrstuvwxyz", 6), ("0123456789", 8), (_KEYBOARD, 6))

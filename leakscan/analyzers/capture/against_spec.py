@@ -37,7 +37,8 @@ from leakscan.sources.pointer import escape
 
 MAX_ITEMS_CHECKED = 50  # elements of a response array compared to the schema
 MAX_DEPTH = 12
-_ID_SEGMENT = re.compile(r"^(\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{16,}|[A-Za-z0-9_-]{20,})$")
+_ID_SEGMENT = re.compile(r"^(\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+                         r"|[0-9a-fA-F]{16,}|[A-Za-z0-9_-]{20,})$")
 _STATIC = re.compile(r"^(text/html|text/css|image/|font/|audio/|video/)|javascript", re.I)
 
 
@@ -137,7 +138,8 @@ def spec_for(data: Any, ctx: Context, errors: list[ScanError]) -> SpecIndex | No
         if error:
             errors.append(ScanError(ctx.path, error))
         return index
-    inline = data.get("log", {}).get("_openapi") if isinstance(data, dict) and isinstance(data.get("log"), dict) else None
+    has_log = isinstance(data, dict) and isinstance(data.get("log"), dict)
+    inline = data.get("log", {}).get("_openapi") if has_log else None
     if isinstance(inline, dict):
         return build_index(SpecDocument(ctx.path + "#/log/_openapi", inline, _Inline(), "json"), config.max_file_size)
     return None
@@ -288,14 +290,14 @@ def _shape(schema: Node, refs: RefResolver, depth: int) -> tuple[dict[str, Node]
     props: dict[str, Node] | None = None
     open_ended = value.get("additionalProperties") not in (None, False) or "patternProperties" in value
     if isinstance(value.get("properties"), dict):
-        props = {str(k): schema.child("properties", k) for k in value["properties"]}  # type: ignore[misc]
+        props = {str(k): spec_walk.member(schema, "properties", k) for k in value["properties"]}
     items = schema.child("items") if isinstance(value.get("items"), dict) else None
     for combiner in ("allOf", "oneOf", "anyOf"):
         parts = value.get(combiner)
         if not isinstance(parts, list) or depth > 8:
             continue
         for n in range(len(parts)):
-            part = refs.resolve(schema.child(combiner, n))  # type: ignore[arg-type]
+            part = refs.resolve(spec_walk.member(schema, combiner, n))
             if part is None or not isinstance(part.value, dict):
                 return None, True, items  # unknown alternative: nothing can be called undeclared
             sub_props, sub_open, sub_items = _shape(part, refs, depth + 1)

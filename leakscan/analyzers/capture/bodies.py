@@ -59,13 +59,15 @@ def body_items(text: str, pointer: str, site: Site, anchor: Site, mime: str, enc
             return []
         if cut:
             errors.append(ScanError(path, f"{pointer}: base64 body of {len(text) * 3 / 4 / 1e6:.1f} MB is over the "
-                                          f"{MAX_BODY_CHARS // (1024 * 1024)} MB scan limit; only its beginning was scanned"))
+                                          f"{MAX_BODY_CHARS // (1024 * 1024)} MB scan limit; "
+                                          "only its beginning was scanned"))
         if is_binary(data):
             return []
         text, site = decode(data)[0], AnchorSite(anchor, 0)
     elif len(text) > MAX_BODY_CHARS:
         errors.append(ScanError(path, f"{pointer}: body of {len(text) / 1e6:.1f} MB is over the "
-                                      f"{MAX_BODY_CHARS // (1024 * 1024)} MB scan limit; only its beginning was scanned"))
+                                      f"{MAX_BODY_CHARS // (1024 * 1024)} MB scan limit; "
+                                      "only its beginning was scanned"))
         text = text[:MAX_BODY_CHARS]
     payload = template.payload and not is_code(mime, url)
     template = replace(template, payload=payload, key="", parent_key="", prefix="", suffix="")

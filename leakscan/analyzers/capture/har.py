@@ -145,7 +145,8 @@ def entry_items(entry: dict[str, Any], index: int, doc: Doc, errors: list[ScanEr
     return items
 
 
-def _post_data(post: Any, base: str, doc: Doc, template: Item, errors: list[ScanError], path: str, url: str) -> list[Item]:
+def _post_data(post: Any, base: str, doc: Doc, template: Item, errors: list[ScanError], path: str,
+               url: str) -> list[Item]:
     if not isinstance(post, dict):
         return []
     items: list[Item] = []

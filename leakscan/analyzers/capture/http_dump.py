@@ -26,7 +26,8 @@ from leakscan.sources.decode import is_utf16
 if TYPE_CHECKING:
     from leakscan.engine.context import Engine
 
-METHODS = "GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|TRACE|CONNECT|PROPFIND|PROPPATCH|MKCOL|COPY|MOVE|LOCK|UNLOCK|REPORT|SEARCH"
+METHODS = ("GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|TRACE|CONNECT"
+           "|PROPFIND|PROPPATCH|MKCOL|COPY|MOVE|LOCK|UNLOCK|REPORT|SEARCH")
 _REQUEST = re.compile(rf"({METHODS}) (\S{{1,8000}}) HTTP/\d(?:\.\d)?\s*$")
 _STATUS = re.compile(r"HTTP/\d(?:\.\d)? (\d{3})(?: [^\r\n]*)?\s*$")
 _HEADER = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}):[ \t]*([^\r\n]*?)[ \t]*\r?$")
@@ -138,12 +139,14 @@ class HttpDumpScanner:
         return f"{method} {host.strip()}{target}" if target.startswith("/") else label
 
     @staticmethod
-    def _item(value: str, at: int, site: FileSite, where: str, message: _Message, key: str = "", prefix: str = "") -> Item:
+    def _item(value: str, at: int, site: FileSite, where: str, message: _Message, key: str = "",
+              prefix: str = "") -> Item:
         return Item(value=value, pointer=None, site=ShiftSite(site, at), where=where, key=key, prefix=prefix,
                     payload=True, response=message.response, extra=(("entry", message.label),))
 
     @staticmethod
-    def _body(text: str, message: _Message, end: int, site: FileSite, ctx: Context, errors: list[ScanError]) -> list[Item]:
+    def _body(text: str, message: _Message, end: int, site: FileSite, ctx: Context,
+              errors: list[ScanError]) -> list[Item]:
         start = message.body_start
         body = _trim(text[start:end]) if 0 <= start < end else ""
         if not body.strip():

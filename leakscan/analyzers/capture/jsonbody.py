@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from leakscan.engine.context import Engine
 
 # Suffixes of files that may hold a JSON body or log; code is never claimed.
-JSON_SUFFIXES = (".json", ".geojson", ".jsonl", ".ndjson", ".log", ".txt", ".out", ".body", ".resp", ".response", ".har")
+JSON_SUFFIXES = (".json", ".geojson", ".jsonl", ".ndjson", ".log", ".txt", ".out", ".body", ".resp", ".response",
+                 ".har")
 RECORDS_PER_BATCH = 500
 ITEMS_PER_BATCH = 2000  # values of one JSON document analysed together: memory stays flat however large it is
 _SPEC_HINT = re.compile(r'"(openapi|swagger)"\s*:')
@@ -145,7 +146,8 @@ class JsonDocumentScanner:
         if error is not None or not isinstance(data, (dict, list)):
             # JSON with comments, a fragment, not JSON at all: the plain text scan does it.
             # Valid JSON past a parsing limit (depth, digits) is said so: its structure was not read.
-            errors = (ScanError(chunk.origin.path, f"{error}; the file was scanned as text"),) if error in LIMITS else ()
+            limit_hit = error in LIMITS
+            errors = (ScanError(chunk.origin.path, f"{error}; the file was scanned as text"),) if limit_hit else ()
             return DocumentResult(tuple(engine.candidates(chunk)), errors)
         result = scan_json_data(chunk, engine, data, "json")
         published = published_document(chunk.origin.path, data)  # an SBOM's author emails are public on purpose

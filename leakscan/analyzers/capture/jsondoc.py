@@ -136,10 +136,10 @@ def iter_flatten(data: Any, doc: Doc, template: Item, start: str = "") -> Iterat
             # Under six characters only a key can make a value sensitive (a CVV, a short password).
             if len(value) >= MIN_STRING or (value and key and key_kind(key, parent) is not None):
                 yield from _string_items(value, doc, local, key, parent, template)
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            if abs(value) >= MIN_NUMBER or (key and key_kind(key, parent) is not None):
-                yield _item(template, doc, local, key, parent, repr(value) if isinstance(value, float) else str(value),
-                            how="scalar", quote=False)
+        elif (isinstance(value, (int, float)) and not isinstance(value, bool)
+              and (abs(value) >= MIN_NUMBER or (key and key_kind(key, parent) is not None))):
+            yield _item(template, doc, local, key, parent, repr(value) if isinstance(value, float) else str(value),
+                        how="scalar", quote=False)
 
 
 def key_is_data(key: str) -> bool:
@@ -213,7 +213,8 @@ def _frames(value: list[Any]) -> tuple[str, bool] | None:
     lines = []
     for frame in frames[:200]:
         lower = {k.lower(): v for k, v in frame.items()}
-        where = next((lower[k] for k in ("file", "filename", "class", "classname", "declaringclass", "module") if k in lower), "?")
+        where = next((lower[k] for k in ("file", "filename", "class", "classname", "declaringclass", "module")
+                      if k in lower), "?")
         line = next((lower[k] for k in ("line", "lineno", "linenumber") if k in lower), "?")
         func = next((lower[k] for k in ("function", "method", "methodname", "name") if k in lower), "")
         lines.append(f"  frame {where}:{line} {func}".rstrip())

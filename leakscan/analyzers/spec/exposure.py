@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from leakscan.analyzers.spec.context import SpecContext, also_at
 from leakscan.analyzers.spec.vocab import host_kind, host_of, vocabulary
-from leakscan.analyzers.spec.walk import expand_server_url, root, security_schemes, server_urls
+from leakscan.analyzers.spec.walk import expand_server_url, member, root, security_schemes, server_urls
 from leakscan.model import Adjustment, Candidate
 from leakscan.sources.openapi import Node
 
@@ -50,12 +50,13 @@ def _http_servers(ctx: SpecContext) -> Iterator[tuple[Node, str]]:
         schemes = root(ctx.doc).child("schemes")
         host = ctx.doc.data.get("host")
         base = ctx.doc.data.get("basePath")
-        url = f"http://{host}{base if isinstance(base, str) else ''}" if isinstance(host, str) else "http (host not given)"
-        if schemes is None or not isinstance(schemes.value, list) or (isinstance(host, str) and host_kind(url) == "local"):
+        has_host = isinstance(host, str)
+        url = f"http://{host}{base if isinstance(base, str) else ''}" if has_host else "http (host not given)"
+        if schemes is None or not isinstance(schemes.value, list) or (has_host and host_kind(url) == "local"):
             return
         for index, scheme in enumerate(schemes.value):
             if str(scheme).lower() == "http":
-                yield schemes.child(index), url  # type: ignore[misc]
+                yield member(schemes, index), url
         return
     for node in server_urls(ctx.doc, ctx.refs, ctx.version):
         url = expand_server_url(node)
@@ -80,8 +81,9 @@ def endpoints(ctx: SpecContext) -> Iterator[Candidate | None]:
     for rule_id, hits in found.items():
         if hits:
             (path, word), rest = hits[0], hits[1:]
-            reason = Adjustment(f"path {path} is {'a debug' if 'debug' in rule_id else 'an admin'} endpoint ({word})", 0.0)
-            yield ctx.structural(rule_id, paths.child(path), path, [reason],  # type: ignore[arg-type]
+            what = "a debug" if "debug" in rule_id else "an admin"
+            reason = Adjustment(f"path {path} is {what} endpoint ({word})", 0.0)
+            yield ctx.structural(rule_id, member(paths, path), path, [reason],
                                  also_at([p for p, _ in rest]))
 
 

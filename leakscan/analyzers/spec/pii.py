@@ -18,7 +18,7 @@ from leakscan.analyzers.fields import FieldKind, classify_field, normalise, sche
 from leakscan.analyzers.fields import vocabulary as field_vocabulary
 from leakscan.analyzers.spec.context import SpecContext, also_at
 from leakscan.analyzers.spec.vocab import ResponseKind, vocabulary, words_of
-from leakscan.analyzers.spec.walk import Operation, Response, response_schemas
+from leakscan.analyzers.spec.walk import Operation, Response, member, response_schemas
 from leakscan.engine.validators import VALIDATORS
 from leakscan.model import Adjustment, Candidate
 from leakscan.sources.openapi import Node
@@ -116,7 +116,7 @@ class SchemaWalker:
         found: list[PropertyHit] = []
         for combiner in COMBINERS:
             for index in range(len(value[combiner]) if isinstance(value.get(combiner), list) else 0):
-                found.extend(self.hits(schema.child(combiner, index)))  # type: ignore[arg-type]
+                found.extend(self.hits(member(schema, combiner, index)))
         for table in ("properties", "patternProperties"):
             props = value.get(table)
             for name, body in props.items() if isinstance(props, dict) else ():
@@ -131,10 +131,10 @@ class SchemaWalker:
                     found.extend(self.hits(prop))
         for key in ("items", "additionalProperties"):
             if isinstance(value.get(key), dict):
-                found.extend(self.hits(schema.child(key)))  # type: ignore[arg-type]
+                found.extend(self.hits(member(schema, key)))
         if isinstance(value.get("prefixItems"), list):
             for index in range(len(value["prefixItems"])):
-                found.extend(self.hits(schema.child("prefixItems", index)))  # type: ignore[arg-type]
+                found.extend(self.hits(member(schema, "prefixItems", index)))
         return found
 
     def _check(self, name: str, prop: Node) -> PropertyHit | None:

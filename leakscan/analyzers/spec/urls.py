@@ -22,7 +22,8 @@ EXAMPLE_URL = -0.4
 MIN_TOKEN, MIN_PASSWORD = 12, 6
 URL_SCHEMES = "https?|ftps?|sftp|smtps?|git|wss?"
 _USERINFO = re.compile(
-    rf"\b(?:{URL_SCHEMES})://(?P<user>[^\s:/?#@'\"<>{{}}]{{1,100}}):(?P<secret>[^\s/?#@'\"<>{{}}]{{1,200}})@[\w\[]", re.I)
+    rf"\b(?:{URL_SCHEMES})://(?P<user>[^\s:/?#@'\"<>{{}}]{{1,100}})"
+    r":(?P<secret>[^\s/?#@'\"<>{}]{1,200})@[\w\[]", re.I)
 _QUERY = re.compile(r"[?&;#](?P<name>[A-Za-z0-9_.\-]{1,40})=(?P<secret>[^&#\s'\"<>{}\\]{4,500})")
 URL_PATTERNS = (_USERINFO, _QUERY)
 
@@ -59,7 +60,8 @@ def example_url(cand: Candidate, text: str) -> Candidate:
     at = text.find(cand.secret)
     url = _url_around(text, at) if at >= 0 else ""
     if "example" in url.lower() or host_kind(url) == "example":
-        return replace(cand, adjustments=cand.adjustments + (Adjustment("URL of a documentation example", EXAMPLE_URL),))
+        example = Adjustment("URL of a documentation example", EXAMPLE_URL)
+        return replace(cand, adjustments=cand.adjustments + (example,))
     return cand
 
 

@@ -14,11 +14,11 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from itertools import accumulate
-from typing import Any, Optional
+from typing import Any
 
 from leakscan.analyzers.spec.context import SpecContext
 from leakscan.analyzers.spec.urls import URL_PATTERNS, example_url, url_credentials
-from leakscan.analyzers.spec.walk import media
+from leakscan.analyzers.spec.walk import media, member
 from leakscan.model import Adjustment, Candidate, Chunk
 from leakscan.sources.openapi import SpecDocument
 from leakscan.sources.pointer import escape, split
@@ -37,7 +37,7 @@ INHERIT_LABEL = frozenset({"example", "examples", "x-example", "x-examples", "de
 
 # (parent place, key): a pointer built only for the few values that match. The key is
 # whatever the document used (a string, or an index, or a YAML number key).
-Place = Optional[tuple["Place", Any]]
+Place = tuple["Place", Any] | None
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,8 @@ def _values(doc: SpecDocument) -> Iterator[Entry]:
                     yield Entry(doc, (place, key), own if key.__class__ is int or key in inherit or "/" in key else key,
                                 child)
             elif kind is dict or kind is list:
-                nested.append((child, (place, key), own if key.__class__ is int or key in inherit or "/" in key else key))
+                nested.append((child, (place, key),
+                               own if key.__class__ is int or key in inherit or "/" in key else key))
         stack.extend(reversed(nested))  # document order: a shared anchor is reported where it is defined
 
 
@@ -207,7 +208,7 @@ def _error_examples(ctx: SpecContext) -> dict[tuple[str, str], str]:
                     places.setdefault(resolved.key, response.label)
                 if key == "examples" and isinstance(node.value, dict):
                     for name in node.value:  # 3.x named examples may each be a $ref
-                        target = ctx.refs.resolve(node.child(name))  # type: ignore[arg-type]
+                        target = ctx.refs.resolve(member(node, name))
                         if target is not None:
                             places.setdefault(target.key, response.label)
     return places

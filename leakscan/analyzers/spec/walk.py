@@ -52,6 +52,15 @@ def is_error_code(code: str) -> bool:
     return code == "DEFAULT" or code[:1] in ("4", "5")
 
 
+def member(node: Node, *tokens: str | int) -> Node:
+    """The child at `tokens` of a container the caller is walking by its own keys or indexes,
+    so it is there; a KeyError says a caller asked for one that is not."""
+    child = node.child(*tokens)
+    if child is None:
+        raise KeyError(f"{node.pointer} has no member {tokens!r}")
+    return child
+
+
 def root(doc: SpecDocument) -> Node:
     return Node(doc, "", doc.data)
 
@@ -61,7 +70,7 @@ def operations(doc: SpecDocument, refs: RefResolver) -> Iterator[Operation]:
     if paths is None or not isinstance(paths.value, dict):
         return
     for path in list(paths.value):
-        item = refs.resolve(paths.child(path))  # type: ignore[arg-type]
+        item = refs.resolve(member(paths, path))
         if item is None or not isinstance(item.value, dict):
             continue
         for method in HTTP_METHODS:
@@ -77,7 +86,7 @@ def responses(op: Operation, refs: RefResolver) -> Iterator[Response]:
     for code in list(table.value):
         if str(code).startswith("x-"):
             continue
-        resolved = refs.resolve(table.child(code))  # type: ignore[arg-type]
+        resolved = refs.resolve(member(table, code))
         if resolved is not None and isinstance(resolved.value, dict):
             yield Response(op, str(code), resolved)
 
@@ -110,7 +119,7 @@ def parameters(op: Operation, refs: RefResolver) -> Iterator[Node]:
         if listed is None or not isinstance(listed.value, list):
             continue
         for index in range(len(listed.value)):
-            param = refs.resolve(listed.child(index))  # type: ignore[arg-type]
+            param = refs.resolve(member(listed, index))
             if param is None or not isinstance(param.value, dict):
                 continue
             ident = (str(param.value.get("name", "")), str(param.value.get("in", "")))
