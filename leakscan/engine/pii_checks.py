@@ -1,11 +1,12 @@
 """Offline plausibility checks for personal data (emails, phones, cards, IBANs...).
 
-They are "gate" validators: they return False when a value cannot be what the
+Most are "gate" validators: they return False when a value cannot be what the
 rule says or belongs to nobody (a reserved domain, a fictional phone range, a
-published test card), and None when it is plausible. They never return True:
-a well-formed email or a Luhn-valid number is common in source code, so the
-confidence of PII comes from where it sits (a JSON key, a captured payload),
-not from its checksum alone. The reference values are data:
+published test card), and None when it is plausible; a well-formed email is
+common in source code, so the confidence of PII comes from where it sits (a
+JSON key, a captured payload). Cards are the exception: a Luhn-valid number in
+a network's IIN range and length is a card wherever it sits, so `card_pan`
+returns True and the checksum raises confidence. The reference values are data:
 patterns/_pii_values.yaml.
 """
 from __future__ import annotations
@@ -37,6 +38,30 @@ class _Values:
     doc_ibans: frozenset[str]
     doc_ssns: frozenset[str]
     national_ids: dict[str, NationalIdScheme]
+    card_prefixes: tuple[CardPrefix, ...]  # longest prefix first
+
+
+@dataclass(frozen=True)
+class CardPrefix:
+    """One IIN prefix range of a card network and the lengths it issues."""
+
+    brand: str
+    low: str
+    high: str
+    lengths: frozenset[int]
+
+    def matches(self, digits: str) -> bool:
+        return len(digits) in self.lengths and self.low <= digits[:len(self.low)] <= self.high
+
+
+def _card_prefixes(networks: list[dict[str, object]]) -> tuple[CardPrefix, ...]:
+    prefixes = []
+    for network in networks:
+        for text in network["ranges"]:  # type: ignore[attr-defined]
+            low, _, high = str(text).partition("-")
+            prefixes.append(CardPrefix(str(network["brand"]), low, high or low,
+                                       frozenset(int(n) for n in network["lengths"])))  # type: ignore[attr-defined]
+    return tuple(sorted(prefixes, key=lambda p: -len(p.low)))
 
 
 @dataclass(frozen=True)
@@ -72,6 +97,7 @@ def values() -> _Values:
         national_ids={key: NationalIdScheme(spec["label"], spec.get("stdnum"),
                                             re.compile(spec["pattern"]) if "pattern" in spec else None)
                       for key, spec in data["national_id_schemes"].items()},
+        card_prefixes=_card_prefixes(data["card_networks"]),
     )
 
 
@@ -169,21 +195,9 @@ def _repetitive(digits: str) -> bool:
     return len(set(digits)) <= 2 or digits in "01234567890" or digits in "98765432109"
 
 
-# Brand prefixes and lengths (ISO/IEC 7812 issuer ranges as the networks publish them).
-_BRANDS = (
-    (re.compile(r"4\d{12}(\d{3}){0,2}$"), "Visa"),
-    (re.compile(r"(5[1-5]\d{2}|222[1-9]|22[3-9]\d|2[3-6]\d{2}|27[01]\d|2720)\d{12}$"), "Mastercard"),
-    (re.compile(r"3[47]\d{13}$"), "American Express"),
-    (re.compile(r"(6011|64[4-9]\d|65\d{2})\d{12,15}$"), "Discover"),
-    (re.compile(r"(352[89]|35[3-8]\d)\d{12,15}$"), "JCB"),
-    (re.compile(r"3(0[0-5]|[689]\d)\d{11,16}$"), "Diners Club"),
-    (re.compile(r"62\d{14,17}$"), "UnionPay"),
-    (re.compile(r"(5[06-9]|6\d)\d{10,17}$"), "Maestro"),
-)
-
-
 def card_brand(digits: str) -> str | None:
-    return next((name for pattern, name in _BRANDS if pattern.match(digits)), None)
+    """The network whose IIN range and length the number has (longest prefix wins), or None."""
+    return next((p.brand for p in values().card_prefixes if p.matches(digits)), None)
 
 
 def card_problem(value: str) -> str | None:
@@ -201,7 +215,8 @@ def card_problem(value: str) -> str | None:
 
 
 def card_pan(value: str) -> bool | None:
-    return _gate(card_problem(value))
+    """True for a Luhn-valid number in a network's IIN range: the checksum is evidence, it raises confidence."""
+    return card_problem(value) is None
 
 
 def ssn_problem(value: str) -> str | None:

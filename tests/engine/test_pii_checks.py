@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from stdnum import luhn
 
 from leakscan.engine import pii_checks as p
 
@@ -16,7 +17,7 @@ def test_email(value, expected):
 
 
 @pytest.mark.parametrize("value,expected", [
-    ("4539 7877 8932 8790", None), ("378292908100339", None),
+    ("4539 7877 8932 8790", True), ("378292908100339", True),
     ("4716017468145380", False),  # Luhn fails: an order id
     ("4242 4242 4242 4242", False), ("4111111111111111", False),  # published test cards
     ("1234567812345670", False),  # Luhn passes, no brand starts with 1
@@ -24,7 +25,7 @@ def test_email(value, expected):
 ])
 def test_card(value, expected):
     assert p.card_pan(value) is expected
-    if expected is None:
+    if expected:
         assert p.card_brand(value.replace(" ", "")) is not None
 
 
@@ -70,3 +71,28 @@ def test_card_problem_names_test_cards():
     assert p.card_problem("4242 4242 4242 4242") == "published test card number"
     assert p.card_problem("4716017468145380") == "fails the card Luhn check"
     assert p.card_problem("4539 7877 8932 8790") is None
+
+
+def _card_for(prefix: p.CardPrefix) -> str:
+    """A Luhn-valid number at the top of the prefix range, padded with non-repeating digits."""
+    length = max(prefix.lengths)
+    body = (prefix.high + "7392851604" * 2)[:length - 1]
+    return body + luhn.calc_check_digit(body)
+
+
+@pytest.mark.parametrize("network", sorted({n.brand for n in p.values().card_prefixes}))
+def test_every_network_in_the_iin_table_is_a_card(network):
+    prefixes = [pre for pre in p.values().card_prefixes if pre.brand == network]
+    for prefix in prefixes:
+        number = _card_for(prefix)
+        assert p.card_pan(number) is True, number
+        assert p.card_brand(number) is not None
+        broken = number[:-1] + str((int(number[-1]) + 1) % 10)
+        assert p.card_problem(broken) == "fails the card Luhn check"
+
+
+@pytest.mark.parametrize("value,brand", [("2720 9900 0000 0005", "Mastercard"), ("2200 7302 4551 1863", "Mir"),
+                                         ("5019 7170 1010 3742", "Dankort"), ("6062 8288 8866 6688", "Hipercard")])
+def test_brand_names_the_longest_prefix(value, brand):
+    digits = value.replace(" ", "")[:-1]
+    assert p.card_brand(digits + luhn.calc_check_digit(digits)) == brand

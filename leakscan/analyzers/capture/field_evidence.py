@@ -44,7 +44,12 @@ def key_kind(key: str, parent_key: str = "") -> FieldKind | None:
 
 @functools.lru_cache(maxsize=4096)
 def is_identifier_key(key: str) -> bool:
-    return bool(key) and capture_vocabulary().is_identifier_key(key)
+    """order_id, trackingNumber, ts; a bare `number` or `num` names nothing by itself."""
+    vocab = capture_vocabulary()
+    if not key or normalise(key) in vocab.identifier_keys.names:
+        return bool(key)
+    words = re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", key)
+    return len(words) > 1 and words[-1].lower() in vocab.identifier_suffixes  # `account` ends in "count", names none
 
 
 @functools.lru_cache(maxsize=4096)

@@ -151,6 +151,7 @@ def match_items(items: Sequence[Item], ctx: Context) -> list[list[Proto]]:
 PAYLOAD_BONUS = 0.2
 KEY_MATCH = 0.3
 IDENTIFIER_KEY = -0.3
+CHECKSUM_UNDER_IDENTIFIER = -0.5
 
 
 def rule_kind(rule: Rule) -> str | None:
@@ -177,6 +178,9 @@ def evidence(protos: list[Proto], item: Item, kind: str | None, identifier: bool
             proto.adjustments.append(Adjustment(f"key name {item.key!r} says {kind.replace('_', ' ')}", KEY_MATCH))
         elif kind is None and identifier:
             proto.adjustments.append(Adjustment(f"key name {item.key!r} names an identifier", IDENTIFIER_KEY))
+            if proto.rule.validator == "card_pan":  # order and tracking numbers carry Luhn check digits too
+                proto.adjustments.append(Adjustment("a check digit under an id key proves an id, not a card",
+                                                    CHECKSUM_UNDER_IDENTIFIER))
         if item.payload:
             where = item.channel or ("response" if item.response else "request")
             proto.adjustments.append(Adjustment(f"in a captured {where}", PAYLOAD_BONUS))
