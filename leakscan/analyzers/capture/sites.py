@@ -16,6 +16,7 @@ from typing import Optional, Protocol
 
 Position = Optional[tuple[int, int]]
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.S)
+_SIMPLE_ESCAPE = re.compile(r"\\.", re.S)
 
 
 class Site(Protocol):
@@ -115,6 +116,14 @@ class StringSite:
 
     def _index(self) -> None:
         """Checkpoints at each escape: decoded offset, raw offset, raw length."""
+        if self.text.find("\\u", self.start, self.end) < 0:
+            # No \uXXXX: every escape is two raw characters for one decoded. A compact JSON body in a
+            # HAR has an escaped quote around every key and string, so this list is built without a loop.
+            start = self.start
+            self._raw = [m.start() - start for m in _SIMPLE_ESCAPE.finditer(self.text, start, self.end)]
+            self._raw_len = [2] * len(self._raw)
+            self._decoded = [raw_at - i for i, raw_at in enumerate(self._raw)]
+            return
         decoded: list[int] = []
         shift = 0  # raw characters minus decoded characters so far
         pending_high = False
