@@ -171,7 +171,8 @@ def evidence(protos: list[Proto], item: Item, kind: str | None, identifier: bool
     that names an anti-forgery or pagination token demotes generic secret rules."""
     for proto in protos:
         if harmless_key and proto.rule.is_generic:
-            proto.adjustments.append(Adjustment(f"key name {item.key!r} names a per-request or paging value", NOT_A_CREDENTIAL))
+            proto.adjustments.append(Adjustment(f"key name {item.key!r} names a per-request or paging value",
+                                                NOT_A_CREDENTIAL))
         if proto.rule.category != "pii" or not proto.rule.id.startswith("pii."):
             continue
         if kind is not None and rule_kind(proto.rule) == kind:
