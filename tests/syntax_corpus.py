@@ -25,7 +25,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 COUNTED = ("secret", "url-token")
 # Words of a rule id that say nothing about the credential's name.
 _ID_NOISE = {"generic", "quoted", "env", "config", "prefixed", "legacy", "new", "old", "live", "test",
-             "v1", "v2", "v3", "context", "assignment", "uri", "url", "classic", "fine", "grained", "setting", "websocket", "rest"}
+             "v1", "v2", "v3", "context", "assignment", "uri", "url", "classic", "fine", "grained",
+             "setting", "websocket", "rest"}
 _CREDENTIAL_WORDS = ("key", "token", "secret", "password", "pass", "pwd", "credential", "auth", "pat", "dsn")
 # Words of a rule id that say the credential is a password (its key is then `..._password`).
 _PASSWORD_WORDS = {"password", "pass", "passwd", "pwd", "credential", "credentials", "auth", "basic", "login",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import regex
 
+from leakscan.engine.escapes import DecodedText, decode_json_escapes
 from leakscan.engine.linear import LinearPattern, Utf8Text, compile_linear, finditer_spans
 from leakscan.engine.prefilter import Prefilter, make_prefilter
 from leakscan.model import Rule, ScanError
@@ -176,7 +177,20 @@ class Matcher:
             if self.compiled(index).linear is not None and utf8 is None:
                 utf8 = Utf8Text(text)
             matches.extend(self.run_rule(index, text, path, lowered, utf8))
+        decoded = decode_json_escapes(text)
+        if decoded is not None:  # `"sk-\u0041..."`, `"https:\/\/..."`: match what the string says
+            matches = _merge_decoded(matches, self._decoded_matches(decoded, path, prefilter, indexes))
         return matches
+
+    def _decoded_matches(self, decoded: DecodedText, path: str, prefilter: Prefilter,
+                         indexes: tuple[int, ...]) -> list[RawMatch]:
+        """Matches in the JSON-unescaped text, at the offsets of the text as written."""
+        lowered, utf8 = ascii_lower(decoded.text), Utf8Text(decoded.text)
+        found: list[RawMatch] = []
+        for local in prefilter.candidates(decoded.text, None):
+            for m in self.run_rule(indexes[local], decoded.text, path, lowered, utf8):
+                found.append(RawMatch(m.rule, m.secret, *decoded.span(m.start, m.end)))
+        return found
 
     def run_rule(self, index: int, text: str, path: str = "", lowered: str | None = None,
                  utf8: Utf8Text | None = None) -> list[RawMatch]:
@@ -213,7 +227,8 @@ class Matcher:
                         return found
             except TimeoutError:  # keep what was found before, and say what was not searched
                 limit = "regex guard" if timeout == self.regex_timeout else "file time budget"
-                self._skip(rule, path, f"{limit} of {timeout:g} s hit searching from line {text.count(chr(10), 0, pos) + 1}")
+                line = text.count("\n", 0, pos) + 1
+                self._skip(rule, path, f"{limit} of {timeout:g} s hit searching from line {line}")
                 return found
             finally:
                 self.budget.spent += time.monotonic() - started
@@ -233,6 +248,15 @@ def _run_linear(rule: Rule, pattern: LinearPattern, utf8: Utf8Text,
             if len(found) >= MAX_MATCHES_PER_RULE:
                 return found
     return found
+
+
+def _merge_decoded(written: list[RawMatch], decoded: list[RawMatch]) -> list[RawMatch]:
+    """Decoded matches replace a written match of the same rule they cover (the token cut at an escape)."""
+    spans = {(m.rule.id, m.start, m.end) for m in written}
+    extra = [m for m in decoded if (m.rule.id, m.start, m.end) not in spans]
+    kept = [m for m in written if not any(
+        d.rule.id == m.rule.id and d.start <= m.start and m.end <= d.end for d in extra)]
+    return kept + extra
 
 
 _ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}

@@ -1,0 +1,54 @@
+"""JSON string escapes in plain text decoded for matching, with each character's original offset."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Only escapes that stand for one printable ASCII character (`\/`, `\u0041`): decoding `\n` or
+# `\"` would change where lines and strings end, which the line-based rules rely on.
+_ESCAPE = re.compile(r"\\(?:/|u00(?:[2-6][0-9a-fA-F]|7[0-9a-eA-E]))")
+# A larger text is matched as written: the offset map costs a list entry per character.
+MAX_DECODED_CHARS = 1 << 20
+
+
+@dataclass(frozen=True)
+class DecodedText:
+    text: str
+    origin: tuple[int, ...]  # origin[i]: offset in the written text of decoded character i; one more at the end
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """A decoded span as the span of the written text it came from."""
+        return self.origin[start], self.origin[end]
+
+
+def decode_json_escapes(text: str) -> DecodedText | None:
+    """The lines of `text` holding `\\/` or `\\u00xx` (printable ASCII), decoded and joined; None when
+    there are none or the text is too large. Only those lines: the rest was matched as written."""
+    if ("\\/" not in text and "\\u00" not in text) or len(text) > MAX_DECODED_CHARS:
+        return None
+    parts: list[str] = []
+    origin: list[int] = []
+    line_end = -1
+    for m in _ESCAPE.finditer(text):
+        if m.start() >= line_end:  # a new line: copy it, decoded
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            nl = text.find("\n", m.start())
+            line_end = len(text) if nl == -1 else nl + 1
+            _decode_line(text, line_start, line_end, parts, origin)
+    if not parts:
+        return None
+    origin.append(line_end)
+    return DecodedText("".join(parts), tuple(origin))
+
+
+def _decode_line(text: str, start: int, end: int, parts: list[str], origin: list[int]) -> None:
+    at = start
+    for m in _ESCAPE.finditer(text, start, end):
+        parts.append(text[at:m.start()])
+        origin.extend(range(at, m.start()))
+        escape = m.group()
+        parts.append("/" if escape == "\\/" else chr(int(escape[2:], 16)))
+        origin.append(m.start())
+        at = m.end()
+    parts.append(text[at:end])
+    origin.extend(range(at, end))
