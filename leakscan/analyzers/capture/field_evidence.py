@@ -74,7 +74,7 @@ def _ssn(value: str, key: str) -> list[Adjustment] | None:
         return None
     if value.startswith("9"):
         itin = pii_checks.national_id_scheme("itin")
-        verdict = pii_checks.national_id_verdict(itin, value) if itin else None
+        verdict = pii_checks.national_id_verdict(itin, _digits(value)) if itin else None
         return [Adjustment(verdict.reason, 0.0)] if verdict and verdict.valid is not False else None
     return None if pii_checks.us_ssn_issuable(value) is False else []
 
