@@ -12,9 +12,9 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable
-from typing import Optional, Protocol
+from typing import Protocol
 
-Position = Optional[tuple[int, int]]
+Position = tuple[int, int] | None
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.S)
 _SIMPLE_ESCAPE = re.compile(r"\\.", re.S)
 
