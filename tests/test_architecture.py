@@ -67,3 +67,10 @@ def test_readme_draws_the_same_layers() -> None:
     section = readme[readme.index("## How it is built"):]
     block = re.search(r"```text\n(.*?)```", section, re.S)
     assert block and [line.strip() for line in block.group(1).splitlines() if line.strip()] == layers
+
+
+def test_every_package_is_shipped() -> None:
+    """pyproject.toml lists packages by name: a new subpackage missing there is missing from every install."""
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    on_disk = {p.parent.relative_to(ROOT).as_posix().replace("/", ".") for p in PACKAGE.rglob("__init__.py")}
+    assert sorted(on_disk - listed) == []
