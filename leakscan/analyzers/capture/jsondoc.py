@@ -16,7 +16,7 @@ from typing import Any
 
 from leakscan.analyzers.capture.field_evidence import key_kind
 from leakscan.analyzers.capture.payload import Item, derive
-from leakscan.analyzers.capture.sites import AnchorSite, Position, ShiftSite, Site, StringSite
+from leakscan.analyzers.capture.sites import AnchorSite, ResolvedSite, ShiftSite, Site, StringSite
 from leakscan.analyzers.capture.vocab import vocabulary
 from leakscan.analyzers.jsonspan import JsonSpans
 from leakscan.sources.pointer import escape, split
@@ -51,20 +51,14 @@ class Doc:
         return ValueSite(self, local, how)
 
 
-class ValueSite:
+class ValueSite(ResolvedSite):
     """The site of the value at a pointer, looked up the first time a position is asked."""
 
-    __slots__ = ("doc", "local", "how", "_site", "_done")
+    __slots__ = ("doc", "local", "how")
 
     def __init__(self, doc: Doc, local: str, how: str) -> None:
+        super().__init__()
         self.doc, self.local, self.how = doc, local, how
-        self._site: Site | None = None
-        self._done = False
-
-    def position(self, offset: int) -> Position:
-        if not self._done:
-            self._site, self._done = self._resolve(), True
-        return self._site.position(offset) if self._site is not None else None
 
     def _resolve(self) -> Site | None:
         doc = self.doc
@@ -155,20 +149,14 @@ def _key_items(obj: dict[str, Any], doc: Doc, local: str, parent: str, template:
                          where="key", key="", parent_key=parent, prefix='"', suffix='": ')
 
 
-class KeySite:
+class KeySite(ResolvedSite):
     """Where a key is written: looked for inside its object's span the first time a position is asked."""
 
-    __slots__ = ("doc", "local", "key", "_site", "_done")
+    __slots__ = ("doc", "local", "key")
 
     def __init__(self, doc: Doc, local: str, key: str) -> None:
+        super().__init__()
         self.doc, self.local, self.key = doc, local, key
-        self._site: Site | None = None
-        self._done = False
-
-    def position(self, offset: int) -> Position:
-        if not self._done:
-            self._site, self._done = self._resolve(), True
-        return self._site.position(offset) if self._site is not None else None
 
     def _resolve(self) -> Site | None:
         span = self.doc.spans.value_span(split(self.local))

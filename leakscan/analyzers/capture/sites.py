@@ -144,15 +144,32 @@ class StringSite:
         self._decoded = decoded
 
 
-class LazySite:
-    """Resolves its real site on first use (a JSON pointer lookup, say)."""
+class ResolvedSite:
+    """A site found the first time a position is asked, then kept (most sites are never asked)."""
 
-    def __init__(self, resolve: Callable[[], Site | None]) -> None:
-        self._resolve: Callable[[], Site | None] | None = resolve
+    __slots__ = ("_site", "_done")
+
+    def __init__(self) -> None:
         self._site: Site | None = None
+        self._done = False
 
     def position(self, offset: int) -> Position:
-        if self._resolve is not None:
-            self._site = self._resolve()
-            self._resolve = None
+        if not self._done:
+            self._site, self._done = self._resolve(), True
         return self._site.position(offset) if self._site is not None else None
+
+    def _resolve(self) -> Site | None:
+        raise NotImplementedError
+
+
+class LazySite(ResolvedSite):
+    """Resolves its real site on first use (a JSON pointer lookup, say)."""
+
+    __slots__ = ("_resolver",)
+
+    def __init__(self, resolve: Callable[[], Site | None]) -> None:
+        super().__init__()
+        self._resolver = resolve
+
+    def _resolve(self) -> Site | None:
+        return self._resolver()
