@@ -8,6 +8,7 @@ from click.testing import CliRunner
 from leakscan.cli import cli
 
 from .conftest import fake_github_token
+from .gitrepo import GitRepo
 
 
 def _tree(tmp_path, baseline=None):
@@ -55,3 +56,21 @@ def test_an_ignore_in_a_capture_is_counted(tmp_path):
     (tmp_path / "log.jsonl").write_text(json.dumps({"msg": f"token {token} leakscan:ignore"}) + "\n")
     report = json.loads(_run("scan", str(tmp_path), "--format", "json").stdout)
     assert report["findings"] == [] and report["stats"]["suppressed"] == {"inline_ignore": 1}
+
+
+def test_history_scan_counts_what_baseline_and_ignores_hid(tmp_path):
+    """`leakscan git` says what a history baseline and ignore comments hid, as a tree scan does."""
+    repo = GitRepo(tmp_path / "repo")
+    repo.commit("old", {"b.py": f"E = '{fake_github_token(111)}'\n"})
+    baseline = tmp_path / "history-baseline.json"
+    created = CliRunner().invoke(cli, ["baseline", "create", str(repo.path), "--history", "-o", str(baseline),
+                                       "--no-progress"], catch_exceptions=False)
+    assert created.exit_code == 0, created.output
+    repo.commit("new", {"a.py": f"A = '{fake_github_token(112)}'  # leakscan:ignore\n"
+                                f"B = '{fake_github_token(113)}'\n"})
+    result = _run("git", str(repo.path), "--baseline", str(baseline), "--format", "json")
+    report = json.loads(result.stdout)
+    assert [(f["location"]["path"], f["location"]["line"]) for f in report["findings"]] == [("a.py", 2)]
+    assert report["stats"]["suppressed"] == {"baseline": 1, "inline_ignore": 1}
+    text = _run("git", str(repo.path), "--baseline", str(baseline)).stdout
+    assert "2 finding(s) hidden: 1 by the baseline, 1 by inline ignore comments" in text

@@ -18,7 +18,7 @@ import os
 import queue
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -28,11 +28,12 @@ from typing import TYPE_CHECKING, TypeAlias
 import pathspec
 
 from leakscan.analyzers.registry import document_scanner_for, marker_ends, might_be_document
+from leakscan.analyzers.rule_files import rule_file_kind
 from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.masking.sanitize import exception_text
 from leakscan.model import Chunk, Finding, Origin, Report, ScanError, ScanStats
-from leakscan.pipeline.findings import document_findings, findings_from, sort_findings
+from leakscan.pipeline.findings import document_findings, findings_from, sort_findings, suppressed_pairs
 from leakscan.pipeline.interruption import INTERRUPTED, worker_signals
 from leakscan.sources.decode import decode, first_significant, is_binary
 from leakscan.sources.files import BINARY_SUFFIXES
@@ -58,6 +59,7 @@ SEQUENTIAL_BELOW = 64  # fewer blobs than this are not worth starting workers fo
 IN_FLIGHT = 4  # batches queued per worker
 VERSION_CACHE_BUDGET = 28 * 1024 * 1024  # bytes of recently read versions a worker keeps to compare with
 MAX_ALSO_AT = 20
+RULE_PACKS = "rule_packs"  # stats.skipped reason, as in tree scans: a scanner's rule pack or baseline
 
 Progress = Callable[[int, int, int], None]  # (blobs done since last call, blobs listed so far, findings so far)
 
@@ -77,6 +79,8 @@ class BatchResult:
     scanned: int
     bytes: int
     done: int  # tasks handled (scanned or skipped)
+    suppressed: tuple[tuple[str, int], ...] = ()  # findings a baseline or an ignore comment hid (SUPPRESSIONS)
+    skipped: tuple[tuple[str, int], ...] = ()  # blobs left out, by reason (a scanner's rule pack)
 
 
 _DONE = "done"  # a worker's last message
@@ -100,6 +104,7 @@ class BlobScanner:
         findings: list[Finding] = []
         errors: list[ScanError] = []
         scanned = size = 0
+        tally: Counter[str] = Counter()  # suppressed findings and skipped blobs, by why
         requests, bases_first = self._requests(batch)
         answers = self.reader.read(requests, self.engine.config.max_file_size)
         for index, task in enumerate(batch):
@@ -116,14 +121,16 @@ class BlobScanner:
             if is_binary(content):
                 continue
             self.engine.matcher.start_file(task.path)  # each blob its own time budget for backtracking rules
-            found, errs = self._scan_one(task, content)
+            found, errs = self._scan_one(task, content, tally)
             findings.extend(found)
             errors.extend(errs)
             errors.extend(ScanError(e.path, _where(f"{e.message} [blob {sha}", task))
                           for e in self.engine.matcher.take_errors())
             scanned += 1
             size += len(content)
-        return BatchResult(tuple(findings), tuple(errors), scanned, size, len(batch))
+        skipped = tally.pop(RULE_PACKS, 0)
+        return BatchResult(tuple(findings), tuple(errors), scanned, size, len(batch), suppressed_pairs(tally),
+                           ((RULE_PACKS, skipped),) if skipped else ())
 
     def _requests(self, batch: Sequence[BlobTask]) -> tuple[list[str], dict[int, int]]:
         """Blob ids to read; before a task, the versions it replaced that are not at hand (nor
@@ -153,9 +160,11 @@ class BlobScanner:
         others = [v.data for v in map(self.versions.get, task.bases[1:]) if v is not None]
         return first or self.versions.latest(task.path), others
 
-    def _scan_one(self, task: BlobTask, content: bytes) -> tuple[list[Finding], list[ScanError]]:
+    def _scan_one(self, task: BlobTask, content: bytes,
+                  tally: Counter[str]) -> tuple[list[Finding], list[ScanError]]:
         """Most blobs end at the prefilter: nothing in what they change can match any rule.
-        Only the rest are decoded, compared line by line and scanned."""
+        Only the rest are decoded, compared line by line and scanned; a scanner's rule pack or
+        baseline is left out (counted in `tally`) unless the config asks for them."""
         reference, others = self._references(task)
         old = reference.data if reference is not None else None
         region = changed_region(old, content)
@@ -168,13 +177,16 @@ class BlobScanner:
             return [], []
         origin = Origin(kind=self.kind, path=task.path, commit=task.commit, blob=task.sha)
         try:
+            text = decode(content)[0] if document or not self.engine.config.scan_rule_packs else ""
+            if not self.engine.config.scan_rule_packs and rule_file_kind(task.path, text):
+                tally[RULE_PACKS] += 1  # a scanner's patterns and samples, not leaks (as in tree scans)
+                return [], []
             if document:
-                text = decode(content)[0]
                 scanner = document_scanner_for(task.path, text)
                 if scanner is not None:  # structured documents are analysed whole
                     result = scanner.scan(Chunk(text, origin), self.engine)
-                    return document_findings(result.candidates, result.errors, self.engine)
-            return self._scan_fresh(fresh or Fresh(0, content), origin), []
+                    return document_findings(result.candidates, result.errors, self.engine, tally)
+            return self._scan_fresh(fresh or Fresh(0, content), origin, tally), []
         except Exception as exc:  # one bad blob never stops a scan
             why = f"scan failed: {exception_text(exc, self.engine)} [blob {task.sha}"
             return [], [ScanError(task.path, _where(why, task))]
@@ -206,13 +218,13 @@ class BlobScanner:
         text, exact = decode(data)
         return self.engine.matcher.could_match(text, path, data if exact else None)
 
-    def _scan_fresh(self, fresh: Fresh, origin: Origin) -> list[Finding]:
+    def _scan_fresh(self, fresh: Fresh, origin: Origin, tally: Counter[str]) -> list[Finding]:
         """The new lines only, at their line numbers; what is found only in context lines is old.
         (A whole blob is a Fresh whose every line is new.)"""
         text, exact = decode(fresh.data)
         chunk = Chunk(text, replace(origin, line_offset=fresh.line_offset))
         candidates = self.engine.candidates(chunk, fresh.data if exact else None)
-        found = findings_from(candidates, self.engine.config, self.engine)
+        found = findings_from(candidates, self.engine.config, self.engine, tally)
         return [f for f in found if fresh.is_new(f.location.line or 0, f.location.end_line or 0)]
 
 
@@ -261,6 +273,7 @@ class Totals:
     scanned: int = 0
     bytes: int = 0
     listed: int = 0
+    hidden: Counter[str] = field(default_factory=Counter)  # suppressed findings and skipped blobs, by why
     _lock: threading.Lock = field(default_factory=threading.Lock)  # one collector thread per worker adds
 
     def add(self, result: BatchResult, progress: Progress | None) -> None:
@@ -269,6 +282,7 @@ class Totals:
             self.errors.extend(result.errors)
             self.scanned += result.scanned
             self.bytes += result.bytes
+            self.hidden.update(dict(result.suppressed + result.skipped))
             if progress:
                 progress(result.done, self.listed, len(self.findings))
 
@@ -619,5 +633,6 @@ def _report(findings: list[Finding], errors: list[ScanError], totals: Totals, st
         findings=tuple(sort_findings(findings)),
         errors=tuple(sorted(errors, key=lambda e: (e.path, e.message))),
         stats=ScanStats(totals.scanned, totals.bytes, round(time.perf_counter() - started, 3), len(errors),
-                        incomplete=incomplete),
+                        skipped=((RULE_PACKS, totals.hidden[RULE_PACKS]),) if totals.hidden[RULE_PACKS] else (),
+                        incomplete=incomplete, suppressed=suppressed_pairs(totals.hidden)),
     )

@@ -11,6 +11,7 @@ from leakscan.cli import cli
 from leakscan.rules.loader import builtin_pack_dir
 
 from ..conftest import fake_aws_key_id, fake_github_token
+from ..gitrepo import GitRepo
 
 GITLEAKS_STYLE = '''title = "team rules"
 
@@ -75,3 +76,19 @@ def test_kinds_are_recognised_by_structure_not_by_name():
     assert rule_file_kind("rules.yaml", "rules:\n  - id: a\n    pattern: 'k_[0-9]+'\n") == "rule pack"
     assert rule_file_kind("patterns/aws.yaml", "- id: web\n  image: nginx\n  examples: []\n") is None
     assert rule_file_kind("x.json", '{"results": {}, "plugins_used": "no"}') is None
+
+
+def test_history_scans_leave_rule_packs_out_and_count_them(tmp_path):
+    """A scanner's rule pack committed to a repository is left out of `leakscan git` as of a tree scan."""
+    repo = GitRepo(tmp_path / "repo")
+    pack = (builtin_pack_dir() / "github.yaml").read_text()
+    repo.commit("vendored rules", {"vendor/rules/github.yaml": pack,
+                                   "tools/rules.toml": GITLEAKS_STYLE.format(token=fake_github_token(92)),
+                                   "app.py": f"TOKEN = '{fake_github_token(93)}'\n"})
+    run = CliRunner().invoke(cli, ["git", str(repo.path), "--format", "json", "--no-progress"])
+    report = json.loads(run.stdout)
+    assert {f["location"]["path"] for f in report["findings"]} == {"app.py"}
+    assert report["stats"]["skipped"] == {"rule_packs": 2}
+    run = CliRunner().invoke(cli, ["git", str(repo.path), "--format", "json", "--no-progress", "--scan-rule-packs"])
+    paths = {f["location"]["path"] for f in json.loads(run.stdout)["findings"]}
+    assert {"app.py", "vendor/rules/github.yaml", "tools/rules.toml"} <= paths
