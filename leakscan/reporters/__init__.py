@@ -5,7 +5,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from leakscan.model import Report
-from leakscan.reporters import json_report, sarif, text
+from leakscan.reporters import gitlab, json_report, junit, sarif, text
 from leakscan.reporters.options import ReportOptions
 
 Writer = Callable[[Report, TextIO, ReportOptions], None]
@@ -14,6 +14,8 @@ REPORTERS: dict[str, Writer] = {
     "text": text.write,
     "json": json_report.write,
     "sarif": sarif.write,
+    "junit": junit.write,
+    "gitlab": gitlab.write,
 }
 
 __all__ = ["REPORTERS", "ReportOptions", "Writer"]
