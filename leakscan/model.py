@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-CATEGORIES = ("secret", "url-token", "pii", "stacktrace", "exposure")
+# identifier: key ids and client ids; named in their secret's finding, never a finding above 0.3 alone.
+CATEGORIES = ("secret", "url-token", "pii", "stacktrace", "exposure", "identifier")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 
 
@@ -113,6 +114,7 @@ class Location:
     blob: str | None = None
     extra: tuple[tuple[str, str], ...] = ()
     layers: tuple[str, ...] = ()  # what was undone to reach it, outermost first: ("gzip", "tar")
+    repository: str | None = None  # `leakscan repos`: the repository it was found in (as given or enumerated)
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,17 @@ class Finding:
     # rewrite; reporters print `location.pointer` and `also_at`, which are masked. None: not masked.
     raw_pointer: str | None = field(default=None, repr=False, compare=False)
     raw_also_at: tuple[str, ...] | None = field(default=None, repr=False, compare=False)
+    verification: Verification | None = None  # --verify only: what the provider answered
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What a credential's provider answered when asked whether it is live (never the secret)."""
+
+    status: str  # valid | invalid | error | skipped
+    checked_at: str  # ISO-8601, UTC
+    provider: str
+    detail: str = ""  # the account or scopes the provider named, or why it could not be checked
 
 
 @dataclass(frozen=True)
@@ -157,7 +170,36 @@ class ScanStats:
 
 
 @dataclass(frozen=True)
+class Endpoint:
+    """One endpoint seen in captured traffic (the API inventory)."""
+
+    method: str
+    host: str
+    path_template: str  # ids collapsed: /users/{id}
+    auth: tuple[str, ...]  # none, cookie, bearer, basic, api-key-header, api-key-query...
+    statuses: tuple[int, ...]
+    data_classes: tuple[str, ...]  # what its responses carry: email, phone, card, national-id, token, stack-trace
+    documented: bool | None = None  # with --spec: in the spec or not; None without a spec or off the API's hosts
+    undeclared_fields: tuple[str, ...] = ()  # response fields the spec does not declare (dotted paths)
+    calls: int = 1  # requests seen
+
+
+@dataclass(frozen=True)
+class RepositoryStatus:
+    """`leakscan repos`: what became of one repository of the run."""
+
+    repository: str
+    status: str  # scanned | failed | skipped
+    reason: str = ""  # why it failed or was skipped
+    findings: int = 0
+    workers: tuple[str, ...] = ()  # where its work ran (a pool process or a Dask worker's address)
+    reused: bool = False  # done by an earlier, interrupted attempt of the same run (--resume), not scanned again
+
+
+@dataclass(frozen=True)
 class Report:
     findings: tuple[Finding, ...]
     errors: tuple[ScanError, ...]
     stats: ScanStats
+    endpoints: tuple[Endpoint, ...] = ()  # captures only: the API inventory
+    repositories: tuple[RepositoryStatus, ...] = ()  # `leakscan repos` only: one status per repository

@@ -18,8 +18,10 @@ import os
 import queue
 import threading
 import time
+import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import chain, islice
@@ -47,8 +49,9 @@ from leakscan.sources.git.blobdelta import (
     fresh_part,
 )
 from leakscan.sources.git.log import Change, CommitInfo, commit_info, iter_changes
-from leakscan.sources.git.repo import NOT_A_BLOB, BlobReader, Repository, Unreadable, staged_blobs
+from leakscan.sources.git.repo import NOT_A_BLOB, BlobReader, Repository, Unreadable, staged_blobs, tree_blobs
 from leakscan.sources.git.safe import GitRunner
+from leakscan.store.findings_cache import CachedScan, FindingsCache
 
 if TYPE_CHECKING:  # annotations only: not worth importing at start-up
     from multiprocessing.process import BaseProcess
@@ -250,7 +253,7 @@ _Outbox: TypeAlias = "ProcessQueue[BatchResult | str]"  # each batch's result, t
 def _worker_main(inbox: _Inbox, outbox: _Outbox, config: Config, runner: GitRunner, kind: str,
                  incremental: bool) -> None:
     worker_signals(clean_exit=True)
-    scanner = BlobScanner(_ENGINE or Engine.build(config), runner, kind, incremental)
+    scanner = blob_scanner(_ENGINE or Engine.build(config), runner, kind, incremental)
     try:
         while (batch := inbox.get()) is not None:
             try:
@@ -304,7 +307,7 @@ def scan_tasks(runner: GitRunner, tasks: Iterable[BlobTask], engine: Engine, kin
     head = list(islice(stream, SEQUENTIAL_BELOW))
     jobs = engine.config.jobs or os.cpu_count() or 1
     if jobs <= 1 or len(head) < SEQUENTIAL_BELOW:
-        scanner = BlobScanner(engine, runner, kind, incremental)
+        scanner = blob_scanner(engine, runner, kind, incremental)
         try:
             for batch in _chunks(chain(head, stream), BATCH):
                 totals.add(scanner.scan(batch), progress)
@@ -506,16 +509,21 @@ def _chunks(items: Iterable[BlobTask], size: int) -> Iterator[list[BlobTask]]:
 
 # ---- the three modes -----------------------------------------------------------------------
 
-def scan_history(repo: Repository, revs: Sequence[str], engine: Engine, progress: Progress | None = None) -> Report:
-    """Every unique blob the commits `revs` select introduced (all of history, or `^A B`), scanned once."""
+def scan_history(repo: Repository, revs: Sequence[str], engine: Engine, progress: Progress | None = None,
+                 cache: FindingsCache | None = None, batch: tuple[int, int] = (0, 1)) -> Report:
+    """Every unique blob the commits `revs` select introduced (all of history, or `^A B`), scanned once.
+
+    With `cache`, blobs scanned before under the same rules are read from it (--incremental);
+    `batch` (i, n) scans only the paths of batch i of n (leakscan repos splits large histories)."""
     started = time.perf_counter()
     walk_errors: list[ScanError] = []
     later: dict[str, list[tuple[str, str]]] = {}
     totals = Totals([], [])
     changes = iter_changes(repo.runner, revs)
     try:
-        tasks = _introductions(changes, _wanted(engine.config), walk_errors, later)
-        scan_tasks(repo.runner, tasks, engine, "blob", True, progress, totals)
+        tasks = _in_batch(_introductions(changes, _wanted(engine.config), walk_errors, later), batch)
+        with findings_cache(cache):
+            scan_tasks(repo.runner, tasks, engine, "blob", True, progress, totals)
         findings = _attribute(repo.runner, totals.findings, later)
     except KeyboardInterrupt:  # what was found so far, without authors (that would run git again)
         return _report(_dedup(list(totals.findings)), walk_errors + totals.errors + [INTERRUPTED], totals,
@@ -523,6 +531,21 @@ def scan_history(repo: Repository, revs: Sequence[str], engine: Engine, progress
     finally:
         changes.close()  # stops the history walk and its git
     return _report(_dedup(findings), walk_errors + totals.errors, totals, started)
+
+
+def scan_commit_tree(repo: Repository, rev: str, engine: Engine, progress: Progress | None = None,
+                     cache: FindingsCache | None = None) -> Report:
+    """Every file of one commit's tree, whole, read from git objects (a bare clone has no work tree)."""
+    started = time.perf_counter()
+    wanted = _wanted(engine.config)
+    totals = Totals([], [])
+    try:
+        tasks = (BlobTask(ref.sha, ref.path, rev) for ref in tree_blobs(repo.runner, rev) if wanted(ref.path))
+        with findings_cache(cache):
+            scan_tasks(repo.runner, tasks, engine, "blob", False, progress, totals)
+    except KeyboardInterrupt:
+        return _report(list(totals.findings), totals.errors + [INTERRUPTED], totals, started, incomplete=True)
+    return _report(_dedup(totals.findings), totals.errors, totals, started)
 
 
 def scan_staged(repo: Repository, paths: Sequence[str], engine: Engine, progress: Progress | None = None) -> Report:
@@ -636,3 +659,80 @@ def _report(findings: list[Finding], errors: list[ScanError], totals: Totals, st
                         skipped=((RULE_PACKS, totals.hidden[RULE_PACKS]),) if totals.hidden[RULE_PACKS] else (),
                         incomplete=incomplete, suppressed=suppressed_pairs(totals.hidden)),
     )
+
+
+# ---- incremental scans: findings reused per blob and rules (leakscan.store) ----------------
+
+_CACHE: FindingsCache | None = None  # set for one scan; forked workers inherit it, like _ENGINE
+
+
+@contextmanager
+def findings_cache(cache: FindingsCache | None) -> Iterator[None]:
+    global _CACHE
+    _CACHE = cache
+    try:
+        yield
+    finally:
+        _CACHE = None
+
+
+def blob_scanner(engine: Engine, runner: GitRunner, kind: str, incremental: bool) -> BlobScanner:
+    if _CACHE is None:
+        return BlobScanner(engine, runner, kind, incremental)
+    return CachingBlobScanner(engine, runner, kind, incremental, _CACHE)
+
+
+def _in_batch(tasks: Iterator[BlobTask], batch: tuple[int, int]) -> Iterator[BlobTask]:
+    """The tasks of batch i of n, by path: all the versions of a path stay in one batch (each is
+    compared with the one it replaced), and a blob is introduced at one path only."""
+    index, count = batch
+    return tasks if count <= 1 else (t for t in tasks if zlib.crc32(t.path.encode()) % count == index)
+
+
+class CachingBlobScanner(BlobScanner):
+    """A BlobScanner that reads each blob's findings from the cache when the same blob at the
+    same path, replacing the same versions, was scanned under the same rules, and stores what
+    it scans. A blob with an error is not stored: it is scanned again next time."""
+
+    def __init__(self, engine: Engine, runner: GitRunner, kind: str, incremental: bool,
+                 cache: FindingsCache) -> None:
+        super().__init__(engine, runner, kind, incremental)
+        self.cache = cache
+        self._seen: dict[str, CachedScan] = {}
+        self._failed: set[str] = set()
+
+    def scan(self, batch: Sequence[BlobTask]) -> BatchResult:
+        keys = [_cache_key(task) for task in batch]
+        known = self.cache.get_many(keys)
+        misses = [task for task, key in zip(batch, keys, strict=True) if key not in known]
+        self._seen, self._failed = {}, set()
+        fresh = super().scan(misses) if misses else BatchResult((), (), 0, 0, 0)
+        failed = " ".join(e.message for e in fresh.errors)  # unreadable blobs, rules stopped early
+        self.cache.put_many((_cache_key(t), self._seen.get(t.sha, CachedScan((), 0, 0))) for t in misses
+                            if t.sha not in self._failed and f"[blob {t.sha}" not in failed)
+        reused = [(task, known[key]) for task, key in zip(batch, keys, strict=True) if key in known]
+        tally: Counter[str] = Counter(dict(fresh.suppressed + fresh.skipped))
+        for _, hit in reused:
+            tally.update(dict(hit.suppressed))
+        skipped = tally.pop(RULE_PACKS, 0)
+        findings = fresh.findings + tuple(
+            replace(f, location=replace(f.location, commit=task.commit)) for task, hit in reused for f in hit.findings)
+        return BatchResult(findings, fresh.errors, fresh.scanned + sum(h.scanned for _, h in reused),
+                           fresh.bytes + sum(h.bytes for _, h in reused), len(batch), suppressed_pairs(tally),
+                           ((RULE_PACKS, skipped),) if skipped else ())
+
+    def _scan_one(self, task: BlobTask, content: bytes, tally: Counter[str]) -> tuple[list[Finding], list[ScanError]]:
+        before = Counter(tally)
+        found, errors = super()._scan_one(task, content, tally)
+        if errors:  # a blob with an error is scanned again next time
+            self._failed.add(task.sha)
+        else:
+            moved = tuple(sorted((tally - before).items()))
+            self._seen[task.sha] = CachedScan(tuple(replace(f, secret="") for f in found), 1, len(content), moved)
+        return found, errors
+
+
+def _cache_key(task: BlobTask) -> str:
+    """What a blob's findings depend on besides the rules: its id, its path (path-limited rules,
+    fingerprints) and the versions it is compared with; not the commit, which is set on reuse."""
+    return f"blob:{task.sha}:{task.path}:{','.join(task.bases)}"

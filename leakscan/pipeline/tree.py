@@ -1,12 +1,13 @@
 """Tree scans: files listed, read and scanned on all cores, one report."""
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from leakscan.analyzers.registry import document_scanner_for
 from leakscan.analyzers.rule_files import rule_file_kind
@@ -30,6 +31,7 @@ from leakscan.sources.files import (
     read_file,
     walk_files,
 )
+from leakscan.store.findings_cache import CachedScan, FindingsCache
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,12 @@ def _init_worker(config: Config) -> None:
 def scan_file(ref: FileRef, engine: Engine | None = None) -> FileResult:
     engine = engine or _WORKER_ENGINE
     assert engine is not None
+    if _CACHE is not None:
+        return _scan_file_cached(ref, engine, _CACHE)
+    return _scan_file(ref, engine)
+
+
+def _scan_file(ref: FileRef, engine: Engine) -> FileResult:
     if ref.explicit and _size(ref.path) > WHOLE_FILE_LIMIT:
         return scan_large_file(ref, engine)
     loaded = read_file(ref, engine.config.max_file_size)
@@ -161,6 +169,19 @@ def scan_refs(
 
 def scan_paths(
     roots: Sequence[str], engine: Engine, progress_factory: Callable[[int], Callable[[int, int], None]] | None = None,
+    cache: FindingsCache | None = None,
+) -> Report:
+    """Files and trees; with `cache`, a file scanned before (same content, path and rules) is not scanned again."""
+    global _CACHE
+    _CACHE = cache  # forked workers inherit it, like the engine
+    try:
+        return _scan_paths(roots, engine, progress_factory)
+    finally:
+        _CACHE = None
+
+
+def _scan_paths(
+    roots: Sequence[str], engine: Engine, progress_factory: Callable[[int], Callable[[int, int], None]] | None = None,
 ) -> Report:
     started = time.perf_counter()
     try:
@@ -197,3 +218,34 @@ def scan_chunks(chunks: Iterable[Chunk], engine: Engine) -> Report:
     return Report(tuple(sort_findings(findings)), tuple(errors),
                   ScanStats(files, size, round(time.perf_counter() - started, 3), len(errors),
                             suppressed=suppressed_pairs(hidden)))
+
+
+# ---- incremental scans: findings reused per content hash and rules (leakscan.store) --------
+
+_CACHE: FindingsCache | None = None
+
+
+def _scan_file_cached(ref: FileRef, engine: Engine, cache: FindingsCache) -> FileResult:
+    key = _file_key(ref, engine.config.max_file_size)
+    hit = cache.get_many([key]).get(key) if key else None
+    if hit is not None:
+        return FileResult(hit.findings, (), hit.bytes, bool(hit.scanned), hit.skipped, hit.suppressed)
+    result = _scan_file(ref, engine)
+    if key and not result.errors:  # a file with an error is scanned again next time
+        findings = tuple(replace(f, secret="") for f in result.findings)
+        cache.put_many([(key, CachedScan(findings, int(result.scanned), result.bytes, result.suppressed,
+                                         result.skipped))])
+    return result
+
+
+def _file_key(ref: FileRef, limit: int) -> str | None:
+    """Content hash and reported path (path-limited rules, fingerprints); None for what is not
+    worth caching (too large to read twice, unreadable: the scan reports it)."""
+    try:
+        if os.stat(ref.path).st_size > limit:
+            return None
+        with open(ref.path, "rb") as handle:
+            digest = hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None
+    return f"file:{digest}:{ref.display}"

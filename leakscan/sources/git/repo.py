@@ -96,6 +96,17 @@ def staged_blobs(runner: GitRunner, paths: Sequence[str] = ()) -> list[BlobRef]:
     return [BlobRef(sha, path) for sha, path, mode in _parse_raw_pairs(out) if mode != GITLINK_MODE]
 
 
+def tree_blobs(runner: GitRunner, rev: str) -> list[BlobRef]:
+    """The files of a commit's tree (no submodules), read from objects: a bare repository has them too."""
+    found = []
+    for record in runner.run(["ls-tree", "-r", "-z", "--full-tree", "--end-of-options", rev]).split(b"\0"):
+        meta, _, path = record.partition(b"\t")
+        mode, kind, sha = meta.decode("ascii").split(" ") if meta else ("", "", "")
+        if kind == "blob" and mode != GITLINK_MODE:
+            found.append(BlobRef(sha, path.decode("utf-8", "replace")))
+    return found
+
+
 def _parse_ls_files(out: bytes) -> list[BlobRef]:
     found = []
     for record in out.split(b"\0"):

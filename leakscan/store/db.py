@@ -1,0 +1,55 @@
+"""The SQLite state file: where it lives, its schema, and one connection per process."""
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS findings_cache (
+    identity TEXT NOT NULL,      -- rules-and-config hash the findings were computed under
+    key TEXT NOT NULL,           -- blob id (git) or content hash (files), with the path
+    entry TEXT NOT NULL,         -- JSON: findings without plaintext, files and bytes scanned
+    PRIMARY KEY (identity, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    plan TEXT NOT NULL,          -- hash of what the run scans and how: --resume finds its run by it
+    started REAL NOT NULL,
+    finished REAL                -- NULL while the run is not complete
+);
+CREATE TABLE IF NOT EXISTS units (
+    run_id INTEGER NOT NULL REFERENCES runs(run_id),
+    repository TEXT NOT NULL,
+    batch INTEGER NOT NULL,      -- blob batch of the repository's history (0 for a whole repository)
+    status TEXT NOT NULL,        -- scanned | failed | skipped
+    result TEXT NOT NULL,        -- JSON: findings without plaintext, errors, counts, reason, worker
+    scans INTEGER NOT NULL DEFAULT 1,  -- how many times a result was recorded (a reused unit is not rescanned)
+    PRIMARY KEY (run_id, repository, batch)
+) WITHOUT ROWID;
+"""
+
+
+def default_state_path(cache_root: Path) -> Path:
+    """Beside the other caches (leakscan.cache.cache_dir()), one file for every run."""
+    return cache_root / "state.sqlite3"
+
+
+def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """WAL mode, so worker processes write findings while the run reads and records units;
+    a busy database is waited for, never an error."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(str(path), timeout=60, isolation_level=None)
+    for attempt in range(100):  # switching to WAL takes a lock the busy timeout does not wait for
+        try:
+            if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                connection.execute("PRAGMA journal_mode=WAL")
+            connection.executescript(SCHEMA)
+            break
+        except sqlite3.OperationalError:
+            if attempt == 99:
+                raise
+            time.sleep(0.05)
+    connection.execute("PRAGMA synchronous=NORMAL")
+    return connection
