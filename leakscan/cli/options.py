@@ -61,8 +61,37 @@ def fail_on_error_option(func: Command) -> Command:
                         help="Exit 2 when anything was not scanned or not scanned in full (any `errors` entry).")(func)
 
 
+VERIFY_META = "leakscan.verify"  # ctx.meta key: the --verify options of the running command
+
+
+def _remember_verify(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    ctx.meta.setdefault(VERIFY_META, {})[param.name] = value
+    return value
+
+
+def verify_options(func: Command) -> Command:
+    """--verify and its companions; read by `emit`, so every scan command gets them with its output options."""
+    def option(*names: str, **kw: Any) -> Callable[[Command], Command]:
+        return click.option(*names, expose_value=False, callback=_remember_verify, **kw)
+
+    options: list[Callable[[Command], Command]] = [
+        option("--verify", is_flag=True,
+               help="Ask each credential's provider (read-only endpoint, documented host) whether it is live."),
+        option("--verify-dry-run", is_flag=True, help="Print the requests --verify would make (masked); send none."),
+        option("--verify-endpoint", multiple=True, metavar="NAME=URL",
+               help="Send provider NAME's checks to URL instead (GitHub Enterprise, tests); repeatable."),
+        option("--only-verified", is_flag=True, help="Report only findings verified live (implies --verify)."),
+        option("--fail-on", type=click.Choice(["findings", "live"]), default="findings", show_default=True,
+               help="Exit 1 for any finding, or only for a credential verified live."),
+    ]
+    for item in reversed(options):
+        func = item(func)
+    return func
+
+
 def output_options(func: Command) -> Command:
     options: list[Callable[[Command], Command]] = [
+        verify_options,
         click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True),
         click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True),
                      help="Write the report to FILE (- for stdout, the default)."),
@@ -165,16 +194,52 @@ def scan_inputs(paths: Sequence[str], engine: Engine, stdin_name: str = "-") -> 
         return scan_paths(list(paths), engine, factory)
 
 
-def exit_code(report: Report, fail_on_error: bool) -> int:
-    """2 when the scan was incomplete and --fail-on-error asks for it; else 1 for findings, 0 clean."""
+def exit_code(report: Report, fail_on_error: bool, fail_on: str = "findings") -> int:
+    """2 when the scan was incomplete and --fail-on-error asks for it; else 1 for findings (with --fail-on live:
+    for a credential verified live), 0 clean."""
     if fail_on_error and report.errors:
         return EXIT_ERROR
+    if fail_on == "live":
+        live = any(f.verification is not None and f.verification.status == "valid" for f in report.findings)
+        return EXIT_FINDINGS if live else EXIT_CLEAN
     return EXIT_FINDINGS if report.findings else EXIT_CLEAN
+
+
+def verified(report: Report) -> tuple[Report, str]:
+    """The report after the running command's --verify options (unchanged without them), and its --fail-on."""
+    wanted = click.get_current_context(silent=True)
+    asked = dict(wanted.meta.get(VERIFY_META, {})) if wanted is not None else {}
+    if not (asked.get("verify") or asked.get("verify_dry_run") or asked.get("only_verified")):
+        return report, str(asked.get("fail_on") or "findings")
+    from leakscan.rules.verifiers import VerifierError
+    from leakscan.verify.runner import VerifySettings, verify_report
+
+    assert wanted is not None
+    roots = tuple(str(v) for key in ("paths", "repo") for v in _as_tuple(wanted.params.get(key)) if v != STDIN)
+    try:
+        settings = VerifySettings.from_options(asked.get("verify_endpoint") or (), bool(asked.get("verify_dry_run")))
+        report = verify_report(report, settings, roots, note=lambda line: click.echo(printable(line), err=True))
+    except (ValueError, VerifierError) as exc:
+        raise UsageFailure(str(exc)) from exc
+    if asked.get("only_verified"):
+        from dataclasses import replace
+
+        live = tuple(f for f in report.findings if f.verification is not None and f.verification.status == "valid")
+        report = replace(report, findings=live)
+    return report, str(asked.get("fail_on") or "findings")
+
+
+def _as_tuple(value: Any) -> tuple[Any, ...]:
+    if value is None:
+        return ()
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
 
 
 def emit(report: Report, fmt: str, output: str | None, show_secrets: bool, verbose: bool, *,
          no_color: bool = False, fail_on_error: bool = False) -> int:
     """Write the report (stdout for none or `-`; a file whole or not at all) and return the exit code."""
+    report, fail_on = verified(report)
+
     def write(stream: TextIO, color: bool) -> None:
         REPORTERS[fmt](report, stream, ReportOptions(show_secrets=show_secrets, color=color, verbose=verbose))
 
@@ -186,4 +251,4 @@ def emit(report: Report, fmt: str, output: str | None, show_secrets: bool, verbo
     if report.errors and not is_stdio(output):  # on stdout the report says it itself (text: a line; JSON: errors)
         click.echo(f"leakscan: scan incomplete: {len(report.errors)} error(s), see the report's errors"
                    + ("" if fail_on_error else " (--fail-on-error makes this exit 2)"), err=True)
-    return exit_code(report, fail_on_error)
+    return exit_code(report, fail_on_error, fail_on)

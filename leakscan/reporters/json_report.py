@@ -5,7 +5,7 @@ import json
 from typing import Any, TextIO
 
 from leakscan import __version__
-from leakscan.model import Finding, Report
+from leakscan.model import Endpoint, Finding, Report
 from leakscan.reporters.options import ReportOptions
 
 
@@ -39,9 +39,19 @@ def finding_dict(finding: Finding, show_secrets: bool) -> dict[str, Any]:
     }
     if finding.also_at:
         out["also_at"] = list(finding.also_at)
+    if finding.verification is not None:  # --verify only
+        out["verification"] = verification_dict(finding)
     if show_secrets:
         out["secret"] = finding.secret
     return out
+
+
+def verification_dict(finding: Finding) -> dict[str, Any] | None:
+    """What the provider answered (`status` valid | invalid | error | skipped), or None when not asked."""
+    v = finding.verification
+    if v is None:
+        return None
+    return {"status": v.status, "checked_at": v.checked_at, "provider": v.provider, "detail": v.detail}
 
 
 def report_dict(report: Report, show_secrets: bool = False) -> dict[str, Any]:
@@ -56,6 +66,17 @@ def report_dict(report: Report, show_secrets: bool = False) -> dict[str, Any]:
         },
         "findings": [finding_dict(f, show_secrets) for f in report.findings],
         "errors": [{"path": e.path, "message": e.message} for e in report.errors],
+        # Captures only (the API inventory): absent otherwise, so other reports keep their shape.
+        **({"endpoints": [endpoint_dict(e) for e in report.endpoints]} if report.endpoints else {}),
+    }
+
+
+def endpoint_dict(endpoint: Endpoint) -> dict[str, Any]:
+    return {
+        "method": endpoint.method, "host": endpoint.host, "path_template": endpoint.path_template,
+        "auth": list(endpoint.auth), "statuses": list(endpoint.statuses),
+        "data_classes": list(endpoint.data_classes), "documented": endpoint.documented,
+        "undeclared_fields": list(endpoint.undeclared_fields), "calls": endpoint.calls,
     }
 
 

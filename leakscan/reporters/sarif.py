@@ -49,15 +49,24 @@ def _result(finding: Finding, index: int, show_secrets: bool) -> dict[str, Any]:
                              "category": finding.category, "severity": finding.severity}
     if finding.location.commit:
         props["commit"] = finding.location.commit
+    if finding.verification is not None:  # --verify only
+        v = finding.verification
+        props["verification"] = {"status": v.status, "checked_at": v.checked_at, "provider": v.provider,
+                                 "detail": v.detail}
     return {
         "ruleId": finding.rule_id,
         "ruleIndex": index,
         "level": LEVELS.get(finding.severity, "warning"),
-        "message": {"text": f"{finding.name}: {shown} (confidence {finding.confidence:.2f})"},
+        "message": {"text": f"{'LIVE ' if _live(finding) else ''}{finding.name}: {shown} "
+                            f"(confidence {finding.confidence:.2f})"},
         "locations": [_location(finding)],
         "partialFingerprints": {"leakscan/v1": finding.fingerprint},
         "properties": props,
     }
+
+
+def _live(finding: Finding) -> bool:
+    return finding.verification is not None and finding.verification.status == "valid"
 
 
 def sarif_dict(report: Report, show_secrets: bool = False) -> dict[str, Any]:

@@ -104,7 +104,11 @@ def _write_finding(stream: TextIO, f: Finding, options: ReportOptions, style: Ca
                    indent: str) -> None:
     shown = f.secret if options.show_secrets else f.masked
     sev = style(f"{printable(f.severity):<8}", fg=SEVERITY_COLORS.get(f.severity, "white"))
-    stream.write(f"  {_where(f):<{width}} {sev} {f.confidence:.2f}  {printable(f.rule_id)}  {printable(f.name)}\n")
+    live = style("LIVE", fg="red", bold=True) + "  " if f.verification and f.verification.status == "valid" else ""
+    stream.write(f"  {_where(f):<{width}} {sev} {f.confidence:.2f}  {live}{printable(f.rule_id)}  "
+                 f"{printable(f.name)}\n")
+    if f.verification is not None:
+        stream.write(indent + _verification_line(f, style) + "\n")
     if f.location.pointer:
         stream.write(f"{indent}at {printable(f.location.pointer)}\n")
     stream.write(f"{indent}{printable(shown)}\n")
@@ -118,3 +122,15 @@ def _write_finding(stream: TextIO, f: Finding, options: ReportOptions, style: Ca
     if options.verbose:
         stream.write(f"{indent}reasons: {'; '.join(printable(r) for r in f.reasons)}\n")
         stream.write(f"{indent}fix: {printable(f.suggestion.text)}\n")
+
+
+def _verification_line(f: Finding, style: Callable[..., str]) -> str:
+    """LIVE (the provider accepted the credential) stands out; the other answers are one quiet line."""
+    v = f.verification
+    assert v is not None
+    provider, detail = printable(v.provider) or "no verifier", printable(v.detail)
+    if v.status == "valid":
+        return style("LIVE", fg="red", bold=True) + f": {provider} accepted it" + (f" ({detail})" if detail else "")
+    if v.status == "invalid":
+        return f"not live: {provider} refused it" + (f" ({detail})" if detail else "")
+    return f"not verified ({printable(v.status)}): " + (f"{provider}: {detail}" if v.provider else detail)
