@@ -99,4 +99,5 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "leakscan.cli.git": ("git", "staged"),
     "leakscan.cli.baseline": ("baseline",),
     "leakscan.cli.mask": ("mask",),
+    "leakscan.cli.verify": ("verify",),
 }

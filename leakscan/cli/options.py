@@ -209,24 +209,32 @@ def verified(report: Report) -> tuple[Report, str]:
     """The report after the running command's --verify options (unchanged without them), and its --fail-on."""
     wanted = click.get_current_context(silent=True)
     asked = dict(wanted.meta.get(VERIFY_META, {})) if wanted is not None else {}
-    if not (asked.get("verify") or asked.get("verify_dry_run") or asked.get("only_verified")):
+    if asked.get("done"):  # `leakscan verify` has verified the report itself
+        pass
+    elif not (asked.get("verify") or asked.get("verify_dry_run") or asked.get("only_verified")):
         return report, str(asked.get("fail_on") or "findings")
-    from leakscan.rules.verifiers import VerifierError
-    from leakscan.verify.runner import VerifySettings, verify_report
-
-    assert wanted is not None
-    roots = tuple(str(v) for key in ("paths", "repo") for v in _as_tuple(wanted.params.get(key)) if v != STDIN)
-    try:
-        settings = VerifySettings.from_options(asked.get("verify_endpoint") or (), bool(asked.get("verify_dry_run")))
-        report = verify_report(report, settings, roots, note=lambda line: click.echo(printable(line), err=True))
-    except (ValueError, VerifierError) as exc:
-        raise UsageFailure(str(exc)) from exc
+    else:
+        assert wanted is not None
+        roots = tuple(str(v) for key in ("paths", "repo") for v in _as_tuple(wanted.params.get(key)) if v != STDIN)
+        report = run_verification(report, asked, roots)
     if asked.get("only_verified"):
         from dataclasses import replace
 
         live = tuple(f for f in report.findings if f.verification is not None and f.verification.status == "valid")
         report = replace(report, findings=live)
     return report, str(asked.get("fail_on") or "findings")
+
+
+def run_verification(report: Report, asked: dict[str, Any], roots: tuple[str, ...], **kw: Any) -> Report:
+    """REPORT verified as the --verify options in ASKED say; dry-run lines go to stderr."""
+    from leakscan.rules.verifiers import VerifierError
+    from leakscan.verify.runner import VerifySettings, verify_report
+
+    try:
+        settings = VerifySettings.from_options(asked.get("verify_endpoint") or (), bool(asked.get("verify_dry_run")))
+        return verify_report(report, settings, roots, note=lambda line: click.echo(printable(line), err=True), **kw)
+    except (ValueError, VerifierError) as exc:
+        raise UsageFailure(str(exc)) from exc
 
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:

@@ -40,15 +40,17 @@ class VerifySettings:
 
 
 def verify_report(report: Report, settings: VerifySettings, roots: tuple[str, ...],
-                  note: Callable[[str], None] = lambda line: None) -> Report:
-    """REPORT with every credential finding verified (or marked skipped), sources read under ROOTS."""
+                  note: Callable[[str], None] = lambda line: None, unavailable: dict[int, str] | None = None,
+                  reader: SourceReader | None = None) -> Report:
+    """REPORT with every credential finding verified (or marked skipped), sources read under ROOTS.
+    UNAVAILABLE: why the value of a finding (by index) could not be read again (`leakscan verify`)."""
     from leakscan.rules.loader import load_rules
 
     specs = load_verifiers(r.id for r in load_rules())
     unknown = sorted(set(dict(settings.overrides)) - {s.provider for s in specs})
     if unknown:
         raise ValueError(f"--verify-endpoint: no verifier named {', '.join(unknown)}")
-    return Verifier(specs, settings, SourceReader(roots), note).verify(report)
+    return Verifier(specs, settings, reader or SourceReader(roots), note).verify(report, unavailable or {})
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,9 @@ class Verifier:
         self.pace = ProviderPace()
         self.overrides = dict(settings.overrides)
 
-    def verify(self, report: Report) -> Report:
-        planned = [self._plan(f) for f in report.findings]
+    def verify(self, report: Report, unavailable: dict[int, str] | None = None) -> Report:
+        gone = unavailable or {}
+        planned = [self._plan(f, gone.get(i)) for i, f in enumerate(report.findings)]
         jobs = {key: job for item in planned if isinstance(item, tuple) for key, job in [item]}
         with ThreadPoolExecutor(max_workers=max(1, self.settings.concurrency)) as pool:
             results = dict(zip(jobs, pool.map(self._run, jobs.values()), strict=True))
@@ -78,7 +81,7 @@ class Verifier:
             findings.append(apply(finding, outcome) if outcome else finding)
         return replace(report, findings=tuple(findings))
 
-    def _plan(self, finding: Finding) -> tuple[str, _Job] | Verification | None:
+    def _plan(self, finding: Finding, gone: str | None = None) -> tuple[str, _Job] | Verification | None:
         """(cache key, job) for a finding to verify; else its skipped Verification, or None (not a credential)."""
         spec = self.by_rule.get(finding.rule_id)
         if spec is None:
@@ -86,7 +89,7 @@ class Verifier:
                 return None
             return _result("skipped", "", "no verifier for this rule")
         if not finding.secret:
-            return _result("skipped", spec.provider, "the value is not available (location gone)")
+            return _result("skipped", spec.provider, gone or "the value is not available (location gone)")
         try:
             values = part_values(spec, finding.secret, self._text(spec, finding), finding.location.line)
         except MissingPart as exc:
