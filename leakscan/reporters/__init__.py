@@ -5,7 +5,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from leakscan.model import Report
-from leakscan.reporters import gitlab, json_report, junit, sarif, text
+from leakscan.reporters import gitlab, html, json_report, junit, sarif, text
 from leakscan.reporters.options import ReportOptions
 
 Writer = Callable[[Report, TextIO, ReportOptions], None]
@@ -16,6 +16,7 @@ REPORTERS: dict[str, Writer] = {
     "sarif": sarif.write,
     "junit": junit.write,
     "gitlab": gitlab.write,
+    "html": html.write,
 }
 
 __all__ = ["REPORTERS", "ReportOptions", "Writer"]
