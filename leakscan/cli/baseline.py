@@ -1,4 +1,4 @@
-"""`leakscan baseline create|update PATH -o FILE`: accept today's findings, report only new ones later."""
+"""`leakscan baseline create|update|import`: accept today's findings (or another scanner's), report only new ones."""
 from __future__ import annotations
 
 import json
@@ -33,6 +33,7 @@ from leakscan.suppression.baseline import (
     baseline_document,
     load_baseline,
 )
+from leakscan.suppression.imports import ImportedPlace, ImportFormatError, match_places, read_places
 
 DEFAULT_OUTPUT = ".leakscan-baseline.json"
 
@@ -128,6 +129,60 @@ def update(path: str, output: str, history: bool, **engine_kw: object) -> None:
     """Rescan PATH and rewrite the baseline: new findings added, fixed ones dropped, keys you added kept."""
     previous = _previous(output)
     _write(_scan(path, history, engine_kw), output, previous)
+
+
+def _read_places(sources: tuple[str, ...]) -> list[ImportedPlace]:
+    places: list[ImportedPlace] = []
+    for source in sources:
+        try:
+            with open(source, encoding="utf-8", errors="replace") as handle:
+                places.extend(read_places(source, handle.read()))
+        except OSError as exc:
+            raise UsageFailure(f"{source}: cannot read: {exc.strerror or exc}") from exc
+        except ImportFormatError as exc:
+            raise UsageFailure(str(exc)) from exc
+    return places
+
+
+def _merged(document: dict[str, Any], previous: Baseline | None) -> dict[str, Any]:
+    """An import adds to a leakscan baseline already at -o: its entries stay, the imported ones join them."""
+    if previous is None or not previous.entries:
+        return document
+    known = {e["fingerprint"] for e in previous.entries}
+    entries = list(previous.entries) + [e for e in document["findings"] if e["fingerprint"] not in known]
+    entries.sort(key=lambda e: (e.get("path", ""), e.get("rule_id", ""), e.get("line") or 0, e["fingerprint"]))
+    return {**document, "findings": entries}
+
+
+@baseline_group.command("import")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--path", "path", default=".", show_default=True,
+              help="The tree (or, with --history, the repository) the other scanner scanned.")
+@click.option("--output", "-o", default=DEFAULT_OUTPUT, show_default=True,
+              type=click.Path(dir_okay=False, allow_dash=True), help="Baseline file to write or add to (- for stdout).")
+@click.option("--history", is_flag=True, help="Match against the git history of --path (reports of git scans).")
+@engine_options
+def import_(sources: tuple[str, ...], path: str, output: str, history: bool, **engine_kw: object) -> None:
+    """Accept what another scanner accepted: read SOURCES (a .gitleaksignore, a gitleaks or TruffleHog JSON report,
+    a detect-secrets baseline), scan --path, and write the leakscan findings at those places to the baseline."""
+    places = _read_places(sources)
+    previous = _previous(output) if output != STDIN else None
+    report = _scan(path, history, engine_kw)
+    result = match_places(places, report.findings)
+    document = _merged(baseline_document(result.findings), previous)
+
+    def dump(handle: TextIO) -> None:
+        json.dump(document, handle, indent=2, ensure_ascii=False)
+        handle.write("\n")
+
+    if is_stdio(output):
+        dump(sys.stdout)
+    else:
+        write_output(output, dump)
+    click.echo(f"{len(places)} imported place(s): {len(places) - len(result.unmatched)} matched "
+               f"{len(result.findings)} finding(s), written to {output} ({len(document['findings'])} in all)", err=True)
+    for place in result.unmatched:
+        click.echo(f"  no leakscan finding at {printable(place.describe())}", err=True)
 
 
 def register(cli: click.Group) -> None:
