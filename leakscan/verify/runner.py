@@ -103,7 +103,9 @@ class Verifier:
 
     def _run(self, job: _Job) -> Verification:
         spec, values = job.spec, dict(job.values)
-        secrets = list(values.values())
+        # The secret and what was cut from it are masked in every detail and dry-run line; the other parts
+        # (an account name, a key id, a host) identify the credential and may be shown.
+        secrets = [values["secret"], *(values[p.name] for p in spec.parts if p.from_secret)]
         try:
             base, user_named = base_url(spec, values, self.overrides)
             prepared = build_request(spec, values, base)
