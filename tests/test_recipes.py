@@ -196,3 +196,62 @@ def test_readme_pre_commit_config_installs_the_hook_from_the_repository(tmp_path
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "settings.py" in proc.stdout and "ghp_****" in proc.stdout
+
+
+# ---- the CI report formats the recipes write (issue 16.4) -------------------------------------------------
+
+GITLAB_SCHEMA = ROOT / "tests" / "fixtures" / "schemas" / "gitlab-secret-detection-report-format-15.0.7.json"
+
+
+def _ci_project(tmp_path: Path) -> tuple[GitRepo, str, Path]:
+    """A repository whose second commit adds a token, and a `leakscan` on PATH that runs this checkout."""
+    repo = GitRepo(tmp_path / "project")
+    first = repo.commit("first", {"README.md": "hello\n"})
+    repo.commit("second", {"app.py": f"TOKEN = '{fake_github_token(71)}'\n"})
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    (shim / "leakscan").write_text(f"#!/bin/sh\nexec '{sys.executable}' -m leakscan \"$@\"\n")
+    (shim / "leakscan").chmod(0o755)
+    return repo, first, shim
+
+
+def test_readme_gitlab_job_writes_the_reports_its_artifacts_name(tmp_path):
+    import json
+
+    import jsonschema
+    from junitparser import JUnitXml
+
+    job = _gitlab_job()
+    reports = job["artifacts"]["reports"]
+    repo, first, shim = _ci_project(tmp_path)
+    env = {**GIT_ENV, "PATH": f"{shim}{os.pathsep}{os.environ['PATH']}", "CI_COMMIT_SHA": repo.head(),
+           "CI_COMMIT_BEFORE_SHA": first, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(["sh", "-c", "\n".join(job["script"])], cwd=repo.path, env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # the token is a finding: the job fails
+    gitlab = json.loads((repo.path / reports["secret_detection"]).read_text())
+    jsonschema.validate(gitlab, json.loads(GITLAB_SCHEMA.read_text()))
+    assert [v["location"]["file"] for v in gitlab["vulnerabilities"]] == ["app.py"]
+    assert gitlab["vulnerabilities"][0]["location"]["commit"]["sha"] == repo.head()
+    cases = [case for suite in JUnitXml.fromfile(str(repo.path / reports["junit"])) for case in suite]
+    assert len(cases) == 1 and not cases[0].is_passed
+    assert fake_github_token(71) not in (repo.path / reports["junit"]).read_text()
+
+
+def test_action_writes_a_junit_report_when_asked(tmp_path):
+    from junitparser import JUnitXml
+
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    (scan,) = [s for s in action["runs"]["steps"] if s.get("id") == "scan"]
+    repo, first, shim = _ci_project(tmp_path)
+    output = tmp_path / "github_output"
+    env = {**GIT_ENV, "PATH": f"{shim}{os.pathsep}{os.environ['PATH']}", "PYTHONPATH": str(ROOT),
+           "RANGE": f"{first}..{repo.head()}", "BASELINE": "", "EXTRA_ARGS": "", "SARIF": "leakscan.sarif",
+           "JUNIT": "leakscan-junit.xml", "PR_BASE": "", "PR_HEAD": "", "BEFORE": "", "AFTER": repo.head(),
+           "GITHUB_OUTPUT": str(output)}
+    proc = subprocess.run(["bash", "-e", "-c", scan["run"]], cwd=repo.path, env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "exit-code=1" in output.read_text()
+    cases = [case for suite in JUnitXml.fromfile(str(repo.path / "leakscan-junit.xml")) for case in suite]
+    assert [case.classname for case in cases] == ["app.py"]
