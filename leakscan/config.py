@@ -65,6 +65,7 @@ class Config:
     respect_gitignore: bool = True
     baseline: str | None = None
     capture_spec: str | None = None  # scan --spec: the OpenAPI document captures are compared to
+    first_party: str | None = None  # --first-party: the captures' own site (else decided from each capture)
     scan_rule_packs: bool = False  # scanners' rule packs and baselines are left out unless asked (issue 11.5)
     archives: bool = True  # open zip, tar, gzip, bz2 and xz files and scan their members (issue 14)
     archive_limits: ArchiveLimits = ArchiveLimits()

@@ -42,9 +42,15 @@ class DocumentScanner(Protocol):
 _SCANNERS: list[DocumentScanner] = []
 
 
-def register(scanner: DocumentScanner) -> DocumentScanner:
-    if all(s.name != scanner.name for s in _SCANNERS):
-        _SCANNERS.append(scanner)
+def register(scanner: DocumentScanner, *, replacing: bool = False) -> DocumentScanner:
+    """Add a scanner; a name already taken keeps its scanner unless `replacing` (a scanner that
+    wraps another under its name takes its place, whichever module was imported first)."""
+    for i, other in enumerate(_SCANNERS):
+        if other.name == scanner.name:
+            if replacing:
+                _SCANNERS[i] = scanner
+            return scanner
+    _SCANNERS.append(scanner)
     return scanner
 
 
@@ -120,6 +126,7 @@ def _load_builtin() -> None:
 # One entry per line.
 BUILTIN_SCANNER_MODULES: tuple[str, ...] = (
     "leakscan.analyzers.spec.scanner",
+    "leakscan.analyzers.traffic.scanner",  # the HAR scanner with exposure checks, under the name "har"
     "leakscan.analyzers.capture.har",
     "leakscan.analyzers.capture.http_dump",
     "leakscan.analyzers.capture.jsonbody",

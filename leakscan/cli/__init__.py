@@ -95,7 +95,7 @@ def main() -> None:
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "leakscan.cli.scan": ("scan",),
     "leakscan.cli.rules": ("rules",),
-    "leakscan.cli.spec": ("spec",),
+    "leakscan.cli.spec": ("spec", "inventory"),
     "leakscan.cli.git": ("git", "staged"),
     "leakscan.cli.baseline": ("baseline",),
     "leakscan.cli.mask": ("mask",),

@@ -1,7 +1,9 @@
 """`leakscan scan PATH...`: files, directory trees and stdin, captures and specs recognised by content."""
 from __future__ import annotations
 
+import os
 import sys
+from dataclasses import replace
 
 import click
 
@@ -28,6 +30,8 @@ from leakscan.cli.options import (
 @click.option("--stdin-name", default="-", show_default=True, help="Path to report (and recognise) stdin as.")
 @click.option("--spec", "capture_spec", type=click.Path(exists=True, dir_okay=False),
               help="OpenAPI document: report capture traffic it does not document.")
+@click.option("--first-party", "first_party", metavar="DOMAIN", default=None,
+              help="Captures: the site's own domain (default: decided from each capture's pages and first requests).")
 def scan(paths: tuple[str, ...], fmt: str, output: str | None, show_secrets: bool, verbose: bool,
          no_color: bool, fail_on_error: bool, exclude: tuple[str, ...], max_file_size: int | None,
          no_gitignore: bool, no_archives: bool, no_decode: bool, stdin_name: str, **engine_kw: object) -> None:
@@ -38,6 +42,11 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, show_secrets: boo
                          archives=False if no_archives else None, decode=False if no_decode else None,
                          **engine_kw)
     report = scan_inputs(paths, make_engine(config), stdin_name)
+    if paths != ("-",) and (any(os.path.isfile(p) for p in paths) or any(
+            (f.location.pointer or "").startswith("/log/entries/") for f in report.findings)):
+        from leakscan.analyzers.traffic.inventory import report_endpoints  # captures: the API inventory
+
+        report = replace(report, endpoints=report_endpoints(paths, report, config))
     sys.exit(emit(report, fmt, output, show_secrets, verbose, no_color=no_color, fail_on_error=fail_on_error))
 
 

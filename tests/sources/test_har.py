@@ -117,7 +117,8 @@ def test_50_mb_base64_body_is_bounded(tmp_path):
     named = scan_paths([str(path)], Engine.build(Config(jobs=1)))
     (error,) = named.errors
     assert "scan limit" in error.message and "/log/entries/0/response/content/text" in error.message
-    assert [f.rule_id for f in named.findings] == ["pii.ssn.keyed"]  # the beginning was scanned
+    values = [f.rule_id for f in named.findings if f.category != "exposure"]  # exposure: tests/analyzers/traffic
+    assert values == ["pii.ssn.keyed"]  # the beginning was scanned
 
 
 def test_bom_and_content_recognition(engine):

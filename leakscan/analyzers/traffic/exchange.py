@@ -1,0 +1,199 @@
+"""One request and its response, as the inventory and the exposure checks read them from a HAR."""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+MAX_BODY = 64 * 1024  # of a request body kept to look for first-party values sent elsewhere
+_ENTRIES = re.compile(r'"entries"\s*:\s*\[')
+_PAGES = re.compile(r'"pages"\s*:\s*\[')
+_SEPARATORS = re.compile(r"[\s,]*")
+# Path segments that are ids, not names: numbers (with separators), UUIDs, hex, prefixed ids
+# (cus_8f3K...), long tokens, base64 with digits.
+_ID_SEGMENT = re.compile(
+    r"^(\d[\d_.:-]*|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|(?=[^/]*\d)[0-9a-fA-F]{8,}|[a-z]{2,8}_(?=[^/]*\d)[A-Za-z0-9]{6,}|(?=[^/]*\d)[A-Za-z0-9_-]{20,}"
+    r"|(?=[^/]*\d)(?=[^/]*[A-Za-z])[A-Za-z0-9+/_-]{12,}={0,2})$")
+
+Pairs = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class SetCookie:
+    """A cookie a response sets, with the attributes that protect it."""
+
+    name: str
+    value: str
+    secure: bool
+    http_only: bool
+    same_site: str  # "" when not given
+    header: int | None  # index of its Set-Cookie header, None when only in the HAR's cookies[]
+
+
+@dataclass(frozen=True)
+class Exchange:
+    index: int
+    method: str
+    url: str
+    scheme: str
+    host: str
+    path: str
+    status: int
+    request_headers: Pairs
+    response_headers: Pairs
+    request_cookies: Pairs
+    query: Pairs
+    request_body: str
+    response_mime: str
+    set_cookies: tuple[SetCookie, ...]
+
+    def header(self, name: str, response: bool = False) -> str | None:
+        wanted = name.lower()
+        for key, value in self.response_headers if response else self.request_headers:
+            if key.lower() == wanted:
+                return value
+        return None
+
+    def header_index(self, name: str, response: bool = False) -> int | None:
+        wanted = name.lower()
+        for i, (key, _) in enumerate(self.response_headers if response else self.request_headers):
+            if key.lower() == wanted:
+                return i
+        return None
+
+    @property
+    def template(self) -> str:
+        return path_template(self.path)
+
+    @property
+    def endpoint(self) -> str:
+        """`GET api.shop.example/users/{id}`: how labels name an endpoint (no ids, no query)."""
+        return f"{self.method} {self.host}{self.template}"
+
+    @property
+    def entry_label(self) -> str:
+        """How capture findings name their entry (`#3 GET https://host/path`), ids collapsed."""
+        return f"#{self.index} {self.method} {self.scheme}://{self.host}{self.template}"
+
+
+# Responses that are assets, not API endpoints: stylesheets, scripts, images, fonts, media.
+_ASSET = re.compile(r"^(text/css|image/|font/|audio/|video/)|javascript|wasm|octet-stream", re.I)
+_ASSET_PATH = re.compile(r"\.(css|js|mjs|map|png|jpe?g|gif|svg|webp|ico|woff2?|ttf|otf|mp4|webm)$", re.I)
+
+
+def is_asset(exchange: Exchange) -> bool:
+    """A stylesheet, script, image, font or media file: public by design, not an API endpoint."""
+    return bool(_ASSET.search(exchange.response_mime) or _ASSET_PATH.search(exchange.path))
+
+
+def path_template(path: str) -> str:
+    """`/users/42/orders/9f1c…` → `/users/{id}/orders/{id}`; an email segment → `{email}`."""
+    out = []
+    for segment in path.split("/"):
+        plain = unquote(segment)
+        out.append("{email}" if "@" in plain else "{id}" if _ID_SEGMENT.match(plain) else segment)
+    return "/".join(out) or "/"
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def _pairs(value: Any) -> Pairs:
+    if not isinstance(value, list):
+        return ()
+    return tuple((_str(p.get("name")), _str(p.get("value"))) for p in value if isinstance(p, dict))
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def exchange_of(index: int, entry: Any) -> Exchange | None:
+    """The exchange a HAR entry records; None when it has no request URL."""
+    request, response = _object(_object(entry).get("request")), _object(_object(entry).get("response"))
+    url = _str(request.get("url"))
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if not url or not parts.hostname:
+        return None
+    status = response.get("status")
+    post = _object(request.get("postData"))
+    headers = _pairs(response.get("headers"))
+    return Exchange(
+        index=index, method=(_str(request.get("method")) or "GET").upper(), url=url, scheme=parts.scheme.lower(),
+        host=parts.hostname.lower(), path=parts.path or "/", status=status if isinstance(status, int) else 0,
+        request_headers=_pairs(request.get("headers")), response_headers=headers,
+        request_cookies=_pairs(request.get("cookies")), query=_pairs(request.get("queryString")),
+        request_body=_str(post.get("text"))[:MAX_BODY],
+        response_mime=_str(_object(response.get("content")).get("mimeType")).lower(),
+        set_cookies=_set_cookies(headers, response.get("cookies")),
+    )
+
+
+def _set_cookies(headers: Pairs, cookies: Any) -> tuple[SetCookie, ...]:
+    found: dict[str, SetCookie] = {}
+    for i, (name, value) in enumerate(headers):
+        if name.lower() == "set-cookie":
+            for line in value.split("\n"):  # HAR writers join repeated Set-Cookie headers with newlines
+                cookie = parse_set_cookie(line, i)
+                if cookie is not None:
+                    found.setdefault(cookie.name, cookie)
+    for item in cookies if isinstance(cookies, list) else []:
+        if isinstance(item, dict) and _str(item.get("name")) and _str(item.get("name")) not in found:
+            name = _str(item.get("name"))
+            found[name] = SetCookie(name, _str(item.get("value")), item.get("secure") is True,
+                                    item.get("httpOnly") is True, _str(item.get("sameSite")), None)
+    return tuple(found.values())
+
+
+def parse_set_cookie(line: str, header: int | None) -> SetCookie | None:
+    name, eq, rest = line.partition("=")
+    if not eq or not name.strip():
+        return None
+    value, _, attributes = rest.partition(";")
+    flags: dict[str, str] = {}
+    for attribute in attributes.split(";"):
+        key, _, val = attribute.strip().partition("=")
+        flags[key.strip().lower()] = val.strip()
+    if flags.get("max-age", "").lstrip("-") == "0" or flags.get("max-age", "").startswith("-") \
+            or re.search(r"\b19[0-9]{2}\b", flags.get("expires", "")):
+        return None  # a deletion: the cookie is being removed, not set
+    return SetCookie(name.strip(), value.strip(), "secure" in flags, "httponly" in flags,
+                     flags.get("samesite", ""), header)
+
+
+def iter_entries(text: str) -> Iterator[tuple[int, Any]]:
+    """A HAR's entries one at a time, decoded where they are: a large capture is never one object tree."""
+    found = _ENTRIES.search(text)
+    if found is None:
+        return
+    yield from enumerate(_iter_list(text, found.end()))
+
+
+def page_titles(text: str) -> list[str]:
+    found = _PAGES.search(text, 0, min(len(text), 1 << 20))  # HAR writers put pages before the entries
+    return [_str(_object(p).get("title")) for p in _iter_list(text, found.end())] if found else []
+
+
+def _iter_list(text: str, at: int) -> Iterator[Any]:
+    decoder = json.JSONDecoder()
+    at = _skip(text, at)
+    while at < len(text) and text[at] not in "]":
+        try:
+            value, end = decoder.raw_decode(text, at)
+        except (ValueError, RecursionError):  # a truncated capture: its complete entries are enough
+            return
+        yield value
+        at = _skip(text, end)
+
+
+def _skip(text: str, at: int) -> int:
+    match = _SEPARATORS.match(text, at)
+    return match.end() if match else at

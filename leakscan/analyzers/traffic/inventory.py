@@ -1,0 +1,137 @@
+"""The API inventory: every endpoint a capture shows, how it authenticates and what its responses carry."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from leakscan.analyzers.capture import against_spec
+from leakscan.analyzers.capture.against_spec import SpecIndex
+from leakscan.analyzers.registry import document_scanner_for
+from leakscan.analyzers.traffic.auth import auth_kinds
+from leakscan.analyzers.traffic.exchange import Exchange, exchange_of, is_asset, iter_entries
+from leakscan.analyzers.traffic.places import Seen, by_entry
+from leakscan.model import Endpoint, Finding, Report
+from leakscan.sources.files import LoadedFile, read_file, walk_files
+
+if TYPE_CHECKING:
+    from leakscan.config import Config
+
+MAX_UNDECLARED = 50  # field paths listed per endpoint
+
+
+@dataclass
+class _Tally:
+    auth: set[str] = field(default_factory=set)
+    statuses: set[int] = field(default_factory=set)
+    classes: set[str] = field(default_factory=set)
+    documented: set[bool] = field(default_factory=set)
+    undeclared: dict[str, None] = field(default_factory=dict)
+    calls: int = 0
+
+
+@dataclass
+class Inventory:
+    """Endpoints accumulated over one or more captures; `assets` counts the requests left out."""
+
+    spec: SpecIndex | None = None
+    tallies: dict[tuple[str, str, str], _Tally] = field(default_factory=dict)
+    spec_hosts: set[str] = field(default_factory=set)  # hosts where a request matched a documented path
+    assets: int = 0
+
+    def add_capture(self, text: str, seen: Iterable[Seen]) -> None:
+        entries = by_entry(seen)
+        for index, raw in iter_entries(text):
+            exchange = exchange_of(index, raw)
+            if exchange is None:
+                continue
+            if exchange.method == "OPTIONS" or is_asset(exchange):
+                self.assets += 1
+                continue
+            tally = self.tallies.setdefault((exchange.host, exchange.template, exchange.method), _Tally())
+            tally.calls += 1
+            tally.auth.update(auth_kinds(exchange))
+            if exchange.status:
+                tally.statuses.add(exchange.status)
+            data = entries.get(index)
+            if data is not None:
+                tally.classes.update(data.classes("response"))
+            if self.spec is not None:
+                self._compare(exchange, raw, tally)
+
+    def _compare(self, exchange: Exchange, raw: Any, tally: _Tally) -> None:
+        assert self.spec is not None
+        method = "GET" if exchange.method == "HEAD" else exchange.method
+        route, path_known = self.spec.match(method, exchange.path)
+        if path_known:
+            self.spec_hosts.add(exchange.host)
+        tally.documented.add(route is not None)
+        if route is None or len(tally.undeclared) >= MAX_UNDECLARED or not isinstance(raw, dict):
+            return
+        data, _, status = against_spec._response_body(raw)
+        schema = against_spec._schema_for(route, status, self.spec) if data is not None else None
+        if schema is not None:
+            for _, dotted in against_spec._walk(data, schema, self.spec.refs, "", "", 0):
+                tally.undeclared.setdefault(dotted, None)
+
+    def endpoints(self) -> tuple[Endpoint, ...]:
+        api_hosts = (self.spec.hosts or self.spec_hosts) if self.spec is not None else set()
+        out = []
+        for (host, template, method), tally in sorted(self.tallies.items()):
+            on_api = self.spec is not None and host in api_hosts
+            out.append(Endpoint(
+                method=method, host=host, path_template=template, auth=tuple(sorted(tally.auth)),
+                statuses=tuple(sorted(tally.statuses)), data_classes=tuple(sorted(tally.classes)),
+                documented=(True in tally.documented) if on_api else None,
+                undeclared_fields=tuple(tally.undeclared)[:MAX_UNDECLARED] if on_api else (), calls=tally.calls))
+        return tuple(out)
+
+
+def seen_in_findings(findings: Iterable[Finding], path: str) -> Iterable[Seen]:
+    """Every place of a file's findings, as the capture wrote it (a pointer masked for the report is not)."""
+    for finding in findings:
+        if finding.location.path != path:
+            continue
+        pointer = finding.raw_pointer if finding.raw_pointer is not None else finding.location.pointer
+        also_at = finding.raw_also_at if finding.raw_also_at is not None else finding.also_at
+        for place in (pointer, *also_at):
+            if place and place.startswith("/log/entries/"):
+                yield Seen(finding.rule_id, finding.category, place)
+
+
+def load_spec(path: str, max_file_size: int) -> tuple[SpecIndex | None, str | None]:
+    """An OpenAPI / Swagger document read as `scan --spec` reads it; (None, why) when it cannot be used."""
+    try:
+        mtime = os.path.getmtime(path)
+    except OSError as exc:
+        return None, f"cannot use --spec {path}: {exc.strerror or exc}"
+    return against_spec._load_file(path, mtime, max_file_size)
+
+
+def capture_texts(roots: Sequence[str], report: Report, config: Config) -> Iterable[tuple[str, str]]:
+    """(report path, text) of every HAR among the scanned paths: files named `.har`, files named on
+    the command line, and files whose findings sit in HAR entries, when the HAR scanner claims them."""
+    with_entries = {f.location.path for f in report.findings if (f.location.pointer or "").startswith("/log/entries/")}
+    for ref in walk_files(roots, config).refs:
+        if not (ref.explicit or ref.display.lower().endswith(".har") or ref.display in with_entries):
+            continue
+        loaded = read_file(ref, config.max_file_size)
+        if not isinstance(loaded, LoadedFile):
+            continue
+        text = loaded.chunk.text
+        scanner = document_scanner_for(ref.display, text)
+        if scanner is not None and scanner.name == "har":
+            yield ref.display, text
+
+
+def report_endpoints(roots: Sequence[str], report: Report, config: Config,
+                     spec: SpecIndex | None = None) -> tuple[Endpoint, ...]:
+    """The inventory of the captures a report covers, from the report's own findings (and, with
+    `scan --spec`, the spec compared)."""
+    if spec is None and config.capture_spec:
+        spec, _ = load_spec(config.capture_spec, config.max_file_size)  # the scan reported why it could not
+    inventory = Inventory(spec)
+    for path, text in capture_texts(roots, report, config):
+        inventory.add_capture(text, seen_in_findings(report.findings, path))
+    return inventory.endpoints()

@@ -1,0 +1,149 @@
+"""HAR captures scanned, then checked for exposure: the capture scanner's findings are the evidence.
+
+This scanner takes the HAR scanner's place in the registry (under its name,
+whichever of the two modules is imported first): it runs the HAR
+scanner, puts the findings back on their entries (which response carries an
+email, which request a token), reads the entries' headers once more as they
+stream by, and adds `exposure` candidates: data returned without
+authentication or without `Cache-Control: no-store`, session cookies without
+their flags, permissive CORS, credentials over plain http, and data sent to
+third-party hosts.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from leakscan.analyzers.capture.jsondoc import Doc
+from leakscan.analyzers.capture.payload import Context, Item, Proto, finalize
+from leakscan.analyzers.capture.sites import FileSite
+from leakscan.analyzers.registry import DocumentResult, register
+from leakscan.analyzers.traffic import cookies, cors, sensitive, third_party
+from leakscan.analyzers.traffic.auth import session_cookie_values
+from leakscan.analyzers.traffic.exchange import Exchange, exchange_of, iter_entries, page_titles
+from leakscan.analyzers.traffic.party import decide_first_party, is_third_party
+from leakscan.analyzers.traffic.places import EntryData, Exposure, Seen, by_entry
+from leakscan.model import Adjustment, Candidate, Chunk
+
+if TYPE_CHECKING:
+    from leakscan.analyzers.capture.har import HarScanner
+    from leakscan.engine.context import Engine
+
+EXPOSURE_RULES = (cookies.RULE, cors.RULE, sensitive.UNAUTHENTICATED, sensitive.CACHEABLE, sensitive.PLAIN_HTTP,
+                  third_party.RULE)
+FIRST_ENTRIES = 20  # entries read before the first party is decided (the page loads first)
+
+
+def seen_in(candidates: Iterable[Candidate]) -> Iterator[Seen]:
+    """Every place of every candidate (a value merged from several entries is in each)."""
+    for candidate in candidates:
+        for place in (candidate.origin.pointer, *candidate.also_at):
+            if place and place.startswith("/log/entries/"):
+                yield Seen(candidate.rule.id, candidate.rule.category, place, candidate.secret)
+
+
+class ExposureChecks:
+    """The checks over one capture's exchanges, streamed; third-party requests are kept to the end,
+    when every first-party session value and secret is known."""
+
+    def __init__(self, entries: Mapping[int, EntryData], first_party: str | None, how: str,
+                 secrets_by_entry: Mapping[int, set[str]]) -> None:
+        self.entries, self.first_party, self.how = entries, first_party, how
+        self.secrets_by_entry = secrets_by_entry
+        self.first_secrets: set[str] = set()
+        self.sessions: set[str] = set()
+        self.third: list[Exchange] = []
+        self.found: list[Exposure] = []
+
+    def add(self, exchange: Exchange) -> None:
+        data = self.entries.get(exchange.index)
+        self.found.extend(cookies.cookie_exposures(exchange, data))
+        self.found.extend(cors.cors_exposures(exchange, self.first_party))
+        self.found.extend(sensitive.unauthenticated_exposures(exchange, data))
+        self.found.extend(sensitive.cache_exposures(exchange, data))
+        self.found.extend(sensitive.plain_http_exposures(exchange, data))
+        if is_third_party(exchange.host, self.first_party):
+            self.third.append(exchange)
+        else:
+            self.first_secrets.update(self.secrets_by_entry.get(exchange.index, ()))
+            self.sessions.update(session_cookie_values(exchange))
+
+    def finish(self) -> list[Exposure]:
+        if self.first_party:
+            first = third_party.FirstParty(self.first_party, self.how, frozenset(self.first_secrets),
+                                           frozenset(self.sessions))
+            for exchange in self.third:
+                self.found.extend(third_party.third_party_exposures(exchange, self.entries.get(exchange.index), first))
+        return self.found
+
+
+def exposures(text: str, candidates: Iterable[Candidate], override: str | None) -> list[Exposure]:
+    seen = list(seen_in(candidates))
+    secrets_by_entry: dict[int, set[str]] = {}
+    for item in seen:
+        secrets_by_entry.setdefault(int(item.pointer.split("/")[3]), set()).add(item.secret)
+    exchanges = (x for i, e in iter_entries(text) if (x := exchange_of(i, e)) is not None)
+    head: list[Exchange] = []
+    for exchange in exchanges:
+        head.append(exchange)
+        if len(head) >= FIRST_ENTRIES:
+            break
+    domain, how = decide_first_party(override, page_titles(text), [e.url for e in head if "html" in e.response_mime],
+                                     [h for e in head for h in (e.header("origin"), e.header("referer")) if h],
+                                     [e.host for e in head])
+    checks = ExposureChecks(by_entry(seen), domain, how, secrets_by_entry)
+    for exchange in (*head, *exchanges):
+        checks.add(exchange)
+    return checks.finish()
+
+
+def _protos(found: Iterable[Exposure], doc: Doc, ctx: Context) -> Iterator[Proto]:
+    for exposure in found:
+        rule = ctx.rule(exposure.rule_id)
+        if rule is None:  # disabled
+            continue
+        item = Item(value=exposure.value, pointer=exposure.pointer, site=doc.value_site(exposure.pointer, "string"),
+                    where="exposure", payload=True, extra=(("entry", exposure.entry),))
+        yield Proto(rule, exposure.label, item, 0, len(exposure.value),
+                    [Adjustment(why, delta) for why, delta in exposure.reasons], display=exposure.label)
+
+
+class TrafficHarScanner:
+    """The HAR scanner, with the exposure checks after it."""
+
+    name = "har"
+    _inner: HarScanner | None = None
+
+    @property
+    def inner(self) -> HarScanner:
+        # Imported on first use: importing capture.har registers the plain scanner, which this one replaces.
+        if self._inner is None:
+            from leakscan.analyzers.capture.har import HarScanner
+
+            self._inner = HarScanner()
+        return self._inner
+
+    def accepts(self, path: str, text: str) -> bool:
+        return self.inner.accepts(path, text)
+
+    def could_accept(self, path: str, data: bytes, ends: Mapping[bytes, int]) -> bool:
+        return self.inner.could_accept(path, data, ends)
+
+    def scan(self, chunk: Chunk, engine: Engine) -> DocumentResult:
+        result = self.inner.scan(chunk, engine)
+        if not any(engine.by_id.get(rule_id) for rule_id in EXPOSURE_RULES):
+            return result
+        origin = chunk.origin
+        ctx = Context(engine, origin.path, "har", origin.commit, origin.blob)
+        text = chunk.text
+        doc = Doc(text, FileSite(text), offset=1 if text.startswith("\ufeff") else 0)
+        override: Any = getattr(engine.config, "first_party", None)
+        found = exposures(text, result.candidates, override if isinstance(override, str) else None)
+        # A label names a problem, not a value: the candidate holds no secret, so `leakscan mask` leaves
+        # the capture's text alone and `--show-secrets` has nothing to show. The label is its display.
+        checked = tuple(replace(c, secret="") for c in finalize(list(_protos(found, doc, ctx)), ctx))
+        return DocumentResult(result.candidates + checked, result.errors)
+
+
+TRAFFIC_HAR = register(TrafficHarScanner(), replacing=True)
