@@ -21,7 +21,7 @@ class ReportFileError(ValueError):
 def load_report(text: str) -> Report:
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise ReportFileError(f"not JSON: {exc.msg} (line {exc.lineno})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
         raise ReportFileError("not a leakscan JSON report (no 'findings' list); write one with --format json")
