@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from leakscan.engine.literals import text_marks
+
 # Only escapes that stand for one printable ASCII character (`\/`, `\u0041`): decoding `\n` or
 # `\"` would change where lines and strings end, which the line-based rules rely on.
 _ESCAPE = re.compile(r"\\(?:/|u00(?:[2-6][0-9a-fA-F]|7[0-9a-eA-E]))")
@@ -21,10 +23,10 @@ class DecodedText:
         return self.origin[start], self.origin[end]
 
 
-def decode_json_escapes(text: str) -> DecodedText | None:
+def decode_json_escapes(text: str, data: bytes | None = None) -> DecodedText | None:
     """The lines of `text` holding `\\/` or `\\u00xx` (printable ASCII), decoded and joined; None when
     there are none or the text is too large. Only those lines: the rest was matched as written."""
-    if ("\\/" not in text and "\\u00" not in text) or len(text) > MAX_DECODED_CHARS:
+    if len(text) > MAX_DECODED_CHARS or not text_marks(text, data).json_escapes:
         return None
     parts: list[str] = []
     origin: list[int] = []

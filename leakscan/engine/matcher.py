@@ -177,7 +177,7 @@ class Matcher:
             if self.compiled(index).linear is not None and utf8 is None:
                 utf8 = Utf8Text(text)
             matches.extend(self.run_rule(index, text, path, lowered, utf8))
-        decoded = decode_json_escapes(text)
+        decoded = decode_json_escapes(text, data)
         if decoded is not None:  # `"sk-\u0041..."`, `"https:\/\/..."`: match what the string says
             matches = _merge_decoded(matches, self._decoded_matches(decoded, path, prefilter, indexes))
         return matches

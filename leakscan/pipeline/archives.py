@@ -44,7 +44,7 @@ def _scan_member(member: Member, engine: Engine, tally: Counter[str],
     if is_binary(member.data):
         return [], []
     text, exact = decode(member.data)
-    if not engine.config.scan_rule_packs and rule_file_kind(member.path, text):
+    if not engine.config.scan_rule_packs and rule_file_kind(member.path, text, member.data if exact else None):
         return [], []
     chunk = Chunk(text, Origin(kind="file", path=member.path))
     try:

@@ -14,8 +14,6 @@ MAX_DECODED_PER_CHUNK = 512
 def decoded_candidates(chunk: Chunk, engine: Engine) -> list[Candidate]:
     """Rule matches inside the chunk's encoded values, placed on the encoded text they came from."""
     text = chunk.text
-    if not any(sep in text for sep in (":", "=")):
-        return []
     out: list[Candidate] = []
     lines = LineIndex(text)
     for count, encoded in enumerate(encoded_values(text)):

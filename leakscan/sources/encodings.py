@@ -14,11 +14,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from leakscan.engine.literals import text_marks
+
 MAX_DEPTH = 2  # an encoded value inside a decoded one, and no deeper
 MIN_ENCODED = 16
 MAX_ENCODED = 16384
 
 # A value after `:` or `=` (quotes optional); the key is looked up behind it only for survivors.
+# engine/literals.VALUE_START is a superset of it, for Hyperscan to say where it may start.
 _VALUE = re.compile(r"""[:=][ \t]*["']?([A-Za-z0-9+/_%\\-][^\s"'`,;<>(){}\[\]]{15,16383})""")
 _KEY_BEHIND = re.compile(r"""([A-Za-z_][\w.\-]{0,63})["']?[ \t]*$""")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
@@ -40,7 +43,7 @@ class Encoded:
 
 def encoded_values(text: str, nested: bool = True) -> Iterator[Encoded]:
     """Every assigned value that decodes to text, with values encoded inside it (depth 2), in order."""
-    for match in _VALUE.finditer(text):
+    for match in _value_matches(text):
         value = match.group(1)
         decoded = decode_value(value)
         if decoded is None:
@@ -51,6 +54,23 @@ def encoded_values(text: str, nested: bool = True) -> Iterator[Encoded]:
         yield Encoded(match.start(1), match.end(1), key, (layer,), inner)
         if nested:
             yield from _nested(inner, match.start(1), match.end(1), key, (layer,))
+
+
+def _value_matches(text: str) -> Iterator[re.Match[str]]:
+    """`_VALUE.finditer(text)`, searched only where the shared Hyperscan pass says a value may start:
+    a regex search over every `:` and `=` of a tree cost more than the Hyperscan prefilter itself."""
+    starts = text_marks(text).value_starts
+    if starts is None:
+        yield from _VALUE.finditer(text)
+        return
+    end = 0
+    for start in starts:
+        if start < end:  # inside the previous value, where finditer does not look either
+            continue
+        match = _VALUE.match(text, start)
+        if match is not None:
+            yield match
+            end = match.end()
 
 
 def _nested(text: str, start: int, end: int, key: str, layers: tuple[str, ...]) -> Iterator[Encoded]:

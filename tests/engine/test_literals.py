@@ -4,8 +4,16 @@ import random
 
 import pytest
 
-from leakscan.engine.literals import LiteralFinder
+from leakscan.engine.literals import (
+    JSON_ESCAPES,
+    RULE_FILE_MARKERS,
+    SMALL_TEXT,
+    LiteralFinder,
+    TextMarks,
+    text_marks,
+)
 from leakscan.engine.prefilter import HAVE_HYPERSCAN
+from leakscan.sources.encodings import _VALUE
 
 LITERALS = (b"openapi", b"swagger", b"HTTP/")
 
@@ -28,3 +36,29 @@ def test_hyperscan_and_bytes_find_agree():
     fast, plain = LiteralFinder(LITERALS), LiteralFinder(LITERALS, use_hyperscan=False)
     for data in _texts():
         assert fast.first_ends(data) == plain.first_ends(data), data
+
+
+def _long_text(rng: random.Random) -> str:
+    """Above SMALL_TEXT, so the Hyperscan pass answers: assignments of every shape, non-ASCII around."""
+    pieces = ["x", " ", "\n", "=", ":", " = ", '"', "'", "é", "ü€", "\u3000", "%41", "\\u0041", "\\/", "id:",
+              "[[rules]]", "YWJjZGVmZ2hpamtsbW5vcA==", "abcdefghijklmnop", "some_long_identifier", "(", ";"]
+    return "".join(rng.choice(pieces) for _ in range(SMALL_TEXT // 2))
+
+
+def test_text_marks_agree_with_substring_tests_and_cover_every_value_start():
+    rng = random.Random(11)
+    for _ in range(40):
+        text = _long_text(rng)
+        assert len(text) >= SMALL_TEXT
+        marks = text_marks(text)
+        assert marks.json_escapes == any(e in text for e in JSON_ESCAPES)
+        assert marks.rule_file_markers == any(m in text for m in RULE_FILE_MARKERS)
+        if HAVE_HYPERSCAN:
+            assert marks.value_starts is not None
+            assert {m.start() for m in _VALUE.finditer(text)} <= set(marks.value_starts)
+
+
+def test_text_marks_see_what_is_not_there():
+    text = "plain words and numbers 12345\n" * 400
+    assert text_marks(text) == TextMarks(False, False, () if HAVE_HYPERSCAN else None)
+    assert text_marks(text + "\\/").json_escapes and text_marks(text + "- id: x").rule_file_markers

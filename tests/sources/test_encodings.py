@@ -5,7 +5,7 @@ import base64
 import json
 import os
 
-from leakscan.sources.encodings import decode_value, encoded_values
+from leakscan.sources.encodings import _VALUE, _value_matches, decode_value, encoded_values
 
 
 def b64(text: str) -> str:
@@ -43,3 +43,13 @@ def test_binary_noise_and_hashes_are_not_text() -> None:
     assert list(encoded_values(text)) == []
     assert decode_value(b64("a\x00\x01binary\x02payload")) is None
     assert decode_value("%a0%e4%d0-not-utf8-percent-bytes") is None  # not text, and no exception
+
+
+def test_values_in_a_long_text_are_those_a_full_regex_search_finds() -> None:
+    # Above engine/literals.SMALL_TEXT the search runs only where the Hyperscan pass says a value
+    # may start: the values found must be exactly those of a search over the whole text.
+    lines = [f"k{i} = {b64(f'value number {i} é')}  # ü" if i % 3 else f'"k{i}": "a%3Db%26c{i:04d}%3D\\u0041bcdef"'
+             for i in range(400)]
+    text = "\n".join([*lines, "url=https://h.test/?q=%41%42%43%44%45%46%47%48:x=YWJjZGVmZ2hpamtsbW5vcA=="])
+    assert [m.span() for m in _value_matches(text)] == [m.span() for m in _VALUE.finditer(text)]
+    assert len(list(encoded_values(text))) > 300
