@@ -22,8 +22,8 @@ from _common import REPO
 CASES = REPO / "tests" / "fixtures" / "pii" / "cases.json"
 
 
-def scan(root: Path) -> set[str]:
-    """Case directories with at least one pii finding."""
+def scan(root: Path, category: str = "pii") -> set[str]:
+    """Case directories with at least one finding of `category`."""
     cmd = [sys.executable, "-m", "leakscan", "scan", str(root), "--format", "json", "--no-progress"]
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
     if proc.returncode not in (0, 1):
@@ -31,27 +31,32 @@ def scan(root: Path) -> set[str]:
     report = json.loads(proc.stdout)
     if report["errors"]:
         raise SystemExit(f"scan reported errors: {report['errors']}")
-    return {Path(f["location"]["path"]).parent.name for f in report["findings"] if f["category"] == "pii"}
+    return {Path(f["location"]["path"]).parent.name for f in report["findings"] if f["category"] == category}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="list misses and false positives")
     args = parser.parse_args()
-    cases = json.loads(CASES.read_text(encoding="utf-8"))
+    report(CASES, "pii", args.verbose)
+
+
+def report(cases_file: Path, finding_category: str, verbose: bool) -> None:
+    """Scan every case of `cases_file` and print precision and recall per case category."""
+    cases = json.loads(cases_file.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "cases"
         for i, case in enumerate(cases):
             (root / f"c{i:04d}").mkdir(parents=True)
             (root / f"c{i:04d}" / case["file"]).write_text(case["text"], encoding="utf-8")
-        flagged = scan(root)
+        flagged = scan(root, finding_category)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: {"tp": 0, "fp": 0, "fn": 0, "tn": 0})
     for i, case in enumerate(cases):
         hit = f"c{i:04d}" in flagged
         outcome = {(True, True): "tp", (True, False): "fn", (False, True): "fp", (False, False): "tn"}[
             (case["expect"], hit)]
         counts[case["category"]][outcome] += 1
-        if args.verbose and outcome in ("fp", "fn"):
+        if verbose and outcome in ("fp", "fn"):
             print(f"  {outcome}: {case['category']}: {case['what']}")
     print(f"{'category':<14} {'pos':>4} {'neg':>4} {'precision':>9} {'recall':>7}")
     for category, c in sorted(counts.items()):
