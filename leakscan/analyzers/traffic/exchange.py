@@ -86,7 +86,10 @@ _ASSET_PATH = re.compile(r"\.(css|js|mjs|map|png|jpe?g|gif|svg|webp|ico|woff2?|t
 
 
 def is_asset(exchange: Exchange) -> bool:
-    """A stylesheet, script, image, font or media file: public by design, not an API endpoint."""
+    """A stylesheet, script, image, font or media file fetched as such: public by design, not an API
+    endpoint. A request that sends parameters or a body (a tracking pixel) is an endpoint all the same."""
+    if exchange.query or exchange.request_body or "?" in exchange.url:
+        return False
     return bool(_ASSET.search(exchange.response_mime) or _ASSET_PATH.search(exchange.path))
 
 

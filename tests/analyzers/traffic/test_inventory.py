@@ -1,0 +1,79 @@
+"""The API inventory of a capture, from the scan's own findings, with and without a spec."""
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from leakscan.analyzers.traffic.inventory import Inventory, load_spec, report_endpoints
+from leakscan.config import Config
+
+from .har_builder import API, PERSON, SID, TOKEN, entry, page_entry, scan_har
+
+SPEC = {
+    "openapi": "3.0.3", "info": {"title": "shop", "version": "1"},
+    "servers": [{"url": "https://api.shop.example/v1"}],
+    "paths": {"/me": {"get": {"responses": {"200": {"description": "me", "content": {"application/json": {
+        "schema": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}}}}}}}},
+}
+
+
+def _entries():
+    trace = ("Traceback (most recent call last):\n  File \"/srv/app/views.py\", line 41, in search\n"
+             "    rows = db.query(q)\nKeyError: 'q'")
+    return [
+        page_entry(),
+        entry("GET", f"{API}/me", headers={"Authorization": f"Bearer {TOKEN}"}, body=PERSON),
+        entry("GET", f"{API}/orders/1001", headers={"Cookie": f"sessionid={SID}"}, body={"total": 3}),
+        entry("GET", f"{API}/orders/1002", headers={"Cookie": f"sessionid={SID}"}, status=404, body={}),
+        entry("GET", f"{API}/search", status=500, mime="text/plain", body=trace),
+        entry("GET", f"{API}/feed", query={"api_key": TOKEN}, body=[]),
+        entry("OPTIONS", f"{API}/me"),
+        entry("GET", "https://www.shop.example/static/app.css", mime="text/css", body="a{}"),
+    ]
+
+
+def _by_path(endpoints):
+    return {(e.method, e.path_template): e for e in endpoints}
+
+
+def test_endpoints_auth_statuses_and_data_classes(tmp_path, engine):
+    report = scan_har(tmp_path, _entries(), engine)
+    endpoints = _by_path(report_endpoints([str(tmp_path)], report, engine.config))
+    assert set(endpoints) == {("GET", "/account"), ("GET", "/v1/me"), ("GET", "/v1/orders/{id}"),
+                              ("GET", "/v1/search"), ("GET", "/v1/feed")}  # no preflight, no stylesheet
+    me, orders = endpoints["GET", "/v1/me"], endpoints["GET", "/v1/orders/{id}"]
+    assert me.auth == ("bearer",) and me.data_classes == ("email", "phone") and me.documented is None
+    assert orders.auth == ("cookie",) and orders.statuses == (200, 404) and orders.calls == 2
+    assert endpoints["GET", "/v1/search"].data_classes == ("stack-trace",)
+    assert endpoints["GET", "/v1/feed"].auth == ("api-key-query",)
+    assert endpoints["GET", "/account"].auth == ("none",)
+
+
+def test_with_a_spec_undocumented_endpoints_and_undeclared_fields(tmp_path, engine):
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text(yaml.safe_dump(SPEC), encoding="utf-8")
+    index, error = load_spec(str(spec), engine.config.max_file_size)
+    assert error is None
+    report = scan_har(tmp_path / "c", _entries(), engine)
+    endpoints = _by_path(report_endpoints([str(tmp_path / "c")], report, engine.config, index))
+    assert endpoints["GET", "/v1/me"].documented is True
+    assert endpoints["GET", "/v1/me"].undeclared_fields == ("email", "phone")
+    assert endpoints["GET", "/v1/orders/{id}"].documented is False
+    assert endpoints["GET", "/account"].documented is None  # not the API's host: the spec does not speak of it
+
+
+def test_a_broken_spec_says_why():
+    index, error = load_spec("/nonexistent/openapi.yaml", 1000)
+    assert index is None and error and "cannot use --spec" in error
+
+
+def test_inventory_needs_no_findings_to_list_endpoints():
+    inventory = Inventory()
+    inventory.add_capture(json.dumps({"log": {"entries": [entry("DELETE", f"{API}/carts/77")]}}), [])
+    (endpoint,) = inventory.endpoints()
+    assert (endpoint.method, endpoint.path_template, endpoint.data_classes) == ("DELETE", "/v1/carts/{id}", ())
+
+
+def test_config_carries_first_party():
+    assert Config(first_party="shop.example").first_party == "shop.example"
