@@ -39,7 +39,14 @@ def test_national_ids_are_checked_by_scheme(engine):
 
 
 def test_geolocation_needs_precision(engine):
-    assert _fields(engine, {"lat": 48.858370, "lng": 2.29}) == [("field.geolocation", "/lat")]
+    assert _fields(engine, {"user": {"lat": 48.858370, "lng": 2.29}}) == [("field.geolocation", "/user/lat")]
+
+
+def test_geolocation_is_personal_only_under_a_person_key(engine):
+    assert _fields(engine, {"customer": {"latitude": 52.520008}}) == [("field.geolocation", "/customer/latitude")]
+    assert _fields(engine, {"driver": {"last_position": {"lng": 13.404954}}}) == [
+        ("field.geolocation", "/driver/last_position/lng")]
+    assert _fields(engine, {"store": {"lat": 48.858370}, "map": {"center": {"lat": 48.858370}}}) == []
 
 
 def test_secret_fields_leave_placeholders_alone(engine):

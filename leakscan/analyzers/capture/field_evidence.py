@@ -56,7 +56,8 @@ def is_identifier_key(key: str) -> bool:
 def harmless_key(key: str) -> bool:
     """csrf_token, nextPageToken, cursor: values that look random and grant nothing on their own."""
     vocab = capture_vocabulary()
-    return bool(key) and (vocab.ignored_headers.has(key) or vocab.ignored_params.has(key))
+    return bool(key) and (vocab.ignored_headers.has(key) or vocab.ignored_params.has(key)
+                          or key.lower() in vocab.csrf_fields)
 
 
 # ---- shape checks per kind: (value) -> list of adjustments, or None when it is not that kind
@@ -167,6 +168,13 @@ def _token(value: str, key: str) -> list[Adjustment] | None:
     return [] if shannon_entropy(value) >= 2.8 else None
 
 
+def about_a_person(item: Item) -> bool:
+    """Whether a key on the value's path (`/user/location/lat`, `customer_latitude`) names a person."""
+    persons = capture_vocabulary().person_keys
+    path = (item.pointer or "").rpartition("#")[2].split("/")
+    return any(persons.has(key) for key in (*path, item.parent_key, item.key) if key and not key.isdigit())
+
+
 CHECKS: dict[str, Check] = {
     "ssn": _ssn, "national_id": _national_id, "passport": _passport, "driver_license": _licence,
     "card_number": _card, "cvv": _cvv, "date_of_birth": _birth, "iban": _iban, "bank_account": _bank_account,
@@ -189,6 +197,8 @@ def field_protos(item: Item, kind: FieldKind, found: list[Proto], ctx: Context) 
         return []
     if harmless_key(item.key):
         return []  # csrf_token, nextPageToken and friends: per-request or paging values, not credentials
+    if kind.kind == "geolocation" and not about_a_person(item):
+        return []  # a store's, a city's or a map's coordinates are nobody's personal data
     adjustments = check(value, item.key)
     if adjustments is None:
         return []

@@ -122,13 +122,17 @@ def _cookie(item: Item, ctx: Context, name: str, raw: str, at: int) -> list[Prot
     rule = ctx.rule("capture.cookie.session")
     value = raw.strip().strip('"')
     bare = re.sub(r"^__(secure|host)-", "", name, flags=re.I)
-    if rule is None or vocab.ignored_cookies.has(bare) or len(value) < MIN_CREDENTIAL or looks_masked(value):
+    shortest = 4 if vocab.numeric_session_cookies.has(bare) else MIN_CREDENTIAL
+    if rule is None or vocab.ignored_cookies.has(bare) or len(value) < shortest or looks_masked(value):
         return []
     if value.lower() in ("deleted", "true", "false", "null", "undefined", "expired"):
         return []
     entropy = shannon_entropy(value)
     adjustments = []
-    if vocab.session_cookies.has(bare):
+    if vocab.numeric_session_cookies.has(bare):
+        adjustments.append(Adjustment(f"cookie {name!r} is a ColdFusion session id (CFID and CFTOKEN log a user in)",
+                                      0.0))
+    elif vocab.session_cookies.has(bare):
         if entropy < 2.5:
             return []
         adjustments.append(Adjustment(f"cookie {name!r} names a session or auth token", 0.0))
@@ -164,7 +168,8 @@ def url_protos(item: Item, ctx: Context) -> list[Proto]:
         if not looks_masked(password) and not _TEMPLATE.match(unquote(password)):
             found.append(Proto(rule, unquote(password), item, start, end,
                                [Adjustment(f"password for user {unquote(userinfo.group(1))!r} in the URL", 0.0)]))
-    for name, raw, at in url_params(text if "?" in text or "#" in text else ""):
+    # `;jsessionid=` rides in the path itself, before any query string.
+    for name, raw, at in url_params(text if "?" in text or "#" in text or ";" in text else ""):
         found.extend(param_protos(item, ctx, name, raw, at))
     return found
 
@@ -176,6 +181,8 @@ def param_protos(item: Item, ctx: Context, name: str, raw: str, at: int) -> list
     value = _decode(raw)
     if rule is None or vocab.ignored_params.has(name) or len(value) < 6 or looks_masked(value):
         return []
+    if item.where == "form" and name.lower() in vocab.csrf_fields:
+        return []  # Laravel's `_token`, Rails' `authenticity_token`: anti-forgery values, not credentials
     if _TEMPLATE.match(value):
         return []
     adjustments = []

@@ -44,6 +44,7 @@ class CaptureVocabulary:
     ignored_headers: NameSet
     session_cookies: NameSet
     ignored_cookies: NameSet
+    numeric_session_cookies: NameSet
     unknown_cookie_min_length: int
     unknown_cookie_min_entropy: float
     strong_params: NameSet
@@ -51,6 +52,8 @@ class CaptureVocabulary:
     ignored_params: NameSet
     weak_min_length: int
     weak_min_entropy: float
+    csrf_fields: frozenset[str]
+    person_keys: NameSet
     identifier_keys: NameSet
     identifier_suffixes: tuple[str, ...]
     trace_keys: NameSet
@@ -86,6 +89,7 @@ def vocabulary() -> CaptureVocabulary:
         ignored_headers=_set(headers["ignored"]),
         session_cookies=_set(cookies["session"]),
         ignored_cookies=_set(cookies["ignored"]),
+        numeric_session_cookies=_set(cookies.get("numeric_session", [])),
         unknown_cookie_min_length=int(cookies["unknown_min_length"]),
         unknown_cookie_min_entropy=float(cookies["unknown_min_entropy"]),
         strong_params=_set(params["strong"]),
@@ -93,6 +97,8 @@ def vocabulary() -> CaptureVocabulary:
         ignored_params=_set(params["ignored"]),
         weak_min_length=int(params["weak_min_length"]),
         weak_min_entropy=float(params["weak_min_entropy"]),
+        csrf_fields=frozenset(str(name).lower() for name in params.get("csrf_fields", ())),
+        person_keys=_set(data.get("person_keys", [])),
         identifier_keys=_set(data["identifier_keys"]),
         identifier_suffixes=tuple(data["identifier_keys"]["suffixes"]),
         trace_keys=_set(data["trace_keys"]),
