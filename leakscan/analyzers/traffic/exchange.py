@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 MAX_BODY = 64 * 1024  # of a request body kept to look for first-party values sent elsewhere
+_HEAD = re.compile(r'^\ufeff?\s*\{\s*"log"\s*:\s*\{')
 _ENTRIES = re.compile(r'"entries"\s*:\s*\[')
 _PAGES = re.compile(r'"pages"\s*:\s*\[')
 _SEPARATORS = re.compile(r"[\s,]*")
@@ -37,6 +38,7 @@ class SetCookie:
 @dataclass(frozen=True)
 class Exchange:
     index: int
+    offset: int  # where the entry starts in the HAR's text (-1: unknown)
     method: str
     url: str
     scheme: str
@@ -116,7 +118,7 @@ def _object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def exchange_of(index: int, entry: Any) -> Exchange | None:
+def exchange_of(index: int, entry: Any, offset: int = -1) -> Exchange | None:
     """The exchange a HAR entry records; None when it has no request URL."""
     request, response = _object(_object(entry).get("request")), _object(_object(entry).get("response"))
     url = _str(request.get("url"))
@@ -130,7 +132,8 @@ def exchange_of(index: int, entry: Any) -> Exchange | None:
     post = _object(request.get("postData"))
     headers = _pairs(response.get("headers"))
     return Exchange(
-        index=index, method=(_str(request.get("method")) or "GET").upper(), url=url, scheme=parts.scheme.lower(),
+        index=index, offset=offset, method=(_str(request.get("method")) or "GET").upper(), url=url,
+        scheme=parts.scheme.lower(),
         host=parts.hostname.lower(), path=parts.path or "/", status=status if isinstance(status, int) else 0,
         request_headers=_pairs(request.get("headers")), response_headers=headers,
         request_cookies=_pairs(request.get("cookies")), query=_pairs(request.get("queryString")),
@@ -174,18 +177,25 @@ def parse_set_cookie(line: str, header: int | None) -> SetCookie | None:
 
 def iter_entries(text: str) -> Iterator[tuple[int, Any]]:
     """A HAR's entries one at a time, decoded where they are: a large capture is never one object tree."""
-    found = _ENTRIES.search(text)
-    if found is None:
+    for index, _, entry in entries_at(text):
+        yield index, entry
+
+
+def entries_at(text: str) -> Iterator[tuple[int, int, Any]]:
+    """(index, offset of the entry in `text`, entry) for each entry of a HAR."""
+    found = _ENTRIES.search(text) if _HEAD.match(text) else None
+    if found is None:  # not a HAR at the top level (the HAR scanner reports it and scans it as JSON)
         return
-    yield from enumerate(_iter_list(text, found.end()))
+    for index, (start, value) in enumerate(_iter_list(text, found.end())):
+        yield index, start, value
 
 
 def page_titles(text: str) -> list[str]:
     found = _PAGES.search(text, 0, min(len(text), 1 << 20))  # HAR writers put pages before the entries
-    return [_str(_object(p).get("title")) for p in _iter_list(text, found.end())] if found else []
+    return [_str(_object(p).get("title")) for _, p in _iter_list(text, found.end())] if found else []
 
 
-def _iter_list(text: str, at: int) -> Iterator[Any]:
+def _iter_list(text: str, at: int) -> Iterator[tuple[int, Any]]:
     decoder = json.JSONDecoder()
     at = _skip(text, at)
     while at < len(text) and text[at] not in "]":
@@ -193,7 +203,7 @@ def _iter_list(text: str, at: int) -> Iterator[Any]:
             value, end = decoder.raw_decode(text, at)
         except (ValueError, RecursionError):  # a truncated capture: its complete entries are enough
             return
-        yield value
+        yield at, value
         at = _skip(text, end)
 
 

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from leakscan.analyzers.capture.jsondoc import Doc
 from leakscan.analyzers.capture.payload import Context, Item, Proto, finalize
-from leakscan.analyzers.capture.sites import FileSite
+from leakscan.analyzers.capture.sites import FileSite, NoSite, Site
 from leakscan.analyzers.registry import DocumentResult, register
 from leakscan.analyzers.traffic import cookies, cors, sensitive, third_party
 from leakscan.analyzers.traffic.auth import session_cookie_values
-from leakscan.analyzers.traffic.exchange import Exchange, exchange_of, iter_entries, page_titles
+from leakscan.analyzers.traffic.exchange import Exchange, entries_at, exchange_of, page_titles
 from leakscan.analyzers.traffic.party import decide_first_party, is_third_party
 from leakscan.analyzers.traffic.places import EntryData, Exposure, Seen, by_entry
 from leakscan.model import Adjustment, Candidate, Chunk
@@ -78,12 +78,15 @@ class ExposureChecks:
         return self.found
 
 
-def exposures(text: str, candidates: Iterable[Candidate], override: str | None) -> list[Exposure]:
+def exposures(text: str, candidates: Iterable[Candidate], override: str | None,
+              starts: dict[int, int] | None = None) -> list[Exposure]:
+    """The exposure checks over a HAR's text, given the scan's candidates; `starts` receives
+    where each entry begins in the text."""
     seen = list(seen_in(candidates))
     secrets_by_entry: dict[int, set[str]] = {}
     for item in seen:
         secrets_by_entry.setdefault(int(item.pointer.split("/")[3]), set()).add(item.secret)
-    exchanges = (x for i, e in iter_entries(text) if (x := exchange_of(i, e)) is not None)
+    exchanges = (x for i, at, e in entries_at(text) if (x := exchange_of(i, e, at)) is not None)
     head: list[Exchange] = []
     for exchange in exchanges:
         head.append(exchange)
@@ -95,15 +98,36 @@ def exposures(text: str, candidates: Iterable[Candidate], override: str | None) 
     checks = ExposureChecks(by_entry(seen), domain, how, secrets_by_entry)
     for exchange in (*head, *exchanges):
         checks.add(exchange)
+        if starts is not None:
+            starts[exchange.index] = exchange.offset
     return checks.finish()
 
 
-def _protos(found: Iterable[Exposure], doc: Doc, ctx: Context) -> Iterator[Proto]:
+class _Places:
+    """Sites for pointers inside entries, each entry's JSON read from where it starts: a fresh
+    walk from the top of a large HAR would skip over every entry before it."""
+
+    def __init__(self, text: str, starts: Mapping[int, int]) -> None:
+        self.text, self.starts, self.file = text, starts, FileSite(text)
+        self.docs: dict[int, Doc] = {}
+
+    def site(self, pointer: str) -> Site:
+        parts = pointer.split("/", 4)  # "", "log", "entries", N, the rest
+        start = self.starts.get(int(parts[3]), -1) if len(parts) == 5 and parts[3].isdigit() else -1
+        if start < 0:
+            return NoSite()
+        doc = self.docs.get(start)
+        if doc is None:
+            doc = self.docs[start] = Doc(self.text, self.file, offset=start)
+        return doc.value_site("/" + parts[4], "string")
+
+
+def _protos(found: Iterable[Exposure], places: _Places, ctx: Context) -> Iterator[Proto]:
     for exposure in found:
         rule = ctx.rule(exposure.rule_id)
         if rule is None:  # disabled
             continue
-        item = Item(value=exposure.value, pointer=exposure.pointer, site=doc.value_site(exposure.pointer, "string"),
+        item = Item(value=exposure.value, pointer=exposure.pointer, site=places.site(exposure.pointer),
                     where="exposure", payload=True, extra=(("entry", exposure.entry),))
         yield Proto(rule, exposure.label, item, 0, len(exposure.value),
                     [Adjustment(why, delta) for why, delta in exposure.reasons], display=exposure.label)
@@ -136,13 +160,13 @@ class TrafficHarScanner:
             return result
         origin = chunk.origin
         ctx = Context(engine, origin.path, "har", origin.commit, origin.blob)
-        text = chunk.text
-        doc = Doc(text, FileSite(text), offset=1 if text.startswith("\ufeff") else 0)
         override: Any = getattr(engine.config, "first_party", None)
-        found = exposures(text, result.candidates, override if isinstance(override, str) else None)
+        starts: dict[int, int] = {}
+        found = exposures(chunk.text, result.candidates, override if isinstance(override, str) else None, starts)
         # A label names a problem, not a value: the candidate holds no secret, so `leakscan mask` leaves
         # the capture's text alone and `--show-secrets` has nothing to show. The label is its display.
-        checked = tuple(replace(c, secret="") for c in finalize(list(_protos(found, doc, ctx)), ctx))
+        protos = list(_protos(found, _Places(chunk.text, starts), ctx))
+        checked = tuple(replace(c, secret="") for c in finalize(protos, ctx))
         return DocumentResult(result.candidates + checked, result.errors)
 
 

@@ -16,6 +16,8 @@ def test_a_session_cookie_without_flags_is_reported_with_what_each_missing_flag_
     (finding,) = [f for f in report.findings if f.rule_id == RULE]
     assert finding.masked == "Set-Cookie sessionid from api.shop.example without Secure, HttpOnly, SameSite"
     assert finding.location.pointer == "/log/entries/1/response/headers/0/value"
+    lines = (tmp_path / "capture.har").read_text(encoding="utf-8").splitlines()
+    assert f"sessionid={SID}" in lines[finding.location.line - 1]  # the line of the header value itself
     assert any("no HttpOnly: any script" in r for r in finding.reasons)
     assert all(SID not in text for text in (finding.masked, *finding.reasons))
 

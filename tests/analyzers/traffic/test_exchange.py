@@ -52,3 +52,9 @@ def test_an_exchange_keeps_what_the_checks_read():
     assert [c.name for c in exchange.set_cookies] == ["a", "b"]  # one header, two cookies
     assert exchange.endpoint == "POST api.shop.example/v1/login"
     assert exchange_of(0, {"request": {"url": "not a url"}}) is None
+
+
+def test_a_log_nested_under_another_key_is_not_a_har():
+    nested = json.dumps({"test_response": har([entry("GET", f"{API}/a")])})
+    assert list(iter_entries(nested)) == []
+    assert len(list(iter_entries("\ufeff" + json.dumps(har([entry("GET", f"{API}/a")]))))) == 1
