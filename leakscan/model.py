@@ -64,6 +64,7 @@ class Rule:
     example_path: str | None = None  # virtual path used when checking examples
     analyzer: str | None = None  # structural analyzer that emits this rule
     source_file: str = ""
+    verify: str = ""  # a custom pack's `verify:` block, validated, as JSON text (leakscan.rules.verifiers)
 
     @property
     def is_generic(self) -> bool:

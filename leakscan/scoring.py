@@ -24,6 +24,8 @@ CONFIG_FILE = 0.1
 SHORT_TEST_VALUE = -0.3  # from a 0.8 password rule in tests (-0.1) this lands below the threshold
 SOURCE_NOT_PAYLOAD = -0.3  # a 0.7 SQL-error rule in source code lands below the threshold
 SHORT_VALUE_LEN = 8
+# Values a placeholder can stand in for: credentials, and the identifiers named beside them (AKIA...EXAMPLE).
+_CREDENTIAL_LIKE = ("secret", "url-token", "identifier")
 
 # Paths whose content is usually fixtures, docs or examples rather than config.
 _TEST_OR_DOC = re.compile(
@@ -100,7 +102,7 @@ def _evidence(candidate: Candidate) -> list[Adjustment]:
         if entropy < rule.min_entropy:
             found.append(Adjustment(f"low randomness for this kind of secret (entropy {abs(entropy):.2f} bits/char "
                                     f"< {rule.min_entropy:.1f})", LOW_ENTROPY))
-    if rule.category in ("secret", "url-token"):
+    if rule.category in _CREDENTIAL_LIKE:
         reason = placeholder_reason(secret, line, bool(_CREDENTIAL_STORE.search(candidate.origin.path)))
         demo = None if reason else demo_value_reason(secret, line)
         if reason:
@@ -134,7 +136,7 @@ def _fixture_evidence(candidate: Candidate) -> list[Adjustment]:
     """Values that show a test or code rather than a leak: short passwords in tests, error names in source."""
     rule, path = candidate.rule, candidate.origin.path
     found = []
-    if (rule.category in ("secret", "url-token") and len(candidate.secret) <= SHORT_VALUE_LEN
+    if (rule.category in _CREDENTIAL_LIKE and len(candidate.secret) <= SHORT_VALUE_LEN
             and path and _TEST_OR_DOC.search(path)):
         found.append(Adjustment(f"short value ({len(candidate.secret)} characters) in tests or docs",
                                 SHORT_TEST_VALUE))

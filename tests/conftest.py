@@ -24,8 +24,15 @@ def fake_github_token(seed: int = 1, prefix: str = "ghp_") -> str:
 
 
 def fake_aws_key_id(seed: int = 1) -> str:
+    """An access key id: an identifier, reported only as named in its secret key's finding."""
     rng = random.Random(seed)
     return "AKIA" + "".join(rng.choice(string.ascii_uppercase + "234567") for _ in range(16))
+
+
+def fake_aws_secret_key(seed: int = 1) -> str:
+    """A secret access key's shape: 40 base64 characters."""
+    rng = random.Random(seed)
+    return "".join(rng.choice(string.ascii_letters + string.digits + "+/") for _ in range(40))
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from leakscan.cli import cli
 
-from .conftest import fake_aws_key_id, fake_github_token
+from .conftest import fake_aws_secret_key, fake_github_token
 from .gitrepo import GIT_ENV, GitRepo
 
 
@@ -24,10 +24,10 @@ def reported(*args: str) -> list[dict]:
 
 
 def test_baseline_holds_fingerprints_not_plaintext_and_survives_lines_moving(tmp_path):
-    token, key = fake_github_token(61), fake_aws_key_id(61)
+    token, key = fake_github_token(61), fake_aws_secret_key(61)
     src = tmp_path / "src"
     src.mkdir()
-    (src / "settings.py").write_text(f"TOKEN = '{token}'\nAWS_KEY_ID = '{key}'\n")
+    (src / "settings.py").write_text(f"TOKEN = '{token}'\nAWS_SECRET_ACCESS_KEY = '{key}'\n")
     baseline = tmp_path / "base.json"
     result = run("baseline", "create", str(src), "-o", str(baseline))
     assert result.exit_code == 0, result.output
@@ -37,13 +37,13 @@ def test_baseline_holds_fingerprints_not_plaintext_and_survives_lines_moving(tmp
         assert hashlib.sha1(secret.encode()).hexdigest() not in text
     document = json.loads(text)
     assert document["format"] == "leakscan-baseline" and document["version"] == 1
-    assert sorted(e["rule_id"] for e in document["findings"]) == ["aws.access-key-id", "github.pat.classic"]
+    assert sorted(e["rule_id"] for e in document["findings"]) == ["aws.secret-access-key", "github.pat.classic"]
     assert all(e["fingerprint"].startswith("sha256:") and e["path"] == "settings.py" for e in document["findings"])
 
     assert run("scan", str(src), "--baseline", str(baseline)).exit_code == 0
     # Lines move: still known. A new secret: reported, alone.
     new = fake_github_token(62)
-    (src / "settings.py").write_text(f"# moved\n\n\nAWS_KEY_ID = '{key}'\nTOKEN = '{token}'\nNEW = '{new}'\n")
+    (src / "settings.py").write_text(f"# moved\n\n\nAWS_SECRET_ACCESS_KEY = '{key}'\nTOKEN = '{token}'\nNEW = '{new}'\n")
     (finding,) = reported("scan", str(src), "--baseline", str(baseline))
     assert finding["location"]["line"] == 6
     # The same secret in another file is a different finding.
@@ -53,7 +53,7 @@ def test_baseline_holds_fingerprints_not_plaintext_and_survives_lines_moving(tmp
 
 
 def test_update_adds_new_drops_fixed_and_keeps_notes(tmp_path):
-    token, key = fake_github_token(63), fake_aws_key_id(63)
+    token, key = fake_github_token(63), fake_aws_secret_key(63)
     src = tmp_path / "src"
     src.mkdir()
     (src / "a.py").write_text(f"TOKEN = '{token}'\n")
@@ -63,11 +63,11 @@ def test_update_adds_new_drops_fixed_and_keeps_notes(tmp_path):
     document["findings"][0]["note"] = "test fixture, revoked 2024-01"
     baseline.write_text(json.dumps(document))
     (src / "a.py").write_text(f"\nTOKEN = '{token}'\n")
-    (src / "b.py").write_text(f"KEY_ID = '{key}'\n")
+    (src / "b.py").write_text(f"AWS_SECRET_ACCESS_KEY = '{key}'\n")
     assert run("baseline", "update", str(src), "-o", str(baseline)).exit_code == 0
     entries = {e["path"]: e for e in json.loads(baseline.read_text())["findings"]}
     assert entries["a.py"]["note"] == "test fixture, revoked 2024-01" and entries["a.py"]["line"] == 2
-    assert entries["b.py"]["rule_id"] == "aws.access-key-id"
+    assert entries["b.py"]["rule_id"] == "aws.secret-access-key"
     (src / "a.py").write_text("TOKEN = None\n")
     run("baseline", "update", str(src), "-o", str(baseline))
     assert [e["path"] for e in json.loads(baseline.read_text())["findings"]] == ["b.py"]
@@ -92,11 +92,11 @@ def test_detect_secrets_baseline_is_honoured(tmp_path, monkeypatch):
 
 
 def test_hand_written_detect_secrets_baseline_matches_on_file_and_sha1(tmp_path):
-    key = fake_aws_key_id(66)
+    key = fake_aws_secret_key(66)
     src = tmp_path / "src"
     (src / "conf").mkdir(parents=True)
-    (src / "conf" / "aws.ini").write_text(f"aws_access_key_id = {key}\n")
-    (src / "other.ini").write_text(f"aws_access_key_id = {key}\n")
+    (src / "conf" / "aws.ini").write_text(f"aws_secret_access_key = {key}\n")
+    (src / "other.ini").write_text(f"aws_secret_access_key = {key}\n")
     baseline = tmp_path / ".secrets.baseline"
     baseline.write_text(json.dumps({"version": "1.4.0", "plugins_used": [], "filters_used": [], "results": {
         "conf/aws.ini": [{"type": "AWS Access Key", "filename": "conf/aws.ini", "is_verified": False,
@@ -254,19 +254,19 @@ def test_detect_secrets_1_5_baseline_hides_its_jwt_and_private_key(tmp_path, mon
 
 
 def test_update_says_what_it_added_and_dropped(tmp_path):
-    token, key = fake_github_token(71), fake_aws_key_id(71)
+    token, key = fake_github_token(71), fake_aws_secret_key(71)
     src = tmp_path / "src"
     src.mkdir()
     (src / "a.py").write_text(f"TOKEN = '{token}'\n")
     baseline = tmp_path / "base.json"
     run("baseline", "create", str(src), "-o", str(baseline))
     (src / "a.py").write_text("TOKEN = None\n")
-    (src / "b.py").write_text(f"KEY_ID = '{key}'\n")
+    (src / "b.py").write_text(f"AWS_SECRET_ACCESS_KEY = '{key}'\n")
     result = CliRunner().invoke(cli, ["baseline", "update", str(src), "-o", str(baseline),
                                          "--no-progress"], catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
     assert "added 1, dropped 1, kept 0" in result.stderr
-    assert "+ aws.access-key-id  b.py:1" in result.stderr and "- github.pat.classic  a.py:1" in result.stderr
+    assert "+ aws.secret-access-key  b.py:1" in result.stderr and "- github.pat.classic  a.py:1" in result.stderr
     assert token not in result.stderr and key not in result.stderr
 
 

@@ -9,7 +9,7 @@ from leakscan.engine.context import Engine
 from leakscan.pipeline.history import scan_history, scan_staged
 from leakscan.sources.git.repo import open_repository, tip_revisions
 
-from .conftest import fake_aws_key_id, fake_github_token
+from .conftest import fake_aws_secret_key, fake_github_token
 from .gitrepo import GitRepo
 
 
@@ -42,12 +42,12 @@ def test_secret_committed_then_deleted_is_found_at_its_introducing_commit(tmp_pa
 
 
 def test_secret_replaced_by_env_lookup_on_the_same_line_is_found(tmp_path, engine):
-    key = fake_aws_key_id(5)
+    key = fake_aws_secret_key(5)
     repo = GitRepo(tmp_path / "r")
-    added = repo.commit("client", {"app.py": f"import os\nclient = make(key_id='{key}')\n"})
-    repo.commit("use env", {"app.py": "import os\nclient = make(key_id=os.environ['AWS_KEY_ID'])\n"})
-    repo.commit("more", {"app.py": "import os\nclient = make(key_id=os.environ['AWS_KEY_ID'])\nprint(1)\n"})
-    finding = only(history(repo.path, engine), "aws.access-key-id")
+    added = repo.commit("client", {"app.py": f"import os\nclient = make(aws_secret_access_key='{key}')\n"})
+    repo.commit("use env", {"app.py": "import os\nclient = make(aws_secret_access_key=os.environ['AWS_KEY'])\n"})
+    repo.commit("more", {"app.py": "import os\nclient = make(aws_secret_access_key=os.environ['AWS_KEY'])\nprint(1)\n"})
+    finding = only(history(repo.path, engine), "aws.secret-access-key")
     assert finding.location.commit == added and finding.location.line == 2
 
 

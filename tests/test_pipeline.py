@@ -10,7 +10,7 @@ from leakscan.pipeline.findings import scan_chunk
 from leakscan.pipeline.interruption import INTERRUPTED
 from leakscan.pipeline.tree import scan_paths
 
-from .conftest import fake_aws_key_id, fake_github_token
+from .conftest import fake_aws_secret_key, fake_github_token
 from .processes import children
 
 
@@ -53,7 +53,7 @@ def test_inline_ignores(engine):
 def test_path_allowlist_and_threshold(tmp_path):
     (tmp_path / "fixtures").mkdir()
     (tmp_path / "fixtures" / "keys.py").write_text(f"k = '{fake_github_token(1)}'\n")
-    (tmp_path / "app.py").write_text(f"k = '{fake_aws_key_id(2)}'\n")
+    (tmp_path / "app.py").write_text(f"aws_secret_access_key = '{fake_aws_secret_key(2)}'\n")
     allow = Engine.build(Config(jobs=1, allow_paths=("fixtures/*",)))
     assert [f.location.path for f in scan_paths([str(tmp_path)], allow).findings] == ["app.py"]
     strict = Engine.build(Config(jobs=1, min_confidence=0.99))

@@ -12,6 +12,7 @@ from leakscan.masking.sanitize import MIN_CONFIDENCE as SANITIZE_CONFIDENCE
 from leakscan.masking.values import mask_value, suggest
 from leakscan.model import Candidate, Chunk, Finding, Location, MaskSpec, Origin, Rule, ScanError
 from leakscan.pipeline.decoded import decoded_candidates
+from leakscan.pipeline.pairing import pair_identifiers
 from leakscan.scoring import Score, score
 from leakscan.suppression.baseline import drop_baselined
 from leakscan.suppression.fingerprint import fingerprint, fingerprint_key, place_of, secret_hash
@@ -85,10 +86,10 @@ def _scored_findings(candidates: Iterable[Candidate], config: Config, engine: En
     scored: list[_Scored] = []
     ignored: list[_Scored] = []
     known: list[tuple[str, MaskSpec]] = []
-    for candidate in candidates:
-        if config.allow_paths and path_allowed(candidate.origin.path, config.allow_paths):
-            continue
-        result = score(candidate)
+    allowed = [c for c in candidates
+               if not (config.allow_paths and path_allowed(c.origin.path, config.allow_paths))]
+    # Identifiers (key ids, client ids) are named in their secret's finding, or fall below the threshold.
+    for candidate, result in pair_identifiers([(c, score(c)) for c in allowed]):
         if result.confidence >= config.min_confidence:
             hidden = inline_ignored(candidate.rule.id, candidate.line_text, candidate.before)
             (ignored if hidden else scored).append((candidate, result))
@@ -141,7 +142,7 @@ def _best_per_span(scored: list[_Scored]) -> list[_Scored]:
 def _overlap_kind(rule: Rule) -> str:
     """Matches that compete for one span: a value (secret, URL token, PII) is one finding whatever
     rules saw it; a stack trace is one; each exposure rule states its own fact about the place."""
-    if rule.category in ("secret", "url-token", "pii"):
+    if rule.category in ("secret", "url-token", "pii", "identifier"):
         return "value"
     return rule.category if rule.category == "stacktrace" else f"exposure:{rule.id}"
 

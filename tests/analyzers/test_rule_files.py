@@ -10,7 +10,7 @@ from leakscan.analyzers.rule_files import rule_file_kind
 from leakscan.cli import cli
 from leakscan.rules.loader import builtin_pack_dir
 
-from ..conftest import fake_aws_key_id, fake_github_token
+from ..conftest import fake_aws_key_id, fake_aws_secret_key, fake_github_token
 from ..gitrepo import GitRepo
 
 GITLEAKS_STYLE = '''title = "team rules"
@@ -40,7 +40,8 @@ def _tree(tmp_path):
         "results": {"app.py": [{"type": "AWS Access Key", "filename": "app.py", "line_number": 1,
                                 "hashed_secret": "0" * 40, "is_verified": False}]}}))
     # A YAML list with ids that is not a rule pack, holding a real-looking secret: still scanned.
-    (site / "tools" / "deploy.yaml").write_text(f"- id: web\n  aws_access_key_id: {fake_aws_key_id(91)}\n")
+    (site / "tools" / "deploy.yaml").write_text(f"- id: web\n  aws_access_key_id: {fake_aws_key_id(91)}\n"
+                                                 f"  aws_secret_access_key: {fake_aws_secret_key(91)}\n")
     return tmp_path / "venv"
 
 

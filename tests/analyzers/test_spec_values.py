@@ -5,11 +5,11 @@ import json
 
 import pytest
 
-from ..conftest import fake_aws_key_id, fake_github_token
+from ..conftest import fake_aws_secret_key, fake_github_token
 from .spec_support import findings, of, pointers, scan
 
 TOKEN = fake_github_token(501)
-KEY_ID = fake_aws_key_id(502)
+AWS_SECRET = fake_aws_secret_key(502)
 
 
 @pytest.mark.parametrize("where, pointer, line", [
@@ -35,10 +35,10 @@ def test_secrets_in_every_kind_of_value_yaml(engine, where, pointer, line):
 
 def test_secrets_in_json_values_are_placed_on_their_line(engine):
     spec = {"openapi": "3.1.0", "info": {}, "paths": {},
-            "x-ci": {"note": f"first line\nsecond line with {KEY_ID}\nthird"}}
+            "x-ci": {"note": f"first line\nsecond line: aws_secret_access_key={AWS_SECRET}\nthird"}}
     text = json.dumps(spec, indent=2)
     (hit,) = findings(engine, text, path="a.json")
-    assert (hit.rule_id, hit.location.pointer) == ("aws.access-key-id", "/x-ci/note")
+    assert (hit.rule_id, hit.location.pointer) == ("aws.secret-access-key", "/x-ci/note")
     assert hit.location.line == 6  # the escaped string is one line of the file
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..conftest import fake_aws_key_id, fake_github_token
+from ..conftest import fake_aws_secret_key, fake_github_token
 
 
 def _entry(method: str, url: str, headers: dict[str, str], status: int, body: dict[str, object]) -> dict[str, object]:
@@ -24,7 +24,7 @@ def _entry(method: str, url: str, headers: dict[str, str], status: int, body: di
 def plant(root: Path, beacon: str = "http://127.0.0.1:9/beacon") -> list[str]:
     """Write a HAR (secrets and personal data; `beacon` written as a URL inside it) and two source files;
     return the planted secrets."""
-    secrets = [fake_github_token(41), fake_github_token(42), fake_aws_key_id(41), fake_github_token(43)]
+    secrets = [fake_github_token(41), fake_github_token(42), fake_aws_secret_key(41), fake_github_token(43)]
     har = {"log": {"version": "1.2", "creator": {"name": "test", "version": "1"}, "entries": [
         _entry("GET", f"https://api.example.test/v1/users/1001?access_token={secrets[0]}",
                {"Accept": "application/json"}, 200,
@@ -33,6 +33,6 @@ def plant(root: Path, beacon: str = "http://127.0.0.1:9/beacon") -> list[str]:
         _entry("GET", f"{beacon}?token={secrets[3]}", {"Accept": "application/json"}, 200, {"ok": True}),
     ]}}
     (root / "session.har").write_text(json.dumps(har, indent=1))
-    (root / "settings.py").write_text(f"AWS_ACCESS_KEY_ID = '{secrets[2]}'\nGITHUB_TOKEN = '{secrets[1]}'\n")
+    (root / "settings.py").write_text(f"AWS_SECRET_ACCESS_KEY = '{secrets[2]}'\nGITHUB_TOKEN = '{secrets[1]}'\n")
     (root / "notes.md").write_text(f"deploy with <script src=\"{beacon}\"></script> token {secrets[3]}\n")
     return secrets

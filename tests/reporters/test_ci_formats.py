@@ -15,7 +15,7 @@ from leakscan.model import Report, ScanError, ScanStats
 from leakscan.pipeline.tree import scan_paths
 from leakscan.reporters import REPORTERS, ReportOptions
 
-from ..conftest import FIXTURES, fake_aws_key_id, fake_github_token
+from ..conftest import FIXTURES, fake_aws_secret_key, fake_github_token
 
 # GitLab security-report-schemas v15.0.7 (dist/secret-detection-report-format.json), vendored: see its $comment.
 GITLAB_SCHEMA = FIXTURES / "schemas" / "gitlab-secret-detection-report-format-15.0.7.json"
@@ -24,9 +24,10 @@ GITLAB_SCHEMA = FIXTURES / "schemas" / "gitlab-secret-detection-report-format-15
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory) -> tuple[Path, list[str]]:
     root = tmp_path_factory.mktemp("ci")
-    secrets = [fake_github_token(31), fake_aws_key_id(31), fake_github_token(32)]
+    secrets = [fake_github_token(31), fake_aws_secret_key(31), fake_github_token(32)]
     (root / "config").mkdir()
-    (root / "config" / "settings.py").write_text(f"GITHUB_TOKEN = '{secrets[0]}'\nAWS_KEY = '{secrets[1]}'\n")
+    (root / "config" / "settings.py").write_text(
+        f"GITHUB_TOKEN = '{secrets[0]}'\nAWS_SECRET_ACCESS_KEY = '{secrets[1]}'\n")
     (root / "deploy.sh").write_text(f"export GH={secrets[2]}\n")
     return root, secrets
 
