@@ -92,3 +92,15 @@ def test_inventory_refuses_stdin_and_bad_specs(tmp_path):
     bad.write_text("just: text\n", encoding="utf-8")
     result = _run("inventory", str(capture), "--spec", str(bad))
     assert result.exit_code == 2 and "not an OpenAPI" in result.output
+
+
+def test_a_token_in_a_url_path_never_reaches_the_inventory(tmp_path):
+    from .conftest import fake_github_token
+
+    token = fake_github_token(1617)
+    capture = write_har(tmp_path / "c", [page_entry(), entry("POST", f"{API}/hooks/{token}/run", body={"ok": 1}),
+                                         entry("GET", f"{API}/x{token[:10]}-{token[10:]}/items", body=[])])
+    for fmt in ("text", "json", "csv"):
+        output = _run("inventory", str(capture), "--format", fmt).output
+        assert "/v1/hooks/{id}/run" in output
+        assert token[-12:] not in output, fmt

@@ -183,8 +183,9 @@ def register_inventory(cli: click.Group) -> None:
             spec, error = load_spec(capture_spec, config.max_file_size)
             if error:
                 raise UsageFailure(error)
-        report = scan_inputs(captures, make_engine(config))
-        report = replace(report, endpoints=report_endpoints(captures, report, config, spec))
+        engine = make_engine(config)
+        report = scan_inputs(captures, engine)
+        report = replace(report, endpoints=report_endpoints(captures, report, config, spec, engine))
         write_inventory(report, fmt, output, no_color)
         sys.exit(EXIT_ERROR if report.errors and not report.endpoints else EXIT_CLEAN)
 

@@ -18,7 +18,9 @@ _SEPARATORS = re.compile(r"[\s,]*")
 _ID_SEGMENT = re.compile(
     r"^(\d[\d_.:-]*|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
     r"|(?=[^/]*\d)[0-9a-fA-F]{8,}|[a-z]{2,8}_(?=[^/]*\d)[A-Za-z0-9]{6,}|(?=[^/]*\d)[A-Za-z0-9_-]{20,}"
-    r"|(?=[^/]*\d)(?=[^/]*[A-Za-z])[A-Za-z0-9+/_-]{12,}={0,2})$")
+    r"|(?=[^/]*\d)(?=[^/]*[A-Za-z])[A-Za-z0-9+/_-]{12,}={0,2}"
+    # Anything long with letters and digits and no spaces (a bot token `bot78…:AAm8…`, a signed blob).
+    r"|(?=[^/]*\d)(?=[^/]*[A-Za-z])[^\s/]{16,})$")
 
 Pairs = tuple[tuple[str, str], ...]
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -12,11 +12,13 @@ from leakscan.analyzers.registry import document_scanner_for
 from leakscan.analyzers.traffic.auth import auth_kinds
 from leakscan.analyzers.traffic.exchange import Exchange, exchange_of, is_asset, iter_entries
 from leakscan.analyzers.traffic.places import Seen, by_entry
-from leakscan.model import Endpoint, Finding, Report
+from leakscan.masking.sanitize import MASKED_CATEGORIES, Sanitizer
+from leakscan.model import Endpoint, Finding, MaskSpec, Report
 from leakscan.sources.files import LoadedFile, read_file, walk_files
 
 if TYPE_CHECKING:
     from leakscan.config import Config
+    from leakscan.engine.context import Engine
 
 MAX_UNDECLARED = 50  # field paths listed per endpoint
 
@@ -75,16 +77,18 @@ class Inventory:
             for _, dotted in against_spec._walk(data, schema, self.spec.refs, "", "", 0):
                 tally.undeclared.setdefault(dotted, None)
 
-    def endpoints(self) -> tuple[Endpoint, ...]:
+    def endpoints(self, clean: Callable[[str], str] = str) -> tuple[Endpoint, ...]:
+        """The endpoints, sorted; `clean` masks what a report may not print (a token in a URL path)."""
         api_hosts = (self.spec.hosts or self.spec_hosts) if self.spec is not None else set()
         out = []
         for (host, template, method), tally in sorted(self.tallies.items()):
             on_api = self.spec is not None and host in api_hosts
+            undeclared = tuple(clean(f) for f in tally.undeclared)[:MAX_UNDECLARED] if on_api else ()
             out.append(Endpoint(
-                method=method, host=host, path_template=template, auth=tuple(sorted(tally.auth)),
+                method=clean(method), host=clean(host), path_template=clean(template), auth=tuple(sorted(tally.auth)),
                 statuses=tuple(sorted(tally.statuses)), data_classes=tuple(sorted(tally.classes)),
-                documented=(True in tally.documented) if on_api else None,
-                undeclared_fields=tuple(tally.undeclared)[:MAX_UNDECLARED] if on_api else (), calls=tally.calls))
+                documented=(True in tally.documented) if on_api else None, undeclared_fields=undeclared,
+                calls=tally.calls))
         return tuple(out)
 
 
@@ -125,13 +129,17 @@ def capture_texts(roots: Sequence[str], report: Report, config: Config) -> Itera
             yield ref.display, text
 
 
-def report_endpoints(roots: Sequence[str], report: Report, config: Config,
-                     spec: SpecIndex | None = None) -> tuple[Endpoint, ...]:
+def report_endpoints(roots: Sequence[str], report: Report, config: Config, spec: SpecIndex | None = None,
+                     engine: Engine | None = None) -> tuple[Endpoint, ...]:
     """The inventory of the captures a report covers, from the report's own findings (and, with
-    `scan --spec`, the spec compared)."""
+    `scan --spec`, the spec compared). Every string is masked as the findings' places are: the
+    values the scan found, and (given the engine) whatever a rule matches in the string itself."""
     if spec is None and config.capture_spec:
         spec, _ = load_spec(config.capture_spec, config.max_file_size)  # the scan reported why it could not
     inventory = Inventory(spec)
     for path, text in capture_texts(roots, report, config):
         inventory.add_capture(text, seen_in_findings(report.findings, path))
-    return inventory.endpoints()
+    masks = engine.by_id if engine is not None else {}
+    known = [(f.secret, masks[f.rule_id].mask if f.rule_id in masks else MaskSpec()) for f in report.findings
+             if f.category in MASKED_CATEGORIES and f.secret]
+    return inventory.endpoints(Sanitizer(engine, known).clean)

@@ -85,7 +85,9 @@ def exposures(text: str, candidates: Iterable[Candidate], override: str | None,
     seen = list(seen_in(candidates))
     secrets_by_entry: dict[int, set[str]] = {}
     for item in seen:
-        secrets_by_entry.setdefault(int(item.pointer.split("/")[3]), set()).add(item.secret)
+        index = item.pointer.split("/")[3]
+        if index.isdigit():
+            secrets_by_entry.setdefault(int(index), set()).add(item.secret)
     exchanges = (x for i, at, e in entries_at(text) if (x := exchange_of(i, e, at)) is not None)
     head: list[Exchange] = []
     for exchange in exchanges:
