@@ -56,10 +56,13 @@ def _escape(literal: bytes) -> bytes:
 # substring test or regex search per question costs a tree scan about 0.03 s of CPU each.
 JSON_ESCAPES = ("\\/", "\\u00")  # what engine/escapes.py decodes
 RULE_FILE_MARKERS = ('"plugins_used"', "[[rules]]", "id:")  # one of them is in every rule file
-# Where `sources/encodings.py`'s assigned value can begin: a superset of its `_VALUE` regex (bytes,
-# ASCII classes, at least 16 bytes of value), so its exact search runs only at these offsets.
-VALUE_START = rb"""[:=][ \t]*["']?[A-Za-z0-9+/_%\\-][^\s"'`,;<>(){}\[\]]{15}"""
-_ESCAPES_ID, _RULE_FILE_ID, _VALUE_ID = 0, 1, 2
+# Where `sources/encodings.py` may find an assigned value that decodes (its `_VALUE` regex then runs
+# there only): a base64 value's start (16 characters, `=` padding at most in the last two), and
+# the lines where a `%` or `\\` follows a `:` or `=`. Bytes and ASCII classes: a superset of what
+# the regex and `decode_value` accept together.
+BASE64_START = rb"""[:=][ \t]*["']?[A-Za-z0-9+/_-]{14}[A-Za-z0-9+/_=-]{2}"""
+ESCAPED_VALUE = rb"""[:=][^\n]*[%\\]"""
+_ESCAPES_ID, _RULE_FILE_ID, _BASE64_ID, _ESCAPED_ID = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,10 @@ class TextMarks:
 
     json_escapes: bool
     rule_file_markers: bool
-    value_starts: tuple[int, ...] | None  # character offsets; None: unknown, search the whole text
+    # Character offsets, None when unknown (search the whole text): where a base64 value may start,
+    # and offsets on the lines where a percent-encoded or escaped value may be.
+    base64_starts: tuple[int, ...] | None
+    escaped_lines: tuple[int, ...] | None
 
 
 # Below this many characters substring tests beat starting a Hyperscan scan (values of documents).
@@ -91,7 +97,7 @@ def text_marks(text: str, data: bytes | None = None) -> TextMarks:
 
 
 def _marks_plain(text: str) -> TextMarks:
-    return TextMarks(any(e in text for e in JSON_ESCAPES), any(m in text for m in RULE_FILE_MARKERS), None)
+    return TextMarks(any(e in text for e in JSON_ESCAPES), any(m in text for m in RULE_FILE_MARKERS), None, None)
 
 
 def _marks_hyperscan(text: str, data: bytes | None) -> TextMarks:
@@ -100,23 +106,25 @@ def _marks_hyperscan(text: str, data: bytes | None) -> TextMarks:
     payload = data if ascii_text and data is not None and len(data) == len(text) else \
         text.encode("utf-8", "surrogatepass")
     found = [False, False]
-    starts: list[int] = []
+    offsets: tuple[list[int], list[int]] = ([], [])  # base64 starts, escaped ends
 
     def on_match(index: int, start: int, end: int, flags: int, ctx: object) -> None:
-        if index == _VALUE_ID:
-            starts.append(start)
+        if index == _BASE64_ID:
+            offsets[0].append(start)
+        elif index == _ESCAPED_ID:
+            offsets[1].append(end - 1)
         else:
             found[index] = True
 
     _database().scan(payload, match_event_handler=on_match)
-    offsets = sorted(set(starts))
+    starts, ends = sorted(set(offsets[0])), sorted(set(offsets[1]))
     if not ascii_text:
-        offsets = _char_offsets(payload, offsets)
-    return TextMarks(found[_ESCAPES_ID], found[_RULE_FILE_ID], tuple(offsets))
+        starts, ends = _char_offsets(payload, starts), _char_offsets(payload, ends)
+    return TextMarks(found[_ESCAPES_ID], found[_RULE_FILE_ID], tuple(starts), tuple(ends))
 
 
 def _char_offsets(payload: bytes, byte_offsets: list[int]) -> list[int]:
-    """Byte offsets of ASCII characters in UTF-8 as character offsets, in one pass."""
+    """Sorted byte offsets of ASCII characters in UTF-8 as character offsets, in one pass."""
     out: list[int] = []
     chars = last = 0
     for at in byte_offsets:
@@ -127,13 +135,13 @@ def _char_offsets(payload: bytes, byte_offsets: list[int]) -> list[int]:
 
 
 def _database() -> _hs.Database:
-    """Compiled once per machine: start-of-match tracking makes the compile cost 0.15 s, loading ms."""
+    """Compiled once per machine (a worker process loads it in under a millisecond)."""
     global _DB
     if _DB is None:
         literal = [_escape(m.encode()) for m in (*JSON_ESCAPES, *RULE_FILE_MARKERS)]
-        expressions = [*literal, VALUE_START]
-        ids = [_ESCAPES_ID] * len(JSON_ESCAPES) + [_RULE_FILE_ID] * len(RULE_FILE_MARKERS) + [_VALUE_ID]
-        flags = [_hs.HS_FLAG_SINGLEMATCH] * len(literal) + [_hs.HS_FLAG_SOM_LEFTMOST]
+        expressions = [*literal, BASE64_START, ESCAPED_VALUE]
+        ids = [_ESCAPES_ID] * len(JSON_ESCAPES) + [_RULE_FILE_ID] * len(RULE_FILE_MARKERS) + [_BASE64_ID, _ESCAPED_ID]
+        flags = [_hs.HS_FLAG_SINGLEMATCH] * len(literal) + [_hs.HS_FLAG_SOM_LEFTMOST, 0]
         key = hashlib.sha256(repr((getattr(_hs, "__version__", ""), expressions, ids, flags)).encode())
         cache = cache_dir() / f"marks-{key.hexdigest()[:32]}.db"
         try:

@@ -21,7 +21,7 @@ MIN_ENCODED = 16
 MAX_ENCODED = 16384
 
 # A value after `:` or `=` (quotes optional); the key is looked up behind it only for survivors.
-# engine/literals.VALUE_START is a superset of it, for Hyperscan to say where it may start.
+# engine/literals.BASE64_START and ESCAPED_VALUE say where a value that decodes may be, for Hyperscan.
 _VALUE = re.compile(r"""[:=][ \t]*["']?([A-Za-z0-9+/_%\\-][^\s"'`,;<>(){}\[\]]{15,16383})""")
 _KEY_BEHIND = re.compile(r"""([A-Za-z_][\w.\-]{0,63})["']?[ \t]*$""")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
@@ -57,14 +57,24 @@ def encoded_values(text: str, nested: bool = True) -> Iterator[Encoded]:
 
 
 def _value_matches(text: str) -> Iterator[re.Match[str]]:
-    """`_VALUE.finditer(text)`, searched only where the shared Hyperscan pass says a value may start:
-    a regex search over every `:` and `=` of a tree cost more than the Hyperscan prefilter itself."""
-    starts = text_marks(text).value_starts
-    if starts is None:
+    """`_VALUE` matched only where the shared Hyperscan pass says a value that decodes may start (a
+    regex search over every `:` and `=` of a tree cost more than the Hyperscan prefilter itself).
+    Unlike `finditer`, a base64 value is also tried where it starts inside a longer run that does
+    not decode (`a=x.y:<base64>`)."""
+    marks = text_marks(text)
+    if marks.base64_starts is None or marks.escaped_lines is None:
         yield from _VALUE.finditer(text)
         return
+    starts = set(marks.base64_starts)
+    line_end = -1
+    for at in marks.escaped_lines:  # values never span lines: search each such line whole
+        if at >= line_end:
+            line_start = text.rfind("\n", 0, at) + 1
+            found = text.find("\n", at)
+            line_end = len(text) if found < 0 else found
+            starts.update(m.start() for m in _VALUE.finditer(text, line_start, line_end))
     end = 0
-    for start in starts:
+    for start in sorted(starts):
         if start < end:  # inside the previous value, where finditer does not look either
             continue
         match = _VALUE.match(text, start)

@@ -13,7 +13,7 @@ from leakscan.engine.literals import (
     text_marks,
 )
 from leakscan.engine.prefilter import HAVE_HYPERSCAN
-from leakscan.sources.encodings import _VALUE
+from leakscan.sources.encodings import _VALUE, decode_value
 
 LITERALS = (b"openapi", b"swagger", b"HTTP/")
 
@@ -41,7 +41,8 @@ def test_hyperscan_and_bytes_find_agree():
 def _long_text(rng: random.Random) -> str:
     """Above SMALL_TEXT, so the Hyperscan pass answers: assignments of every shape, non-ASCII around."""
     pieces = ["x", " ", "\n", "=", ":", " = ", '"', "'", "é", "ü€", "\u3000", "%41", "\\u0041", "\\/", "id:",
-              "[[rules]]", "YWJjZGVmZ2hpamtsbW5vcA==", "abcdefghijklmnop", "some_long_identifier", "(", ";"]
+              "[[rules]]", "YWJjZGVmZ2hpamtsbW5vcA==", "abcdefghijklmnop", "some_long_identifier", "(", ";",
+              "YWJjZGVmZ2hpams=", "a.b", "%", "\\"]
     return "".join(rng.choice(pieces) for _ in range(SMALL_TEXT // 2))
 
 
@@ -54,11 +55,19 @@ def test_text_marks_agree_with_substring_tests_and_cover_every_value_start():
         assert marks.json_escapes == any(e in text for e in JSON_ESCAPES)
         assert marks.rule_file_markers == any(m in text for m in RULE_FILE_MARKERS)
         if HAVE_HYPERSCAN:
-            assert marks.value_starts is not None
-            assert {m.start() for m in _VALUE.finditer(text)} <= set(marks.value_starts)
+            assert marks.base64_starts is not None and marks.escaped_lines is not None
+            for match in _VALUE.finditer(text):
+                if (found := decode_value(match.group(1))) is None:
+                    continue
+                if found[0] == "base64":
+                    assert match.start() in marks.base64_starts
+                else:  # on the line of an escaped-value mark
+                    assert any(text.count("\n", at, match.start()) == text.count("\n", match.start(), at) == 0
+                               for at in marks.escaped_lines)
 
 
 def test_text_marks_see_what_is_not_there():
     text = "plain words and numbers 12345\n" * 400
-    assert text_marks(text) == TextMarks(False, False, () if HAVE_HYPERSCAN else None)
+    none = () if HAVE_HYPERSCAN else None
+    assert text_marks(text) == TextMarks(False, False, none, none)
     assert text_marks(text + "\\/").json_escapes and text_marks(text + "- id: x").rule_file_markers

@@ -4,6 +4,8 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
+from collections.abc import Iterable
 
 from leakscan.sources.encodings import _VALUE, _value_matches, decode_value, encoded_values
 
@@ -47,9 +49,20 @@ def test_binary_noise_and_hashes_are_not_text() -> None:
 
 def test_values_in_a_long_text_are_those_a_full_regex_search_finds() -> None:
     # Above engine/literals.SMALL_TEXT the search runs only where the Hyperscan pass says a value
-    # may start: the values found must be exactly those of a search over the whole text.
+    # that decodes may start: the decoded values must be those of a search over the whole text.
     lines = [f"k{i} = {b64(f'value number {i} é')}  # ü" if i % 3 else f'"k{i}": "a%3Db%26c{i:04d}%3D\\u0041bcdef"'
              for i in range(400)]
-    text = "\n".join([*lines, "url=https://h.test/?q=%41%42%43%44%45%46%47%48:x=YWJjZGVmZ2hpamtsbW5vcA=="])
-    assert [m.span() for m in _value_matches(text)] == [m.span() for m in _VALUE.finditer(text)]
-    assert len(list(encoded_values(text))) > 300
+    text = "\n".join([*lines, "url=https://h.test/?q=%41%42%43%44%45%46%47%48:x=YWJjZGVmZ2hpamtsbW5vcA==",
+                      "short: YWJjZGVmZ2hpams=", "esc=\\x41bcdefghijklmnopq", "pct=%41bcdefghijklmnopq"])
+
+    def decoded(matches: Iterable[re.Match[str]]) -> list[tuple[int, tuple[str, str] | None]]:
+        return [(m.start(1), decode_value(m.group(1))) for m in matches if decode_value(m.group(1))]
+
+    assert decoded(_value_matches(text)) == decoded(_VALUE.finditer(text))
+    assert len(decoded(_VALUE.finditer(text))) > 300
+
+
+def test_a_value_after_a_run_that_does_not_decode_is_tried_too() -> None:
+    text = "x" * 5000 + f"\nref=some.dotted.name:{b64('Vq8#rT2!mZp4Lx9w')}\n"
+    [found] = list(encoded_values(text))
+    assert (found.key, found.text) == ("some.dotted.name", "Vq8#rT2!mZp4Lx9w")
