@@ -25,6 +25,7 @@ from leakscan.reporters.text import printable
 if TYPE_CHECKING:
     from leakscan.config import Config
     from leakscan.engine.context import Engine
+    from leakscan.store.findings_cache import FindingsCache
 
 # A command function as click's decorators take and return it.
 Command = TypeVar("Command", bound=Callable[..., Any])
@@ -183,15 +184,38 @@ def stdin_chunk(name: str) -> Chunk:
     return Chunk(decode(read_stdin())[0], Origin(kind="stdin", path=name))
 
 
-def scan_inputs(paths: Sequence[str], engine: Engine, stdin_name: str = "-") -> Report:
-    """Scan files and trees (checked by check_inputs), or stdin for `-`."""
+def incremental_options(func: Command) -> Command:
+    """--incremental and --state for `scan` and `git` (on by default for `repos`)."""
+    func = click.option("--state", "state_file", type=click.Path(dir_okay=False), default=None,
+                        help="SQLite file of stored findings (default: in the cache directory).")(func)
+    return click.option("--incremental", is_flag=True,
+                        help="Reuse the findings of content scanned before with the same rules and settings; "
+                             "store the rest.")(func)
+
+
+def findings_cache(engine: Engine, incremental: bool, state_file: str | None) -> FindingsCache | None:
+    """The store's findings for this engine's rules and settings, when --incremental asks for them.
+    Not with --show-secrets: stored findings never hold a value in full."""
+    if not incremental or engine.config.show_secrets:
+        return None
+    from leakscan.cache import cache_dir
+    from leakscan.scale.identity import scan_identity
+    from leakscan.store.db import default_state_path
+    from leakscan.store.findings_cache import SqliteFindingsCache
+
+    return SqliteFindingsCache(state_file or default_state_path(cache_dir()), scan_identity(engine))
+
+
+def scan_inputs(paths: Sequence[str], engine: Engine, stdin_name: str = "-",
+                cache: FindingsCache | None = None) -> Report:
+    """Scan files and trees (checked by check_inputs), or stdin for `-`; with `cache`, incrementally."""
     from leakscan.cli.progress import tree_progress
     from leakscan.pipeline.tree import scan_chunks, scan_paths
 
     if list(paths) == [STDIN]:
         return scan_chunks([stdin_chunk(stdin_name)], engine)
     with tree_progress(engine.config.progress, "scanning files", "file", listing="listing files") as factory:
-        return scan_paths(list(paths), engine, factory)
+        return scan_paths(list(paths), engine, factory, cache)
 
 
 def exit_code(report: Report, fail_on_error: bool, fail_on: str = "findings") -> int:
@@ -216,7 +240,7 @@ def verified(report: Report) -> tuple[Report, str]:
     else:
         assert wanted is not None
         roots = tuple(str(v) for key in ("paths", "repo") for v in _as_tuple(wanted.params.get(key)) if v != STDIN)
-        report = run_verification(report, asked, roots)
+        report = run_verification(report, asked, roots, rule_files=_as_tuple(wanted.params.get("rule_files")))
     if asked.get("only_verified"):
         from dataclasses import replace
 
@@ -227,13 +251,14 @@ def verified(report: Report) -> tuple[Report, str]:
 
 def run_verification(report: Report, asked: dict[str, Any], roots: tuple[str, ...], **kw: Any) -> Report:
     """REPORT verified as the --verify options in ASKED say; dry-run lines go to stderr."""
+    from leakscan.rules.loader import RuleError
     from leakscan.rules.verifiers import VerifierError
     from leakscan.verify.runner import VerifySettings, verify_report
 
     try:
         settings = VerifySettings.from_options(asked.get("verify_endpoint") or (), bool(asked.get("verify_dry_run")))
         return verify_report(report, settings, roots, note=lambda line: click.echo(printable(line), err=True), **kw)
-    except (ValueError, VerifierError) as exc:
+    except (ValueError, VerifierError, RuleError) as exc:
         raise UsageFailure(str(exc)) from exc
 
 

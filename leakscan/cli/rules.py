@@ -9,7 +9,7 @@ import click
 from leakscan.cli.options import EXIT_CLEAN, EXIT_FINDINGS, UsageFailure, check_inputs, debug_option
 from leakscan.config import Config
 from leakscan.engine.context import Engine
-from leakscan.rules.loader import RuleError, load_pack, load_rules
+from leakscan.rules.loader import RuleError, check_verifiers, load_pack, load_rules
 
 
 @click.group("rules")
@@ -52,6 +52,7 @@ def rules_check(packs: tuple[str, ...], no_hyperscan: bool) -> None:
     try:
         extra = [p for p in packs if Path(p).resolve() not in _builtin_resolved()]
         all_rules = load_rules(extra)
+        check_verifiers(all_rules)  # patterns/_verifiers.yaml and the packs' `verify:` blocks
         selected = [r for p in packs for r in load_pack(p)] if packs else list(all_rules)
     except RuleError as exc:
         raise UsageFailure(str(exc)) from exc

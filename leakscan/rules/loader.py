@@ -1,6 +1,7 @@
 """Load and validate rule packs (patterns/*.yaml). Unknown keys are rejected."""
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -23,7 +24,7 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
 ALLOWED_KEYS = frozenset({
     "id", "name", "category", "pattern", "keywords", "min_entropy", "validator",
     "confidence", "severity", "mask", "references", "examples", "negative_examples",
-    "description", "filters", "context", "paths", "example_path", "analyzer",
+    "description", "filters", "context", "paths", "example_path", "analyzer", "verify",
 })
 REQUIRED_KEYS = ("id", "name", "category", "confidence", "severity", "examples", "negative_examples")
 MASK_KEYS = frozenset({"keep_prefix", "keep_suffix", "style"})
@@ -154,7 +155,36 @@ def parse_rule(raw: Any, source: str) -> Rule:
         example_path=raw.get("example_path"),
         analyzer=analyzer,
         source_file=source,
+        verify=_parse_verify(raw.get("verify"), source, rid),
     )
+
+
+def _parse_verify(raw: Any, source: str, rid: str) -> str:
+    """A custom pack's `verify:` block for its rule, held to the shipped verifiers' rules (documented https
+    host, read-only method, parts), kept as JSON text for `--verify`."""
+    if raw is None:
+        return ""
+    from leakscan.rules.verifiers import VerifierError, parse_verifier
+
+    if not isinstance(raw, dict):
+        raise RuleError(source, rid, "verify must be a mapping (see docs/verification.md)")
+    block = {"provider": rid.replace(".", "-"), **raw, "rules": [rid]}
+    try:
+        parse_verifier(block)
+    except VerifierError as exc:
+        raise RuleError(source, rid, f"verify: {exc}") from exc
+    return json.dumps(block, sort_keys=True)
+
+
+def check_verifiers(rules: Iterable[Rule]) -> int:
+    """The shipped verifiers (patterns/_verifiers.yaml) and the packs' `verify:` blocks are valid and name
+    loaded rules; `rules check` calls this. The number of verifiers."""
+    from leakscan.rules.verifiers import VerifierError, all_verifiers
+
+    try:
+        return len(all_verifiers(list(rules)))
+    except VerifierError as exc:
+        raise RuleError("_verifiers.yaml", None, str(exc)) from exc
 
 
 def _check_enums(raw: dict[str, Any], source: str, rid: str) -> None:

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import regex
 
+from leakscan.model import Rule
 from leakscan.resources import data_table
 
 VERIFIERS_FILE = "_verifiers.yaml"
@@ -97,6 +98,14 @@ def load_verifiers(rule_ids: Iterable[str] | None = None) -> tuple[VerifierSpec,
     specs = tuple(parse_verifier(item) for item in raw["verifiers"])
     _check_unique(specs, set(rule_ids) if rule_ids is not None else None)
     return specs
+
+
+def all_verifiers(rules: list[Rule]) -> tuple[VerifierSpec, ...]:
+    """The shipped verifiers and those the loaded RULES carry in their packs (`verify:`), checked together."""
+    shipped = load_verifiers(r.id for r in rules)
+    custom = tuple(parse_verifier(json.loads(r.verify)) for r in rules if r.verify)
+    _check_unique(shipped + custom, {r.id for r in rules})
+    return shipped + custom
 
 
 def _check_unique(specs: tuple[VerifierSpec, ...], known: set[str] | None) -> None:

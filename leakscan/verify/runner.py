@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from leakscan.model import Finding, Report, Verification
-from leakscan.rules.verifiers import VerifierSpec, load_verifiers
+from leakscan.rules.verifiers import VerifierSpec, all_verifiers
 from leakscan.verify.answers import clean, judge
 from leakscan.verify.build import BuildError, base_url, build_request, describe
 from leakscan.verify.hosts import HostRefused, Target, parse_endpoint_overrides, resolve_target
@@ -41,12 +41,12 @@ class VerifySettings:
 
 def verify_report(report: Report, settings: VerifySettings, roots: tuple[str, ...],
                   note: Callable[[str], None] = lambda line: None, unavailable: dict[int, str] | None = None,
-                  reader: SourceReader | None = None) -> Report:
+                  reader: SourceReader | None = None, rule_files: tuple[str, ...] = ()) -> Report:
     """REPORT with every credential finding verified (or marked skipped), sources read under ROOTS.
     UNAVAILABLE: why the value of a finding (by index) could not be read again (`leakscan verify`)."""
     from leakscan.rules.loader import load_rules
 
-    specs = load_verifiers(r.id for r in load_rules())
+    specs = all_verifiers(list(load_rules(rule_files)))  # custom packs (--rules) may carry `verify:` blocks
     unknown = sorted(set(dict(settings.overrides)) - {s.provider for s in specs})
     if unknown:
         raise ValueError(f"--verify-endpoint: no verifier named {', '.join(unknown)}")
