@@ -99,5 +99,6 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "leakscan.cli.git": ("git", "staged"),
     "leakscan.cli.baseline": ("baseline",),
     "leakscan.cli.mask": ("mask",),
+    "leakscan.cli.repos": ("repos",),
     "leakscan.cli.verify": ("verify",),
 }

@@ -14,6 +14,8 @@ from leakscan.cli.options import (
     check_inputs,
     emit,
     engine_options,
+    findings_cache,
+    incremental_options,
     make_config,
     make_engine,
     output_options,
@@ -70,20 +72,22 @@ def base_revision(repo: Repository, since_commit: str | None, commit_range: str 
 
 def run_git_scan(repo: Repository, engine_kw: dict[str, Any], *, branches: tuple[str, ...] = (), all_refs: bool = False,
                  since_commit: str | None = None, commit_range: str | None = None,
-                 staged: bool = False, paths: tuple[str, ...] = ()) -> Report:
+                 staged: bool = False, paths: tuple[str, ...] = (),
+                 incremental: tuple[bool, str | None] = (False, None)) -> Report:
     base = base_revision(repo, since_commit, commit_range, staged)
     with trusted_settings(repo, base, engine_kw) as (trusted_kw, notices):
         report = _run_git_scan(repo, trusted_kw, branches=branches, all_refs=all_refs, since_commit=since_commit,
-                               commit_range=commit_range, staged=staged, paths=paths)
+                               commit_range=commit_range, staged=staged, paths=paths, incremental=incremental)
     errors = tuple(sorted(report.errors + tuple(notices), key=lambda e: (e.path, e.message)))
     return replace(report, errors=errors, stats=replace(report.stats, errors=len(errors)))
 
 
 def _run_git_scan(repo: Repository, engine_kw: dict[str, Any], *, branches: tuple[str, ...], all_refs: bool,
                   since_commit: str | None, commit_range: str | None, staged: bool,
-                  paths: tuple[str, ...]) -> Report:
+                  paths: tuple[str, ...], incremental: tuple[bool, str | None]) -> Report:
     config = make_config(**engine_kw)
     engine = make_engine(config)
+    cache = findings_cache(engine, *incremental)  # --incremental: blobs scanned before are not scanned again
     phase = "scanning staged changes" if staged else "scanning history"
     with history_progress(config.progress, phase) as progress:
         try:
@@ -92,8 +96,8 @@ def _run_git_scan(repo: Repository, engine_kw: dict[str, Any], *, branches: tupl
             if commit_range or since_commit:
                 # --since-commit counts commits up to HEAD unless branches are named.
                 tips = tip_revisions(repo, branches, all_refs) if branches or all_refs else ["HEAD"]
-                return scan_history(repo, range_revs(repo, since_commit, commit_range, tips), engine, progress)
-            return scan_history(repo, tip_revisions(repo, branches, all_refs), engine, progress)
+                return scan_history(repo, range_revs(repo, since_commit, commit_range, tips), engine, progress, cache)
+            return scan_history(repo, tip_revisions(repo, branches, all_refs), engine, progress, cache)
         except (GitError, RuntimeError) as exc:
             raise UsageFailure(str(exc)) from exc
 
@@ -112,10 +116,11 @@ def _run_git_scan(repo: Repository, engine_kw: dict[str, Any], *, branches: tupl
 @click.option("--max-file-size", type=click.IntRange(1), default=None, help="Skip blobs larger than this many bytes.")
 @engine_options
 @output_options
+@incremental_options
 def git_command(repo: str, branches: tuple[str, ...], all_refs: bool, since_commit: str | None,
                 commit_range: str | None, staged: bool, exclude: tuple[str, ...], max_file_size: int | None,
                 fmt: str, output: str | None, show_secrets: bool, verbose: bool, no_color: bool,
-                fail_on_error: bool, **engine_kw: object) -> None:
+                fail_on_error: bool, incremental: bool, state_file: str | None, **engine_kw: object) -> None:
     """Scan a git repository's history: every blob on every branch and tag, read once.
 
     Each finding names the commit that introduced it. Versions of a file are
@@ -127,7 +132,8 @@ def git_command(repo: str, branches: tuple[str, ...], all_refs: bool, since_comm
         raise UsageFailure("--range names its commits itself; drop --branch")
     engine_kw.update(exclude=exclude, max_file_size=max_file_size, show_secrets=show_secrets or None)
     report = run_git_scan(open_repo(repo), engine_kw, branches=branches, all_refs=all_refs,
-                          since_commit=since_commit, commit_range=commit_range, staged=staged)
+                          since_commit=since_commit, commit_range=commit_range, staged=staged,
+                          incremental=(incremental, state_file))
     sys.exit(emit(report, fmt, output, show_secrets, verbose, no_color=no_color, fail_on_error=fail_on_error))
 
 

@@ -5,7 +5,7 @@ import json
 from typing import Any, TextIO
 
 from leakscan import __version__
-from leakscan.model import Endpoint, Finding, Report
+from leakscan.model import Endpoint, Finding, Report, RepositoryStatus
 from leakscan.reporters.options import ReportOptions
 
 
@@ -20,6 +20,8 @@ def finding_dict(finding: Finding, show_secrets: bool) -> dict[str, Any]:
         location["blob"] = loc.blob
     if loc.layers:
         location["layers"] = list(loc.layers)
+    if loc.repository is not None:  # leakscan repos: the repository it was found in
+        location["repository"] = loc.repository
     location.update(dict(loc.extra))
     out: dict[str, Any] = {
         "rule_id": finding.rule_id,
@@ -68,7 +70,14 @@ def report_dict(report: Report, show_secrets: bool = False) -> dict[str, Any]:
         "errors": [{"path": e.path, "message": e.message} for e in report.errors],
         # Captures only (the API inventory): absent otherwise, so other reports keep their shape.
         **({"endpoints": [endpoint_dict(e) for e in report.endpoints]} if report.endpoints else {}),
+        # leakscan repos only: what became of each repository (scanned, failed with its reason, skipped).
+        **({"repositories": [repository_dict(r) for r in report.repositories]} if report.repositories else {}),
     }
+
+
+def repository_dict(status: RepositoryStatus) -> dict[str, Any]:
+    return {"repository": status.repository, "status": status.status, "reason": status.reason,
+            "findings": status.findings, "workers": list(status.workers), "reused": status.reused}
 
 
 def endpoint_dict(endpoint: Endpoint) -> dict[str, Any]:
