@@ -4,7 +4,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -27,9 +26,8 @@ REPOS = 20
 
 
 def _command(name: str) -> list[str]:
-    found = shutil.which(name, path=os.path.dirname(sys.executable)) or shutil.which(name)
-    assert found, f"{name} not installed (the test extra pulls dask[distributed])"
-    return [found]
+    """`dask scheduler` / `dask worker` (the dask-scheduler and dask-worker programs of older releases)."""
+    return [sys.executable, "-m", f"distributed.cli.dask_{name}"]
 
 
 @pytest.fixture(scope="module")
@@ -45,11 +43,11 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         started.append(proc)
         return proc
 
-    start([*_command("dask-scheduler"), "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+    start([*_command("scheduler"), "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
            "--scheduler-file", str(scheduler_file)])
     assert wait_for(scheduler_file.exists, timeout=60, poll=0.1)
     address = json.loads(scheduler_file.read_text())["address"]
-    workers = [start([*_command("dask-worker"), address, "--host", "127.0.0.1", "--nthreads", "1", "--nworkers",
+    workers = [start([*_command("worker"), address, "--host", "127.0.0.1", "--nthreads", "1", "--nworkers",
                       "1", "--no-dashboard", "--name", f"w{i}", "--local-directory", str(root / f"w{i}")])
                for i in range(2)]
     from distributed import Client
