@@ -74,7 +74,7 @@ class Verifier:
         planned = [self._plan(f, gone.get(i)) for i, f in enumerate(report.findings)]
         jobs = {key: job for item in planned if isinstance(item, tuple) for key, job in [item]}
         with ThreadPoolExecutor(max_workers=max(1, self.settings.concurrency)) as pool:
-            results = dict(zip(jobs, pool.map(self._run, jobs.values()), strict=True))
+            results = dict(zip(jobs, pool.map(self._run_guarded, jobs.values()), strict=True))
         findings = []
         for finding, item in zip(report.findings, planned, strict=True):
             outcome = results[item[0]] if isinstance(item, tuple) else item
@@ -101,6 +101,14 @@ class Verifier:
     def _text(self, spec: VerifierSpec, finding: Finding) -> str | None:
         return self.reader.text(finding.location) if any(p.pattern for p in spec.parts) else None
 
+    def _run_guarded(self, job: _Job) -> Verification:
+        """One check that fails in an unforeseen way is that finding's error, not the end of the report;
+        the exception's text is not kept (it could quote a request)."""
+        try:
+            return self._run(job)
+        except Exception as exc:  # noqa: BLE001 - any failure of one check
+            return _result("error", job.spec.provider, f"internal error ({type(exc).__name__})")
+
     def _run(self, job: _Job) -> Verification:
         spec, values = job.spec, dict(job.values)
         # The secret and what was cut from it are masked in every detail and dry-run line; the other parts
@@ -126,7 +134,7 @@ class Verifier:
                 answer = send(prepared, target, self.settings.timeout)
             except TimeoutError:
                 return _result("error", spec.provider, f"no answer within {self.settings.timeout:g} s")
-            except (OSError, http.client.HTTPException) as exc:
+            except (OSError, http.client.HTTPException, ValueError) as exc:  # ValueError: unencodable header
                 reason = getattr(exc, "strerror", None) or type(exc).__name__
                 return _result("error", spec.provider, clean(f"network error: {reason}", secrets))
             if answer.status != 429 or attempt == self.settings.retries:

@@ -83,3 +83,12 @@ def test_the_pace_spaces_requests_to_one_provider_and_not_across_providers() -> 
         pace.wait("github", 2.0)
     pace.wait("slack", 2.0)
     assert slept == [0.5, 1.0]
+
+
+def test_a_value_that_cannot_be_sent_is_an_error_for_that_finding_only(httpserver: HTTPServer,
+                                                                       tmp_path: Path) -> None:
+    httpserver.expect_request("/user").respond_with_json({"login": "octocat"})
+    odd = finding_in_file(tmp_path, "github.pat.classic", "ghp_" + "\u20ac" * 36, name="odd.env")
+    fine = finding_in_file(tmp_path, "github.pat.classic", fake_github_token(26), name="fine.env")
+    results = run([odd, fine], tmp_path, github(httpserver))
+    assert [r.verification.status for r in results if r.verification] == ["error", "valid"]
