@@ -58,10 +58,11 @@ JSON_ESCAPES = ("\\/", "\\u00")  # what engine/escapes.py decodes
 RULE_FILE_MARKERS = ('"plugins_used"', "[[rules]]", "id:")  # one of them is in every rule file
 # Where `sources/encodings.py` may find an assigned value that decodes (its `_VALUE` regex then runs
 # there only): a base64 value's start (16 characters, `=` padding at most in the last two), and
-# the lines where a `%` or `\\` follows a `:` or `=`. Bytes and ASCII classes: a superset of what
-# the regex and `decode_value` accept together.
+# the lines where a `%XX`, `\\uXX..` or `\\xXX` escape follows a `:` or `=` (a value that is not
+# base64 decodes only with one). Bytes and ASCII classes: a superset of what the regex and
+# `decode_value` accept together.
 BASE64_START = rb"""[:=][ \t]*["']?[A-Za-z0-9+/_-]{14}[A-Za-z0-9+/_=-]{2}"""
-ESCAPED_VALUE = rb"""[:=][^\n]*[%\\]"""
+ESCAPED_VALUE = rb"""[:=][^\n]*(?:%|\\[ux])[0-9A-Fa-f]{2}"""
 _ESCAPES_ID, _RULE_FILE_ID, _BASE64_ID, _ESCAPED_ID = 0, 1, 2, 3
 
 
@@ -97,7 +98,9 @@ def text_marks(text: str, data: bytes | None = None) -> TextMarks:
 
 
 def _marks_plain(text: str) -> TextMarks:
-    return TextMarks(any(e in text for e in JSON_ESCAPES), any(m in text for m in RULE_FILE_MARKERS), None, None)
+    # Spelled out, not any() over the tuples: this runs for every small value of every document.
+    return TextMarks("\\/" in text or "\\u00" in text,
+                     '"plugins_used"' in text or "[[rules]]" in text or "id:" in text, None, None)
 
 
 def _marks_hyperscan(text: str, data: bytes | None) -> TextMarks:
