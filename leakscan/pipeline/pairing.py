@@ -70,6 +70,8 @@ def _same_provider(ident: Candidate, secret: Candidate) -> bool:
     if not secret.rule.is_generic:
         return False
     near = (secret.before + "\n" + secret.line_text).lower()
+    if ident.rule.id.endswith("client-id") and "client" in near:
+        return True  # client_id beside client_secret: one OAuth client, whoever issued it
     return any(word in near for word in _PROVIDER_WORDS.get(provider, (provider,)))
 
 

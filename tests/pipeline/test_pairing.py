@@ -101,6 +101,23 @@ def test_google_client_id_and_client_secret_in_json(engine):
     assert any(r.startswith("paired with Google OAuth client ID ") for r in found[0].reasons)
 
 
+def test_algolia_application_id_and_admin_key(engine):
+    found = findings(engine, f"ALGOLIA_APP_ID=K9QW2XBN7M\nALGOLIA_ADMIN_KEY={fake_hex(22, 32)}\n", ".env")
+    assert [(f.rule_id, f.category) for f in found] == [("algolia.admin-key", "secret")]
+    assert any(r.startswith("paired with Algolia application ID K9Q") for r in found[0].reasons)
+
+
+def test_a_client_id_is_named_by_the_client_secret_beside_it(engine):
+    rng = random.Random(23)
+    guid = "-".join("".join(rng.choice("0123456789abcdef") for _ in range(n)) for n in (8, 4, 4, 4, 12))
+    secret = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(32))
+    found = findings(engine, f'oauth = {{\n  client_id = "{guid}"\n  client_secret = "{secret}"\n}}\n',
+                     "infra/main.tf")
+    assert [f.category for f in found] == ["secret"]
+    assert any(r.startswith("paired with OAuth application (client) ID ") and "(line 2)" in r
+               for r in found[0].reasons)
+
+
 def test_cli_reports_the_pair_once_and_never_prints_the_id_whole(tmp_path):
     key_id, secret = fake_aws_key_id(20), fake_aws_secret(20)
     (tmp_path / ".env").write_text(f"AWS_ACCESS_KEY_ID={key_id}\nAWS_SECRET_ACCESS_KEY={secret}\n")
