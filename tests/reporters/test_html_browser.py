@@ -132,3 +132,23 @@ def test_fifty_thousand_findings_load_page_by_page(tmp_path):
             "s.dispatchEvent(new Event('change', {bubbles: true})); document.getElementById('status').textContent")
         high = sum(1 for f in report.findings if f.confidence >= 0.8)
         assert status == f"Showing 1–100 of {high} findings (filtered from 50000)"
+
+
+def test_dark_mode_and_print_styles_apply(tmp_path, engine, beacon):
+    path, _, _ = _report(tmp_path, engine, beacon)
+    assert BINARY is not None
+    background = "getComputedStyle(document.body).backgroundColor"
+    filters_shown = "getComputedStyle(document.getElementById('filters')).display"
+    with chromium(BINARY) as browser:
+        browser.open(path.as_uri())
+        browser.send("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "light"}]})
+        assert browser.evaluate(background) == "rgb(255, 255, 255)"
+        browser.send("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+        assert browser.evaluate(background) == "rgb(13, 17, 23)"
+        assert browser.evaluate(filters_shown) != "none"
+        # Printed: light whatever the screen, no controls, the rows on screen kept.
+        browser.send("Emulation.setEmulatedMedia", {"media": "print", "features": [
+            {"name": "prefers-color-scheme", "value": "dark"}]})
+        assert browser.evaluate(background) == "rgb(255, 255, 255)"
+        assert browser.evaluate(filters_shown) == "none"
+        assert browser.evaluate(f"{ROWS}.length") > 0

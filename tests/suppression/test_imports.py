@@ -154,3 +154,17 @@ def test_unknown_format_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(cli, ["baseline", "import", str(bad), "--path", str(root), "-o",
                                       str(tmp_path / "b.json"), "--no-progress"])
     assert result.exit_code == 2 and "neither a gitleaks or TruffleHog report" in result.output
+
+
+def test_gitleaksignore_lines_and_report_fields():
+    places = read_places(".gitleaksignore", (
+        "# comment\n\n"
+        "0123456789abcdef0123456789abcdef01234567:src/a:b.py:generic-api-key:12\n"
+        "config/x.env:github-pat:3  # trailing comment\n"))
+    assert [(p.commit, p.path, p.rule, p.line) for p in places] == [
+        ("0123456789abcdef0123456789abcdef01234567", "src/a:b.py", "generic-api-key", 12),
+        (None, "config/x.env", "github-pat", 3)]
+    leak = _gitleaks_leak("./app.py", 4, TOKENS["A"])
+    (place,) = read_places("r.json", json.dumps([leak]))
+    assert (place.source, place.path, place.line, place.commit) == ("gitleaks", "app.py", 4, None)
+    assert TOKENS["A"] not in repr(place)  # the value is compared, never shown
