@@ -263,7 +263,8 @@ def iban_problem(value: str) -> str | None:
 
 
 def iban_account(value: str) -> bool | None:
-    return _gate(iban_problem(value))
+    """True for a mod-97-valid IBAN of its country's length (1 in 97 by chance): the check raises confidence."""
+    return iban_problem(value) is None
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y", "%Y%m%d",

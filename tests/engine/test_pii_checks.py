@@ -47,7 +47,7 @@ def test_phone(value, expected):
 
 
 def test_iban_birth_date_ip():
-    assert p.iban_account("DE62 3704 0044 0532 0130 01") is None
+    assert p.iban_account("DE62 3704 0044 0532 0130 01") is True  # a valid checksum raises confidence
     assert p.iban_account("DE89370400440532013000") is False  # the documentation IBAN
     assert p.iban_account("DE62370400440532013002") is False  # mod-97 fails
     assert p.birth_date("12 April 1985") is None and p.birth_date("04/12/1985") is None

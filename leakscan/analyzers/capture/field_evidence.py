@@ -149,6 +149,8 @@ def _geolocation(value: str, key: str) -> list[Adjustment] | None:
 
 
 def _phone(value: str, key: str) -> list[Adjustment] | None:
+    if pii_checks.parse_date(value) is not None:
+        return None  # 2026-11-30 under `phone` is a date (a filled-in default), not a number
     if re.fullmatch(r"\+?[\d ().-]{7,20}", value) and 7 <= len(_digits(value)) <= 15:
         return [] if pii_checks.phone_number(value) is not False else None
     return None

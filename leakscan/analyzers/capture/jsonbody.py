@@ -65,20 +65,22 @@ def _first_line(text: str) -> tuple[str, int]:
     return (text, len(text)) if end < 0 else (text[:end], end)
 
 
-def _is_json_lines(text: str) -> bool:
+def _is_json_lines(text: str, path: str = "") -> bool:
     first, end = _first_line(text.lstrip("\ufeff"))
     if not first.strip().startswith("{") or len(first) > 1 << 20:
         return False
     data, error = parse_json(first)
     rest = text[end + 1:end + 4096].lstrip()
-    return error is None and isinstance(data, dict) and rest[:1] == "{"
+    # A .jsonl log of one record is still a log (its values are captured payload).
+    one_record_log = not rest and path.lower().endswith((".jsonl", ".ndjson"))
+    return error is None and isinstance(data, dict) and (rest[:1] == "{" or one_record_log)
 
 
 class JsonLinesScanner:
     name = "jsonl"
 
     def accepts(self, path: str, text: str) -> bool:
-        return _claimable(path) and text.lstrip("\ufeff \t\r\n")[:1] == "{" and _is_json_lines(text)
+        return _claimable(path) and text.lstrip("\ufeff \t\r\n")[:1] == "{" and _is_json_lines(text, path)
 
     def could_accept(self, path: str, data: bytes, ends: Mapping[bytes, int]) -> bool:
         return (is_utf16(data) or first_byte(data) == b"{") and _claimable(path)
