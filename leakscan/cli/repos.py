@@ -39,8 +39,9 @@ if TYPE_CHECKING:  # the scale package is imported when the command runs
 @click.option("--max-wait", type=click.FloatRange(0), default=300, show_default=True,
               help="Longest wait, in seconds, for an API rate limit to reset.")
 @click.option("--history", is_flag=True, help="Scan every branch's and tag's history, not only the tip's files.")
-@click.option("--batches", type=click.IntRange(1), default=1, show_default=True,
-              help="Split each history into this many blob batches (by path), one task each.")
+@click.option("--batches", type=click.IntRange(0), default=0,
+              help="Split each history into this many blob batches (by path), one task each "
+                   "(default: by size, one batch per 50,000 objects of a local repository).")
 @click.option("--work-dir", type=click.Path(file_okay=False), default=None,
               help="Where clones go (each removed after its scan; default: the temporary directory).")
 @click.option("--state", "state_file", type=click.Path(dir_okay=False), default=None,
@@ -120,8 +121,9 @@ def _run(targets: list[Target], config: Config, history: bool, batches: int, wor
     store = RunStore(state)
     try:
         with tree_progress(config.progress, "scanning repositories", "repo") as factory:
-            progress = _progress(factory(len(plan.units(history))) if factory else None)
-            return run_repos(plan, settings, store, _executor(dask_address, config), progress)
+            units = plan.units(history)
+            progress = _progress(factory(len(units)) if factory else None)
+            return run_repos(plan, settings, store, _executor(dask_address, config), progress, units)
     finally:
         store.close()
 

@@ -62,6 +62,15 @@ def clone(target: Target, dest: str, history: bool) -> None:
         raise CloneError(f"clone failed: {message[-1] if message else f'exit status {proc.returncode}'}")
 
 
+def object_count(path: str) -> int:
+    """Objects in a local repository, loose and packed (`git count-objects -v`): a cheap size."""
+    counts = {}
+    for line in open_repository(path).runner.run(["count-objects", "-v"]).decode("ascii", "replace").splitlines():
+        name, _, value = line.partition(":")
+        counts[name.strip()] = value.strip()
+    return sum(int(counts.get(k, "0") or 0) for k in ("count", "in-pack"))
+
+
 def _clone_env(target: Target) -> dict[str, str]:
     """The scanner's locked-down environment with the transports a clone needs; a forge's token
     goes in an HTTP header set through the environment, never in the URL or the command line."""

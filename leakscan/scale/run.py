@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from leakscan.model import Finding, Report, RepositoryStatus, ScanError, ScanStats
 from leakscan.pipeline.findings import sort_findings
 from leakscan.pipeline.interruption import INTERRUPTED as INTERRUPTED_ERROR
-from leakscan.scale.targets import Target
+from leakscan.scale.clone import object_count
+from leakscan.scale.targets import Target, is_url
 from leakscan.scale.units import (
     FAILED,
     INTERRUPTED,
@@ -22,6 +23,7 @@ from leakscan.scale.units import (
     result_from_record,
     result_record,
 )
+from leakscan.sources.git.safe import GitError
 from leakscan.store.runs import RunStore
 
 Executor = Callable[[Sequence[Unit], UnitSettings, Callable[[UnitResult], None]], None]
@@ -31,28 +33,49 @@ Progress = Callable[[int, int, int], None]  # (units done, findings in them, fil
 @dataclass(frozen=True)
 class RunPlan:
     targets: tuple[Target, ...]
-    batches: int = 1  # blob batches per repository history (1: one task per repository)
+    batches: int = 0  # blob batches per repository history; 0: decided per repository (batches_for)
     resume: bool = False
 
     def units(self, history: bool) -> list[Unit]:
-        count = self.batches if history else 1
-        return [Unit(t, i, count) for t in self.targets for i in range(count)]
+        found = []
+        for target in self.targets:
+            count = (self.batches or batches_for(target)) if history else 1
+            found += [Unit(target, i, count) for i in range(count)]
+        return found
 
-    def key(self, settings: UnitSettings) -> str:
+    def key(self, settings: UnitSettings, units: Sequence[Unit]) -> str:
         """What --resume matches on: the same repositories, mode, batches and rules-and-config hash."""
         described = {"targets": [[t.name, t.location] for t in self.targets], "history": settings.history,
-                     "batches": self.batches, "identity": settings.identity}
+                     "units": [[u.target.name, u.batch, u.batches] for u in units],
+                     "identity": settings.identity}
         return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
 
 
+BLOBS_PER_BATCH = 50_000  # past this many objects, a history is split so that it does not hold the run
+MAX_BATCHES = 16
+
+
+def batches_for(target: Target) -> int:
+    """How many batches a history is split into, by its object count: one for most repositories;
+    a local one with hundreds of thousands of objects gets several. A URL is not cloned
+    to count, so it is one batch unless --batches says otherwise."""
+    if is_url(target.location):
+        return 1
+    try:
+        objects = object_count(target.location)
+    except GitError:
+        return 1  # the unit reports what is wrong with it
+    return max(1, min(MAX_BATCHES, -(-objects // BLOBS_PER_BATCH)))
+
+
 def run_repos(plan: RunPlan, settings: UnitSettings, store: RunStore, execute: Executor,
-              progress: Progress | None = None) -> Report:
+              progress: Progress | None = None, units: Sequence[Unit] | None = None) -> Report:
     """Scan every unit not done yet (all of them, unless resuming an interrupted run), record each
     as it finishes, and merge everything the run has into one report. Ctrl-C ends the run with
     the units done so far, marked incomplete; --resume goes on from there."""
     started = time.perf_counter()
-    run_id, _ = store.start(plan.key(settings), plan.resume)
-    units = plan.units(settings.history)
+    units = units if units is not None else plan.units(settings.history)
+    run_id, _ = store.start(plan.key(settings, units), plan.resume)
     results: dict[tuple[str, int], UnitResult] = {}
     reused: set[tuple[str, int]] = set()
     for key, record in store.done(run_id).items():

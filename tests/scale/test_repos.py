@@ -117,3 +117,22 @@ def test_an_interrupted_run_resumes_without_scanning_a_repository_twice(tmp_path
     whole = repos(*paths, "--history", "--state", str(tmp_path / "whole.db"))
     assert comparable(resumed) == comparable(whole)
     assert "incomplete" not in resumed["stats"]
+
+
+def test_a_history_split_into_batches_gives_the_same_report(tmp_path: Path) -> None:
+    paths = [str(p) for p in make_fleet(tmp_path, 2, commits=6)]
+    whole = repos(*paths, "--history", "--no-incremental", "--state", str(tmp_path / "a.db"))
+    split = repos(*paths, "--history", "--no-incremental", "--batches", "3", "--state", str(tmp_path / "b.db"),
+                  "-j", "2")
+    assert comparable(split) == comparable(whole)
+    with sqlite3.connect(tmp_path / "b.db") as db:
+        assert db.execute("SELECT count(*) FROM units").fetchone()[0] == 2 * 3
+
+
+def test_batches_by_size_one_for_a_small_repository(tmp_path: Path) -> None:
+    from leakscan.scale.run import RunPlan
+    from leakscan.scale.targets import Target
+
+    path = str(make_fleet(tmp_path, 1)[0])
+    plan = RunPlan((Target(path, path), Target("url", "https://git.example/a.git")))
+    assert [(u.target.name, u.batch, u.batches) for u in plan.units(history=True)] == [(path, 0, 1), ("url", 0, 1)]
