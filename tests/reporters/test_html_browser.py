@@ -151,4 +151,9 @@ def test_dark_mode_and_print_styles_apply(tmp_path, engine, beacon):
             {"name": "prefers-color-scheme", "value": "dark"}]})
         assert browser.evaluate(background) == "rgb(255, 255, 255)"
         assert browser.evaluate(filters_shown) == "none"
-        assert browser.evaluate(f"{ROWS}.length") > 0
+        shown = browser.evaluate(f"{ROWS}.length")
+        assert shown > 0
+        # Printing opens every row's details (a printout has no buttons), and closes them afterwards.
+        details = "document.querySelectorAll('#findings tbody tr.details').length"
+        assert browser.evaluate(f"window.dispatchEvent(new Event('beforeprint')); {details}") == shown
+        assert browser.evaluate(f"window.dispatchEvent(new Event('afterprint')); {details}") == 0

@@ -8,7 +8,7 @@
   var body = document.querySelector("#findings tbody");
   var status = document.getElementById("status");
   var pageLabel = document.getElementById("page");
-  var state = { sort: "path", dir: 1, page: 0, open: {} };
+  var state = { sort: "path", dir: 1, page: 0, open: {}, printing: false };
   var shown = rows;
 
   rows.forEach(function (row, index) { row.id = index; });
@@ -135,7 +135,7 @@
     var fragment = document.createDocumentFragment();
     shown.slice(start, start + size).forEach(function (row) {
       fragment.appendChild(findingRow(row));
-      if (state.open[row.id]) { fragment.appendChild(detailsRow(row)); }
+      if (state.open[row.id] || state.printing) { fragment.appendChild(detailsRow(row)); }
     });
     body.textContent = "";
     body.appendChild(fragment);
@@ -182,6 +182,10 @@
       if (field && field.name !== "size") { field.value = decodeURIComponent(pair.slice(cut + 1)); }
     });
   }
+
+  // A printout has no buttons to press: every row on the page is printed with its details.
+  window.addEventListener("beforeprint", function () { state.printing = true; draw(); });
+  window.addEventListener("afterprint", function () { state.printing = false; draw(); });
 
   fillRules();
   loadHash();
