@@ -100,7 +100,7 @@ def _say_changes(changes: BaselineChanges) -> None:
 
 @click.group("baseline")
 def baseline_group() -> None:
-    """Create or update a baseline of accepted findings (fingerprints and hashes, no plaintext)."""
+    """Create, update or import (from gitleaks, TruffleHog, detect-secrets) a baseline of accepted findings."""
 
 
 def baseline_options(func: Command) -> Command:
