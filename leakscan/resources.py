@@ -24,6 +24,11 @@ def pack_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "patterns"
 
 
+# libyaml's safe loader when PyYAML has it: the same data, 10 to 50 times faster than the pure-Python
+# one, which cost each scan process 0.25 s for the tables a tree scan reads (issue 20).
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def data_table(name: str) -> Any:
     """A data table shipped beside the packs (`_pii_values.yaml`, ...), parsed safely."""
-    return yaml.safe_load((pack_dir() / name).read_text(encoding="utf-8"))
+    return yaml.load((pack_dir() / name).read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
