@@ -75,3 +75,25 @@ def test_basic_auth_only_matters_over_plain_http(engine):
     assert findings(engine, HEAD + "servers: [{url: 'https://acme-demo.io'}]\n" + schemes) == []
     found = findings(engine, HEAD + "servers: [{url: 'http://acme-demo.io'}]\n" + schemes)
     assert {f.rule_id for f in found} == {"openapi.basic-over-http", "openapi.server.plain-http"}
+
+
+def test_oauth_urls_over_plain_http_in_3x_and_2_0(engine):
+    from .spec_support import findings as scan_findings
+    spec = """\
+openapi: 3.1.0
+info: {title: t, version: '1'}
+paths: {}
+components:
+  securitySchemes:
+    o:
+      type: oauth2
+      flows:
+        authorizationCode: {authorizationUrl: 'http://login.shop-demo.net/a', tokenUrl: 'https://login.shop-demo.net/t',
+                            refreshUrl: 'http://login.shop-demo.net/r', scopes: {}}
+"""
+    hits = [f for f in scan_findings(engine, spec) if f.rule_id == "openapi.oauth.plain-http"]
+    assert sorted(f.location.pointer.rsplit("/", 1)[1] for f in hits) == ["authorizationUrl", "refreshUrl"]
+    swagger = ('{"swagger": "2.0", "info": {}, "paths": {}, "securityDefinitions": {"o": {"type": "oauth2", '
+               '"flow": "application", "tokenUrl": "http://login.shop-demo.net/t", "scopes": {}}}}')
+    (hit,) = [f for f in scan_findings(engine, swagger, path="s.json") if f.rule_id == "openapi.oauth.plain-http"]
+    assert hit.location.pointer == "/securityDefinitions/o/tokenUrl"

@@ -103,3 +103,40 @@ def test_a_parameter_sent_by_an_apikey_scheme_is_reported_once_at_the_scheme(eng
         "responses": {"200": {"description": "ok"}}}}},
         "securityDefinitions": {"t": {"type": "apiKey", "in": "query", "name": "token"}}}
     assert [f.rule_id for f in findings(engine, json.dumps(spec), path="s.json")] == ["openapi.apikey-in-query"]
+
+
+def test_apikey_scheme_in_path_is_a_key_in_the_url(engine):
+    found = findings(engine, HEAD + """\
+paths: {}
+components:
+  securitySchemes:
+    p: {type: apiKey, in: path, name: key}
+""")
+    (hit,) = of(found, "openapi.apikey-in-query")
+    assert hit.location.pointer == "/components/securitySchemes/p"
+    assert any("in the path" in reason for reason in hit.reasons)
+
+
+@pytest.mark.parametrize("spec,pointer", [
+    (HEAD + "paths: {}\ncomponents:\n  parameters:\n    Tok: {name: access_token, in: query, schema: {type: string}}\n",
+     "/components/parameters/Tok"),
+    (json.dumps({"swagger": "2.0", "info": {}, "paths": {},
+                 "parameters": {"Key": {"name": "api_key", "in": "query", "type": "string"}}}), "/parameters/Key"),
+])
+def test_credential_parameters_declared_for_reuse_are_reported_unreferenced(engine, spec, pointer):
+    (hit,) = of(findings(engine, spec, path="s.json" if spec.startswith("{") else "openapi.yaml"),
+                "openapi.param.credential-in-url")
+    assert hit.location.pointer == pointer
+    assert any("referenced by no operation" in reason for reason in hit.reasons)
+
+
+def test_a_referenced_component_parameter_is_reported_once(engine):
+    found = findings(engine, HEAD + """\
+paths:
+  /a: {get: {parameters: [{$ref: '#/components/parameters/Tok'}], responses: {'200': {description: ok}}}}
+  /b: {get: {parameters: [{$ref: '#/components/parameters/Tok'}], responses: {'200': {description: ok}}}}
+components:
+  parameters:
+    Tok: {name: access_token, in: query, schema: {type: string}}
+""")
+    assert len(of(found, "openapi.param.credential-in-url")) == 1

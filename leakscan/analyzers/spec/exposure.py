@@ -19,7 +19,7 @@ HTTPS_TOO = -0.1
 
 
 def detect(ctx: SpecContext) -> list[Candidate]:
-    found = [*plain_http(ctx), *endpoints(ctx), *basic_over_http(ctx)]
+    found = [*plain_http(ctx), *endpoints(ctx), *basic_over_http(ctx), *oauth_over_http(ctx)]
     return [c for c in found if c is not None]
 
 
@@ -110,3 +110,28 @@ def basic_over_http(ctx: SpecContext) -> Iterator[Candidate | None]:
             if all(host_kind(url) == "example" for url in remote):
                 reasons.append(Adjustment("documentation host", EXAMPLE_HOST))
             yield ctx.structural("openapi.basic-over-http", scheme, name, reasons)
+
+
+OAUTH_URL_KEYS = ("authorizationUrl", "tokenUrl", "refreshUrl")
+
+
+def oauth_over_http(ctx: SpecContext) -> Iterator[Candidate | None]:
+    """OAuth 2 flows (3.x `flows`, 2.0 flat) whose authorization, token or refresh URL is plain http:
+    codes, tokens and client secrets cross the network in clear text."""
+    for name, scheme in security_schemes(ctx.doc, ctx.refs, ctx.version):
+        if str(scheme.value.get("type", "")).lower() != "oauth2":
+            continue
+        flows = scheme.child("flows")
+        owners = [(str(flow), flows.child(flow)) for flow in flows.value] \
+            if flows is not None and isinstance(flows.value, dict) else [(str(scheme.value.get("flow", "")), scheme)]
+        for flow, owner in owners:
+            if owner is None or not isinstance(owner.value, dict):
+                continue
+            for key in OAUTH_URL_KEYS:
+                url = owner.child(key)
+                if url is None or not isinstance(url.value, str) or not url.value.lower().startswith("http://"):
+                    continue
+                reasons = [Adjustment(f"OAuth scheme {name!r} ({flow} flow) has a plain-http {key} {url.value}", 0.0)]
+                if host_kind(url.value) != "remote":
+                    reasons.append(Adjustment("documentation or local host", EXAMPLE_HOST))
+                yield ctx.structural("openapi.oauth.plain-http", url, url.value, reasons)

@@ -12,7 +12,7 @@ from typing import Any
 from leakscan.analyzers.fields import normalise
 from leakscan.analyzers.spec.context import SpecContext, also_at
 from leakscan.analyzers.spec.vocab import vocabulary
-from leakscan.analyzers.spec.walk import parameters, root, security_schemes
+from leakscan.analyzers.spec.walk import member, parameters, root, security_schemes
 from leakscan.model import Adjustment, Candidate
 from leakscan.sources.openapi import Node
 
@@ -23,10 +23,11 @@ def detect(ctx: SpecContext) -> list[Candidate]:
 
 
 def query_api_keys(ctx: SpecContext) -> Iterator[tuple[str, Node]]:
-    """(name, scheme) of the apiKey security schemes sent `in: query`."""
+    """(name, scheme) of the apiKey security schemes sent in the URL (`in: query`, or `in: path`, which
+    OpenAPI does not define but specs write)."""
     for name, scheme in security_schemes(ctx.doc, ctx.refs, ctx.version):
         value = scheme.value
-        if str(value.get("type", "")).lower() == "apikey" and str(value.get("in", "")).lower() == "query":
+        if str(value.get("type", "")).lower() == "apikey" and str(value.get("in", "")).lower() in ("query", "path"):
             yield name, scheme
 
 
@@ -34,7 +35,8 @@ def apikey_in_query(ctx: SpecContext) -> Iterator[Candidate | None]:
     used = _required_schemes(ctx)
     for name, scheme in query_api_keys(ctx):
         value = scheme.value
-        reasons = [Adjustment(f"apiKey scheme {name!r} sends {value.get('name', '?')!r} in the query string", 0.0)]
+        where = "path" if str(value.get("in", "")).lower() == "path" else "query string"
+        reasons = [Adjustment(f"apiKey scheme {name!r} sends {value.get('name', '?')!r} in the {where}", 0.0)]
         if name in used:
             reasons.append(Adjustment("required by the API's security requirements", 0.05))
         yield ctx.structural("openapi.apikey-in-query", scheme, str(value.get("name", "")), reasons)
@@ -56,7 +58,8 @@ def credential_params(ctx: SpecContext) -> Iterator[Candidate | None]:
     the other operations that take it are listed, not reported again."""
     uses: dict[tuple[str, str], list[str]] = {}
     first: dict[tuple[str, str], tuple[Node, str]] = {}
-    by_scheme = {("query", normalise(str(s.value.get("name", "")))) for _, s in query_api_keys(ctx)}
+    by_scheme = {(str(s.value.get("in", "")).lower(), normalise(str(s.value.get("name", ""))))
+                 for _, s in query_api_keys(ctx)}
     for op in ctx.operations:
         for param in parameters(op, ctx.refs):
             why = _credential_param(param.value, op.path)
@@ -67,16 +70,34 @@ def credential_params(ctx: SpecContext) -> Iterator[Candidate | None]:
                 uses[key], first[key] = [], (param, why)
             if op.label not in uses[key]:
                 uses[key].append(op.label)
+    for param in declared_parameters(ctx):  # components/parameters: reported even when nothing uses them
+        why = _credential_param(param.value, "")
+        key = (str(param.value.get("in")).lower(), normalise(str(param.value.get("name", ""))))
+        if why is not None and key not in by_scheme and key not in uses:
+            uses[key], first[key] = [], (param, why)
     for key, labels in uses.items():
         param, why = first[key]
         value = param.value
-        reasons = [Adjustment(f"{value.get('in')} parameter {value.get('name')!r} of {labels[0]}", 0.0)]
+        owner = labels[0] if labels else "the reusable parameters (referenced by no operation)"
+        reasons = [Adjustment(f"{value.get('in')} parameter {value.get('name')!r} of {owner}", 0.0)]
         if why != "name":
             reasons.append(Adjustment(why, -0.05))
         if value.get("required") is True:
             reasons.append(Adjustment("required parameter", 0.05))
         yield ctx.structural("openapi.param.credential-in-url", param, str(value.get("name", "")), reasons,
                              also_at(labels[1:]))
+
+
+def declared_parameters(ctx: SpecContext) -> Iterator[Node]:
+    """Reusable parameter objects: 3.x `components/parameters`, 2.0 top-level `parameters`."""
+    table = root(ctx.doc).child("parameters") if ctx.version.startswith("2") else \
+        root(ctx.doc).child("components", "parameters")
+    if table is None or not isinstance(table.value, dict):
+        return
+    for name in list(table.value):
+        param = ctx.refs.resolve(member(table, name))
+        if param is not None and isinstance(param.value, dict):
+            yield param
 
 
 def _credential_param(param: dict[str, Any], path: str) -> str | None:
