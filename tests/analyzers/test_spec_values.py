@@ -123,3 +123,38 @@ def test_shared_yaml_anchors_are_scanned_once(engine):
     text = (f"openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths: {{}}\nx-a: &a {{token: {TOKEN}}}\n"
             "x-b: *a\nx-c: *a\n")
     assert pointers(findings(engine, text)) == {"/x-a/token"}
+
+
+def test_credentials_in_every_place_openapi_2_30_31_allow_examples(engine):
+    """Issue 13.6: parameter, media, header, schema (3.1 `examples` arrays, const, default), Example objects,
+    links, webhooks; 2.0 `x-example`, response `examples` by mime type, definitions."""
+    t = [fake_github_token(i) for i in range(20)]
+    string = {"type": "string"}
+    params = [{"name": "q", "in": "query", "schema": string, "example": t[0]},
+              {"name": "r", "in": "header", "schema": {**string, "examples": [t[1]]},
+               "examples": {"one": {"value": t[2]}}}]
+    body = {"content": {"application/json": {
+        "schema": {"type": "object", "properties": {"k": {**string, "default": t[3]}}},
+        "examples": {"ex": {"value": {"token": t[4]}}}}}}
+    response = {"description": "ok", "headers": {"X-T": {"schema": string, "example": t[5]}},
+                "content": {"application/json": {"example": {"token": t[6]},
+                                                 "schema": {"$ref": "#/components/schemas/S"}}}}
+    tok = {**string, "examples": [t[7]], "const": t[8]}
+    components = {"schemas": {"S": {"type": "object", "properties": {"tok": tok}}},
+                  "examples": {"E": {"value": t[9]}}, "headers": {"H": {"schema": string, "example": t[10]}},
+                  "links": {"L": {"operationId": "x", "parameters": {"p": t[11]}}}}
+    hook = {"requestBody": {"content": {"application/json": {"example": {"t": t[12]}}}},
+            "responses": {"200": {"description": "ok"}}}
+    v31 = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "components": components,
+           "paths": {"/a": {"get": {"parameters": params, "requestBody": body, "responses": {"200": response}}}},
+           "webhooks": {"w": {"post": hook}}}
+    v2_response = {"description": "ok", "examples": {"application/json": {"token": t[15]}},
+                   "headers": {"X": {"type": "string", "x-example": t[16]}}}
+    v2 = {"swagger": "2.0", "info": {"title": "t", "version": "1"},
+          "paths": {"/a": {"get": {"parameters": [{"name": "q", "in": "query", "type": "string", "x-example": t[13],
+                                                    "default": t[14]}], "responses": {"200": v2_response}}}},
+          "definitions": {"D": {"type": "object", "example": {"token": t[17]},
+                                "properties": {"a": {**string, "example": t[18]}}}}}
+    for name, doc, places in (("v31", v31, 13), ("v2", v2, 6)):
+        found = findings(engine, json.dumps(doc, indent=1), path=f"{name}.json")
+        assert len({f.location.pointer for f in found if f.rule_id.startswith("github")}) == places, name
