@@ -83,7 +83,7 @@ def verify_options(func: Command) -> Command:
                help="Send provider NAME's checks to URL instead (GitHub Enterprise, tests); repeatable."),
         option("--only-verified", is_flag=True, help="Report only findings verified live (implies --verify)."),
         option("--fail-on", type=click.Choice(["findings", "live"]), default="findings", show_default=True,
-               help="Exit 1 for any finding, or only for a credential verified live."),
+               help="Exit 1 for any finding, or only for a credential verified live (implies --verify)."),
     ]
     for item in reversed(options):
         func = item(func)
@@ -235,7 +235,8 @@ def verified(report: Report) -> tuple[Report, str]:
     asked = dict(wanted.meta.get(VERIFY_META, {})) if wanted is not None else {}
     if asked.get("done"):  # `leakscan verify` has verified the report itself
         pass
-    elif not (asked.get("verify") or asked.get("verify_dry_run") or asked.get("only_verified")):
+    elif not (asked.get("verify") or asked.get("verify_dry_run") or asked.get("only_verified")
+              or asked.get("fail_on") == "live"):  # without an answer, "fail on live" would always pass
         return report, str(asked.get("fail_on") or "findings")
     else:
         assert wanted is not None

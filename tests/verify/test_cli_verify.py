@@ -87,6 +87,11 @@ def test_fail_on_live_exits_1_only_for_a_live_credential(tree: Path, github: HTT
     (tree / "live.env").unlink()
     assert invoke("scan", str(tree), "--verify", "--verify-endpoint", endpoint, "--fail-on", "live",
                   "--no-progress").exit_code == 0
+    (tree / "live.env").write_text(f"GITHUB_TOKEN={LIVE}\n")
+    github.clear_log()
+    assert invoke("scan", str(tree), "--verify-endpoint", endpoint, "--fail-on", "live",  # implies --verify
+                  "--no-progress").exit_code == 1
+    assert len(github.log) == 2
 
 
 def test_dry_run_prints_masked_requests_and_sends_none(tree: Path, github: HTTPServer) -> None:
