@@ -12,6 +12,7 @@ Task queues are short, so memory stays flat however long the history is.
 from __future__ import annotations
 
 import gc
+import hashlib
 import math
 import multiprocessing
 import os
@@ -50,7 +51,7 @@ from leakscan.sources.git.blobdelta import (
 )
 from leakscan.sources.git.log import Change, CommitInfo, commit_info, iter_changes
 from leakscan.sources.git.repo import NOT_A_BLOB, BlobReader, Repository, Unreadable, staged_blobs, tree_blobs
-from leakscan.sources.git.safe import GitRunner
+from leakscan.sources.git.safe import GitError, GitRunner
 from leakscan.store.findings_cache import CachedScan, FindingsCache
 
 if TYPE_CHECKING:  # annotations only: not worth importing at start-up
@@ -513,8 +514,24 @@ def scan_history(repo: Repository, revs: Sequence[str], engine: Engine, progress
                  cache: FindingsCache | None = None, batch: tuple[int, int] = (0, 1)) -> Report:
     """Every unique blob the commits `revs` select introduced (all of history, or `^A B`), scanned once.
 
-    With `cache`, blobs scanned before under the same rules are read from it (--incremental);
+    With `cache`, blobs scanned before under the same rules are read from it (--incremental), and
+    a history whose revisions all resolve as before is not even walked: its report is stored whole.
     `batch` (i, n) scans only the paths of batch i of n (leakscan repos splits large histories)."""
+    started = time.perf_counter()
+    key = _history_key(repo.runner, revs, batch) if cache is not None else None
+    hit = cache.get_many([key]).get(key) if cache is not None and key is not None else None
+    if hit is not None:
+        return _reused_report(hit, started)
+    report = _scan_history(repo, revs, engine, progress, cache, batch)
+    if cache is not None and key is not None and not report.errors:
+        pairs = report.stats.suppressed + report.stats.skipped
+        cache.put_many([(key, CachedScan(tuple(replace(f, secret="") for f in report.findings), report.stats.files,
+                                         report.stats.bytes, pairs))])
+    return report
+
+
+def _scan_history(repo: Repository, revs: Sequence[str], engine: Engine, progress: Progress | None,
+                  cache: FindingsCache | None, batch: tuple[int, int]) -> Report:
     started = time.perf_counter()
     walk_errors: list[ScanError] = []
     later: dict[str, list[tuple[str, str]]] = {}
@@ -736,3 +753,20 @@ def _cache_key(task: BlobTask) -> str:
     """What a blob's findings depend on besides the rules: its id, its path (path-limited rules,
     fingerprints) and the versions it is compared with; not the commit, which is set on reuse."""
     return f"blob:{task.sha}:{task.path}:{','.join(task.bases)}"
+
+
+def _history_key(runner: GitRunner, revs: Sequence[str], batch: tuple[int, int]) -> str | None:
+    """The revisions as commit ids (`--branches` and the like expanded): the same ids, the same history."""
+    try:
+        resolved = runner.run(["rev-parse", *revs])
+    except GitError:
+        return None
+    return f"history:{hashlib.sha256(resolved).hexdigest()}:{batch[0]}/{batch[1]}"
+
+
+def _reused_report(hit: CachedScan, started: float) -> Report:
+    hidden = Counter(dict(hit.suppressed))
+    packs = hidden.pop(RULE_PACKS, 0)
+    return Report(tuple(hit.findings), (), ScanStats(
+        hit.scanned, hit.bytes, round(time.perf_counter() - started, 3), 0,
+        skipped=((RULE_PACKS, packs),) if packs else (), suppressed=suppressed_pairs(hidden)))

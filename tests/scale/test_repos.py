@@ -136,3 +136,28 @@ def test_batches_by_size_one_for_a_small_repository(tmp_path: Path) -> None:
     path = str(make_fleet(tmp_path, 1)[0])
     plan = RunPlan((Target(path, path), Target("url", "https://git.example/a.git")))
     assert [(u.target.name, u.batch, u.batches) for u in plan.units(history=True)] == [(path, 0, 1), ("url", 0, 1)]
+
+
+def test_new_commits_scan_only_what_they_add_and_report_as_a_full_scan(tmp_path: Path) -> None:
+    from tests.gitrepo import GitRepo
+
+    path = make_fleet(tmp_path, 1)[0]
+    state = str(tmp_path / "s.db")
+
+    def git_scan(*extra: str) -> dict[str, Any]:
+        result = CliRunner().invoke(cli, ["git", str(path), "--format", "json", "--no-progress", *extra])
+        assert result.exit_code == 1, result.output
+        return comparable(json.loads(result.stdout))
+
+    git_scan("--incremental", "--state", state)
+    repo = GitRepo.__new__(GitRepo)  # the existing repository, one more commit
+    repo.path, repo.commits = path, 20
+    repo.commit("more", {"ci/deploy.yml": f"token: {fake_github_token(4242)}\n"})
+    with sqlite3.connect(state) as db:
+        before = db.execute("SELECT count(*) FROM findings_cache WHERE key LIKE 'blob:%'").fetchone()[0]
+    again = git_scan("--incremental", "--state", state)
+    assert again == git_scan()
+    assert "ci/deploy.yml" in {f["location"]["path"] for f in again["findings"]}
+    with sqlite3.connect(state) as db:
+        after = db.execute("SELECT count(*) FROM findings_cache WHERE key LIKE 'blob:%'").fetchone()[0]
+    assert after == before + 1  # the one new blob was scanned; the others were read from the store
