@@ -3,15 +3,12 @@ ColdFusion, default server pages with a version) in JSON, HTML, text, log and HA
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from leakscan.cli import cli
-
-CASES = Path(__file__).parent.parent / "fixtures" / "errors" / "cases.json"
 
 
 def _scan(root: Path) -> dict:
@@ -20,32 +17,6 @@ def _scan(root: Path) -> dict:
     report = json.loads(result.output)
     assert report["errors"] == []
     return report
-
-
-def _write_cases(root: Path) -> list[dict]:
-    cases = json.loads(CASES.read_text(encoding="utf-8"))
-    for i, case in enumerate(cases):
-        (root / f"c{i:04d}").mkdir(parents=True)
-        (root / f"c{i:04d}" / case["file"]).write_text(case["text"], encoding="utf-8")
-    return cases
-
-
-def test_labelled_error_set_precision_and_recall_per_family(tmp_path):
-    root = tmp_path / "cases"
-    cases = _write_cases(root)
-    report = _scan(root)
-    flagged = {Path(f["location"]["path"]).parent.name for f in report["findings"] if f["category"] == "stacktrace"}
-    outcomes: dict[str, Counter[str]] = {}
-    for i, case in enumerate(cases):
-        hit = f"c{i:04d}" in flagged
-        outcomes.setdefault(case["category"], Counter())[
-            {(True, True): "tp", (True, False): "fn", (False, True): "fp", (False, False): "tn"}[(case["expect"], hit)]
-        ] += 1
-    assert len(outcomes) >= 15  # every database family, PHP, ASP.NET, ColdFusion, server pages
-    for family, c in outcomes.items():
-        assert c["tp"] + c["fn"] >= 6 and c["fp"] + c["tn"] >= 4, family
-        assert c["tp"] / (c["tp"] + c["fp"]) >= 0.95, (family, c)
-        assert c["tp"] / (c["tp"] + c["fn"]) >= 0.95, (family, c)
 
 
 @pytest.mark.parametrize("body", [
