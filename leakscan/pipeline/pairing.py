@@ -29,10 +29,12 @@ def pair_identifiers(scored: list[_Scored]) -> list[_Scored]:
     if not any(c.rule.category == IDENTIFIER for c, _ in scored):
         return scored
     identifiers = [(c, s) for c, s in scored if c.rule.category == IDENTIFIER and s.confidence >= PAIR_FLOOR]
+    # A generic rule (`api_key = "..."`) that matched an identifier's own value saw an id, not a secret.
+    id_values = {_value_key(c) for c, _ in scored if c.rule.category == IDENTIFIER}
     paired: set[int] = set()
     out: list[_Scored] = []
     for cand, result in scored:
-        if cand.rule.category == IDENTIFIER:
+        if cand.rule.category == IDENTIFIER or (cand.rule.is_generic and _value_key(cand) in id_values):
             continue
         partner = _nearest(cand, identifiers) if cand.rule.category in ("secret", "url-token") else None
         if partner is not None:
@@ -43,6 +45,10 @@ def pair_identifiers(scored: list[_Scored]) -> list[_Scored]:
         if cand.rule.category == IDENTIFIER and id(cand) not in paired:
             out.append((cand, _alone(result)))
     return out
+
+
+def _value_key(cand: Candidate) -> tuple[str, str | None, int, str]:
+    return cand.origin.path, cand.origin.commit, cand.line, cand.secret
 
 
 def _nearest(secret: Candidate, identifiers: list[_Scored]) -> Candidate | None:

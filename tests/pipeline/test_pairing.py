@@ -61,6 +61,10 @@ def test_key_id_alone_is_not_a_secret(engine):
     assert any("an identifier, not a secret" in r for r in note.reasons)
 
 
+def test_a_key_id_under_a_generic_key_name_is_still_an_identifier(engine):
+    assert findings(engine, f'api_key = "{fake_aws_key_id(24)}"\n', "app/settings.py") == []
+
+
 def test_an_id_too_far_from_the_secret_is_not_named(engine):
     filler = "".join(f"setting_{i} = {i}\n" for i in range(8))
     found = findings(engine, f"aws_access_key_id = {fake_aws_key_id(14)}\n{filler}"
