@@ -73,7 +73,8 @@ class Verifier:
         gone = unavailable or {}
         planned = [self._plan(f, gone.get(i)) for i, f in enumerate(report.findings)]
         jobs = {key: job for item in planned if isinstance(item, tuple) for key, job in [item]}
-        with ThreadPoolExecutor(max_workers=max(1, self.settings.concurrency)) as pool:
+        workers = 1 if self.settings.dry_run else max(1, self.settings.concurrency)  # a dry run prints in order
+        with ThreadPoolExecutor(max_workers=workers) as pool:
             results = dict(zip(jobs, pool.map(self._run_guarded, jobs.values()), strict=True))
         findings = []
         for finding, item in zip(report.findings, planned, strict=True):
