@@ -1,6 +1,7 @@
 """`leakscan scan` opens archives (issue 14): members found at `outer!/member` with their layers."""
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 import json
@@ -105,3 +106,31 @@ def test_limits_hit_are_errors_and_configurable(tmp_path: Path) -> None:
     (tmp_path / ".leakscan.yaml").write_text("archive_limits:\n  max_ratio: 100000\n")
     report = scan_json("--config", str(tmp_path / ".leakscan.yaml"), str(tmp_path / "dump.gz"))
     assert [e for e in report["errors"] if "max_ratio" in e["message"]] == []
+
+
+def notebook(token: str, other: str) -> dict[str, Any]:
+    image = base64.b64encode(f'token = "{other}"'.encode()).decode()  # a token "inside" a PNG: not text
+    return {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Notes\n", "nothing here\n"]},
+        {"cell_type": "code", "metadata": {}, "execution_count": 1, "source": ["import os\n", "client = connect()\n"],
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": ["connecting\n", f'token = "{token}"\n']},
+                     {"output_type": "display_data", "metadata": {},
+                      "data": {"image/png": image, "text/plain": ["<Figure>"]}}]},
+    ]}
+
+
+def test_notebook_cells_are_scanned_with_their_index_and_images_are_not(tmp_path: Path) -> None:
+    token, other = fake_github_token(11), fake_github_token(12)
+    (tmp_path / "analysis.ipynb").write_text(json.dumps(notebook(token, other), indent=1))
+    report = scan_json(str(tmp_path))
+    assert [(f["rule_id"], f["location"]["path"], f["location"]["line"], f["location"]["layers"])
+            for f in report["findings"]] == [
+        ("github.pat.classic", "analysis.ipynb!/cells/1/outputs/0/text", 2, ["notebook"])]
+    assert token not in json.dumps(report) and report["errors"] == []
+
+
+def test_a_file_named_ipynb_that_is_no_notebook_is_scanned_as_text(tmp_path: Path) -> None:
+    token = fake_github_token(13)
+    (tmp_path / "broken.ipynb").write_text(f'{{"cells": [ token = "{token}"\n')
+    [finding] = scan_json(str(tmp_path))["findings"]
+    assert (finding["location"]["path"], "layers" in finding["location"]) == ("broken.ipynb", False)

@@ -9,7 +9,7 @@ from leakscan.engine.context import Engine
 from leakscan.masking.sanitize import Sanitizer, sanitize_error
 from leakscan.model import Chunk, Finding, Origin, ScanError
 from leakscan.pipeline.findings import scan_chunk
-from leakscan.sources.containers import Member, container_kind, read_members
+from leakscan.sources.containers import Member, container_kind, notebook_members, read_members
 from leakscan.sources.decode import decode, is_binary
 from leakscan.sources.files import FileRef, read_regular
 
@@ -37,6 +37,23 @@ def scan_archive(ref: FileRef, limit: int, engine: Engine, tally: Counter[str]) 
         findings.extend(found)
         errors.extend(errs)
     return ArchiveResult(tuple(findings), tuple(errors), len(data))
+
+
+def scan_notebook(display: str, text: str, engine: Engine,
+                  tally: Counter[str]) -> tuple[list[Finding], list[ScanError]] | None:
+    """A Jupyter notebook's cells scanned like archive members (`nb.ipynb!/cells/3/source`), with
+    image outputs left out; None when the file is no notebook."""
+    members = notebook_members(text, display)
+    if members is None:
+        return None
+    findings: list[Finding] = []
+    errors: list[ScanError] = []
+    sanitizer = Sanitizer(engine)
+    for member in members:
+        found, errs = _scan_member(member, engine, tally, sanitizer)
+        findings.extend(found)
+        errors.extend(errs)
+    return findings, errors
 
 
 def _scan_member(member: Member, engine: Engine, tally: Counter[str],

@@ -15,7 +15,7 @@ from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.masking.sanitize import Sanitizer, sanitize_error
 from leakscan.model import Chunk, Finding, Report, ScanError, ScanStats
-from leakscan.pipeline.archives import scan_archive
+from leakscan.pipeline.archives import scan_archive, scan_notebook
 from leakscan.pipeline.findings import findings_from, scan_chunk, sort_findings, suppressed_pairs
 from leakscan.pipeline.interruption import INTERRUPTED
 from leakscan.pipeline.pool import run_on_workers
@@ -73,7 +73,8 @@ def _scan_file(ref: FileRef, engine: Engine) -> FileResult:
         return FileResult((), (), 0, False, "rule_packs")  # a scanner's patterns and samples, not leaks
     tally: Counter[str] = Counter()
     try:
-        findings, errors = scan_chunk(loaded.chunk, engine, loaded.utf8, tally)
+        cells = scan_notebook(ref.display, loaded.chunk.text, engine, tally) if engine.config.archives else None
+        findings, errors = cells or scan_chunk(loaded.chunk, engine, loaded.utf8, tally)
     except Exception as exc:  # one bad file never stops a scan
         error = sanitize_error(ScanError(ref.display, f"scan failed: {type(exc).__name__}: {exc}"), Sanitizer(engine))
         return FileResult((), (error,), loaded.size, True)

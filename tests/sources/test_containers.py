@@ -4,6 +4,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
+import json
 import lzma
 import tarfile
 import time
@@ -15,7 +16,7 @@ import pytest
 
 from leakscan.config import ArchiveLimits
 from leakscan.model import ScanError
-from leakscan.sources.containers import Member, container_kind, read_members
+from leakscan.sources.containers import Member, container_kind, notebook_members, read_members
 
 
 def zip_bytes(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
@@ -150,3 +151,18 @@ def test_broken_archives_are_errors() -> None:
     assert found == [] and len(errors) == 1 and "broken zip" in errors[0].message
     found, errors = members(gzip.compress(b"hello world" * 50)[:30], "cut.gz")
     assert found == [] and "broken gzip" in errors[0].message
+
+
+def test_notebook_members_v3_worksheets_tracebacks_and_json_outputs() -> None:
+    document = {"nbformat": 3, "worksheets": [{"cells": [
+        {"cell_type": "code", "input": ["x = 1\n"], "outputs": [
+            {"output_type": "pyerr", "traceback": ["Traceback", "KeyError: 'k'"]},
+            {"output_type": "display_data", "data": {"application/json": {"k": "v"}, "image/jpeg": "/9j/4AAQ"}}]},
+        {"cell_type": "markdown", "source": ""}]}]}
+    members = notebook_members(json.dumps(document), "old.ipynb")
+    assert members is not None
+    assert [(m.path, m.layers, m.data) for m in members] == [
+        ("old.ipynb!/cells/0/source", ("notebook",), b"x = 1\n"),
+        ("old.ipynb!/cells/0/outputs/0/traceback", ("notebook",), b"Traceback\nKeyError: 'k'"),
+        ("old.ipynb!/cells/0/outputs/1/application/json", ("notebook",), b'{"k": "v"}')]
+    assert notebook_members("{}", "x.json") is None and notebook_members("[1]", "x.ipynb") is None

@@ -8,6 +8,7 @@ in `ArchiveLimits` and reported as an error entry when hit.
 from __future__ import annotations
 
 from leakscan.sources.containers.magic import container_kind
+from leakscan.sources.containers.notebook import notebook_members
 from leakscan.sources.containers.walk import Member, read_members
 
-__all__ = ["Member", "container_kind", "read_members"]
+__all__ = ["Member", "container_kind", "notebook_members", "read_members"]
