@@ -44,8 +44,14 @@ def scan_text(text: str, path: str, engine: Engine,
               fs_path: str | None = None) -> tuple[list[Finding], list[ScanError], str]:
     scanner = document_scanner_for(path, text)
     findings, errors = scan_chunk(Chunk(text, Origin(kind="file", path=path, fs_path=fs_path)), engine)
-    # A finding that holds no value (an exposure check naming how traffic was sent) has nothing to mask.
-    return sort_findings(f for f in findings if f.secret), errors, scanner.name if scanner else "text"
+    # Findings shown as they are (mask style plain: an undocumented endpoint, a cookie without its flags)
+    # name a problem of the traffic, not a value written in it: a copy has nothing of theirs to mask.
+    return sort_findings(f for f in findings if not _label(f, engine)), errors, scanner.name if scanner else "text"
+
+
+def _label(finding: Finding, engine: Engine) -> bool:
+    rule = engine.by_id.get(finding.rule_id)
+    return finding.category == "exposure" and rule is not None and rule.mask.style == "plain"
 
 
 MAX_PASSES = 3  # a value the copy still shows in a form the first pass did not know gets another pass

@@ -12,7 +12,6 @@ third-party hosts.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from leakscan.analyzers.capture.jsondoc import Doc
@@ -165,11 +164,10 @@ class TrafficHarScanner:
         override: Any = getattr(engine.config, "first_party", None)
         starts: dict[int, int] = {}
         found = exposures(chunk.text, result.candidates, override if isinstance(override, str) else None, starts)
-        # A label names a problem, not a value: the candidate holds no secret, so `leakscan mask` leaves
-        # the capture's text alone and `--show-secrets` has nothing to show. The label is its display.
-        protos = list(_protos(found, _Places(chunk.text, starts), ctx))
-        checked = tuple(replace(c, secret="") for c in finalize(protos, ctx))
-        return DocumentResult(result.candidates + checked, result.errors)
+        # Each candidate's "secret" is its label (one per problem and endpoint: fingerprints, baselines
+        # and history de-duplication tell them apart); the rules' plain mask style shows it as it is.
+        checked = finalize(list(_protos(found, _Places(chunk.text, starts), ctx)), ctx)
+        return DocumentResult(result.candidates + tuple(checked), result.errors)
 
 
 TRAFFIC_HAR = register(TrafficHarScanner(), replacing=True)
