@@ -27,7 +27,7 @@ import threading
 import time
 from pathlib import Path
 
-from _common import REPO
+from _common import REPO, cli_env, leakscan_command
 
 SYNTHETIC = Path(tempfile.gettempdir()) / "leakscan-bench-history"
 
@@ -123,10 +123,10 @@ sys.exit(code)
 def scan(repo: str, extra: list[str]) -> tuple[float, float, int, int, dict]:
     """Wall, CPU, peak tree PSS, largest single process RSS (bytes) and the JSON report."""
     with tempfile.NamedTemporaryFile(suffix=".json") as out, tempfile.NamedTemporaryFile(suffix=".rss") as rss:
-        cmd = [sys.executable, "-m", "leakscan", "git", repo, "--format", "json", "--no-progress", "-o", out.name]
+        cmd = [*leakscan_command(), "git", repo, "--format", "json", "--no-progress", "-o", out.name]
         # The wrapper only records ru_maxrss: its own 10 MB are not leakscan's.
         wall, cpu, pss = timed([sys.executable, "-c", _MAXRSS_WRAPPER, rss.name, *cmd, *extra],
-                               with_root=False, cwd=REPO)
+                               with_root=False, cwd=REPO, env=cli_env())
         largest = int(Path(rss.name).read_text() or 0) * 1024
         return wall, cpu, pss, largest, json.load(open(out.name, encoding="utf-8"))
 
@@ -135,8 +135,8 @@ def warm_up(extra: list[str]) -> None:
     """Build the Hyperscan cache for these rule options on a tiny repository, outside the timing."""
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(["git", "init", "-q", tmp], check=True)
-        subprocess.run([sys.executable, "-m", "leakscan", "git", tmp, "--no-progress", *extra],
-                       cwd=REPO, capture_output=True)
+        subprocess.run([*leakscan_command(), "git", tmp, "--no-progress", *extra],
+                       cwd=REPO, capture_output=True, env=cli_env())
 
 
 def main() -> None:
