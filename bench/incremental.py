@@ -52,7 +52,7 @@ def add_commits(repo: str, count: int) -> None:
     """COUNT commits on main, each appending a line to a few existing files; the first adds a token."""
     files = subprocess.run(["git", "-C", repo, "ls-tree", "-r", "--name-only", "main"], capture_output=True,
                            text=True, check=True).stdout.split()
-    texts = [f for f in files if f.endswith(".py")][:200]
+    texts = [f for f in files if f.endswith((".py", ".rb", ".js", ".md", ".txt"))][:200]
     rng = random.Random(17)
     body = "".join(rng.choice(string.digits + string.ascii_letters) for _ in range(30))
     token = "ghp_" + body + base62(zlib.crc32(body.encode()), 6)
