@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from leakscan.analyzers.capture.http_evidence import clean_url
+
 MAX_BODY = 64 * 1024  # of a request body kept to look for first-party values sent elsewhere
 _HEAD = re.compile(r'^\ufeff?\s*\{\s*"log"\s*:\s*\{')
 _ENTRIES = re.compile(r'"entries"\s*:\s*\[')
@@ -80,8 +82,8 @@ class Exchange:
 
     @property
     def entry_label(self) -> str:
-        """How capture findings name their entry (`#3 GET https://host/path`), ids collapsed."""
-        return f"#{self.index} {self.method} {self.scheme}://{self.host}{self.template}"
+        """How the capture scanner names the entry (`#3 GET https://host/path?q=…`): reports group by it."""
+        return f"#{self.index} {self.method} {clean_url(self.url)}"
 
 
 # Responses that are assets, not API endpoints: stylesheets, scripts, images, fonts, media.
