@@ -45,6 +45,13 @@ def ansi(text: str, fg: str | None = None, bold: bool = False, underline: bool =
 
 def _group_key(finding: Finding) -> str:
     loc = finding.location
+    if loc.repository is not None:  # leakscan repos: the same path in two repositories is two groups
+        return f"{loc.repository}: {_path_key(finding)}"
+    return _path_key(finding)
+
+
+def _path_key(finding: Finding) -> str:
+    loc = finding.location
     extra = dict(loc.extra)
     if "entry" in extra:  # captures group by request (method and URL)
         return f"{loc.path} — {extra['entry']}"

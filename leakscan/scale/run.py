@@ -126,6 +126,8 @@ def merge(targets: Sequence[Target], units: Sequence[Unit], results: dict[tuple[
     if not complete:
         errors.append(INTERRUPTED_ERROR)
     statuses = tuple(_status(t, [u for u in units if u.target.name == t.name], results, reused) for t in targets)
+    # A repository not scanned is an error too: text reports show it, --fail-on-error exits 2 for it.
+    errors += [ScanError(s.repository, f"repository not scanned: {s.reason}") for s in statuses if s.status == FAILED]
     ordered = sorted(sort_findings(findings.values()), key=lambda f: f.location.repository or "")
     errors.sort(key=lambda e: (e.path, e.message))
     stats = ScanStats(files, size, round(time.perf_counter() - started, 3), len(errors),

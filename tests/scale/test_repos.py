@@ -34,6 +34,7 @@ def test_one_report_names_each_repository_with_its_status(tmp_path: Path) -> Non
     assert [statuses[str(p)]["status"] for p in paths] == ["scanned"] * 4
     missing = statuses[f"file://{tmp_path}/missing"]
     assert missing["status"] == "failed" and "clone failed" in missing["reason"]
+    assert [e["path"] for e in report["errors"]] == [f"file://{tmp_path}/missing"]
     clone = statuses[f"file://{paths[1]}"]
     assert clone["status"] == "scanned" and clone["findings"] == statuses[str(paths[1])]["findings"] == 1
     token = fake_github_token(1001)
