@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import click
 
 from leakscan.cli.options import UsageFailure, emit, engine_options, make_config, make_engine, output_options
-from leakscan.cli.progress import tree_progress
 
 if TYPE_CHECKING:  # the scale package is imported when the command runs
     from leakscan.config import Config
@@ -120,9 +120,8 @@ def _run(targets: list[Target], config: Config, history: bool, batches: int, wor
     plan = RunPlan(tuple(targets), batches, resume)
     store = RunStore(state)
     try:
-        with tree_progress(config.progress, "scanning repositories", "repo") as factory:
-            units = plan.units(history)
-            progress = _progress(factory(len(units)) if factory else None)
+        units = plan.units(history)
+        with repos_progress(config.progress, len(units)) as progress:
             return run_repos(plan, settings, store, _executor(dask_address, config), progress, units)
     finally:
         store.close()
@@ -145,10 +144,28 @@ def _executor(dask_address: str | None, config: Config) -> Executor:
     return lambda units, settings, on_result: run_local(units, settings, jobs, on_result)
 
 
-def _progress(update: Callable[..., None] | None) -> Callable[[int, int, int], None] | None:
-    if update is None:
-        return None
-    return lambda done, findings, files: update(done, findings)
+@contextmanager
+def repos_progress(enabled: bool, total: int) -> Iterator[Callable[[int, int, int], None] | None]:
+    """Repositories (or batches) done out of the total, with the blobs and findings in them so far."""
+    if not enabled:
+        yield None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc="scanning repositories", unit="repo", file=sys.stderr, leave=False,
+               dynamic_ncols=True, mininterval=0.1)
+    counts = [0, 0]  # blobs, findings
+
+    def update(done: int, findings: int, blobs: int) -> None:
+        counts[0] += blobs
+        counts[1] += findings
+        bar.set_postfix_str(f"{counts[0]} blobs, {counts[1]} finding(s)", refresh=False)
+        bar.update(done)
+
+    try:
+        yield update
+    finally:
+        bar.close()
 
 
 def register(cli: click.Group) -> None:
