@@ -113,6 +113,7 @@ def basic_over_http(ctx: SpecContext) -> Iterator[Candidate | None]:
 
 
 OAUTH_URL_KEYS = ("authorizationUrl", "tokenUrl", "refreshUrl")
+OAUTH_EXAMPLE_HOST = -0.4
 
 
 def oauth_over_http(ctx: SpecContext) -> Iterator[Candidate | None]:
@@ -132,6 +133,6 @@ def oauth_over_http(ctx: SpecContext) -> Iterator[Candidate | None]:
                 if url is None or not isinstance(url.value, str) or not url.value.lower().startswith("http://"):
                     continue
                 reasons = [Adjustment(f"OAuth scheme {name!r} ({flow} flow) has a plain-http {key} {url.value}", 0.0)]
-                if host_kind(url.value) != "remote":
-                    reasons.append(Adjustment("documentation or local host", EXAMPLE_HOST))
+                if host_kind(url.value) != "remote":  # a sample server nobody logs in to
+                    reasons.append(Adjustment("documentation or local host", OAUTH_EXAMPLE_HOST))
                 yield ctx.structural("openapi.oauth.plain-http", url, url.value, reasons)
