@@ -167,3 +167,24 @@ def test_staged_paths_are_relative_to_the_current_directory(tmp_path, monkeypatc
     monkeypatch.chdir(repo.path / "sub")
     result = run("staged", "leak.py", "--format", "json")
     assert [f["location"]["path"] for f in json.loads(result.output)["findings"]] == ["sub/leak.py"]
+
+
+def test_an_archive_in_history_is_scanned_inside_once_per_blob(tmp_path):
+    import io
+    import zipfile
+
+    token = fake_github_token(91)
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("BOOT-INF/classes/application.properties", f"github.token={token}\n")
+    repo = GitRepo(tmp_path / "r")
+    (repo.path / "lib").mkdir(parents=True)
+    (repo.path / "lib" / "app.jar").write_bytes(packed.getvalue())
+    added = repo.commit("add the jar")
+    repo.commit("unrelated", {"README.md": "docs\n"})  # the same jar blob in a second commit
+    result = run("git", str(repo.path), "--format", "json")
+    report = json.loads(result.output)
+    assert [(f["location"]["path"], f["location"]["layers"], f["location"]["commit"], f["location"]["blob"])
+            for f in report["findings"]] == [
+        ("lib/app.jar!/BOOT-INF/classes/application.properties", ["zip"], added, repo.blob(f"{added}:lib/app.jar"))]
+    assert token not in result.output

@@ -24,16 +24,24 @@ class ArchiveResult:
 def scan_archive(ref: FileRef, limit: int, engine: Engine, tally: Counter[str]) -> ArchiveResult | None:
     """The file's members scanned, when it is a container (by content); None when it is not."""
     data = read_regular(ref.path, limit)
-    if not isinstance(data, bytes) or container_kind(data, ref.display) is None:
+    if not isinstance(data, bytes):
         return None  # unreadable or too big since the first read: the caller reports it as before
+    return scan_container(data, Origin(kind="file", path=ref.display), engine, tally)
+
+
+def scan_container(data: bytes, origin: Origin, engine: Engine, tally: Counter[str]) -> ArchiveResult | None:
+    """The members of `data` scanned, each found at `origin.path!/member` (commit and blob kept:
+    a history scan opens an archive blob once, like any blob); None when `data` is no container."""
+    if container_kind(data, origin.path) is None:
+        return None
     findings: list[Finding] = []
     errors: list[ScanError] = []
     sanitizer = Sanitizer(engine)
-    for item in read_members(data, ref.display, engine.config.archive_limits):
+    for item in read_members(data, origin.path, engine.config.archive_limits):
         if isinstance(item, ScanError):
             errors.append(sanitize_error(item, sanitizer))
             continue
-        found, errs = _scan_member(item, engine, tally, sanitizer)
+        found, errs = _scan_member(item, engine, tally, sanitizer, origin)
         findings.extend(found)
         errors.extend(errs)
     return ArchiveResult(tuple(findings), tuple(errors), len(data))
@@ -56,14 +64,14 @@ def scan_notebook(display: str, text: str, engine: Engine,
     return findings, errors
 
 
-def _scan_member(member: Member, engine: Engine, tally: Counter[str],
-                 sanitizer: Sanitizer) -> tuple[list[Finding], list[ScanError]]:
+def _scan_member(member: Member, engine: Engine, tally: Counter[str], sanitizer: Sanitizer,
+                 origin: Origin | None = None) -> tuple[list[Finding], list[ScanError]]:
     if is_binary(member.data):
         return [], []
     text, exact = decode(member.data)
     if not engine.config.scan_rule_packs and rule_file_kind(member.path, text, member.data if exact else None):
         return [], []
-    chunk = Chunk(text, Origin(kind="file", path=member.path))
+    chunk = Chunk(text, replace(origin, path=member.path) if origin else Origin(kind="file", path=member.path))
     try:
         found, errors = scan_chunk(chunk, engine, member.data if exact else None, tally)
     except Exception as exc:  # one bad member never stops a scan

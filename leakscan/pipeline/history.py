@@ -36,10 +36,11 @@ from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.masking.sanitize import exception_text
 from leakscan.model import Chunk, Finding, Origin, Report, ScanError, ScanStats
+from leakscan.pipeline.archives import ArchiveResult, scan_container
 from leakscan.pipeline.findings import document_findings, findings_from, sort_findings, suppressed_pairs
 from leakscan.pipeline.interruption import INTERRUPTED, worker_signals
 from leakscan.sources.decode import decode, first_significant, is_binary
-from leakscan.sources.files import BINARY_SUFFIXES
+from leakscan.sources.files import ARCHIVE_SUFFIXES, BINARY_SUFFIXES
 from leakscan.sources.git.blobdelta import (
     Fresh,
     Region,
@@ -122,7 +123,12 @@ class BlobScanner:
             if isinstance(content, Unreadable):
                 errors.append(ScanError(task.path, _where(f"{content.message} [blob {sha}", task)))
                 continue
-            if is_binary(content):
+            if is_binary(content):  # an archive is opened: its members are scanned once per blob (issue 14.5)
+                inside = self._scan_container(task, content, tally)
+                if inside is not None:
+                    findings.extend(inside.findings)
+                    errors.extend(ScanError(e.path, _where(f"{e.message} [blob {sha}", task)) for e in inside.errors)
+                    scanned, size = scanned + 1, size + len(content)
                 continue
             self.engine.matcher.start_file(task.path)  # each blob its own time budget for backtracking rules
             found, errs = self._scan_one(task, content, tally)
@@ -163,6 +169,12 @@ class BlobScanner:
         first = self.versions.get(task.bases[0]) if task.bases else None
         others = [v.data for v in map(self.versions.get, task.bases[1:]) if v is not None]
         return first or self.versions.latest(task.path), others
+
+    def _scan_container(self, task: BlobTask, content: bytes, tally: Counter[str]) -> ArchiveResult | None:
+        if not self.engine.config.archives:
+            return None
+        origin = Origin(kind=self.kind, path=task.path, commit=task.commit, blob=task.sha)
+        return scan_container(content, origin, self.engine, tally)
 
     def _scan_one(self, task: BlobTask, content: bytes,
                   tally: Counter[str]) -> tuple[list[Finding], list[ScanError]]:
@@ -601,7 +613,8 @@ def _wanted(config: Config) -> Callable[[str], bool]:
     exclude = pathspec.GitIgnoreSpec.from_lines(config.exclude) if config.exclude else None
 
     def wanted(path: str) -> bool:
-        if os.path.splitext(path)[1].lower() in BINARY_SUFFIXES:
+        suffix = os.path.splitext(path)[1].lower()
+        if suffix in BINARY_SUFFIXES and not (config.archives and suffix in ARCHIVE_SUFFIXES):
             return False
         return exclude is None or not exclude.match_file(path)
 
