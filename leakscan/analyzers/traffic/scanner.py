@@ -12,6 +12,7 @@ third-party hosts.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from leakscan.analyzers.capture.jsondoc import Doc
@@ -19,7 +20,7 @@ from leakscan.analyzers.capture.payload import Context, Item, Proto, finalize
 from leakscan.analyzers.capture.sites import FileSite, NoSite, Site
 from leakscan.analyzers.registry import DocumentResult, register
 from leakscan.analyzers.traffic import cookies, cors, sensitive, third_party
-from leakscan.analyzers.traffic.auth import session_cookie_values
+from leakscan.analyzers.traffic.auth import NONE, auth_kinds, session_cookie_values
 from leakscan.analyzers.traffic.exchange import Exchange, entries_at, exchange_of, page_titles
 from leakscan.analyzers.traffic.party import decide_first_party, is_third_party
 from leakscan.analyzers.traffic.places import EntryData, Exposure, Seen, by_entry
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
 
 EXPOSURE_RULES = (cookies.RULE, cors.RULE, sensitive.UNAUTHENTICATED, sensitive.CACHEABLE, sensitive.PLAIN_HTTP,
                   third_party.RULE)
+# Browsers export "sanitized" HARs by default (Chrome drops Cookie, Set-Cookie and Authorization):
+# when no request of the capture carries credentials, their absence proves little.
+STRIPPED = ("no request in the capture carries credentials or sets a cookie: the export may have removed "
+            "them (a sanitized HAR)", -0.3)
 FIRST_ENTRIES = 20  # entries read before the first party is decided (the page loads first)
 
 
@@ -54,9 +59,12 @@ class ExposureChecks:
         self.sessions: set[str] = set()
         self.third: list[Exchange] = []
         self.found: list[Exposure] = []
+        self.credentials_seen = False  # any request with credentials, or any cookie set
 
     def add(self, exchange: Exchange) -> None:
         data = self.entries.get(exchange.index)
+        if not self.credentials_seen and (exchange.set_cookies or auth_kinds(exchange) != (NONE,)):
+            self.credentials_seen = True
         self.found.extend(cookies.cookie_exposures(exchange, data))
         self.found.extend(cors.cors_exposures(exchange, self.first_party))
         self.found.extend(sensitive.unauthenticated_exposures(exchange, data))
@@ -69,6 +77,9 @@ class ExposureChecks:
             self.sessions.update(session_cookie_values(exchange))
 
     def finish(self) -> list[Exposure]:
+        if not self.credentials_seen:  # nothing authenticated anywhere: stripped on export, or a public site
+            self.found = [replace(e, reasons=(*e.reasons, STRIPPED)) if e.rule_id == sensitive.UNAUTHENTICATED else e
+                          for e in self.found]
         if self.first_party:
             first = third_party.FirstParty(self.first_party, self.how, frozenset(self.first_secrets),
                                            frozenset(self.sessions))

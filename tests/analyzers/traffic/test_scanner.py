@@ -37,10 +37,11 @@ def test_each_problem_has_its_own_identity(tmp_path, engine):
 def test_the_same_problem_on_one_endpoint_is_one_finding_listing_the_other_calls(tmp_path, engine):
     calls = [entry("GET", f"{API}/customers/{n}", body=PERSON, response_headers={"Cache-Control": "no-store"})
              for n in (101, 102, 103)]
-    report = scan_har(tmp_path, [page_entry(), *calls], engine)
+    signed_in = entry("GET", f"{API}/cart", headers={"Cookie": f"sessionid={SID}"}, body={})
+    report = scan_har(tmp_path, [page_entry(), signed_in, *calls], engine)
     (finding,) = [f for f in report.findings if f.rule_id == "exposure.response.unauthenticated-data"]
-    assert finding.location.pointer == "/log/entries/1/request/url"
-    assert set(finding.also_at) == {"/log/entries/2/request/url", "/log/entries/3/request/url"}
+    assert finding.location.pointer == "/log/entries/2/request/url"
+    assert set(finding.also_at) == {"/log/entries/3/request/url", "/log/entries/4/request/url"}
 
 
 def test_mask_leaves_the_traffic_as_it_was_and_is_clean(tmp_path, engine):

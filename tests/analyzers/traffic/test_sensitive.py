@@ -9,14 +9,30 @@ PLAIN_HTTP = "exposure.transport.plain-http-credentials"
 NO_STORE = {"Cache-Control": "no-store"}
 
 
+def _signed_in():
+    """A call that carries credentials: the capture kept them (it is not a sanitized export)."""
+    return entry("GET", f"{API}/cart", headers={"Cookie": f"sessionid={SID}"}, body={}, response_headers=NO_STORE)
+
+
 def test_personal_data_returned_to_a_request_without_credentials(tmp_path, engine):
-    report = scan_har(tmp_path, [page_entry(), entry("GET", f"{API}/customers/81722", body=PERSON,
-                                                     response_headers=NO_STORE)], engine)
+    report = scan_har(tmp_path, [page_entry(), _signed_in(), entry("GET", f"{API}/customers/81722", body=PERSON,
+                                                                   response_headers=NO_STORE)], engine)
     (finding,) = [f for f in report.findings if f.rule_id == UNAUTHENTICATED]
     assert finding.masked == "GET api.shop.example/v1/customers/{id} returns email, phone without authentication"
-    assert finding.location.pointer == "/log/entries/1/request/url"
+    assert finding.location.pointer == "/log/entries/2/request/url"
     assert finding.confidence >= 0.7
     assert CACHEABLE not in rule_ids(report)  # no-store: fine
+
+
+def test_a_capture_without_any_credentials_may_be_a_sanitized_export(tmp_path):
+    from leakscan.config import Config
+    from leakscan.engine.context import Engine
+
+    entries = [page_entry(), entry("GET", f"{API}/customers/81722", body=PERSON, response_headers=NO_STORE)]
+    assert UNAUTHENTICATED not in rule_ids(scan_har(tmp_path / "default", entries))
+    low = scan_har(tmp_path / "low", entries, Engine.build(Config(jobs=1, min_confidence=0.3)))
+    (finding,) = [f for f in low.findings if f.rule_id == UNAUTHENTICATED]
+    assert any("sanitized HAR" in r for r in finding.reasons) and finding.confidence < 0.5
 
 
 def test_the_same_response_to_an_authenticated_request_is_fine(tmp_path, engine):
