@@ -51,7 +51,7 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, show_secrets: boo
             (f.location.pointer or "").startswith("/log/entries/") for f in report.findings)):
         from leakscan.analyzers.traffic.inventory import report_endpoints  # captures: the API inventory
 
-        report = replace(report, endpoints=report_endpoints(paths, report, config))
+        report = replace(report, endpoints=report_endpoints(paths, report, config, engine=engine))
     sys.exit(emit(report, fmt, output, show_secrets, verbose, no_color=no_color, fail_on_error=fail_on_error))
 
 
