@@ -11,6 +11,7 @@ third-party hosts.
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -108,7 +109,7 @@ def exposures(text: str, candidates: Iterable[Candidate], override: str | None,
                                      [h for e in head for h in (e.header("origin"), e.header("referer")) if h],
                                      [e.host for e in head])
     checks = ExposureChecks(by_entry(seen), domain, how, secrets_by_entry)
-    for exchange in (*head, *exchanges):
+    for exchange in itertools.chain(head, exchanges):  # streamed: exchanges are let go once checked
         checks.add(exchange)
         if starts is not None:
             starts[exchange.index] = exchange.offset
