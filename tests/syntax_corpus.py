@@ -32,6 +32,7 @@ _CREDENTIAL_WORDS = ("key", "token", "secret", "password", "pass", "pwd", "crede
 _PASSWORD_WORDS = {"password", "pass", "passwd", "pwd", "credential", "credentials", "auth", "basic", "login",
                    "comparison", "prose", "sasl", "jaas", "viserver", "flag"}
 _VALUE_LIKE = re.compile(r"[!#-&(-~]+")  # printable ASCII without space, quotes
+ENCODING_MARK = "base64:"  # written in front of a key's value, part of what is pasted
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,9 @@ def example_value(rule: Rule, example: str) -> str | None:
         return None
     group: int | str = "secret" if "secret" in compiled.groupindex else 1
     secret = match.group(group) if compiled.groups else match.group(0)
+    start = match.start(group) if compiled.groups else match.start()
+    if example[max(0, start - len(ENCODING_MARK)):start] == ENCODING_MARK:
+        secret = ENCODING_MARK + secret  # Laravel's `base64:` key: users paste the marker with the key
     whole = match.group(0).strip("\"'`,;:=()[]{}<> \t")
     for value in (whole, secret):
         if value and secret in value and _VALUE_LIKE.fullmatch(value) and "\\" not in value and len(value) <= 200:
