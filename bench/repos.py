@@ -49,9 +49,10 @@ def make_repo(path: Path, index: int) -> None:
             commits.append({"config/settings.py": "import os\nTOKEN = os.environ['TOKEN']\n"})
     stream = []
     for number, files in enumerate(commits, 1):
+        message = f"change {number}"
         stream.append(f"commit refs/heads/main\nmark :{number}\n"
                       f"committer Bench <bench@example.com> {1700000000 + number * 3600} +0000\n"
-                      f"data 7\ncommit {number}\n" + ("" if number == 1 else f"from :{number - 1}\n"))
+                      f"data {len(message)}\n{message}\n" + ("" if number == 1 else f"from :{number - 1}\n"))
         for name, text in files.items():
             data = text.encode()
             stream.append(f"M 100644 inline {name}\ndata {len(data)}\n{text}\n")
