@@ -138,9 +138,10 @@ def test_readme_gitlab_job_scans_what_the_pipeline_brings(tmp_path, event):
            "PATH": f"{shim}{os.pathsep}{os.environ['PATH']}"}
     proc = subprocess.run(["sh", "-e", "-c", script], cwd=repo.path, env=env, capture_output=True, text=True)
     assert proc.returncode == 1, proc.stderr  # findings fail the job
-    results = json.loads((repo.path / "gl-leakscan.sarif").read_text())["runs"][0]["results"]
-    uris = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results)
-    assert uris == (["new.env", "old.env"] if event == "first push" else ["new.env"])
+    report = json.loads((repo.path / "gl-secret-detection-report.json").read_text())
+    files = sorted(v["location"]["file"] for v in report["vulnerabilities"])
+    assert files == (["new.env", "old.env"] if event == "first push" else ["new.env"])
+    assert (repo.path / "leakscan-junit.xml").read_text().count("<testcase") == len(files)
     assert "new.env" in proc.stdout  # the masked findings in the job log
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, MutableMapping
 from typing import TextIO
 
 from leakscan.model import Report
@@ -22,13 +22,24 @@ _MODULES: dict[str, str] = {
 }
 
 
-class _LazyReporters(Mapping[str, Writer]):
-    """The format registry: a mapping of names to writers that imports each writer on first use."""
+class _LazyReporters(MutableMapping[str, Writer]):
+    """The format registry: names to writers, each writer's module imported on first use.
+    A writer set here (a test's stand-in) replaces the module's until it is deleted."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, Writer] = {}
 
     def __getitem__(self, name: str) -> Writer:
-        module = importlib.import_module(f"{__name__}.{_MODULES[name]}")
-        writer: Writer = module.write
-        return writer
+        if name not in self._loaded:
+            module = importlib.import_module(f"{__name__}.{_MODULES[name]}")
+            self._loaded[name] = module.write
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, writer: Writer) -> None:
+        self._loaded[name] = writer
+
+    def __delitem__(self, name: str) -> None:
+        del self._loaded[name]
 
     def __iter__(self) -> Iterator[str]:
         return iter(_MODULES)
@@ -37,6 +48,6 @@ class _LazyReporters(Mapping[str, Writer]):
         return len(_MODULES)
 
 
-REPORTERS: Mapping[str, Writer] = _LazyReporters()
+REPORTERS: MutableMapping[str, Writer] = _LazyReporters()
 
 __all__ = ["REPORTERS", "ReportOptions", "Writer"]

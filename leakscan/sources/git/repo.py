@@ -1,7 +1,9 @@
 """Git repositories as sources: the repository, the staged blobs, and blob contents streamed.
 
-GitPython opens and validates the repository and reads its refs without
-running git. The index is listed with plumbing (`diff --cached --raw`,
+The repository is found and its refs read with plumbing (`rev-parse`,
+`for-each-ref`); GitPython is imported only by callers that want its object
+model (`Repository.handle`), so a pre-commit run does not pay for it. The
+index is listed with plumbing (`diff --cached --raw`,
 `ls-files -s`); history is walked in gitlog.py. Contents come from one
 persistent `git cat-file --batch` process per reader. Every git process goes
 through `GitRunner` (see gitsafe).
@@ -14,12 +16,14 @@ import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO
-
-import git as gitpython
+from functools import cached_property
+from typing import IO, TYPE_CHECKING
 
 from leakscan.sources.git.log import GITLINK_MODE
-from leakscan.sources.git.safe import GitError, GitRunner
+from leakscan.sources.git.safe import SAFE_CONFIG, GitError, GitRunner, git_executable, safe_env
+
+if TYPE_CHECKING:
+    import git as gitpython
 
 _DISCARD_CHUNK = 1 << 20
 
@@ -33,19 +37,41 @@ class BlobRef:
 @dataclass(frozen=True)
 class Repository:
     runner: GitRunner
-    handle: gitpython.Repo  # GitPython: refs and HEAD, read without running git
+
+    @cached_property
+    def handle(self) -> gitpython.Repo:
+        """GitPython's view of the repository, for callers that want its object model (imported here:
+        about 0.1 s that a staged scan does not need)."""
+        import git as gitpython
+
+        return gitpython.Repo(self.runner.git_dir)
 
 
 def open_repository(path: str) -> Repository:
     """The repository at or above `path`; GitError when there is none."""
-    try:
-        handle = gitpython.Repo(path, search_parent_directories=True)
-    except gitpython.NoSuchPathError as exc:
-        raise GitError(f"{path}: no such directory") from exc
-    except gitpython.InvalidGitRepositoryError as exc:
-        raise GitError(f"{path}: not a git repository") from exc
-    work_tree = None if handle.bare else os.path.abspath(handle.working_tree_dir or path)
-    return Repository(GitRunner(os.path.abspath(handle.git_dir), work_tree), handle)
+    if not os.path.isdir(path):
+        raise GitError(f"{path}: no such directory")
+    lines = _rev_parse(path, "--is-bare-repository", "--absolute-git-dir")
+    if lines is None or len(lines) != 2:
+        raise GitError(f"{path}: not a git repository")
+    bare, git_dir = lines[0] == "true", lines[1]
+    work_tree = None
+    if not bare:
+        top = _rev_parse(path, "--show-toplevel")  # fails inside the .git directory itself
+        work_tree = top[0] if top else os.path.dirname(git_dir)
+    return Repository(GitRunner(git_dir, work_tree))
+
+
+def _rev_parse(path: str, *args: str) -> list[str] | None:
+    """`git rev-parse ARGS` run from `path` (git finds the repository above it), with the
+    repository's config defused as for every other git process; None when git refuses."""
+    argv = [git_executable(), "--no-pager", "-C", path]
+    for setting in (*SAFE_CONFIG, "safe.directory=*"):  # the checkout may belong to another user (CI)
+        argv += ["-c", setting]
+    proc = subprocess.run([*argv, "rev-parse", *args], capture_output=True, env=safe_env(), check=False)
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.decode("utf-8", "surrogateescape").splitlines()
 
 
 def tip_revisions(repo: Repository, branches: Sequence[str] = (), all_refs: bool = False) -> list[str]:
@@ -55,17 +81,31 @@ def tip_revisions(repo: Repository, branches: Sequence[str] = (), all_refs: bool
     if all_refs:
         return ["--all"]
     revs = ["--branches", "--tags", "--remotes"]
-    if repo.handle.head.is_valid():  # a detached HEAD is history too
+    if head_is_valid(repo.runner):  # a detached HEAD is history too
         revs.append("HEAD")
     return revs
 
 
+def head_is_valid(runner: GitRunner) -> bool:
+    """HEAD names a commit (not an unborn branch)."""
+    return bool(runner.run(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], check=False).strip())
+
+
 def resolve_ref(repo: Repository, name: str) -> str:
     """A branch, remote branch or tag by name (full ref name back); else any commit-ish git accepts."""
-    for ref in repo.handle.refs:
-        if name in (ref.path, ref.name):
-            return ref.path
+    refs = repo.runner.run(["for-each-ref", "--format=%(refname)", "refs/heads", "refs/tags", "refs/remotes"])
+    for ref in refs.decode("utf-8", "surrogateescape").splitlines():
+        if name in (ref, _short_name(ref)):
+            return ref
     return resolve_commit(repo.runner, name)
+
+
+def _short_name(ref: str) -> str:
+    """A ref as it is usually named: `main`, `v1.0`, `origin/main`."""
+    for prefix in ("refs/heads/", "refs/tags/", "refs/remotes/"):
+        if ref.startswith(prefix):
+            return ref[len(prefix):]
+    return ref
 
 
 def resolve_commit(runner: GitRunner, rev: str) -> str:
