@@ -43,7 +43,8 @@ def test_baseline_holds_fingerprints_not_plaintext_and_survives_lines_moving(tmp
     assert run("scan", str(src), "--baseline", str(baseline)).exit_code == 0
     # Lines move: still known. A new secret: reported, alone.
     new = fake_github_token(62)
-    (src / "settings.py").write_text(f"# moved\n\n\nAWS_SECRET_ACCESS_KEY = '{key}'\nTOKEN = '{token}'\nNEW = '{new}'\n")
+    (src / "settings.py").write_text(
+        f"# moved\n\n\nAWS_SECRET_ACCESS_KEY = '{key}'\nTOKEN = '{token}'\nNEW = '{new}'\n")
     (finding,) = reported("scan", str(src), "--baseline", str(baseline))
     assert finding["location"]["line"] == 6
     # The same secret in another file is a different finding.
