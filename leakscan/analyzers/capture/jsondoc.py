@@ -10,7 +10,6 @@ Positions are resolved lazily through `JsonSpans`, only for what is reported.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -85,15 +84,7 @@ def parse_json(text: str) -> tuple[Any, str | None]:
     except json.JSONDecodeError as exc:
         return None, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
     except ValueError:  # int() refuses more than sys.get_int_max_str_digits() digits
-        pass
-    try:  # such a number is nobody's data: it becomes None and the rest of the document is read as JSON
-        return json.loads(text, parse_int=_int_or_none), None
-    except (ValueError, RecursionError):
         return None, NUMBER_TOO_LONG
-
-
-def _int_or_none(digits: str) -> int | None:
-    return int(digits) if len(digits.lstrip("-")) <= sys.get_int_max_str_digits() else None
 
 
 def looks_like_json(text: str) -> bool:
