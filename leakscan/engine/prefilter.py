@@ -163,11 +163,21 @@ def widen_repeats(pattern: str, cap: int = 32) -> str:
 _REPEAT = re.compile(r"\{(\d*)(,\d*)?\}")
 
 
+_NAMED_GROUP = re.compile(r"(?<!\\)\(\?P<\w+>")
+_UNICODE_ESCAPE = re.compile(r"(?<!\\)\\u([0-9A-Fa-f]{4})")
+
+
+def hyperscan_syntax(pattern: str) -> str:
+    r"""The pattern in the PCRE dialect Hyperscan reads: groups unnamed (it captures nothing, and a
+    name used twice, in two alternatives, is an error there) and `\uXXXX` written `\x{XXXX}`."""
+    return _UNICODE_ESCAPE.sub(r"\\x{\1}", _NAMED_GROUP.sub("(", pattern))
+
+
 def _expressions(rules: Sequence[Rule]) -> tuple[list[bytes], list[int], list[int]]:
     expressions, ids, flags = [], [], []
     for index, rule in enumerate(rules):
         if rule.pattern:
-            expressions.append(widen_repeats(rule.pattern).encode("utf-8"))
+            expressions.append(widen_repeats(hyperscan_syntax(rule.pattern)).encode("utf-8"))
             ids.append(index)
             flags.append(_flags())
     return expressions, ids, flags
@@ -180,38 +190,40 @@ def _keyword_expressions(rule_index: int, rule: Rule) -> tuple[list[bytes], list
 
 def _compile(rules: Sequence[Rule]) -> _hs.Database:
     """One database for all rules; a pattern Hyperscan rejects falls back to
-    its keywords as literals (found by compiling patterns one by one, which
-    only happens when the combined compile fails)."""
+    its keywords as literals. The rejected ones are found by halving the set
+    (only when the combined compile fails): a handful of compiles, where one
+    compile per pattern cost a cold start of 800 rules about 12 s."""
     assert _hs is not None
     expressions, ids, flags = _expressions(rules)
-    db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
-    try:
-        db.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
-        return db
-    except _hs.error:
-        pass
-    keep_e: list[bytes] = []
-    keep_i: list[int] = []
-    keep_f: list[int] = []
-    for expr, index, flag in zip(expressions, ids, flags, strict=False):
-        if _compiles(expr):
-            keep_e.append(expr)
-            keep_i.append(index)
-            keep_f.append(flag)
-        else:
-            e, i, f = _keyword_expressions(index, rules[index])
-            keep_e += e
-            keep_i += i
-            keep_f += f
+    rejected = _rejected(list(range(len(expressions))), expressions)
+    keep_e = [e for n, e in enumerate(expressions) if n not in rejected]
+    keep_i = [i for n, i in enumerate(ids) if n not in rejected]
+    keep_f = [f for n, f in enumerate(flags) if n not in rejected]
+    for n in sorted(rejected):
+        e, i, f = _keyword_expressions(ids[n], rules[ids[n]])
+        keep_e += e
+        keep_i += i
+        keep_f += f
     db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
     db.compile(expressions=keep_e, ids=keep_i, elements=len(keep_e), flags=keep_f)
     return db
 
 
-def _compiles(pattern: bytes) -> bool:
+def _rejected(members: list[int], expressions: Sequence[bytes]) -> set[int]:
+    """Indexes of the expressions Hyperscan will not compile, by bisection."""
+    if not members or _compiles_all([expressions[n] for n in members]):
+        return set()
+    if len(members) == 1:
+        return set(members)
+    half = len(members) // 2
+    return _rejected(members[:half], expressions) | _rejected(members[half:], expressions)
+
+
+def _compiles_all(patterns: Sequence[bytes]) -> bool:
     assert _hs is not None
     try:
-        _hs.Database().compile(expressions=[pattern], ids=[0], elements=1, flags=[_flags()])
+        _hs.Database(mode=_hs.HS_MODE_BLOCK).compile(expressions=list(patterns), ids=list(range(len(patterns))),
+                                                     elements=len(patterns), flags=[_flags()] * len(patterns))
     except _hs.error:
         return False
     return True

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from leakscan.engine import prefilter
@@ -109,3 +111,27 @@ def test_any_candidate_is_whether_there_are_candidates(name, request):
     assert answers == {True, False}  # both kinds of line are in the sample
     for line in lines:
         assert chosen.any_candidate(line, line.encode()) == bool(chosen.candidates(line, line.encode())), line[:60]
+
+
+def test_hyperscan_syntax_unnames_groups_and_rewrites_unicode_escapes():
+    assert prefilter.hyperscan_syntax(r"k=(?P<secret>\w+)|(?P<secret>\d+)") == r"k=(\w+)|(\d+)"
+    assert prefilter.hyperscan_syntax(r"[\u00C0-\u00D6]") == r"[\x{00C0}-\x{00D6}]"
+    assert prefilter.hyperscan_syntax(r"\\u00C0 \(?P<x>") == r"\\u00C0 \(?P<x>"  # escaped: left alone
+
+
+@pytest.mark.skipif(not prefilter.HAVE_HYPERSCAN, reason="hyperscan not installed")
+def test_every_shipped_pattern_compiles_in_one_hyperscan_database():
+    """A pattern Hyperscan rejects sends the compile down the slow path (halving the set until the
+    rejected ones are found): every cold start would pay seconds for it."""
+    expressions, _, _ = prefilter._expressions(load_rules())
+    assert prefilter._compiles_all(expressions)
+
+
+@pytest.mark.skipif(not prefilter.HAVE_HYPERSCAN, reason="hyperscan not installed")
+def test_a_rejected_pattern_falls_back_to_its_keywords():
+    rules = load_rules()
+    good = next(r for r in rules if r.pattern and r.keywords)
+    bad = replace(next(r for r in rules if r.keywords), pattern="(?<=a+)x(")  # not PCRE at all
+    expressions, _, _ = prefilter._expressions([good, bad])
+    assert prefilter._rejected([0, 1], expressions) == {1}
+    assert prefilter._compile([good, bad]) is not None
