@@ -69,7 +69,7 @@ class Leakscan:
     def workers(self) -> list[Proc]:
         """Its worker processes, once it has started them (waits up to a minute). A child
         still a Python process 0.2 s after it was seen is a worker: one that is about to
-        become git (GitPython runs `git version` on import) is Python only for moments."""
+        become git (a rev-parse, a cat-file) is Python only for moments."""
         def settled() -> list[Proc]:
             seen = {p.pid for p in children(self.proc.pid) if p.name != "git"}
             if not seen:

@@ -59,7 +59,7 @@ def base_revision(repo: Repository, since_commit: str | None, commit_range: str 
                   staged: bool) -> str | None:
     """The commit a scanned change starts from, whose configuration files apply (config_trust)."""
     if staged:
-        try:  # one rev-parse; asking GitPython first would start its own cat-file process
+        try:  # one rev-parse
             return resolve_commit(repo.runner, "HEAD")
         except GitError:
             return None  # no commit yet: no base revision, no base configuration

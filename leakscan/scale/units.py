@@ -13,7 +13,7 @@ from leakscan.model import Finding, Report, ScanError
 from leakscan.pipeline.history import scan_commit_tree, scan_history
 from leakscan.scale.clone import CloneError, opened
 from leakscan.scale.targets import Target
-from leakscan.sources.git.repo import Repository, resolve_commit, tip_revisions
+from leakscan.sources.git.repo import Repository, head_is_valid, resolve_commit, tip_revisions
 from leakscan.sources.git.safe import GitError
 from leakscan.store.db import default_state_path
 from leakscan.store.findings_cache import SqliteFindingsCache
@@ -91,7 +91,7 @@ def scan_unit(unit: Unit, settings: UnitSettings, worker: str = "") -> UnitResul
 
 def _scan(repo: Repository, unit: Unit, settings: UnitSettings, engine: Engine,
           cache: SqliteFindingsCache | None) -> Report | None:
-    if not repo.handle.head.is_valid():
+    if not head_is_valid(repo.runner):
         return None
     if settings.history:
         return scan_history(repo, tip_revisions(repo), engine, cache=cache, batch=(unit.batch, unit.batches))

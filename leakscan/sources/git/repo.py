@@ -1,9 +1,8 @@
 """Git repositories as sources: the repository, the staged blobs, and blob contents streamed.
 
 The repository is found and its refs read with plumbing (`rev-parse`,
-`for-each-ref`); GitPython is imported only by callers that want its object
-model (`Repository.handle`), so a pre-commit run does not pay for it. The
-index is listed with plumbing (`diff --cached --raw`,
+`for-each-ref`), like everything else: no git library is imported, so a
+pre-commit run does not pay for one. The index is listed with plumbing (`diff --cached --raw`,
 `ls-files -s`); history is walked in gitlog.py. Contents come from one
 persistent `git cat-file --batch` process per reader. Every git process goes
 through `GitRunner` (see gitsafe).
@@ -16,14 +15,10 @@ import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from leakscan.sources.git.log import GITLINK_MODE
 from leakscan.sources.git.safe import SAFE_CONFIG, GitError, GitRunner, git_executable, safe_env
-
-if TYPE_CHECKING:
-    import git as gitpython
 
 _DISCARD_CHUNK = 1 << 20
 
@@ -37,14 +32,6 @@ class BlobRef:
 @dataclass(frozen=True)
 class Repository:
     runner: GitRunner
-
-    @cached_property
-    def handle(self) -> gitpython.Repo:
-        """GitPython's view of the repository, for callers that want its object model (imported here:
-        about 0.1 s that a staged scan does not need)."""
-        import git as gitpython
-
-        return gitpython.Repo(self.runner.git_dir)
 
 
 def open_repository(path: str) -> Repository:
