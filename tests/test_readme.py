@@ -142,3 +142,18 @@ def test_benchmarks_doc_says_how_each_figure_is_produced():
     scripts = {p.name for p in (ROOT / "bench").glob("*.py") if not p.name.startswith("_")}
     undocumented = sorted(s for s in scripts if f"bench/{s}" not in text)
     assert not undocumented, undocumented
+
+
+def test_readme_rule_count_table_is_the_shipped_packs():
+    """README's count by category is the packs' own count, so it cannot go stale."""
+    from collections import Counter
+
+    from leakscan.rules.loader import load_rules
+
+    text = README.read_text()
+    section = text[text.index("## What it finds"):text.index("### What is a secret")]
+    header, _, counts = [line for line in section.splitlines() if line.startswith("|")][-3:]
+    names = [cell.strip().strip("`") for cell in header.strip("|").split("|")]
+    numbers = [int(cell) for cell in counts.strip("|").split("|")]
+    shipped = Counter(rule.category for rule in load_rules())
+    assert dict(zip(names, numbers, strict=True)) == {**shipped, "all": sum(shipped.values())}
