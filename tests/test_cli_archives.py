@@ -134,3 +134,47 @@ def test_a_file_named_ipynb_that_is_no_notebook_is_scanned_as_text(tmp_path: Pat
     (tmp_path / "broken.ipynb").write_text(f'{{"cells": [ token = "{token}"\n')
     [finding] = scan_json(str(tmp_path))["findings"]
     assert (finding["location"]["path"], "layers" in finding["location"]) == ("broken.ipynb", False)
+
+
+def _tar_bytes(members: dict[str, bytes], compress: bool = False) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz" if compress else "w") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def test_docker_save_image_key_in_the_lower_layer(tmp_path: Path) -> None:
+    """`docker save` writes a tar of layer tars named by digest: the finding names the layer and
+    the path inside it."""
+    token = fake_github_token(31)
+    lower = _tar_bytes({"app/.env": f"GITHUB_TOKEN={token}\n".encode(), "app/main.py": b"print(1)\n"})
+    upper = _tar_bytes({"app/README": b"hello\n"})
+    lower_id, upper_id = "a" * 64, "b" * 64
+    manifest = [{"Config": "c" * 64 + ".json", "RepoTags": ["shop:1"],
+                 "Layers": [f"{lower_id}/layer.tar", f"{upper_id}/layer.tar"]}]
+    (tmp_path / "shop.tar").write_bytes(_tar_bytes({
+        "manifest.json": json.dumps(manifest).encode(), f"{lower_id}/layer.tar": lower,
+        f"{upper_id}/layer.tar": upper}))
+    report = scan_json(str(tmp_path))
+    (finding,) = report["findings"]
+    assert finding["location"]["path"] == f"shop.tar!/{lower_id}/layer.tar!/app/.env"
+    assert finding["location"]["layers"] == ["tar", "tar"]
+    assert token not in json.dumps(report)
+
+
+def test_oci_image_layout_gzip_layers_by_digest(tmp_path: Path) -> None:
+    """An OCI image layout keeps layers as gzip'd tars under blobs/sha256/<digest>, with no suffix:
+    recognised by content."""
+    token = fake_github_token(32)
+    layer = _tar_bytes({"etc/app/config.yaml": f"github_token: {token}\n".encode()}, compress=True)
+    digest = "d" * 64
+    (tmp_path / "image.oci.tar").write_bytes(_tar_bytes({
+        "oci-layout": b'{"imageLayoutVersion": "1.0.0"}', "index.json": b'{"schemaVersion": 2, "manifests": []}',
+        f"blobs/sha256/{digest}": layer}))
+    report = scan_json(str(tmp_path))
+    (finding,) = report["findings"]
+    assert finding["location"]["path"] == f"image.oci.tar!/blobs/sha256/{digest}!/etc/app/config.yaml"
+    assert finding["location"]["layers"] == ["tar", "gzip", "tar"]
