@@ -178,3 +178,14 @@ def test_oci_image_layout_gzip_layers_by_digest(tmp_path: Path) -> None:
     (finding,) = report["findings"]
     assert finding["location"]["path"] == f"image.oci.tar!/blobs/sha256/{digest}!/etc/app/config.yaml"
     assert finding["location"]["layers"] == ["tar", "gzip", "tar"]
+
+
+def test_layers_are_named_in_sarif_and_text(tmp_path: Path) -> None:
+    token = fake_github_token(33)
+    (tmp_path / "env.tar.gz").write_bytes(_tar_bytes({".env": f"GITHUB_TOKEN={token}\n".encode()}, compress=True))
+    sarif = CliRunner().invoke(cli, ["scan", str(tmp_path), "--format", "sarif", "--no-progress"]).output
+    (result,) = json.loads(sarif)["runs"][0]["results"]
+    assert result["properties"]["layers"] == ["gzip", "tar"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("env.tar.gz!/.env")
+    text = CliRunner().invoke(cli, ["scan", str(tmp_path), "--no-progress"]).output
+    assert "inside gzip → tar" in text and token not in text + sarif

@@ -118,6 +118,8 @@ def _write_finding(stream: TextIO, f: Finding, options: ReportOptions, style: Ca
         stream.write(indent + _verification_line(f, style) + "\n")
     if f.location.pointer:
         stream.write(f"{indent}at {printable(f.location.pointer)}\n")
+    if f.location.layers:  # inside an archive or an encoded value
+        stream.write(f"{indent}inside {printable(' → '.join(f.location.layers))}\n")
     stream.write(f"{indent}{printable(shown)}\n")
     extra = dict(f.location.extra)
     if f.location.commit:
