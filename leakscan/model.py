@@ -204,3 +204,4 @@ class Report:
     stats: ScanStats
     endpoints: tuple[Endpoint, ...] = ()  # captures only: the API inventory
     repositories: tuple[RepositoryStatus, ...] = ()  # `leakscan repos` only: one status per repository
+    rules_hash: str = ""  # digest of the rules that made it (rules.loader.rules_digest), when known

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
@@ -44,6 +45,7 @@ class UsageFailure(click.ClickException):
         super().__init__(printable(message))
 
 
+_RULES_HASH = {"value": ""}  # set by make_engine: the report names the rules that made it
 _DEBUG = {"on": False}  # set by --debug (on the group or any command); read when an exception escapes
 
 
@@ -159,11 +161,15 @@ def make_engine(config: Config) -> Engine:
     from leakscan.rules.loader import RuleError
 
     try:
-        return Engine.build(config)
+        engine = Engine.build(config)
     except RuleError as exc:
         raise UsageFailure(f"invalid rule: {exc}") from exc
     except ConfigError as exc:  # --disable naming no rule
         raise UsageFailure(str(exc)) from exc
+    from leakscan.rules.loader import rules_digest
+
+    _RULES_HASH["value"] = rules_digest(engine.rules)
+    return engine
 
 
 def check_inputs(paths: Sequence[str]) -> None:
@@ -243,8 +249,6 @@ def verified(report: Report) -> tuple[Report, str]:
         roots = tuple(str(v) for key in ("paths", "repo") for v in _as_tuple(wanted.params.get(key)) if v != STDIN)
         report = run_verification(report, asked, roots, rule_files=_as_tuple(wanted.params.get("rule_files")))
     if asked.get("only_verified"):
-        from dataclasses import replace
-
         live = tuple(f for f in report.findings if f.verification is not None and f.verification.status == "valid")
         report = replace(report, findings=live)
     return report, str(asked.get("fail_on") or "findings")
@@ -273,6 +277,8 @@ def emit(report: Report, fmt: str, output: str | None, show_secrets: bool, verbo
          no_color: bool = False, fail_on_error: bool = False) -> int:
     """Write the report (stdout for none or `-`; a file whole or not at all) and return the exit code."""
     report, fail_on = verified(report)
+    if not report.rules_hash and _RULES_HASH["value"]:
+        report = replace(report, rules_hash=_RULES_HASH["value"])
 
     def write(stream: TextIO, color: bool) -> None:
         REPORTERS[fmt](report, stream, ReportOptions(show_secrets=show_secrets, color=color, verbose=verbose))

@@ -58,7 +58,8 @@ def verification_dict(finding: Finding) -> dict[str, Any] | None:
 
 def report_dict(report: Report, show_secrets: bool = False) -> dict[str, Any]:
     return {
-        "tool": {"name": "leakscan", "version": __version__},
+        "tool": {"name": "leakscan", "version": __version__,
+                 **({"rules_hash": report.rules_hash} if report.rules_hash else {})},
         "stats": {
             "files": report.stats.files, "bytes": report.stats.bytes,
             "seconds": report.stats.seconds, "errors": report.stats.errors,

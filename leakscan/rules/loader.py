@@ -1,6 +1,7 @@
 """Load and validate rule packs (patterns/*.yaml). Unknown keys are rejected."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -41,6 +42,15 @@ class RuleError(ValueError):
         where = f"{source}: rule {rule_id}" if rule_id else source
         super().__init__(f"{where}: {problem}")
         self.source, self.rule_id, self.problem = source, rule_id, problem
+
+
+def rules_digest(rules: Iterable[Rule]) -> str:
+    """A short digest of the rules as loaded (patterns, scores, everything): two reports with the
+    same digest were made by the same rules, whatever packs or versions they came from."""
+    digest = hashlib.sha256()
+    for rule in sorted(rules, key=lambda r: r.id):
+        digest.update(repr(rule).encode("utf-8", "surrogatepass") + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def builtin_pack_files() -> list[Path]:

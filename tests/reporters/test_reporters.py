@@ -62,3 +62,23 @@ def test_sarif_is_valid_2_1_0(report):
 def test_text_colour_only_when_asked(report):
     assert "\x1b[" not in render(report, "text")
     assert "\x1b[" in render(report, "text", color=True)
+
+
+def test_reports_name_the_rules_that_made_them(tmp_path):
+    """tool.rules_hash in JSON (and the HTML metadata): the same rules give the same digest, a
+    disabled rule another one."""
+    from click.testing import CliRunner
+
+    from leakscan.cli import cli
+
+    (tmp_path / "a.py").write_text("x = 1\n")
+
+    def rules_hash(*extra: str) -> str:
+        out = CliRunner().invoke(cli, ["scan", str(tmp_path), "--format", "json", "--no-progress", *extra]).output
+        return json.loads(out)["tool"]["rules_hash"]
+
+    first = rules_hash()
+    assert len(first) == 16 and first == rules_hash()
+    assert rules_hash("--disable", "github.pat.classic") != first
+    html = CliRunner().invoke(cli, ["scan", str(tmp_path), "--format", "html", "--no-progress"]).output
+    assert first in html
