@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from leakscan.cli import cli
 
 from .conftest import fake_github_token
+from .gitrepo import GitRepo
 
 
 def scan_json(*args: str) -> dict[str, Any]:
@@ -65,3 +66,26 @@ def test_decoded_layers_inside_an_archive(tmp_path: Path) -> None:
     [finding] = scan_json(str(tmp_path))["findings"]
     assert finding["location"]["path"] == "chart.zip!/templates/secret.yaml"
     assert finding["location"]["layers"] == ["zip", "base64"]
+
+
+def test_history_scans_decode_what_each_commit_adds(tmp_path: Path) -> None:
+    """A Kubernetes Secret committed with a base64 token is found in history with its layer, once,
+    at the commit that added it; --no-decode leaves it out."""
+    token = fake_github_token(21)
+    repo = GitRepo(tmp_path / "repo")
+    repo.commit("base", {"deploy/secret.yaml": "apiVersion: v1\nkind: Secret\ndata: {}\n"})
+    repo.commit("add token", {"deploy/secret.yaml": f"apiVersion: v1\nkind: Secret\ndata:\n  token: {b64(token)}\n"})
+    repo.commit("unrelated", {"deploy/secret.yaml": f"apiVersion: v1\nkind: Secret\ndata:\n  token: {b64(token)}\n"
+                                                    "  # rotated soon\n"})
+
+    def history(*extra: str) -> dict[str, Any]:
+        out = CliRunner().invoke(cli, ["git", str(repo.path), "--format", "json", "--no-progress", *extra]).output
+        return json.loads(out)
+
+    [finding] = history()["findings"]
+    assert (finding["rule_id"], finding["location"]["layers"], finding["location"]["line"]) == (
+        "github.pat.classic", ["base64"], 4)
+    assert finding["location"]["commit"] == repo.git("rev-list", "-n1", "HEAD~1").strip()
+    assert token not in json.dumps(finding)
+    plain = history("--no-decode")["findings"]
+    assert [f for f in plain if f["rule_id"] == "github.pat.classic" or f["location"].get("layers")] == []

@@ -114,13 +114,16 @@ def _run_git_scan(repo: Repository, engine_kw: dict[str, Any], *, branches: tupl
 @click.option("--staged", is_flag=True, help="Only staged content (what the next commit would hold).")
 @click.option("--exclude", multiple=True, help="Gitignore-style pattern of paths to skip (repeatable).")
 @click.option("--max-file-size", type=click.IntRange(1), default=None, help="Skip blobs larger than this many bytes.")
+@click.option("--no-archives", is_flag=True, help="Do not open archives committed to the repository.")
+@click.option("--no-decode", is_flag=True, help="Do not decode base64, percent-encoded or escaped values.")
 @engine_options
 @output_options
 @incremental_options
 def git_command(repo: str, branches: tuple[str, ...], all_refs: bool, since_commit: str | None,
                 commit_range: str | None, staged: bool, exclude: tuple[str, ...], max_file_size: int | None,
-                fmt: str, output: str | None, show_secrets: bool, verbose: bool, no_color: bool,
-                fail_on_error: bool, incremental: bool, state_file: str | None, **engine_kw: object) -> None:
+                no_archives: bool, no_decode: bool, fmt: str, output: str | None, show_secrets: bool,
+                verbose: bool, no_color: bool, fail_on_error: bool, incremental: bool, state_file: str | None,
+                **engine_kw: object) -> None:
     """Scan a git repository's history: every blob on every branch and tag, read once.
 
     Each finding names the commit that introduced it. Versions of a file are
@@ -130,7 +133,8 @@ def git_command(repo: str, branches: tuple[str, ...], all_refs: bool, since_comm
         raise UsageFailure("--since-commit, --range and --staged are alternatives; give one")
     if commit_range and branches:
         raise UsageFailure("--range names its commits itself; drop --branch")
-    engine_kw.update(exclude=exclude, max_file_size=max_file_size, show_secrets=show_secrets or None)
+    engine_kw.update(exclude=exclude, max_file_size=max_file_size, show_secrets=show_secrets or None,
+                     archives=False if no_archives else None, decode=False if no_decode else None)
     report = run_git_scan(open_repo(repo), engine_kw, branches=branches, all_refs=all_refs,
                           since_commit=since_commit, commit_range=commit_range, staged=staged,
                           incremental=(incremental, state_file))

@@ -37,9 +37,11 @@ from leakscan.engine.context import Engine
 from leakscan.masking.sanitize import exception_text
 from leakscan.model import Chunk, Finding, Origin, Report, ScanError, ScanStats
 from leakscan.pipeline.archives import ArchiveResult, scan_container
+from leakscan.pipeline.decoded import decoded_candidates
 from leakscan.pipeline.findings import document_findings, findings_from, sort_findings, suppressed_pairs
 from leakscan.pipeline.interruption import INTERRUPTED, worker_signals
 from leakscan.sources.decode import decode, first_significant, is_binary
+from leakscan.sources.encodings import encoded_values
 from leakscan.sources.files import ARCHIVE_SUFFIXES, BINARY_SUFFIXES
 from leakscan.sources.git.blobdelta import (
     Fresh,
@@ -186,7 +188,7 @@ class BlobScanner:
         region = changed_region(old, content)
         changed = changed_bytes(content, region)
         document = self._might_be_document(task, content, changed, region, reference)
-        if not document and not self._could_match(changed, task.path):
+        if not document and not self._could_match(changed, task.path) and not self._holds_encoded(changed):
             return [], []
         fresh = fresh_part(old, content, region, others) if self.versions is not None else None
         if self.versions is not None and fresh is None:  # every line was in the version compared with
@@ -234,12 +236,21 @@ class BlobScanner:
         text, exact = decode(data)
         return self.engine.matcher.could_match(text, path, data if exact else None)
 
+    def _holds_encoded(self, data: bytes) -> bool:
+        """Whether the changed text assigns a value encoded as base64, percent-encoding or escapes,
+        which the prefilter cannot see through (decoding is on by default, as in tree scans)."""
+        if not self.engine.config.decode:
+            return False
+        return next(encoded_values(decode(data)[0]), None) is not None
+
     def _scan_fresh(self, fresh: Fresh, origin: Origin, tally: Counter[str]) -> list[Finding]:
         """The new lines only, at their line numbers; what is found only in context lines is old.
         (A whole blob is a Fresh whose every line is new.)"""
         text, exact = decode(fresh.data)
         chunk = Chunk(text, replace(origin, line_offset=fresh.line_offset))
         candidates = self.engine.candidates(chunk, fresh.data if exact else None)
+        if self.engine.config.decode:  # values in base64, percent-encoding or escapes, as in tree scans
+            candidates.extend(decoded_candidates(chunk, self.engine))
         found = findings_from(candidates, self.engine.config, self.engine, tally)
         return [f for f in found if fresh.is_new(f.location.line or 0, f.location.end_line or 0)]
 
