@@ -34,6 +34,7 @@ class _Values:
     file_tlds: frozenset[str]
     fictional_phones: tuple[re.Pattern[str], ...]
     regions: tuple[str, ...]
+    region_names: dict[str, str]
     test_cards: frozenset[str]
     doc_ibans: frozenset[str]
     doc_ssns: frozenset[str]
@@ -91,6 +92,7 @@ def values() -> _Values:
         file_tlds=frozenset(data["file_name_tlds"]),
         fictional_phones=tuple(re.compile(p) for p in data["fictional_phone_e164"]),
         regions=tuple(data["national_phone_regions"]),
+        region_names={str(k): str(v) for k, v in data["region_names"].items()},
         test_cards=frozenset(str(c) for c in data["test_card_numbers"]),
         doc_ibans=frozenset(data["documentation_ibans"]),
         doc_ssns=frozenset(str(s) for s in data["documentation_ssns"]),
@@ -168,23 +170,82 @@ def _digits(value: str) -> str:
     return re.sub(r"\D", "", value)
 
 
+@dataclass(frozen=True)
+class RegionHint:
+    """A region a national-format phone number may be from, and what in the capture suggests it."""
+
+    region: str  # ISO 3166 alpha-2, as phonenumbers names regions
+    source: str  # plain words: "the country field", "the Accept-Language header"
+
+
+@dataclass(frozen=True)
+class PhoneVerdict:
+    """Whether a value is someone's phone number, and why in plain words."""
+
+    valid: bool
+    reason: str
+    hinted: bool = False  # valid in a region the capture suggested
+
+
+def region_name(region: str) -> str:
+    return values().region_names.get(region, region)
+
+
+def phone_verdict(value: str, hints: tuple[RegionHint, ...] = ()) -> PhoneVerdict:
+    """Valid for its country code; in national format, for a hinted region first, then for one of the usual
+    regions. A hint only adds a region to try: it never makes a number valid elsewhere invalid."""
+    text = value.strip()
+    if text.startswith("+"):
+        tries: list[tuple[str | None, RegionHint | None]] = [(None, None)]
+    else:
+        tries = [(h.region, h) for h in hints] + [(r, None) for r in values().regions]
+    for region, hint in tries:
+        number = _valid_number(text, region)
+        if number is None:
+            continue
+        problem = _dummy_phone(number)
+        if problem:
+            return PhoneVerdict(False, problem)
+        country = region_name(phonenumbers.region_code_for_number(number) or region or "")
+        if hint is not None:
+            return PhoneVerdict(True, f"valid number in {country} (region from {hint.source})", True)
+        if region is None:
+            return PhoneVerdict(True, f"valid number in {country} (international format)")
+        return PhoneVerdict(True, f"valid number in {country} (one of the usual regions{_not_in(hints)})")
+    if hints:
+        return PhoneVerdict(False, f"not a valid phone number in {_hinted(hints)} nor in the usual regions")
+    return PhoneVerdict(False, "not a valid phone number for any region")
+
+
+def _valid_number(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def _dummy_phone(number: phonenumbers.PhoneNumber) -> str | None:
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if any(p.match(e164) for p in values().fictional_phones):
+        return "fictional phone number range (reserved for films and documentation)"
+    if _repetitive(_digits(e164)[-7:]):
+        return "dummy phone number (repeated or sequential digits)"
+    return None
+
+
+def _hinted(hints: tuple[RegionHint, ...]) -> str:
+    return ", ".join(f"{region_name(h.region)} (region from {h.source})" for h in hints)
+
+
+def _not_in(hints: tuple[RegionHint, ...]) -> str:
+    return f"; not valid in {_hinted(hints)}" if hints else ""
+
+
 def phone_problem(value: str) -> str | None:
     """Valid for its country code, or for one of the usual regions when it has none."""
-    text = value.strip()
-    regions: tuple[str | None, ...] = (None,) if text.startswith("+") else values().regions
-    for region in regions:
-        try:
-            number = phonenumbers.parse(text, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-            if any(p.match(e164) for p in values().fictional_phones):
-                return "fictional phone number range (reserved for films and documentation)"
-            if _repetitive(_digits(e164)[-7:]):
-                return "dummy phone number (repeated or sequential digits)"
-            return None
-    return "not a valid phone number for any region"
+    verdict = phone_verdict(value)
+    return None if verdict.valid else verdict.reason
 
 
 def phone_number(value: str) -> bool | None:

@@ -18,6 +18,7 @@ from leakscan.analyzers.capture.vocab import vocabulary as capture_vocabulary
 from leakscan.analyzers.fields import FieldKind, classify_field, normalise
 from leakscan.engine import pii_checks
 from leakscan.engine.entropy import shannon_entropy
+from leakscan.engine.validators import VALIDATORS
 from leakscan.model import Adjustment
 
 # Values that show masking, truncation or tokenisation (and leakscan's own hash form).
@@ -62,14 +63,14 @@ def harmless_key(key: str) -> bool:
 
 # ---- shape checks per kind: (value) -> list of adjustments, or None when it is not that kind
 
-Check = Callable[[str, str], list[Adjustment] | None]
+Check = Callable[[str, Item], list[Adjustment] | None]
 
 
 def _digits(value: str) -> str:
     return re.sub(r"\D", "", value)
 
 
-def _ssn(value: str, key: str) -> list[Adjustment] | None:
+def _ssn(value: str, item: Item) -> list[Adjustment] | None:
     """SSN or ITIN (9xx-7x-xxxx), with dashes, dots, spaces or none."""
     if not re.fullmatch(r"\d{3}([- .]?)\d{2}\1\d{4}", value):
         return None
@@ -80,10 +81,10 @@ def _ssn(value: str, key: str) -> list[Adjustment] | None:
     return None if pii_checks.us_ssn_issuable(value) is False else []
 
 
-def _national_id(value: str, key: str) -> list[Adjustment] | None:
+def _national_id(value: str, item: Item) -> list[Adjustment] | None:
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ./-]{3,22}[A-Za-z0-9]", value) or len(_digits(value)) < 4:
         return None
-    scheme = pii_checks.national_id_scheme(normalise(key))
+    scheme = pii_checks.national_id_scheme(normalise(item.key))
     if scheme is None:
         return []
     verdict = pii_checks.national_id_verdict(scheme, value)
@@ -91,47 +92,47 @@ def _national_id(value: str, key: str) -> list[Adjustment] | None:
     return [Adjustment(verdict.reason, weight)]
 
 
-def _passport(value: str, key: str) -> list[Adjustment] | None:
+def _passport(value: str, item: Item) -> list[Adjustment] | None:
     if re.fullmatch(r"[A-Za-z0-9]{6,12}", value) and len(_digits(value)) >= 4:
         return []
     return None
 
 
-def _licence(value: str, key: str) -> list[Adjustment] | None:
+def _licence(value: str, item: Item) -> list[Adjustment] | None:
     if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 -]{3,18}[A-Za-z0-9]", value) and len(_digits(value)) >= 4:
         return []
     return None
 
 
-def _card(value: str, key: str) -> list[Adjustment] | None:
+def _card(value: str, item: Item) -> list[Adjustment] | None:
     if re.fullmatch(r"\d[\d -]{11,22}\d", value) and pii_checks.card_pan(value) is not False:
         return []
     return None
 
 
-def _cvv(value: str, key: str) -> list[Adjustment] | None:
+def _cvv(value: str, item: Item) -> list[Adjustment] | None:
     return [] if re.fullmatch(r"\d{3,4}", value) else None
 
 
-def _birth(value: str, key: str) -> list[Adjustment] | None:
+def _birth(value: str, item: Item) -> list[Adjustment] | None:
     return [] if pii_checks.birth_date(value) is not False else None
 
 
-def _iban(value: str, key: str) -> list[Adjustment] | None:
+def _iban(value: str, item: Item) -> list[Adjustment] | None:
     return [] if pii_checks.iban_account(value) is not False else None
 
 
-def _bank_account(value: str, key: str) -> list[Adjustment] | None:
+def _bank_account(value: str, item: Item) -> list[Adjustment] | None:
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 -]{4,32}[A-Za-z0-9]", value) or len(_digits(value)) < 6:
         return None
-    if "routing" in normalise(key) or normalise(key) == "aba":
+    if "routing" in normalise(item.key) or normalise(item.key) == "aba":
         from stdnum.us import rtn
 
         return [Adjustment("valid ABA routing number (python-stdnum)", 0.1)] if rtn.is_valid(value) else None
     return []
 
 
-def _address(value: str, key: str) -> list[Adjustment] | None:
+def _address(value: str, item: Item) -> list[Adjustment] | None:
     if len(value) >= 8 and " " in value and re.search(r"\d", value) and re.search(r"[A-Za-z]{3}", value):
         return []
     return None
@@ -140,7 +141,7 @@ def _address(value: str, key: str) -> list[Adjustment] | None:
 _COORD = r"[-+]?\d{1,3}\.\d{3,12}"
 
 
-def _geolocation(value: str, key: str) -> list[Adjustment] | None:
+def _geolocation(value: str, item: Item) -> list[Adjustment] | None:
     if re.fullmatch(_COORD, value) and abs(float(value)) <= 180:
         return []
     if re.fullmatch(rf"{_COORD}\s*[,; ]\s*{_COORD}", value):
@@ -148,23 +149,24 @@ def _geolocation(value: str, key: str) -> list[Adjustment] | None:
     return None
 
 
-def _phone(value: str, key: str) -> list[Adjustment] | None:
+def _phone(value: str, item: Item) -> list[Adjustment] | None:
     if pii_checks.parse_date(value) is not None:
         return None  # 2026-11-30 under `phone` is a date (a filled-in default), not a number
     if re.fullmatch(r"\+?[\d ().-]{7,20}", value) and 7 <= len(_digits(value)) <= 15:
-        return [] if pii_checks.phone_number(value) is not False else None
+        verdict = pii_checks.phone_verdict(value, item.regions)
+        return [Adjustment(verdict.reason, 0.0)] if verdict.valid else None
     return None
 
 
-def _password(value: str, key: str) -> list[Adjustment] | None:
+def _password(value: str, item: Item) -> list[Adjustment] | None:
     return [] if len(value) >= 4 and value.lower() not in ("true", "false", "null", "none") else None
 
 
-def _password_hash(value: str, key: str) -> list[Adjustment] | None:
+def _password_hash(value: str, item: Item) -> list[Adjustment] | None:
     return [] if len(value) >= 16 else None
 
 
-def _token(value: str, key: str) -> list[Adjustment] | None:
+def _token(value: str, item: Item) -> list[Adjustment] | None:
     if len(value) < 12 or " " in value.strip() or value.startswith(("http://", "https://", "/")):
         return None
     return [] if shannon_entropy(value) >= 2.8 else None
@@ -185,9 +187,15 @@ CHECKS: dict[str, Check] = {
 }
 
 
+def _rejected(proto: Proto) -> bool:
+    """A match its rule's own check rejects has reported nothing: the key's check (with the capture's hints) decides."""
+    name = proto.rule.validator
+    return name is not None and VALIDATORS[name](proto.secret) is False
+
+
 def field_protos(item: Item, kind: FieldKind, found: list[Proto], ctx: Context) -> list[Proto]:
     """A `field.<kind>` finding for a sensitive key whose value no rule reported."""
-    if any(rule_kind(p.rule) == kind.kind for p in found):
+    if any(rule_kind(p.rule) == kind.kind and not _rejected(p) for p in found):
         return []
     named = any(p.rule.category in ("secret", "url-token") and not p.rule.is_generic for p in found)
     if kind.category == "secret" and named:
@@ -201,7 +209,7 @@ def field_protos(item: Item, kind: FieldKind, found: list[Proto], ctx: Context) 
         return []  # csrf_token, nextPageToken and friends: per-request or paging values, not credentials
     if kind.kind == "geolocation" and not about_a_person(item):
         return []  # a store's, a city's or a map's coordinates are nobody's personal data
-    adjustments = check(value, item.key)
+    adjustments = check(value, item)
     if adjustments is None:
         return []
     start = item.value.find(value)

@@ -24,6 +24,7 @@ from leakscan.analyzers.capture.jsondoc import Doc, iter_flatten, parse_json
 from leakscan.analyzers.capture.payload import Context, Item, Proto, derive, finalize
 from leakscan.analyzers.capture.sites import FileSite, NoSite, ShiftSite
 from leakscan.analyzers.jsonspan import object_or_empty, scanstring, skip_ws
+from leakscan.analyzers.regions import message_regions
 from leakscan.analyzers.registry import DocumentResult, register
 from leakscan.model import Chunk, ScanError
 from leakscan.sources.decode import first_byte, is_utf16
@@ -110,7 +111,9 @@ def entry_items(entry: dict[str, Any], index: int, doc: Doc, errors: list[ScanEr
     response = object_or_empty(entry.get("response"))
     url = _str(request.get("url"))
     label = f"#{index} {_str(request.get('method')) or '?'} {clean_url(url)}".rstrip()
-    template = Item(value="", pointer=None, site=NoSite(), where="json", payload=True, extra=(("entry", label),))
+    regions = message_regions(((name, value) for _, name, value in _pairs(request.get("headers"))), url)
+    template = Item(value="", pointer=None, site=NoSite(), where="json", payload=True, extra=(("entry", label),),
+                    regions=regions)
     items: list[Item] = []
 
     def add(pointer: str, value: str, where: str, key: str = "", prefix: str = "", response_side: bool = False) -> None:

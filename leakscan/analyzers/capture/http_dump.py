@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from leakscan.analyzers.capture.bodies import body_items
@@ -19,7 +19,9 @@ from leakscan.analyzers.capture.http_evidence import clean_url
 from leakscan.analyzers.capture.items import analyze
 from leakscan.analyzers.capture.payload import Context, Item, finalize
 from leakscan.analyzers.capture.sites import FileSite, NoSite, ShiftSite
+from leakscan.analyzers.regions import message_regions
 from leakscan.analyzers.registry import DocumentResult, register
+from leakscan.engine.pii_checks import RegionHint
 from leakscan.model import Chunk, ScanError
 from leakscan.sources.decode import is_utf16
 
@@ -42,6 +44,8 @@ class _Message:
     response: bool
     content_type: str = ""
     body_start: int = -1
+    target: str = ""  # the request line's URL or path
+    headers: list[tuple[str, str]] = field(default_factory=list)  # the request's (hints for phone regions)
 
 
 def _lines(text: str, start: int = 0) -> Iterator[tuple[int, str]]:
@@ -96,12 +100,17 @@ class HttpDumpScanner:
         pending: list[Item] = []  # the current message's items, labelled when it ends
         message: _Message | None = None
         request_label, state = "", "none"
+        regions: tuple[RegionHint, ...] = ()  # the last request's, for its response too
 
         def close(end: int) -> None:
+            nonlocal regions
             if message is not None and state == "body":
                 pending.extend(self._body(text, message, end, site, ctx, errors))
             if message is not None:
-                items.extend(replace(i, extra=(("entry", message.label),)) for i in pending)
+                if not message.response:
+                    regions = message_regions(message.headers, message.target)
+                items.extend(replace(i, extra=(("entry", message.label),), regions=i.regions + regions)
+                             for i in pending)
             pending.clear()
 
         for offset, raw in _lines(text):
@@ -112,9 +121,10 @@ class HttpDumpScanner:
                 if request:
                     target = request.group(2)
                     request_label = f"{request.group(1)} {clean_url(target)}"
-                    message = _Message(request_label, False)
+                    message = _Message(request_label, False, target=target)
                     pending.append(self._item(target, offset + skip + request.start(2), site, "url", message))
                 else:
+                    regions = regions if request_label else ()  # a response with no request before it: no hints
                     label = request_label or f"response at line {site.position(offset)[0]}: {line.strip()[:40]}"
                     message, request_label = _Message(label, True), ""
                 state = "headers"
@@ -128,6 +138,8 @@ class HttpDumpScanner:
                         message.content_type = value
                     if name.lower() == "host" and not message.response:
                         message.label = request_label = self._with_host(message.label, value)
+                    if not message.response:
+                        message.headers.append((name, value))
                     pending.append(self._item(value, offset + skip + header.start(2), site, "header", message,
                                               key=name, prefix=f"{name}: "))
         close(len(text))

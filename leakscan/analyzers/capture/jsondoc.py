@@ -19,6 +19,7 @@ from leakscan.analyzers.capture.payload import Item, derive
 from leakscan.analyzers.capture.sites import AnchorSite, ResolvedSite, ShiftSite, Site, StringSite
 from leakscan.analyzers.capture.vocab import vocabulary
 from leakscan.analyzers.jsonspan import JsonSpans
+from leakscan.analyzers.regions import object_region
 from leakscan.sources.pointer import escape, split
 
 MAX_NESTED = 3  # JSON in a string in a string in a string is as deep as it gets
@@ -109,30 +110,33 @@ def iter_flatten(data: Any, doc: Doc, template: Item, start: str = "") -> Iterat
 
     `start`: the local pointer of `data` when it is a part of the document (a HAR's custom fields)."""
     trace_keys = vocabulary().trace_keys
-    # (value, local pointer, key, parent key)
-    stack: list[tuple[Any, str, str, str]] = [(data, start, "", "")]
+    # (value, local pointer, key, parent key, template: an object's country field is a region hint below it)
+    stack: list[tuple[Any, str, str, str, Item]] = [(data, start, "", "", template)]
     while stack:
-        value, local, key, parent = stack.pop()
+        value, local, key, parent, here = stack.pop()
         if isinstance(value, dict):
+            hint = object_region(value)
+            if hint is not None and hint not in here.regions:
+                here = derive(here, regions=(hint, *here.regions))
             for k in reversed(list(value)):
-                stack.append((value[k], f"{local}/{escape(k)}", str(k), key))
-            yield from _key_items(value, doc, local, key, template)
+                stack.append((value[k], f"{local}/{escape(k)}", str(k), key, here))
+            yield from _key_items(value, doc, local, key, here)
         elif isinstance(value, list):
             frames = _frames(value) if key and trace_keys.has(key) else None
             if frames is not None:
                 text, structured = frames
-                yield _item(replace(template, where="frames") if structured else template,
+                yield _item(replace(here, where="frames") if structured else here,
                             doc, local, key, parent, text, how="anchor")
                 continue
             for i in range(len(value) - 1, -1, -1):
-                stack.append((value[i], f"{local}/{i}", key, parent))
+                stack.append((value[i], f"{local}/{i}", key, parent, here))
         elif isinstance(value, str):
             # Under six characters only a key can make a value sensitive (a CVV, a short password).
             if len(value) >= MIN_STRING or (value and key and key_kind(key, parent) is not None):
-                yield from _string_items(value, doc, local, key, parent, template)
+                yield from _string_items(value, doc, local, key, parent, here)
         elif (isinstance(value, (int, float)) and not isinstance(value, bool)
               and (abs(value) >= MIN_NUMBER or (key and key_kind(key, parent) is not None))):
-            yield _item(template, doc, local, key, parent, repr(value) if isinstance(value, float) else str(value),
+            yield _item(here, doc, local, key, parent, repr(value) if isinstance(value, float) else str(value),
                         how="scalar", quote=False)
 
 
