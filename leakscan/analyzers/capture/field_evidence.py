@@ -61,7 +61,8 @@ def harmless_key(key: str) -> bool:
                           or key.lower() in vocab.csrf_fields)
 
 
-# ---- shape checks per kind: (value) -> list of adjustments, or None when it is not that kind
+# ---- shape checks per kind: (value, item) -> list of adjustments, or None when it is not that kind
+# (the item gives the key, and the regions the capture suggests for a national-format phone number)
 
 Check = Callable[[str, Item], list[Adjustment] | None]
 
