@@ -70,9 +70,8 @@ def _previous(output: str) -> Baseline | None:
     return previous
 
 
-def _write(report: Report, output: str, previous: Baseline | None) -> None:
-    document = baseline_document(report.findings, previous)
-
+def _write_document(document: dict[str, Any], output: str) -> None:
+    """The baseline as JSON to stdout (`-`) or to a file, whole or not at all."""
     def dump(handle: TextIO) -> None:
         json.dump(document, handle, indent=2, ensure_ascii=False)
         handle.write("\n")
@@ -80,7 +79,12 @@ def _write(report: Report, output: str, previous: Baseline | None) -> None:
     if is_stdio(output):
         dump(sys.stdout)
     else:
-        write_output(output, dump)  # whole or not at all
+        write_output(output, dump)
+
+
+def _write(report: Report, output: str, previous: Baseline | None) -> None:
+    document = baseline_document(report.findings, previous)
+    _write_document(document, output)
     click.echo(f"{len(document['findings'])} finding(s) written to {output} ({FORMAT} v{document['version']}); "
                f"{len(report.errors)} error(s) while scanning", err=True)
     if previous is not None:
@@ -170,15 +174,7 @@ def import_(sources: tuple[str, ...], path: str, output: str, history: bool, **e
     report = _scan(path, history, engine_kw)
     result = match_places(places, report.findings)
     document = _merged(baseline_document(result.findings), previous)
-
-    def dump(handle: TextIO) -> None:
-        json.dump(document, handle, indent=2, ensure_ascii=False)
-        handle.write("\n")
-
-    if is_stdio(output):
-        dump(sys.stdout)
-    else:
-        write_output(output, dump)
+    _write_document(document, output)
     click.echo(f"{len(places)} imported place(s): {len(places) - len(result.unmatched)} matched "
                f"{len(result.findings)} finding(s), written to {output} ({len(document['findings'])} in all)", err=True)
     for place in result.unmatched:
