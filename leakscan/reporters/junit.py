@@ -37,15 +37,23 @@ def _details(finding: Finding, show_secrets: bool) -> str:
         lines.append(f"pointer: {loc.pointer}")
     if loc.commit:
         lines.append(f"commit: {loc.commit}")
+    if loc.repository:
+        lines.append(f"repository: {loc.repository}")
     lines += [f"reason: {reason}" for reason in finding.reasons]
     lines.append(f"fix: {finding.suggestion.text}")
     lines += [f"also at: {place}" for place in finding.also_at]
     return "\n".join(lines)
 
 
+def _where(finding: Finding) -> str:
+    """The file, prefixed with its repository in a `leakscan repos` report (paths repeat across repositories)."""
+    loc = finding.location
+    return f"{loc.repository}:{loc.path}" if loc.repository else loc.path
+
+
 def _case(suite: ET.Element, finding: Finding, show_secrets: bool) -> None:
     loc = finding.location
-    case = ET.SubElement(suite, "testcase", name=_text(_case_name(finding)), classname=_text(loc.path),
+    case = ET.SubElement(suite, "testcase", name=_text(_case_name(finding)), classname=_text(_where(finding)),
                          file=_text(loc.path), time="0")
     if loc.line:
         case.set("line", str(loc.line))
@@ -57,7 +65,7 @@ def _case(suite: ET.Element, finding: Finding, show_secrets: bool) -> None:
 def junit_tree(report: Report, show_secrets: bool = False) -> ET.Element:
     by_file: dict[str, list[Finding]] = defaultdict(list)
     for finding in report.findings:
-        by_file[finding.location.path].append(finding)
+        by_file[_where(finding)].append(finding)
     root = ET.Element("testsuites", name="leakscan", tests=str(len(report.findings) + len(report.errors) or 1),
                       failures=str(len(report.findings)), errors=str(len(report.errors)),
                       time=f"{report.stats.seconds:.3f}")

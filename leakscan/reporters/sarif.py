@@ -49,6 +49,8 @@ def _result(finding: Finding, index: int, show_secrets: bool) -> dict[str, Any]:
                              "category": finding.category, "severity": finding.severity}
     if finding.location.commit:
         props["commit"] = finding.location.commit
+    if finding.location.repository:  # `leakscan repos`: the uri is relative to this repository
+        props["repository"] = finding.location.repository
     if finding.location.layers:  # inside an archive or an encoding: zip, gzip, tar, base64...
         props["layers"] = list(finding.location.layers)
     if finding.verification is not None:  # --verify only

@@ -113,3 +113,20 @@ def test_scan_command_writes_the_format(planted, tmp_path, fmt):
     assert result.exit_code == 1, result.output
     text = out.read_text()
     assert ("<testsuites" in text) if fmt == "junit" else ("vulnerabilities" in json.loads(text))
+
+
+def test_repos_reports_name_the_repository_in_junit_and_sarif(report, tmp_path):
+    """In a `leakscan repos` report the same path can be in two repositories: JUnit suites and SARIF
+    results say which."""
+    from dataclasses import replace
+
+    first, second = report.findings[0], report.findings[0]
+    both = replace(report, findings=(
+        replace(first, location=replace(first.location, repository="github.com/acme/shop")),
+        replace(second, location=replace(second.location, repository="github.com/acme/billing"))))
+    path = tmp_path / "repos.xml"
+    path.write_text(render(both, "junit"))
+    suites = sorted(suite.name for suite in JUnitXml.fromfile(str(path)))
+    assert suites == [f"github.com/acme/billing:{first.location.path}", f"github.com/acme/shop:{first.location.path}"]
+    results = json.loads(render(both, "sarif"))["runs"][0]["results"]
+    assert sorted(r["properties"]["repository"] for r in results) == ["github.com/acme/billing", "github.com/acme/shop"]
