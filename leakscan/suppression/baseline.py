@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -116,10 +116,9 @@ def _from_leakscan(path: str, data: dict[str, Any]) -> Baseline:
     return Baseline(path, frozenset(e["fingerprint"] for e in entries), entries=tuple(entries))
 
 
-def _from_detect_secrets(path: str, data: dict[str, Any]) -> Baseline:
-    """`results` maps each file to its secrets, each with `type`, `hashed_secret` (sha1 hex), `line_number`."""
-    pairs = set()
-    by_file: dict[str, list[tuple[str | None, str, int | None]]] = {}
+def detect_secrets_results(path: str, data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], str, str | None]]:
+    """Each result of a detect-secrets baseline: its file (as written), the result, its `hashed_secret`
+    (sha1 hex, lower case) and its `type`; BaselineError where the document does not have that shape."""
     for filename, secrets in data["results"].items():
         if not isinstance(secrets, list):
             raise BaselineError(f"{path}: results for {filename!r} must be a list")
@@ -127,11 +126,19 @@ def _from_detect_secrets(path: str, data: dict[str, Any]) -> Baseline:
             hashed = secret.get("hashed_secret") if isinstance(secret, dict) else None
             if not isinstance(hashed, str):
                 raise BaselineError(f"{path}: a result for {filename!r} has no hashed_secret")
-            name = _norm(str(secret.get("filename", filename)))
             ds_type = secret.get("type") if isinstance(secret.get("type"), str) else None
-            line = secret.get("line_number") if isinstance(secret.get("line_number"), int) else None
-            pairs.add((name, hashed.lower()))
-            by_file.setdefault(name, []).append((ds_type, hashed.lower(), line))
+            yield str(secret.get("filename", filename)), secret, hashed.lower(), ds_type
+
+
+def _from_detect_secrets(path: str, data: dict[str, Any]) -> Baseline:
+    """`results` maps each file to its secrets, each with `type`, `hashed_secret` (sha1 hex), `line_number`."""
+    pairs = set()
+    by_file: dict[str, list[tuple[str | None, str, int | None]]] = {}
+    for filename, secret, hashed, ds_type in detect_secrets_results(path, data):
+        name = _norm(filename)
+        line = secret.get("line_number") if isinstance(secret.get("line_number"), int) else None
+        pairs.add((name, hashed))
+        by_file.setdefault(name, []).append((ds_type, hashed, line))
     return Baseline(path, frozenset(), frozenset(pairs), ds_results={k: tuple(v) for k, v in by_file.items()})
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leakscan.model import Finding
-from leakscan.suppression.baseline import sha1_secret
+from leakscan.suppression.baseline import BaselineError, detect_secrets_results, sha1_secret
 from leakscan.suppression.ds_types import PRIVATE_KEY, secret_forms, type_fits
 
 _SHA = re.compile(r"^[0-9a-f]{7,64}$")
@@ -134,17 +134,12 @@ def _trufflehog(name: str, result: dict[str, Any]) -> ImportedPlace:
 
 
 def _detect_secrets(name: str, baseline: dict[str, Any]) -> Iterator[ImportedPlace]:
-    for filename, results in baseline["results"].items():
-        if not isinstance(results, list):
-            raise ImportFormatError(f"{name}: results for {filename!r} must be a list")
-        for result in results:
-            hashed = result.get("hashed_secret") if isinstance(result, dict) else None
-            if not isinstance(hashed, str):
-                raise ImportFormatError(f"{name}: a result for {filename!r} has no hashed_secret")
-            ds_type = result.get("type") if isinstance(result.get("type"), str) else None
-            yield ImportedPlace("detect-secrets", _norm(str(result.get("filename", filename))),
-                                _int(result.get("line_number")), None, None, ds_type or "", "", hashed.lower(),
-                                ds_type)
+    try:
+        for filename, result, hashed, ds_type in detect_secrets_results(name, baseline):
+            yield ImportedPlace("detect-secrets", _norm(filename), _int(result.get("line_number")), None, None,
+                                ds_type or "", "", hashed, ds_type)
+    except BaselineError as exc:
+        raise ImportFormatError(str(exc)) from exc
 
 
 # ---- matching -----------------------------------------------------------------------
