@@ -188,7 +188,7 @@ class BlobScanner:
         region = changed_region(old, content)
         changed = changed_bytes(content, region)
         document = self._might_be_document(task, content, changed, region, reference)
-        if not document and not self._could_match(changed, task.path) and not self._holds_encoded(changed):
+        if not document and not self._might_hold_secrets(changed, task.path):
             return [], []
         fresh = fresh_part(old, content, region, others) if self.versions is not None else None
         if self.versions is not None and fresh is None:  # every line was in the version compared with
@@ -232,16 +232,14 @@ class BlobScanner:
         if self.versions is not None:
             self.versions.put(Version(task.sha, task.path, content, note))
 
-    def _could_match(self, data: bytes, path: str) -> bool:
+    def _might_hold_secrets(self, data: bytes, path: str) -> bool:
+        """Whether the prefilter passes the changed text, or (decoding being on, as in tree scans) it
+        assigns a value encoded as base64, percent-encoding or escapes, which the prefilter cannot see
+        through. The text is decoded once for both questions."""
         text, exact = decode(data)
-        return self.engine.matcher.could_match(text, path, data if exact else None)
-
-    def _holds_encoded(self, data: bytes) -> bool:
-        """Whether the changed text assigns a value encoded as base64, percent-encoding or escapes,
-        which the prefilter cannot see through (decoding is on by default, as in tree scans)."""
-        if not self.engine.config.decode:
-            return False
-        return next(encoded_values(decode(data)[0]), None) is not None
+        if self.engine.matcher.could_match(text, path, data if exact else None):
+            return True
+        return self.engine.config.decode and next(encoded_values(text), None) is not None
 
     def _scan_fresh(self, fresh: Fresh, origin: Origin, tally: Counter[str]) -> list[Finding]:
         """The new lines only, at their line numbers; what is found only in context lines is old.
