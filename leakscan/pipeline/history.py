@@ -77,6 +77,14 @@ class BlobTask:
     path: str
     commit: str | None = None  # the commit that introduced the blob at this path
     bases: tuple[str, ...] = ()  # the blobs it replaced at this path: each parent's (a merge has several)
+    # For a path no parent had (added, or added back): the version last added at the path earlier
+    # in the walk, compared with instead. Set by the walk, so the same for any worker or cache.
+    previous: str | None = None
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        """The versions this one is compared with: what it replaced, else the path's previous version."""
+        return self.bases or ((self.previous,) if self.previous else ())
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,11 @@ class BlobScanner:
         self.kind = kind
         self.reader = BlobReader(runner)
         self.versions = VersionCache(VERSION_CACHE_BUDGET) if incremental else None
+        # The versions this batch's tasks are compared with, held from when they are found (in the
+        # cache, or read) until their last task is scanned: what the cache evicts meanwhile never
+        # changes what a version is compared with, so neither does a worker's share of the paths.
+        self._pinned: dict[str, Version] = {}
+        self._uses: Counter[str] = Counter()
 
     def close(self, kill: bool = False) -> None:
         self.reader.close(kill)
@@ -112,14 +125,21 @@ class BlobScanner:
         errors: list[ScanError] = []
         scanned = size = 0
         tally: Counter[str] = Counter()  # suppressed findings and skipped blobs, by why
+        self._pinned.clear()  # (a batch that failed may have left some)
+        self._uses.clear()
         requests, bases_first = self._requests(batch)
         answers = self.reader.read(requests, self.engine.config.max_file_size)
         for index, task in enumerate(batch):
+            if index:
+                self._release(batch[index - 1])
             for _ in range(bases_first.get(index, 0)):  # replaced versions first: what this one is compared with
                 sha, base = next(answers)
                 if self.versions is not None and isinstance(base, bytes):
-                    self.versions.put(Version(sha, task.path, base))
+                    self.versions.put(version := Version(sha, task.path, base))
+                    self._pin(version)
             sha, content = next(answers)
+            if isinstance(content, bytes):  # a later task of the batch may be compared with it
+                self._pin(Version(sha, task.path, content))
             if content is NOT_A_BLOB:
                 continue
             if isinstance(content, Unreadable):
@@ -141,36 +161,56 @@ class BlobScanner:
             scanned += 1
             size += len(content)
         skipped = tally.pop(RULE_PACKS, 0)
+        self._pinned.clear()
         return BatchResult(tuple(findings), tuple(errors), scanned, size, len(batch), suppressed_pairs(tally),
                            ((RULE_PACKS, skipped),) if skipped else ())
 
     def _requests(self, batch: Sequence[BlobTask]) -> tuple[list[str], dict[int, int]]:
-        """Blob ids to read; before a task, the versions it replaced that are not at hand (nor
-        read earlier in the batch), and how many of those there are, by task index."""
+        """Blob ids to read; before a task, the versions it is compared with that are neither in
+        the cache (pinned now) nor read earlier in the batch, and how many of those there are, by
+        task index."""
         requests: list[str] = []
         bases_first: dict[int, int] = {}
         coming: set[str] = set()
         for index, task in enumerate(batch):
             if self.versions is not None:
-                for base in task.bases:
-                    if base not in coming and self.versions.get(base) is None:
-                        bases_first[index] = bases_first.get(index, 0) + 1
-                        requests.append(base)
-                        coming.add(base)
+                self._uses.update(task.references)
+                for base in task.references:
+                    if base in coming or base in self._pinned:
+                        continue
+                    cached = self.versions.get(base)
+                    if cached is not None:
+                        self._pinned[base] = cached
+                        continue
+                    bases_first[index] = bases_first.get(index, 0) + 1
+                    requests.append(base)
+                    coming.add(base)
             coming.add(task.sha)
             requests.append(task.sha)
         return requests, bases_first
 
+    def _pin(self, version: Version) -> None:
+        if version.sha in self._uses:  # only what a task of the batch not yet scanned is compared with
+            self._pinned[version.sha] = version
+
+    def _release(self, task: BlobTask) -> None:
+        """After `task`: a version no later task of the batch is compared with is let go."""
+        for sha in task.references if self.versions is not None else ():
+            self._uses[sha] -= 1
+            if self._uses[sha] <= 0:
+                del self._uses[sha]
+                self._pinned.pop(sha, None)
+
     def _references(self, task: BlobTask) -> tuple[Version | None, list[bytes]]:
-        """The version to compare with: the one this replaced (the first parent's), else the last
-        one read at the path; and a merge's other parents' versions, whose lines are not new
-        either. Any version scanned before will do (what it holds was reported there); the
-        replaced one differs least."""
-        if self.versions is None:
+        """The version to compare with: the one this replaced (the first parent's), or for a path
+        added anew the path's previous version in the walk; and a merge's other parents'
+        versions, whose lines are not new either. Any version scanned before will do (what it
+        holds was reported there); the replaced one differs least. Only these, never whatever a
+        worker happens to hold: the report must not depend on the cache or the scheduling."""
+        if self.versions is None or not task.references:
             return None, []
-        first = self.versions.get(task.bases[0]) if task.bases else None
-        others = [v.data for v in map(self.versions.get, task.bases[1:]) if v is not None]
-        return first or self.versions.latest(task.path), others
+        first, *others = (self._pinned.get(sha) for sha in task.references)
+        return first, [v.data for v in others if v is not None]
 
     def _scan_container(self, task: BlobTask, content: bytes, tally: Counter[str]) -> ArchiveResult | None:
         if not self.engine.config.archives:
@@ -215,7 +255,7 @@ class BlobScanner:
         was plain text without a marker, only the changed region is searched: a marker has no
         newline, so one that overlaps a change lies inside the region's whole lines; and a
         first byte before the region is the other version's first byte."""
-        if region is not None and reference is not None and reference.note is False:
+        if region is not None and reference is not None and reference.note is False and reference.path == task.path:
             ends = _shifted(marker_ends(changed), region.start)
             if not ends and 0 <= first_significant(content) < region.start:
                 self._keep(task, content, False)
@@ -230,7 +270,8 @@ class BlobScanner:
         """Remember this version for the versions that replace it, with the note whether they
         need a look at all of themselves for document markers."""
         if self.versions is not None:
-            self.versions.put(Version(task.sha, task.path, content, note))
+            self.versions.put(version := Version(task.sha, task.path, content, note))
+            self._pin(version)
 
     def _might_hold_secrets(self, data: bytes, path: str) -> bool:
         """Whether the prefilter passes the changed text, or (decoding being on, as in tree scans) it
@@ -601,8 +642,10 @@ def scan_staged(repo: Repository, paths: Sequence[str], engine: Engine, progress
 
 def _introductions(changes: Iterable[Change | ScanError], wanted: Callable[[str], bool],
                    errors: list[ScanError], later: dict[str, list[tuple[str, str]]]) -> Iterator[BlobTask]:
-    """Each blob once, at the first (oldest) change that added it; later additions go to `later`."""
+    """Each blob once, at the first (oldest) change that added it; later additions go to `later`.
+    A path added anew is compared with the version last added at it before, in walk order."""
     seen: set[bytes] = set()
+    last_at: dict[str, bytes] = {}  # path -> the blob last added there
     for change in changes:
         if isinstance(change, ScanError):
             errors.append(change)
@@ -610,11 +653,14 @@ def _introductions(changes: Iterable[Change | ScanError], wanted: Callable[[str]
         if not change.adds_blob or not wanted(change.path):
             continue
         key = bytes.fromhex(change.blob)
+        previous = last_at.get(change.path)
+        last_at[change.path] = key
         if key in seen:
             later.setdefault(change.blob, []).append((change.path, change.commit))
             continue
         seen.add(key)
-        yield BlobTask(change.blob, change.path, change.commit, change.bases)
+        yield BlobTask(change.blob, change.path, change.commit, change.bases,
+                       previous.hex() if previous is not None and not change.bases else None)
 
 
 def _wanted(config: Config) -> Callable[[str], bool]:
@@ -774,7 +820,7 @@ class CachingBlobScanner(BlobScanner):
 def _cache_key(task: BlobTask) -> str:
     """What a blob's findings depend on besides the rules: its id, its path (path-limited rules,
     fingerprints) and the versions it is compared with; not the commit, which is set on reuse."""
-    return f"blob:{task.sha}:{task.path}:{','.join(task.bases)}"
+    return f"blob:{task.sha}:{task.path}:{','.join(task.references)}"
 
 
 def _history_key(runner: GitRunner, revs: Sequence[str], batch: tuple[int, int]) -> str | None:
