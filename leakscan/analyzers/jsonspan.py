@@ -9,10 +9,10 @@ string scanner, values skipped with the C decoder) and never again.
 from __future__ import annotations
 
 import bisect
-import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from leakscan.sources.lenient_json import skipping_decoder
 from leakscan.sources.pointer import escape
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ def skip_ws(text: str, at: int) -> int:
 class JsonSpans:
     def __init__(self, text: str, start: int = 0) -> None:
         self.text = text
-        self._decoder = json.JSONDecoder()
+        self._decoder = skipping_decoder()  # only ends are wanted: no integer too long
         self.root = skip_ws(text, start)
         self._members: dict[int, tuple[list[Member], dict[str, int], list[int]]] = {}
 

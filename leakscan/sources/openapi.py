@@ -22,6 +22,7 @@ from urllib.parse import unquote
 
 from leakscan.sources.decode import decode, is_binary
 from leakscan.sources.files import read_regular
+from leakscan.sources.lenient_json import LONG_INTEGER, loads_lenient
 from leakscan.sources.pointer import join, split
 from leakscan.sources.positions import JsonPositions, Positions, YamlPositions
 from leakscan.sources.yaml_safe import YamlLoadError, compose, to_data
@@ -72,6 +73,7 @@ class SpecDocument:
     fs_path: str | None = None  # where it lives on disk, for relative file refs
     text: str = field(default="", repr=False)
     fs_root: str | None = None  # relative file refs must stay inside it (default: fs_path's directory)
+    notes: tuple[str, ...] = ()  # what loading left out (an integer past Python's digit limit), for `errors`
 
     @property
     def version(self) -> str:
@@ -106,16 +108,15 @@ def load_document(text: str, path: str, fs_path: str | None = None, fs_root: str
 def _load_document(text: str, path: str, fs_path: str | None) -> SpecDocument:
     if text.lstrip()[:1] in ("{", "["):
         try:
-            data = json.loads(text)
-            return SpecDocument(path, data, JsonPositions(text), "json", fs_path, text)
+            data, long_integer = loads_lenient(text)  # an integer past Python's digit limit: a placeholder
+            notes = (f"{LONG_INTEGER}; that integer was left out and the rest read as a spec",) if long_integer else ()
+            return SpecDocument(path, data, JsonPositions(text), "json", fs_path, text, notes=notes)
         except RecursionError as exc:
             raise SpecLoadError("JSON nested too deep") from exc
         except json.JSONDecodeError as exc:
             if len(text) > YAML_FALLBACK_LIMIT:
                 raise SpecLoadError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
             json_error = exc
-        except ValueError as exc:  # int() refuses more than sys.get_int_max_str_digits() digits
-            raise SpecLoadError("JSON holds an integer longer than Python's limit of digits") from exc
         try:
             return _load_yaml(text, path, fs_path)
         except SpecLoadError:

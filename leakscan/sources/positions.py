@@ -17,6 +17,7 @@ from typing import Protocol
 
 import yaml
 
+from leakscan.sources.lenient_json import skipping_decoder
 from leakscan.sources.pointer import split
 
 _WS = re.compile(r"[ \t\n\r]*")
@@ -73,7 +74,7 @@ class JsonPositions:
     def __init__(self, text: str) -> None:
         self._text = text
         self._lines = Lines(text)
-        self._decoder = json.JSONDecoder()
+        self._decoder = skipping_decoder()  # only ends are wanted: no integer too long
         self._root = _past_ws(text, 0)
         # container offset -> token -> (key offset, value offset)
         self._members: dict[int, dict[str, tuple[int, int]]] = {}

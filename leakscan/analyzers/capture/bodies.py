@@ -12,7 +12,7 @@ from dataclasses import replace
 from urllib.parse import unquote_plus
 
 from leakscan.analyzers.capture.http_evidence import url_params
-from leakscan.analyzers.capture.jsondoc import LIMITS, Doc, flatten, looks_like_json, parse_json
+from leakscan.analyzers.capture.jsondoc import LIMITS, Doc, flatten, limit_error, looks_like_json, parse_json
 from leakscan.analyzers.capture.payload import Item
 from leakscan.analyzers.capture.sites import AnchorSite, ShiftSite, Site
 from leakscan.model import ScanError
@@ -73,10 +73,10 @@ def body_items(text: str, pointer: str, site: Site, anchor: Site, mime: str, enc
     template = replace(template, payload=payload, key="", parent_key="", prefix="", suffix="")
     if "json" in mime.lower() or looks_like_json(text):
         data, error = parse_json(text)
-        if error is None and isinstance(data, (dict, list)):
-            return flatten(data, Doc(text, site, pointer + "#", 1), replace(template, where="json"))
         if error in LIMITS:
-            errors.append(ScanError(path, f"{pointer or 'body'}: {error}; the body was scanned as text"))
+            errors.append(ScanError(path, f"{pointer or 'body'}: {limit_error(error, data, 'body')}"))
+        if isinstance(data, (dict, list)):
+            return flatten(data, Doc(text, site, pointer + "#", 1), replace(template, where="json"))
     if "x-www-form-urlencoded" in mime.lower():
         return form_items(text, pointer, site, template)
     return [replace(template, value=text, pointer=pointer, site=site, where="body")]

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from leakscan.analyzers.capture.field_evidence import harmless_key, is_identifier_key, key_kind
 from leakscan.analyzers.capture.http_evidence import clean_url
 from leakscan.analyzers.capture.items import analyze
-from leakscan.analyzers.capture.jsondoc import LIMITS, Doc, flatten, iter_flatten, parse_json
+from leakscan.analyzers.capture.jsondoc import LIMITS, Doc, flatten, iter_flatten, limit_error, parse_json
 from leakscan.analyzers.capture.payload import Context, Item, Proto, evidence, finalize
 from leakscan.analyzers.capture.sites import FileSite, NoSite, ShiftSite
 from leakscan.analyzers.capture.vocab import vocabulary
@@ -69,11 +69,11 @@ def _is_json_lines(text: str, path: str = "") -> bool:
     first, end = _first_line(text.lstrip("\ufeff"))
     if not first.strip().startswith("{") or len(first) > 1 << 20:
         return False
-    data, error = parse_json(first)
+    data, _ = parse_json(first)  # an integer past Python's digit limit leaves it a record all the same
     rest = text[end + 1:end + 4096].lstrip()
     # A .jsonl log of one record is still a log (its values are captured payload).
     one_record_log = not rest and path.lower().endswith((".jsonl", ".ndjson"))
-    return error is None and isinstance(data, dict) and (rest[:1] == "{" or one_record_log)
+    return isinstance(data, dict) and (rest[:1] == "{" or one_record_log)
 
 
 class JsonLinesScanner:
@@ -110,9 +110,9 @@ class JsonLinesScanner:
 def _record_items(line: str, index: int, site: ShiftSite, errors: list[ScanError], path: str) -> list[Item]:
     data, error = parse_json(line)
     if error in LIMITS:
-        errors.append(ScanError(path, f"line {index + 1}: {error}; the line was scanned as text"))
+        errors.append(ScanError(path, f"line {index + 1}: {limit_error(error, data, 'line')}"))
     template = Item(value="", pointer=None, site=NoSite(), where="json", payload=True, channel="log")
-    if error is not None or not isinstance(data, (dict, list)):
+    if not isinstance(data, (dict, list)):
         return [replace(template, value=line, site=site, where="text", extra=(("entry", f"line {index + 1}"),))]
     label = _record_label(data, index)
     template = replace(template, extra=(("entry", label),))
@@ -145,13 +145,13 @@ class JsonDocumentScanner:
     def scan(self, chunk: Chunk, engine: Engine) -> DocumentResult:
         text = chunk.text
         data, error = parse_json(text[1:] if text.startswith("\ufeff") else text)
-        if error is not None or not isinstance(data, (dict, list)):
+        said = (ScanError(chunk.origin.path, limit_error(error, data, "file")),) if error in LIMITS else ()
+        if not isinstance(data, (dict, list)):
             # JSON with comments, a fragment, not JSON at all: the plain text scan does it.
             # Valid JSON past a parsing limit (depth, digits) is said so: its structure was not read.
-            limit_hit = error in LIMITS
-            errors = (ScanError(chunk.origin.path, f"{error}; the file was scanned as text"),) if limit_hit else ()
-            return DocumentResult(tuple(engine.candidates(chunk)), errors)
+            return DocumentResult(tuple(engine.candidates(chunk)), said)
         result = scan_json_data(chunk, engine, data, "json")
+        result = DocumentResult(result.candidates, result.errors + said)  # an integer past the limit, left out
         published = published_document(chunk.origin.path, data)  # an SBOM's author emails are public on purpose
         if published:
             return DocumentResult(lower_published_contacts(result.candidates, published), result.errors)

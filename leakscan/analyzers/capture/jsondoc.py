@@ -20,6 +20,7 @@ from leakscan.analyzers.capture.sites import AnchorSite, ResolvedSite, ShiftSite
 from leakscan.analyzers.capture.vocab import vocabulary
 from leakscan.analyzers.jsonspan import JsonSpans
 from leakscan.analyzers.regions import object_region
+from leakscan.sources.lenient_json import LONG_INTEGER, loads_lenient
 from leakscan.sources.pointer import escape, split
 
 MAX_NESTED = 3  # JSON in a string in a string in a string is as deep as it gets
@@ -72,20 +73,27 @@ class ValueSite(ResolvedSite):
 
 
 TOO_DEEP = "JSON nested too deep"
-NUMBER_TOO_LONG = "JSON holds an integer longer than Python's limit of digits"
-LIMITS = (TOO_DEEP, NUMBER_TOO_LONG)  # valid JSON that cannot be parsed here: worth an error entry
+NUMBER_TOO_LONG = LONG_INTEGER
+LIMITS = (TOO_DEEP, NUMBER_TOO_LONG)  # valid JSON past a limit of Python's: worth an error entry
 
 
 def parse_json(text: str) -> tuple[Any, str | None]:
-    """The document, or None and why it is not JSON (or cannot be parsed: LIMITS)."""
+    """The document, or None and why it is not JSON (or cannot be parsed: TOO_DEEP). One holding an integer past
+    Python's digit limit is parsed all the same, that integer a `LongInteger`, and NUMBER_TOO_LONG comes with it."""
     try:
-        return json.loads(text), None
+        data, long_integer = loads_lenient(text)
     except RecursionError:
         return None, TOO_DEEP
     except json.JSONDecodeError as exc:
         return None, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
-    except ValueError:  # int() refuses more than sys.get_int_max_str_digits() digits
-        return None, NUMBER_TOO_LONG
+    return data, NUMBER_TOO_LONG if long_integer else None
+
+
+def limit_error(error: str, data: Any, what: str) -> str:
+    """The errors entry for a limit hit: the `what` (file, line, body) was read by its structure or as text."""
+    if data is not None:
+        return f"{error}; that integer was left out and the rest of the {what} scanned by its structure"
+    return f"{error}; the {what} was scanned as text"
 
 
 def looks_like_json(text: str) -> bool:

@@ -80,7 +80,7 @@ def scan_spec(chunk: Chunk, engine: Engine, forced: bool = False) -> DocumentRes
     refs = RefResolver(doc, engine.config.max_file_size)
     ctx = SpecContext(doc, refs, engine, replace(origin, kind="spec"), version)  # kind: remedies fit a spec
     candidates: list[Candidate] = []
-    errors: list[ScanError] = []
+    errors = [ScanError(origin.path, note) for note in doc.notes]  # an integer past Python's digit limit, left out
     for detector in DETECTORS:
         name = detector.__module__.rsplit(".", 1)[-1]
         try:

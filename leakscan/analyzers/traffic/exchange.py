@@ -1,7 +1,6 @@
 """One request and its response, as the inventory and the exposure checks read them from a HAR."""
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -9,6 +8,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from leakscan.analyzers.capture.http_evidence import clean_url
+from leakscan.sources.lenient_json import raw_decode_lenient
 
 MAX_BODY = 64 * 1024  # of a request body kept to look for first-party values sent elsewhere
 _HEAD = re.compile(r'^\ufeff?\s*\{\s*"log"\s*:\s*\{')
@@ -200,11 +200,10 @@ def page_titles(text: str) -> list[str]:
 
 
 def _iter_list(text: str, at: int) -> Iterator[tuple[int, Any]]:
-    decoder = json.JSONDecoder()
     at = _skip(text, at)
     while at < len(text) and text[at] not in "]":
         try:
-            value, end = decoder.raw_decode(text, at)
+            value, end = raw_decode_lenient(text, at)  # an integer past Python's digit limit: a placeholder
         except (ValueError, RecursionError):  # a truncated capture: its complete entries are enough
             return
         yield at, value
