@@ -15,12 +15,12 @@ computes lines and columns.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 from urllib.parse import unquote_plus
 
-from leakscan.analyzers.capture.sites import Site
+from leakscan.analyzers.capture.sites import Position, Site
 from leakscan.engine import pii_checks
 from leakscan.engine.pii_checks import RegionHint
 from leakscan.model import Adjustment, Candidate, Origin, Rule
@@ -205,26 +205,52 @@ def _region_reason(number: str, regions: tuple[RegionHint, ...]) -> list[Adjustm
 def finalize(protos: Sequence[Proto], ctx: Context) -> list[Candidate]:
     """One candidate per distinct value, whatever rule saw it (its other places in `also_at`), the
     threshold applied, positions computed for what is kept."""
-    threshold = ctx.engine.config.min_confidence
-    groups: dict[str, list[tuple[Proto, Candidate, float]]] = {}
-    for proto in protos:
-        candidate = proto.candidate(ctx)
-        groups.setdefault(_same_value(proto.secret), []).append((proto, candidate, score(candidate).confidence))
-    out: list[Candidate] = []
-    for members in groups.values():
-        best = max(range(len(members)), key=lambda i: (members[i][2], -i))
-        proto, candidate, confidence = members[best]
-        if confidence < threshold:
-            continue
-        here = _place(proto, ctx)
-        others: dict[str, None] = {}  # ordered and deduplicated
-        for other, _, _ in members:
-            where = _place(other, ctx)
-            if where != here:
-                others[where] = None
-        # Every place, however many (a cookie sent with each request): `leakscan mask` rewrites them all.
-        out.append(_positioned(candidate, proto, tuple(others)))
-    return out
+    placed = Placed(ctx, keep_items=True)
+    placed.add(protos)
+    return placed.candidates()
+
+
+Span = tuple[Position, Position]
+
+
+class Placed:
+    """`finalize` in two halves, for a document read piece by piece (a HAR's entries): each proto
+    becomes its candidate, confidence, place and (when it can be kept) position as it comes, and lets
+    go of its item, so what a scan holds is its findings, not the values and bodies they came from.
+    `keep_items`: positions are computed at the end, for the kept place of each value only."""
+
+    def __init__(self, ctx: Context, keep_items: bool = False) -> None:
+        self.ctx = ctx
+        self.threshold = ctx.engine.config.min_confidence
+        self.keep_items = keep_items
+        self.groups: dict[str, list[tuple[Candidate, float, str, Span | Proto | None]]] = {}
+
+    def add(self, protos: Iterable[Proto]) -> None:
+        ctx, threshold = self.ctx, self.threshold
+        for proto in protos:
+            candidate = proto.candidate(ctx)
+            confidence = score(candidate).confidence
+            # Only the most confident place of a value is positioned, and only when it is kept.
+            span = None if confidence < threshold else proto if self.keep_items else _span(proto)
+            self.groups.setdefault(_same_value(proto.secret), []).append(
+                (candidate, confidence, _place(proto, ctx), span))
+
+    def candidates(self) -> list[Candidate]:
+        out: list[Candidate] = []
+        for members in self.groups.values():
+            best = max(range(len(members)), key=lambda i: (members[i][1], -i))
+            candidate, confidence, here, span = members[best]
+            if confidence < self.threshold or span is None:
+                continue
+            if isinstance(span, Proto):
+                span = _span(span)
+            others: dict[str, None] = {}  # ordered and deduplicated
+            for _, _, where, _ in members:
+                if where != here:
+                    others[where] = None
+            # Every place, however many (a cookie sent with each request): `leakscan mask` rewrites them all.
+            out.append(_positioned(candidate, span, tuple(others)))
+        return out
 
 
 def _same_value(secret: str) -> str:
@@ -239,9 +265,13 @@ def _place(proto: Proto, ctx: Context) -> str:
     return f"{ctx.path}:{position[0] if position else '?'}"
 
 
-def _positioned(candidate: Candidate, proto: Proto, also_at: tuple[str, ...]) -> Candidate:
+def _span(proto: Proto) -> Span:
     start = proto.item.site.position(proto.start)
-    end = proto.item.site.position(proto.end) or start
+    return start, proto.item.site.position(proto.end) or start
+
+
+def _positioned(candidate: Candidate, span: Span, also_at: tuple[str, ...]) -> Candidate:
+    start, end = span
     if start is None or end is None:
         return replace(candidate, also_at=also_at)
     return replace(candidate, line=start[0], column=start[1], end_line=end[0], end_column=end[1], also_at=also_at)

@@ -65,6 +65,28 @@ class FileSite:
         self._before, self._last_newline = counts, lasts
 
 
+class EntrySite:
+    """A piece of the file held on its own (a HAR entry, a JSON-lines record read from a stream): it
+    starts at `column` of `line`, and its own newlines are indexed the first time one is needed."""
+
+    def __init__(self, text: str, line: int, column: int) -> None:
+        self.text, self.line, self.column = text, line, column
+        self._newlines: list[int] | None = None
+
+    def position(self, offset: int) -> tuple[int, int]:
+        offset = min(max(0, offset), len(self.text))
+        if self._newlines is None:
+            self._newlines = found = []
+            at = self.text.find("\n")
+            while at >= 0:
+                found.append(at)
+                at = self.text.find("\n", at + 1)
+        before = bisect.bisect_left(self._newlines, offset)
+        if not before:
+            return self.line, self.column + offset
+        return self.line + before, offset - self._newlines[before - 1]
+
+
 class ShiftSite:
     """A slice of the parent text starting at `base` (an HTTP body, a log line)."""
 
