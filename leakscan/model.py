@@ -94,6 +94,8 @@ class Candidate:
     # Other places the same value was seen (pointers or "path:line"), for dedup.
     also_at: tuple[str, ...] = ()
     display: str = ""  # masked and shown instead of `secret` when there is no value (a schema property)
+    # Lines of the identifiers this secret's reasons name (a user name, a key id), in the same file.
+    related_lines: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,9 @@ class Finding:
     raw_pointer: str | None = field(default=None, repr=False, compare=False)
     raw_also_at: tuple[str, ...] | None = field(default=None, repr=False, compare=False)
     verification: Verification | None = None  # --verify only: what the provider answered
+    # Lines of the paired identifiers (a user name beside its password, a key id beside its key) in
+    # location.path: reported as `related` ("path:line"); not part of the fingerprint.
+    related_lines: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

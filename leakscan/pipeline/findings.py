@@ -62,6 +62,7 @@ def to_finding(candidate: Candidate, confidence: float, reasons: tuple[str, ...]
         secret_hash=digest,
         secret=candidate.secret,
         also_at=candidate.also_at,
+        related_lines=candidate.related_lines,
     )
 
 

@@ -1,6 +1,11 @@
 """Two-part credentials: an identifier beside its secret is named in that secret's finding, never reported alone."""
 from __future__ import annotations
 
+import bisect
+import re
+from collections.abc import Callable
+from dataclasses import replace
+
 from leakscan.masking.values import mask_value
 from leakscan.model import Candidate, Rule
 from leakscan.scoring import Score
@@ -13,60 +18,102 @@ PAIRED = 0.05  # a secret written beside its own identifier is more likely to be
 ALONE_CAP = 0.3
 # Identifiers below this are placeholders themselves (AKIAIOSFODNN7EXAMPLE): they name nothing.
 PAIR_FLOOR = 0.5
+# Rule-id prefix of user names (patterns/usernames.yaml): the login half of a password, not of a provider's key.
+USER_NAME = "username"
 # Provider words a generic rule's line may name instead of the provider's rule prefix.
 _PROVIDER_WORDS: dict[str, tuple[str, ...]] = {
     "aws": ("aws", "amazon", "s3"),
     "alibaba": ("alibaba", "aliyun", "alicloud", "oss"),
     "gcp": ("google", "gcp", "oauth"),
 }
+# Words of a rule id that make its secret the other half of a user name (files.filezilla.password,
+# connections.jdbc.password, files.firefox.logins); generic and connection-string rules always are.
+_PASSWORD_WORDS = frozenset({"password", "passwd", "passphrase", "pass", "pwd", "credential", "credentials",
+                             "login", "logins", "userinfo", "basic"})
+_ID_WORDS = re.compile(r"[.\-_]")
+# A value that repeats a user-name key word (`"username": "Username"`) is a form label, not a name.
+_LABELS = frozenset({"user", "username", "login", "loginname", "logon", "logonname", "name", "uid", "userid",
+                     "account", "string", "none", "null", "nil", "undefined", "true", "false"})
 
 _Scored = tuple[Candidate, Score]
+_Place = tuple[str, str | None]  # path and commit: pairs never cross a file or a revision
 
 
 def pair_identifiers(scored: list[_Scored]) -> list[_Scored]:
-    """Each secret names the nearest identifier of its provider within a few lines (+PAIRED); identifiers
-    themselves leave the list when paired, and are capped below the threshold when alone."""
+    """Each secret names the nearest identifier of its provider within a few lines (+PAIRED), and each
+    password the nearest user name (no confidence move: test fixtures have both); the secret lists their
+    lines in `related_lines`. Identifiers leave the list when paired, and are capped below the threshold alone."""
     if not any(c.rule.category == IDENTIFIER for c, _ in scored):
         return scored
-    identifiers = [(c, s) for c, s in scored if c.rule.category == IDENTIFIER and s.confidence >= PAIR_FLOOR]
-    # A generic rule (`api_key = "..."`) that matched an identifier's own value saw an id, not a secret.
-    id_values = {_value_key(c) for c, _ in scored if c.rule.category == IDENTIFIER}
+    pairable = [c for c, s in scored if c.rule.category == IDENTIFIER and s.confidence >= PAIR_FLOOR]
+    keys = _NearIndex([c for c in pairable if not _is_user_name(c.rule)])
+    users = _NearIndex([c for c in pairable if _is_user_name(c.rule) and _plausible_name(c.secret)])
+    # A generic rule (`api_key = "..."`) that matched a key id's own value saw an id, not a secret; a
+    # password equal to its user name is still a password.
+    id_values = {_value_key(c) for c, _ in scored if c.rule.category == IDENTIFIER and not _is_user_name(c.rule)}
     paired: set[int] = set()
     out: list[_Scored] = []
     for cand, result in scored:
         if cand.rule.category == IDENTIFIER or (cand.rule.is_generic and _value_key(cand) in id_values):
             continue
-        partner = _nearest(cand, identifiers) if cand.rule.category in ("secret", "url-token") else None
-        if partner is not None:
-            paired.add(id(partner))
-            result = _with_partner(result, partner)
+        if cand.rule.category in ("secret", "url-token"):
+            partners = [p for p in (keys.nearest(cand, _same_provider),
+                                    users.nearest(cand, _takes_user_name)) if p is not None]
+            for partner in partners:
+                paired.add(id(partner))
+                result = _with_partner(result, partner)
+            if partners:
+                cand = replace(cand, related_lines=tuple(sorted({*cand.related_lines, *(p.line for p in partners)})))
         out.append((cand, result))
     for cand, result in scored:
         if cand.rule.category == IDENTIFIER and id(cand) not in paired:
-            out.append((cand, _alone(result)))
+            out.append((cand, _alone(cand, result)))
     return out
+
+
+class _NearIndex:
+    """Identifiers by file and line: the ones within PAIR_LINES of a secret are found by bisection,
+    so a capture with thousands of values costs n log n, not n²."""
+
+    def __init__(self, identifiers: list[Candidate]) -> None:
+        self._by_place: dict[_Place, list[tuple[int, int, Candidate]]] = {}
+        for order, ident in enumerate(identifiers):
+            self._by_place.setdefault((ident.origin.path, ident.origin.commit), []).append((ident.line, order, ident))
+        for entries in self._by_place.values():
+            entries.sort(key=lambda e: e[:2])
+
+    def nearest(self, secret: Candidate, fits: Callable[[Candidate, Candidate], bool]) -> Candidate | None:
+        """Nearest first; at equal distance the one written first (a user name or key id before its secret)."""
+        entries = self._by_place.get((secret.origin.path, secret.origin.commit), [])
+        lo = bisect.bisect_left(entries, secret.line - PAIR_LINES, key=lambda e: e[0])
+        hi = bisect.bisect_right(entries, secret.line + PAIR_LINES, key=lambda e: e[0])
+        near = [(abs(line - secret.line), line > secret.line, order, ident)
+                for line, order, ident in entries[lo:hi] if fits(ident, secret)]
+        return min(near, key=lambda n: n[:3])[3] if near else None
 
 
 def _value_key(cand: Candidate) -> tuple[str, str | None, int, str]:
     return cand.origin.path, cand.origin.commit, cand.line, cand.secret
 
 
-def _nearest(secret: Candidate, identifiers: list[_Scored]) -> Candidate | None:
-    best: tuple[int, int, Candidate] | None = None
-    for ident, _ in identifiers:
-        distance = abs(ident.line - secret.line)
-        if (distance > PAIR_LINES or ident.origin.path != secret.origin.path
-                or ident.origin.commit != secret.origin.commit or not _same_provider(ident, secret)):
-            continue
-        # Nearest first; at equal distance the identifier written first (a key id before its secret).
-        key = (distance, 0 if ident.line <= secret.line else 1, ident)
-        if best is None or key[:2] < best[:2]:
-            best = key
-    return best[2] if best else None
-
-
 def _provider(rule: Rule) -> str:
     return rule.id.split(".", 1)[0]
+
+
+def _is_user_name(rule: Rule) -> bool:
+    return _provider(rule) == USER_NAME
+
+
+def _plausible_name(value: str) -> bool:
+    squashed = re.sub(r"[\W_]", "", value).lower()
+    return squashed not in _LABELS and not squashed.startswith("your")
+
+
+def _takes_user_name(_user: Candidate, secret: Candidate) -> bool:
+    """Passwords, passphrases, connection strings and generic credentials are logged in with a user name."""
+    rule = secret.rule
+    return (rule.is_generic or _provider(rule) == "connections"
+            or not _PASSWORD_WORDS.isdisjoint(_ID_WORDS.split(rule.id.lower())))
 
 
 def _same_provider(ident: Candidate, secret: Candidate) -> bool:
@@ -83,12 +130,17 @@ def _same_provider(ident: Candidate, secret: Candidate) -> bool:
 
 def _with_partner(result: Score, ident: Candidate) -> Score:
     shown = mask_value(ident.secret, ident.rule.mask)
-    reason = f"paired with {ident.rule.name} {shown} (line {ident.line}): {PAIRED:+.2f}"
-    return Score(round(min(1.0, result.confidence + PAIRED), 2), (*result.reasons, reason))
+    named = f"paired with {ident.rule.name} {shown} (line {ident.line})"
+    if _is_user_name(ident.rule):
+        return Score(result.confidence, (*result.reasons, named))
+    return Score(round(min(1.0, result.confidence + PAIRED), 2), (*result.reasons, f"{named}: {PAIRED:+.2f}"))
 
 
-def _alone(result: Score) -> Score:
+def _alone(ident: Candidate, result: Score) -> Score:
     if result.confidence <= ALONE_CAP:
         return result
-    reason = f"an identifier, not a secret, and no secret of its provider beside it: capped at {ALONE_CAP:.2f}"
+    if _is_user_name(ident.rule):
+        reason = f"a user name, not a secret, and no password beside it: capped at {ALONE_CAP:.2f}"
+    else:
+        reason = f"an identifier, not a secret, and no secret of its provider beside it: capped at {ALONE_CAP:.2f}"
     return Score(ALONE_CAP, (*result.reasons, reason))

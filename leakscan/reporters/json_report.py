@@ -41,11 +41,18 @@ def finding_dict(finding: Finding, show_secrets: bool) -> dict[str, Any]:
     }
     if finding.also_at:
         out["also_at"] = list(finding.also_at)
+    if finding.related_lines:  # the identifiers its reasons name: a user name beside its password
+        out["related"] = related_places(finding)
     if finding.verification is not None:  # --verify only
         out["verification"] = verification_dict(finding)
     if show_secrets:
         out["secret"] = finding.secret
     return out
+
+
+def related_places(finding: Finding) -> list[str]:
+    """`path:line` of each identifier paired with the finding (same file, same revision)."""
+    return [f"{finding.location.path}:{line}" for line in finding.related_lines]
 
 
 def verification_dict(finding: Finding) -> dict[str, Any] | None:

@@ -43,6 +43,13 @@ def _location(finding: Finding) -> dict[str, Any]:
     return location
 
 
+def _related(finding: Finding) -> list[dict[str, Any]]:
+    """The identifiers paired with the finding (a user name beside its password), as SARIF related locations."""
+    return [{"id": index, "message": {"text": "paired identifier (named in the reasons)"},
+             "physicalLocation": {"artifactLocation": {"uri": finding.location.path}, "region": {"startLine": line}}}
+            for index, line in enumerate(finding.related_lines, start=1)]
+
+
 def _result(finding: Finding, index: int, show_secrets: bool) -> dict[str, Any]:
     shown = finding.secret if show_secrets else finding.masked
     props: dict[str, Any] = {"confidence": finding.confidence, "reasons": list(finding.reasons),
@@ -64,6 +71,7 @@ def _result(finding: Finding, index: int, show_secrets: bool) -> dict[str, Any]:
         "message": {"text": f"{'LIVE ' if _live(finding) else ''}{finding.name}: {shown} "
                             f"(confidence {finding.confidence:.2f})"},
         "locations": [_location(finding)],
+        **({"relatedLocations": _related(finding)} if finding.related_lines else {}),
         "partialFingerprints": {"leakscan/v1": finding.fingerprint},
         "properties": props,
     }

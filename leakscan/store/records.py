@@ -21,6 +21,7 @@ def finding_record(finding: Finding) -> dict[str, Any]:
         "masked": finding.masked, "fingerprint": finding.fingerprint,
         "suggestion": [finding.suggestion.action, finding.suggestion.text, finding.suggestion.masked_value],
         "secret_hash": finding.secret_hash, "also_at": list(finding.also_at),
+        "related_lines": list(finding.related_lines),
     }
 
 
@@ -35,7 +36,7 @@ def finding_from_record(record: dict[str, Any]) -> Finding:
         severity=record["severity"], confidence=record["confidence"], reasons=tuple(record["reasons"]),
         location=location, masked=record["masked"], fingerprint=record["fingerprint"],
         suggestion=Suggestion(action, text, masked_value), secret_hash=record["secret_hash"],
-        also_at=tuple(record["also_at"]),
+        also_at=tuple(record["also_at"]), related_lines=tuple(record.get("related_lines", ())),
     )
 
 
