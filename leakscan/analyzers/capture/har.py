@@ -10,7 +10,6 @@ complete entries and scans the rest as text, with an `errors` entry.
 """
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -21,13 +20,14 @@ from leakscan.analyzers.capture.bodies import body_items, form_items
 from leakscan.analyzers.capture.http_evidence import clean_url
 from leakscan.analyzers.capture.items import analyze
 from leakscan.analyzers.capture.jsondoc import NUMBER_TOO_LONG, Doc, iter_flatten, limit_error, parse_json
-from leakscan.analyzers.capture.payload import Context, Item, Proto, derive, finalize
-from leakscan.analyzers.capture.sites import FileSite, NoSite, ShiftSite
-from leakscan.analyzers.jsonspan import object_or_empty, scanstring, skip_ws
+from leakscan.analyzers.capture.payload import Context, Item, Placed, derive
+from leakscan.analyzers.capture.sites import EntrySite, FileSite, NoSite, ShiftSite
+from leakscan.analyzers.jsonspan import object_or_empty
 from leakscan.analyzers.regions import message_regions
 from leakscan.analyzers.registry import DocumentResult, register
 from leakscan.model import Chunk, ScanError
 from leakscan.sources.decode import first_byte, is_utf16
+from leakscan.sources.jsonstream import Member, TextReader, har_members, string_blocks
 from leakscan.sources.lenient_json import raw_decode_lenient
 
 if TYPE_CHECKING:
@@ -66,42 +66,43 @@ class HarScanner:
         ctx = Context(engine, chunk.origin.path, "har", chunk.origin.commit, chunk.origin.blob)
         doc = Doc(text, FileSite(text), offset=start)
         errors: list[ScanError] = []
-        protos: list[Proto] = []
-        # Entries are scanned as they are parsed and then let go: a 200 MB HAR never
-        # exists as one object tree. Only a spec comparison needs them all kept.
+        # Entries are read one at a time (sources/jsonstream.py), scanned, placed and let go: a 200 MB
+        # HAR never exists as one object tree, nor do its values once found. Only a spec comparison
+        # needs the entries kept.
+        placed = Placed(ctx)
         kept: list[Any] | None = [] if engine.config.capture_spec or '"_openapi"' in text else None
         streamed = 0
 
-        def on_entry(index: int, entry: Any) -> None:
+        def on_entry(index: int, entry: Any, entry_doc: Doc) -> None:
             nonlocal streamed
             streamed += 1
             if isinstance(entry, dict):
-                protos.extend(analyze(entry_items(entry, index, doc, errors, ctx.path), ctx))
+                placed.add(analyze(entry_items(entry, index, entry_doc, errors, ctx.path), ctx))
             if kept is not None:
                 kept.append(entry)
 
-        data, error = _parse(text, start, doc, on_entry)
+        data, error = _parse(text, start, doc, on_entry, kept is not None)
         if error == NUMBER_TOO_LONG:  # parsed all the same, that integer a placeholder: said, then read as usual
             errors.append(ScanError(ctx.path, limit_error(error, data, "file")))
             error = None
         if error is None and _has_entries(data):
-            protos.extend(analyze(log_items(data, doc), ctx))
+            placed.add(analyze(log_items(data, doc), ctx))
         if error is not None:
             entries, tail = _salvage(text)
             errors.append(ScanError(ctx.path, f"not a complete HAR ({error}); {len(entries)} complete "
                                               f"entr{'y' if len(entries) == 1 else 'ies'} scanned, the rest as text"))
             for index in range(streamed, len(entries)):
-                on_entry(index, entries[index])
-            protos.extend(analyze([_tail_item(text, tail)], ctx) if tail is not None else [])
+                on_entry(index, entries[index], doc)
+            placed.add(analyze([_tail_item(text, tail)], ctx) if tail is not None else [])
         elif not streamed and not _has_entries(data):
             return _not_har(chunk, engine, data, doc)
         else:
             late = data["log"]["entries"] if _has_entries(data) else []
             for index in range(streamed, len(late)):  # json.loads took what the walk did not
-                on_entry(index, late[index])
+                on_entry(index, late[index], doc)
             if kept is not None:
-                protos.extend(spec_protos(data, kept, doc, ctx, errors))
-        return DocumentResult(tuple(finalize(protos, ctx)), tuple(errors))
+                placed.add(spec_protos(data, kept, doc, ctx, errors))
+        return DocumentResult(tuple(placed.candidates()), tuple(errors))
 
 
 def _has_entries(data: Any) -> bool:
@@ -110,7 +111,8 @@ def _has_entries(data: Any) -> bool:
 
 
 def entry_items(entry: dict[str, Any], index: int, doc: Doc, errors: list[ScanError], path: str) -> list[Item]:
-    base = f"/log/entries/{index}"
+    """`doc`: the entry's own text (its prefix the entry's pointer), or the whole HAR (no prefix)."""
+    base = "" if doc.prefix else f"/log/entries/{index}"  # pointers local to `doc`; items get doc.prefix + local
     request = object_or_empty(entry.get("request"))
     response = object_or_empty(entry.get("response"))
     url = _str(request.get("url"))
@@ -120,9 +122,9 @@ def entry_items(entry: dict[str, Any], index: int, doc: Doc, errors: list[ScanEr
                     regions=regions)
     items: list[Item] = []
 
-    def add(pointer: str, value: str, where: str, key: str = "", prefix: str = "", response_side: bool = False) -> None:
+    def add(local: str, value: str, where: str, key: str = "", prefix: str = "", response_side: bool = False) -> None:
         if value:
-            items.append(derive(template, value=value, pointer=pointer, site=doc.value_site(pointer, "string"),
+            items.append(derive(template, value=value, pointer=doc.prefix + local, site=doc.value_site(local, "string"),
                                 where=where, key=key, prefix=prefix, response=response_side))
 
     add(f"{base}/request/url", url, "url")
@@ -137,17 +139,17 @@ def entry_items(entry: dict[str, Any], index: int, doc: Doc, errors: list[ScanEr
         add(f"{base}/request/queryString/{j}/value", value, "query", name, f"{name}=")
     items.extend(_post_data(request.get("postData"), f"{base}/request/postData", doc, template, errors, path, url))
     content = object_or_empty(response.get("content"))
-    pointer = f"{base}/response/content/text"
-    items.extend(body_items(_str(content.get("text")), pointer, doc.value_site(pointer, "string"),
-                            doc.value_site(pointer, "anchor"), _str(content.get("mimeType")),
+    local = f"{base}/response/content/text"
+    items.extend(body_items(_str(content.get("text")), doc.prefix + local, doc.value_site(local, "string"),
+                            doc.value_site(local, "anchor"), _str(content.get("mimeType")),
                             _str(content.get("encoding")), replace(template, response=True), errors, path, url))
     add(f"{base}/response/redirectURL", _str(response.get("redirectURL")), "url", response_side=True)
     items.extend(_other_fields(entry, base, doc, template))
     for j, message in enumerate(entry.get("_webSocketMessages") or []):
         if isinstance(message, dict):
-            pointer = f"{base}/_webSocketMessages/{j}/data"
-            items.extend(body_items(_str(message.get("data")), pointer, doc.value_site(pointer, "string"),
-                                    doc.value_site(pointer, "anchor"), "", "",
+            local = f"{base}/_webSocketMessages/{j}/data"
+            items.extend(body_items(_str(message.get("data")), doc.prefix + local, doc.value_site(local, "string"),
+                                    doc.value_site(local, "anchor"), "", "",
                                     replace(template, response=message.get("type") == "receive"), errors, path))
     return items
 
@@ -158,18 +160,18 @@ def _post_data(post: Any, base: str, doc: Doc, template: Item, errors: list[Scan
         return []
     items: list[Item] = []
     for j, name, value in _pairs(post.get("params")):
-        pointer = f"{base}/params/{j}/value"
+        local = f"{base}/params/{j}/value"
         if value:
-            items.append(replace(template, value=value, pointer=pointer, site=doc.value_site(pointer, "string"),
-                                 where="form", key=name, prefix=f"{name}="))
+            items.append(replace(template, value=value, pointer=doc.prefix + local,
+                                 site=doc.value_site(local, "string"), where="form", key=name, prefix=f"{name}="))
     text, mime = _str(post.get("text")), _str(post.get("mimeType"))
-    pointer = f"{base}/text"
-    site = doc.value_site(pointer, "string")
+    local = f"{base}/text"
+    pointer, site = doc.prefix + local, doc.value_site(local, "string")
     if "x-www-form-urlencoded" in mime.lower() and items:
         return items + [replace(template, value=text, pointer=pointer, site=site, where="body")] if text else items
     if "x-www-form-urlencoded" in mime.lower():
         return form_items(text, pointer, site, template) if text else items
-    return items + body_items(text, pointer, site, doc.value_site(pointer, "anchor"), mime,
+    return items + body_items(text, pointer, site, doc.value_site(local, "anchor"), mime,
                               _str(post.get("encoding")), template, errors, path, url)
 
 
@@ -207,65 +209,24 @@ def log_items(data: Any, doc: Doc) -> list[Item]:
     return list(iter_flatten(rest, doc, template))
 
 
-_DESCEND = {(): "log", ("log",): "entries"}  # the containers indexed while parsing
+EntryCallback = Callable[[int, Any, Doc], None]
 
 
-EntryCallback = Callable[[int, Any], None]
-
-
-def _parse(text: str, start: int, doc: Doc, on_entry: EntryCallback) -> tuple[Any, str | None]:
-    """json.loads, but the root, `log` and `log.entries` are walked by hand: each
-    entry goes to `on_entry` as soon as it is parsed (and is not kept in the
-    result), and the offsets of every entry are recorded, so positions later
-    need no second parse."""
+def _parse(text: str, start: int, doc: Doc, on_entry: EntryCallback, entry_spans: bool) -> tuple[Any, str | None]:
+    """json.loads, but read one entry at a time (sources/jsonstream.py): each entry goes to `on_entry`
+    with a Doc of its own text as soon as it is parsed (and is not kept in the result), and the spans
+    of the root's and `log`'s members seed `doc`, so positions outside the entries need no second parse."""
+    reader = TextReader(string_blocks(text, start), start)
     try:
-        decoder = json.JSONDecoder()
-        at = skip_ws(text, start)
-        data, end = _container(text, at, (), decoder, doc, on_entry)
-        if skip_ws(text, end) != len(text):
-            raise ValueError("extra data")
-        return data, None
+        for member in har_members(reader, doc.spans.seed, entry_spans):
+            if not isinstance(member, Member):
+                return member, None
+            site = EntrySite(member.text, member.line, member.offset - member.line_start + 1)
+            on_entry(member.index, member.value, Doc(member.text, site, f"/log/entries/{member.index}"))
     except (ValueError, RecursionError, IndexError):
-        # The error message (or, should the walk be stricter than json.loads, the data) from json.loads.
-        return parse_json(text[start:] if start else text)
-
-
-def _container(text: str, at: int, path: tuple[str, ...], decoder: json.JSONDecoder, doc: Doc,
-               on_entry: EntryCallback) -> tuple[Any, int]:
-    is_object = text[at] == "{"
-    if not is_object and text[at] != "[":
-        return decoder.raw_decode(text, at)
-    out: Any = {} if is_object else []
-    members: list[tuple[str, int, int]] = []
-    i = skip_ws(text, at + 1)
-    close = "}" if is_object else "]"
-    while text[i] != close:
-        if is_object:
-            key, after = scanstring(text, i + 1)
-            colon = skip_ws(text, after)
-            if text[colon] != ":":
-                raise ValueError("expected ':'")
-            value_at = skip_ws(text, colon + 1)
-        else:
-            key, value_at = str(len(members)), i
-        if _DESCEND.get(path) == key:
-            value, end = _container(text, value_at, path + (key,), decoder, doc, on_entry)
-        else:
-            value, end = decoder.raw_decode(text, value_at)
-        members.append((key, value_at, end))
-        if is_object:
-            out[key] = value
-        elif path == ("log", "entries"):
-            on_entry(len(members) - 1, value)
-        else:
-            out.append(value)
-        i = skip_ws(text, end)
-        if text[i] == ",":
-            i = skip_ws(text, i + 1)
-        elif text[i] != close:
-            raise ValueError(f"expected ',' or '{close}'")
-    doc.spans.seed(at, members)
-    return out, i + 1
+        pass
+    # The error message (or, should the walk be stricter than json.loads, the data) from json.loads.
+    return parse_json(text[start:] if start else text)
 
 
 def _salvage(text: str) -> tuple[list[Any], int | None]:
