@@ -577,7 +577,8 @@ def scan_history(repo: Repository, revs: Sequence[str], engine: Engine, progress
     """Every unique blob the commits `revs` select introduced (all of history, or `^A B`), scanned once.
 
     With `cache`, blobs scanned before under the same rules are read from it (--incremental), and
-    a history whose revisions all resolve as before is not even walked: its report is stored whole.
+    a history whose revisions all resolve as before is not even walked: its report is stored whole,
+    errors included, unless one of them may not come again (see _repeatable).
     `batch` (i, n) scans only the paths of batch i of n (leakscan repos splits large histories)."""
     started = time.perf_counter()
     key = _history_key(repo.runner, revs, batch) if cache is not None else None
@@ -585,11 +586,24 @@ def scan_history(repo: Repository, revs: Sequence[str], engine: Engine, progress
     if hit is not None:
         return _reused_report(hit, started)
     report = _scan_history(repo, revs, engine, progress, cache, batch)
-    if cache is not None and key is not None and not report.errors:
+    if cache is not None and key is not None and not report.stats.incomplete and all(map(_repeatable, report.errors)):
         pairs = report.stats.suppressed + report.stats.skipped
         cache.put_many([(key, CachedScan(tuple(replace(f, secret="") for f in report.findings), report.stats.files,
-                                         report.stats.bytes, pairs))])
+                                         report.stats.bytes, pairs, errors=report.errors))])
     return report
+
+
+def _repeatable(error: ScanError) -> bool:
+    """Whether the same repository state, rules and settings give this error again, the same: it
+    is then part of the result, stored with the findings. An object the repository lacks, a blob
+    over --max-file-size, an archive refused by its limits or broken, a rule stopped by its match
+    cap. Not an interruption, a time limit (regex guard, file time budget), a worker or git
+    process that died, a scan that raised (out of memory, say), nor a walk git could not finish
+    (its message does not tell a missing tree from a killed git): those are tried again next time."""
+    message = error.message
+    return (message.startswith(("missing object ", "not read", "not opened"))
+            or (message.startswith("skipped: ") and " over the size limit " in message)
+            or (message.startswith("rule ") and " not searched to the end: stopped after " in message))
 
 
 def _scan_history(repo: Repository, revs: Sequence[str], engine: Engine, progress: Progress | None,
@@ -835,6 +849,6 @@ def _history_key(runner: GitRunner, revs: Sequence[str], batch: tuple[int, int])
 def _reused_report(hit: CachedScan, started: float) -> Report:
     hidden = Counter(dict(hit.suppressed))
     packs = hidden.pop(RULE_PACKS, 0)
-    return Report(tuple(hit.findings), (), ScanStats(
-        hit.scanned, hit.bytes, round(time.perf_counter() - started, 3), 0,
+    return Report(tuple(hit.findings), hit.errors, ScanStats(
+        hit.scanned, hit.bytes, round(time.perf_counter() - started, 3), len(hit.errors),
         skipped=((RULE_PACKS, packs),) if packs else (), suppressed=suppressed_pairs(hidden)))

@@ -9,20 +9,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from leakscan.model import Finding
+from leakscan.model import Finding, ScanError
 from leakscan.store.db import connect
-from leakscan.store.records import finding_from_record, finding_record
+from leakscan.store.records import error_from_record, error_record, finding_from_record, finding_record
 
 
 @dataclass(frozen=True)
 class CachedScan:
-    """What scanning one blob or file gave: its findings (no plaintext) and what it counted."""
+    """What scanning one blob or file (or a whole history) gave: its findings (no plaintext), what
+    it counted, and the errors that are part of the result (the same again for the same input)."""
 
     findings: tuple[Finding, ...]
     scanned: int  # 1 when it was scanned (0: binary, not a blob)
     bytes: int
     suppressed: tuple[tuple[str, int], ...] = ()
     skipped: str = ""  # why a file was left out (a tree scan's stats.skipped reason), if it was
+    errors: tuple[ScanError, ...] = ()
 
 
 class FindingsCache(Protocol):
@@ -87,11 +89,12 @@ class SqliteFindingsCache:
 def _entry_json(scan: CachedScan) -> str:
     return json.dumps({"findings": [finding_record(f) for f in scan.findings], "scanned": scan.scanned,
                        "bytes": scan.bytes, "suppressed": [list(p) for p in scan.suppressed],
-                       "skipped": scan.skipped},
+                       "skipped": scan.skipped, "errors": [error_record(e) for e in scan.errors]},
                       separators=(",", ":"))
 
 
 def _entry_from_json(text: str) -> CachedScan:
     data = json.loads(text)
     return CachedScan(tuple(finding_from_record(r) for r in data["findings"]), data["scanned"], data["bytes"],
-                      tuple((str(k), int(v)) for k, v in data["suppressed"]), data.get("skipped", ""))
+                      tuple((str(k), int(v)) for k, v in data["suppressed"]), data.get("skipped", ""),
+                      tuple(error_from_record(r) for r in data.get("errors", ())))

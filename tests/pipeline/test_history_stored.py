@@ -1,0 +1,103 @@
+"""Whole history reports in the store (--incremental): errors that come again are kept, interruptions never."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from leakscan.config import Config
+from leakscan.engine.context import Engine
+from leakscan.model import Report
+from leakscan.pipeline import history as gitscan
+from leakscan.sources.git.repo import open_repository, tip_revisions
+from leakscan.store.findings_cache import SqliteFindingsCache
+from tests.conftest import fake_github_token
+from tests.gitrepo import GitRepo
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine.build(Config(jobs=1))
+
+
+def _scan(repo: GitRepo, engine: Engine, cache: SqliteFindingsCache) -> Report:
+    opened = open_repository(str(repo.path))
+    return gitscan.scan_history(opened, tip_revisions(opened, ()), engine, cache=cache)
+
+
+def _comparable(report: Report) -> tuple[object, ...]:
+    return report.findings, report.errors, report.stats.files, report.stats.bytes, report.stats.errors
+
+
+def _walks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts history walks (a stored report is returned without one)."""
+    walks: list[int] = []
+    real = gitscan.iter_changes
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        walks.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(gitscan, "iter_changes", counted)
+    return walks
+
+
+def _history_missing_a_blob(root: Path) -> tuple[GitRepo, str]:
+    repo = GitRepo(root)
+    lost = repo.commit("data", {"data/lost.txt": "this blob will vanish\n"})
+    repo.commit("secret", {"app.cfg": f"token = {fake_github_token(41)}\n"})
+    missing = repo.blob(f"{lost}:data/lost.txt")
+    repo.loose_object(missing).unlink()  # the repository lacks it for good: the error comes every time
+    return repo, missing
+
+
+def test_a_report_with_an_error_that_comes_again_is_stored_whole(
+        tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, missing = _history_missing_a_blob(tmp_path / "r")
+    cache = SqliteFindingsCache(tmp_path / "state.sqlite3", "rules")
+    walks = _walks(monkeypatch)
+    first = _scan(repo, engine, cache)
+    (error,) = first.errors
+    assert missing in error.message and first.stats.errors == 1 and len(first.findings) == 1
+    again = _scan(repo, engine, cache)
+    assert walks == [1]  # the unchanged history was not walked again
+    assert _comparable(again) == _comparable(first)  # its error too
+    assert fake_github_token(41) not in (tmp_path / "state.sqlite3").read_bytes().decode("latin-1")
+
+
+def test_a_report_with_an_error_that_may_not_come_again_is_not_stored(
+        tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = GitRepo(tmp_path / "r")
+    repo.commit("secret", {"app.cfg": f"token = {fake_github_token(42)}\n", "b.txt": "b\n"})
+    cache = SqliteFindingsCache(tmp_path / "state.sqlite3", "rules")
+    real_kind = gitscan.rule_file_kind
+
+    def failing(path: str, *args: Any) -> str | None:
+        if path == "app.cfg":
+            raise MemoryError("out of memory")  # a scan that raised: maybe not next time
+        return real_kind(path, *args)
+
+    monkeypatch.setattr(gitscan, "rule_file_kind", failing)
+    failed = _scan(repo, engine, cache)
+    assert [e.message.split(":")[0] for e in failed.errors] == ["scan failed"] and failed.findings == ()
+    monkeypatch.setattr(gitscan, "rule_file_kind", real_kind)
+    walks = _walks(monkeypatch)
+    again = _scan(repo, engine, cache)
+    assert walks == [1] and again.errors == () and len(again.findings) == 1
+
+
+def test_an_interrupted_scan_is_not_stored(tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = GitRepo(tmp_path / "r")
+    repo.commit("secret", {"app.cfg": f"token = {fake_github_token(43)}\n"})
+    cache = SqliteFindingsCache(tmp_path / "state.sqlite3", "rules")
+
+    def interrupted(self: gitscan.BlobScanner, batch: object) -> gitscan.BatchResult:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(gitscan.BlobScanner, "scan", interrupted)
+        stopped = _scan(repo, engine, cache)
+    assert stopped.stats.incomplete and stopped.findings == ()
+    complete = _scan(repo, engine, cache)
+    assert not complete.stats.incomplete and complete.errors == () and len(complete.findings) == 1
