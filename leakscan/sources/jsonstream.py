@@ -5,8 +5,10 @@ source: a file, a generator, slices of a string) and lets go of what was
 read, counting its newlines so that every member still knows the line and
 column it starts on in the whole text. `har_members` walks a HAR's root and
 `log` objects by hand and yields each member of `log.entries` as its own text,
-parsed alone: the window never holds much more than one entry. `loads` is
-`json.loads` through orjson when it is installed (same values, same errors).
+parsed alone: the window never holds much more than one entry. Entries are
+parsed by the standard library's C decoder, which finds where a value ends
+as it parses it; orjson would need each span found first, and turns integers
+past 64 bits into floats (docs/benchmarks.md has the measurement).
 """
 from __future__ import annotations
 
@@ -16,27 +18,10 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-_fast_loads: Callable[[str], Any] | None
-try:  # optional: about twice as fast as json.loads on large texts; the standard library otherwise
-    from orjson import loads as _fast_loads
-except ImportError:  # without orjson (tests hide it to check this path)
-    _fast_loads = None
-
 BLOCK = 1 << 20  # characters read at a time
 COMPACT = 1 << 16  # what was read is dropped from the window past this many characters
 _WS = re.compile(r"[ \t\n\r]*")
 _decoder = json.JSONDecoder()
-
-
-def loads(text: str) -> Any:
-    """`json.loads(text)`, parsed by orjson when it can: what orjson refuses (NaN, integers past 64 bits,
-    lone surrogates, a malformed text) goes to json.loads, so the value or the error is json's own."""
-    if _fast_loads is not None:
-        try:
-            return _fast_loads(text)
-        except (ValueError, TypeError, RecursionError):  # orjson.JSONDecodeError is a ValueError
-            pass
-    return json.loads(text)
 
 
 class TextReader:

@@ -20,14 +20,15 @@ from leakscan.analyzers.capture.field_evidence import harmless_key, is_identifie
 from leakscan.analyzers.capture.http_evidence import clean_url
 from leakscan.analyzers.capture.items import analyze
 from leakscan.analyzers.capture.jsondoc import LIMITS, Doc, flatten, iter_flatten, limit_error, parse_json
-from leakscan.analyzers.capture.payload import Context, Item, Proto, evidence, finalize
-from leakscan.analyzers.capture.sites import FileSite, NoSite, ShiftSite
+from leakscan.analyzers.capture.payload import Context, Item, Placed, Proto, evidence, finalize
+from leakscan.analyzers.capture.sites import EntrySite, FileSite, NoSite, ShiftSite, Site
 from leakscan.analyzers.capture.vocab import vocabulary
 from leakscan.analyzers.jsonspan import object_or_empty
 from leakscan.analyzers.published import lower_published_contacts, published_document
 from leakscan.analyzers.registry import DocumentResult, register
 from leakscan.model import Chunk, ScanError
 from leakscan.sources.decode import first_byte, is_utf16
+from leakscan.sources.jsonstream import TextReader, string_blocks, text_lines
 from leakscan.sources.pointer import split
 
 if TYPE_CHECKING:
@@ -87,27 +88,24 @@ class JsonLinesScanner:
 
     def scan(self, chunk: Chunk, engine: Engine) -> DocumentResult:
         ctx = Context(engine, chunk.origin.path, "jsonl", chunk.origin.commit, chunk.origin.blob)
-        text, file_site = chunk.text, FileSite(chunk.text)
-        protos: list[Proto] = []
+        text = chunk.text
+        start = 1 if text.startswith("\ufeff") else 0
+        # Records are read a line at a time and their findings placed batch by batch, the records let go.
+        placed = Placed(ctx)
         batch: list[Item] = []
         errors: list[ScanError] = []
-        at, index = (1 if text.startswith("\ufeff") else 0), 0
-        while at < len(text):
-            end = text.find("\n", at)
-            end = len(text) if end < 0 else end
-            line = text[at:end]
-            if line.strip():
-                batch.extend(_record_items(line, index, ShiftSite(file_site, at), errors, ctx.path))
-            index += 1
-            at = end + 1
-            if index % RECORDS_PER_BATCH == 0 and batch:
-                protos.extend(analyze(batch, ctx))
+        for record in text_lines(TextReader(string_blocks(text, start), start)):
+            if record.text.strip():
+                site = EntrySite(record.text, record.line, record.offset - record.line_start + 1)
+                batch.extend(_record_items(record.text, record.index, site, errors, ctx.path))
+            if (record.index + 1) % RECORDS_PER_BATCH == 0 and batch:
+                placed.add(analyze(batch, ctx))
                 batch = []
-        protos.extend(analyze(batch, ctx))
-        return DocumentResult(tuple(finalize(protos, ctx)), tuple(errors))
+        placed.add(analyze(batch, ctx))
+        return DocumentResult(tuple(placed.candidates()), tuple(errors))
 
 
-def _record_items(line: str, index: int, site: ShiftSite, errors: list[ScanError], path: str) -> list[Item]:
+def _record_items(line: str, index: int, site: Site, errors: list[ScanError], path: str) -> list[Item]:
     data, error = parse_json(line)
     if error in LIMITS:
         errors.append(ScanError(path, f"line {index + 1}: {limit_error(error, data, 'line')}"))
