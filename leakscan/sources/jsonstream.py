@@ -112,16 +112,17 @@ class TextReader:
         return len(self.buf) > before
 
 
-def string_blocks(text: str, start: int = 0, size: int = BLOCK) -> Iterator[str]:
-    """Slices of an in-memory text, as a file would be read."""
+def string_blocks(text: str, start: int = 0, size: int | None = None) -> Iterator[str]:
+    """Slices of an in-memory text from `start`, as a file would be read (BLOCK characters by default)."""
+    size = size or BLOCK
     for at in range(start, len(text), size):
         yield text[at:at + size]
 
 
-def file_blocks(path: str, size: int = BLOCK, encoding: str = "utf-8") -> Iterator[str]:
-    """A text file read `size` characters at a time."""
+def file_blocks(path: str, size: int | None = None, encoding: str = "utf-8") -> Iterator[str]:
+    """A text file read `size` characters at a time (BLOCK by default), newlines as written."""
     with open(path, encoding=encoding, newline="") as handle:
-        while block := handle.read(size):
+        while block := handle.read(size or BLOCK):
             yield block
 
 
