@@ -1,6 +1,6 @@
 """A large history scanned twice with --incremental: the second run reads stored findings.
 
-    python bench/incremental.py [REPO] [--commits N]
+    python bench/incremental.py [REPO] [--commits N] [--new N]
 
 Without REPO, the synthetic history of bench/make_history.py (this Python's
 standard library and N editing commits) is built in the temporary directory.
@@ -10,15 +10,19 @@ commits to it. Runs, each `leakscan git` in a fresh process:
 1. `--incremental` with an empty state file: scans every blob and stores it;
 2. `--incremental` again: nothing changed, the stored report is read;
 3. plain `leakscan git`: the reference, which both reports must equal;
-4. after NEW commits (each edits a few files, one adds a fake token),
+4. plain `leakscan git --jobs 1` (another worker count, other scheduling):
+   a history report is a function of the repository and rules, so it must
+   equal 3 too;
+5. after NEW commits (each edits a few files, one adds a fake token),
    `--incremental`: walks the history, scans only the new blobs;
-5. plain `leakscan git` on the new history: the reference for 4.
+6. plain `leakscan git` on the new history: the reference for 5.
 
 Wall seconds and CPU seconds (all child processes) are printed for each.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import resource
 import string
@@ -81,6 +85,7 @@ def main() -> None:
     parser.add_argument("repo", nargs="?", help="a clone (default: the synthetic history)")
     parser.add_argument("--commits", type=int, default=2000, help="commits of the synthetic history")
     parser.add_argument("--new", type=int, default=20, help="commits added before the last two runs")
+    parser.add_argument("--reports", help="a directory to write each run's JSON report to (to compare them)")
     args = parser.parse_args()
     source = args.repo
     if source is None:
@@ -96,19 +101,28 @@ def main() -> None:
         runs["first --incremental"] = cpu_run(["git", repo, "--incremental", "--state", state])
         runs["second --incremental"] = cpu_run(["git", repo, "--incremental", "--state", state])
         runs["plain"] = cpu_run(["git", repo])
+        runs["plain, --jobs 1"] = cpu_run(["git", repo, "--jobs", "1"])
         size = sum(p.stat().st_size for p in Path(tmp).glob("state.sqlite3*"))
         add_commits(repo, args.new)
         runs[f"+{args.new} commits, --incremental"] = cpu_run(["git", repo, "--incremental", "--state", state])
         runs[f"+{args.new} commits, plain"] = cpu_run(["git", repo])
     reports = [comparable(r[2]) for r in runs.values()]
-    same = reports[0] == reports[1] == reports[2]
-    same_new = reports[3] == reports[4]
-    print(f"repository: {source}; blobs: {reports[0]['stats']['files']}, findings: {len(reports[0]['findings'])}")
+    if args.reports:
+        Path(args.reports).mkdir(parents=True, exist_ok=True)
+        for number, report in enumerate(reports, 1):
+            (Path(args.reports) / f"run{number}.json").write_text(json.dumps(report, indent=1, sort_keys=True))
+    same = reports[0] == reports[1] == reports[2] == reports[3]
+    same_new = reports[4] == reports[5]
+    print(f"repository: {source}; blobs: {reports[0]['stats']['files']}, findings: {len(reports[0]['findings'])}, "
+          f"errors: {len(reports[0]['errors'])}")
     first = runs["first --incremental"][0]
     for name, (wall, cpu, _) in runs.items():
         print(f"{name:28} {wall:7.1f} s wall ({wall / first:.2f} of the first), {cpu:7.1f} s CPU")
     print(f"state file: {size / 1e6:.1f} MB")
     print(f"identical reports (timings aside): unchanged {same}, with new commits {same_new}")
+    if not same:
+        names = list(runs)
+        print("differing from the first:", [names[i] for i in range(1, 4) if reports[i] != reports[0]])
     if not (same and same_new) or runs["second --incremental"][0] > first / 5:
         raise SystemExit(1)
 
