@@ -35,6 +35,19 @@ def fake_aws_secret_key(seed: int = 1) -> str:
     return "".join(rng.choice(string.ascii_letters + string.digits + "+/") for _ in range(40))
 
 
+def fake_password(seed: int = 1, length: int = 14) -> str:
+    """A random password with no quote, separator or markup character (it fits every syntax)."""
+    rng = random.Random(seed)
+    body = "".join(rng.choice(string.ascii_letters + string.digits + "!#%*.-_") for _ in range(length - 3))
+    return rng.choice(string.ascii_letters) + body + "7k"
+
+
+def fake_user_name(seed: int = 1) -> str:
+    """A user name that is no demo word (`root`, `admin`): letters, an underscore, digits."""
+    rng = random.Random(seed)
+    return "".join(rng.choice(string.ascii_lowercase) for _ in range(6)) + "_" + str(rng.randrange(10, 99))
+
+
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     return Engine.build(Config(jobs=1))

@@ -12,7 +12,7 @@ from leakscan.model import Report, ScanStats
 from leakscan.pipeline.tree import scan_paths
 from leakscan.reporters import REPORTERS, ReportOptions
 
-from ..conftest import FIXTURES, GOLDEN, fake_aws_secret_key, fake_github_token
+from ..conftest import FIXTURES, GOLDEN, fake_aws_secret_key, fake_github_token, fake_password, fake_user_name
 
 # The public OASIS SARIF 2.1.0 schema, vendored so a fresh clone can run the tests.
 SCHEMA = FIXTURES / "schemas" / "sarif-schema-2.1.0.json"
@@ -25,6 +25,8 @@ def report(tmp_path_factory, engine) -> Report:
     (root / "config" / "settings.py").write_text(
         f"GITHUB_TOKEN = '{fake_github_token(21)}'\nAWS_SECRET_ACCESS_KEY = '{fake_aws_secret_key(21)}'\n")
     (root / "deploy.sh").write_text(f"export GH={fake_github_token(22)}\n")
+    # A password beside its user name: the finding lists the user name's line (`related`).
+    (root / "config" / "db.env").write_text(f"DB_USERNAME={fake_user_name(23)}\nDB_PASSWORD={fake_password(23)}\n")
     scanned = scan_paths([str(root)], engine)
     return Report(scanned.findings, scanned.errors, ScanStats(scanned.stats.files, scanned.stats.bytes, 0.0, 0))
 
