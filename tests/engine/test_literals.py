@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
 from leakscan.engine.literals import (
+    BASE64_START,
+    ESCAPED_VALUE,
     JSON_ESCAPES,
     RULE_FILE_MARKERS,
     SMALL_TEXT,
@@ -71,3 +74,30 @@ def test_text_marks_see_what_is_not_there():
     none = () if HAVE_HYPERSCAN else None
     assert text_marks(text) == TextMarks(False, False, none, none)
     assert text_marks(text + "\\/").json_escapes and text_marks(text + "- id: x").rule_file_markers
+
+
+def _marks_as_written(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Base64 starts and escaped-value offsets as BASE64_START and ESCAPED_VALUE give them, by Python's re:
+    every start where the first matches; the last character of every match of the second (any start)."""
+    base64, assigned = re.compile(BASE64_START.decode()), re.compile(ESCAPED_VALUE.decode() + r"\Z")
+    escape = re.compile(r"(?:%|\\[ux])[0-9A-Fa-f]{2}")
+    starts = tuple(i for i in range(len(text)) if base64.match(text, i))
+    ends = set()
+    for i in range(len(text)):
+        if (m := escape.match(text, i)) is not None:
+            line = text[:m.end()].rsplit("\n", 1)[-1]
+            if assigned.search(line):
+                ends.add(m.end() - 1)
+    return starts, tuple(sorted(ends))
+
+
+@pytest.mark.skipif(not HAVE_HYPERSCAN, reason="hyperscan not installed")
+def test_marks_are_where_the_patterns_as_written_match():
+    """The database holds cheaper forms of the two patterns; the offsets are those the patterns give."""
+    rng = random.Random(5)
+    pieces = ["x", " ", "\t", "\n", "=", ":", '"', "'", "é", "€", "%41", "%4", "\\u0041", "\\x4a", "\\u", "%",
+              "YWJjZGVmZ2hpamtsbW5vcA==", "abcdefghijklmnop", "a.b", "==", "-_", "+/", "= '"]
+    for _ in range(30):
+        text = "".join(rng.choice(pieces) for _ in range(SMALL_TEXT // 3))
+        marks = text_marks(text)
+        assert (marks.base64_starts, marks.escaped_lines) == _marks_as_written(text)
