@@ -56,6 +56,7 @@ from leakscan.sources.git.log import Change, CommitInfo, commit_info, iter_chang
 from leakscan.sources.git.repo import NOT_A_BLOB, BlobReader, Repository, Unreadable, staged_blobs, tree_blobs
 from leakscan.sources.git.safe import GitError, GitRunner
 from leakscan.store.findings_cache import CachedScan, FindingsCache
+from leakscan.store.walk_state import WalkState, WalkStates
 
 if TYPE_CHECKING:  # annotations only: not worth importing at start-up
     from multiprocessing.process import BaseProcess
@@ -585,11 +586,17 @@ def scan_history(repo: Repository, revs: Sequence[str], engine: Engine, progress
     hit = cache.get_many([key]).get(key) if cache is not None and key is not None else None
     if hit is not None:
         return _reused_report(hit, started)
-    report = _scan_history(repo, revs, engine, progress, cache, batch)
-    if cache is not None and key is not None and not report.stats.incomplete and all(map(_repeatable, report.errors)):
+    states: WalkStates | None = cache if isinstance(cache, WalkStates) else None
+    plan = walk_plan(repo.runner, revs, batch, states) if states is not None else None
+    report, state = _scan_history(repo, revs, engine, progress, cache, batch, plan)
+    if cache is None or report.stats.incomplete or not all(map(_repeatable, report.errors)):
+        return report
+    if key is not None:
         pairs = report.stats.suppressed + report.stats.skipped
         cache.put_many([(key, CachedScan(tuple(replace(f, secret="") for f in report.findings), report.stats.files,
                                          report.stats.bytes, pairs, errors=report.errors))])
+    if states is not None and plan is not None and state is not None:
+        states.put_walk(plan.key, state)
     return report
 
 
@@ -607,23 +614,29 @@ def _repeatable(error: ScanError) -> bool:
 
 
 def _scan_history(repo: Repository, revs: Sequence[str], engine: Engine, progress: Progress | None,
-                  cache: FindingsCache | None, batch: tuple[int, int]) -> Report:
+                  cache: FindingsCache | None, batch: tuple[int, int],
+                  plan: WalkPlan | None) -> tuple[Report, WalkState | None]:
+    """The scan, and (with a plan) the state its walk ended in. With a plan that goes on from an
+    earlier walk, only the commits after it are walked, from its state: the same state, so the
+    same report, as walking all of them."""
     started = time.perf_counter()
-    walk_errors: list[ScanError] = []
-    later: dict[str, list[tuple[str, str]]] = {}
-    totals = Totals([], [])
-    changes = iter_changes(repo.runner, revs)
+    prior = plan.prior if plan is not None else None
+    walk = Walk.resumed(prior) if prior is not None else Walk()
+    totals = Totals(list(prior.findings), list(prior.errors), prior.scanned, prior.bytes,
+                    hidden=Counter(dict(prior.hidden))) if prior is not None else Totals([], [])
+    changes = iter_changes(repo.runner, plan.revs if plan is not None else revs)
     try:
-        tasks = _in_batch(_introductions(changes, _wanted(engine.config), walk_errors, later), batch)
+        tasks = _in_batch(_introductions(changes, _wanted(engine.config), walk), batch)
         with findings_cache(cache):
             scan_tasks(repo.runner, tasks, engine, "blob", True, progress, totals)
-        findings = _attribute(repo.runner, totals.findings, later)
+        findings = _attribute(repo.runner, totals.findings, walk.later)
     except KeyboardInterrupt:  # what was found so far, without authors (that would run git again)
-        return _report(_dedup(list(totals.findings)), walk_errors + totals.errors + [INTERRUPTED], totals,
-                       started, incomplete=True)
+        return _report(_dedup(list(totals.findings)), walk.errors + totals.errors + [INTERRUPTED], totals,
+                       started, incomplete=True), None
     finally:
         changes.close()  # stops the history walk and its git
-    return _report(_dedup(findings), walk_errors + totals.errors, totals, started)
+    state = walk.state(plan, totals) if plan is not None else None
+    return _report(_dedup(findings), walk.errors + totals.errors, totals, started), state
 
 
 def scan_commit_tree(repo: Repository, rev: str, engine: Engine, progress: Progress | None = None,
@@ -655,14 +668,13 @@ def scan_staged(repo: Repository, paths: Sequence[str], engine: Engine, progress
 
 
 def _introductions(changes: Iterable[Change | ScanError], wanted: Callable[[str], bool],
-                   errors: list[ScanError], later: dict[str, list[tuple[str, str]]]) -> Iterator[BlobTask]:
-    """Each blob once, at the first (oldest) change that added it; later additions go to `later`.
+                   walk: Walk) -> Iterator[BlobTask]:
+    """Each blob once, at the first (oldest) change that added it; later additions go to `walk.later`.
     A path added anew is compared with the version last added at it before, in walk order."""
-    seen: set[bytes] = set()
-    last_at: dict[str, bytes] = {}  # path -> the blob last added there
+    seen, later, last_at = walk.seen, walk.later, walk.last_at
     for change in changes:
         if isinstance(change, ScanError):
-            errors.append(change)
+            walk.errors.append(change)
             continue
         if not change.adds_blob or not wanted(change.path):
             continue
@@ -675,6 +687,79 @@ def _introductions(changes: Iterable[Change | ScanError], wanted: Callable[[str]
         seen.add(key)
         yield BlobTask(change.blob, change.path, change.commit, change.bases,
                        previous.hex() if previous is not None and not change.bases else None)
+
+
+@dataclass
+class Walk:
+    """What the history walk has passed: every blob introduced, each blob's later additions,
+    each path's last blob, and the commits it could not walk."""
+
+    seen: set[bytes] = field(default_factory=set)
+    later: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    last_at: dict[str, bytes] = field(default_factory=dict)  # path -> the blob last added there
+    errors: list[ScanError] = field(default_factory=list)
+
+    @classmethod
+    def resumed(cls, state: WalkState) -> Walk:
+        return cls({bytes.fromhex(b) for b in state.seen}, {k: list(v) for k, v in state.later.items()},
+                   {p: bytes.fromhex(b) for p, b in state.last_at.items()})
+
+    def state(self, plan: WalkPlan, totals: Totals) -> WalkState:
+        """Where this walk ended, for the next scan of the same revisions to go on from (the walk
+        errors are among the totals' errors: a state is kept only when all errors come again)."""
+        return WalkState(plan.digest, plan.commits, plan.tips, frozenset(b.hex() for b in self.seen),
+                         {k: tuple(v) for k, v in self.later.items()}, {p: b.hex() for p, b in self.last_at.items()},
+                         tuple(replace(f, secret="") for f in totals.findings), tuple(self.errors + totals.errors),
+                         totals.scanned, totals.bytes, tuple(sorted(totals.hidden.items())))
+
+
+@dataclass(frozen=True)
+class WalkPlan:
+    """What to walk: all the commits of the revisions, or (`prior` set) only those after an earlier walk's."""
+
+    key: str  # the repository, its revisions and the blob batch
+    digest: str  # of the listing of all the commits, oldest first
+    commits: int
+    tips: tuple[str, ...]
+    revs: tuple[str, ...]  # for git rev-list: the revisions, and then the earlier tips excluded
+    prior: WalkState | None = None
+
+
+def walk_plan(runner: GitRunner, revs: Sequence[str], batch: tuple[int, int], states: WalkStates) -> WalkPlan | None:
+    """Go on from the earlier walk of the same revisions when the commits they list now are the
+    ones it walked, in the same order, followed by the ones only the new tips reach (a history
+    that only grew, as it does between nightly scans); else walk everything. Both listings are
+    git rev-list runs, much cheaper than the tree diffs of the walk."""
+    try:
+        listing = runner.run(["rev-list", "--reverse", *revs, "--"])
+        resolved = runner.run(["rev-parse", *revs]).decode("ascii").split()
+        tips = tuple(dict.fromkeys(t for t in resolved if not t.startswith("^")))  # (HEAD is a branch's tip too)
+    except GitError:
+        return None
+    where = "\0".join([os.path.realpath(runner.cwd), *revs, f"{batch[0]}/{batch[1]}"])
+    plan = WalkPlan(f"walk:{hashlib.sha256(where.encode()).hexdigest()}", hashlib.sha256(listing).hexdigest(),
+                    listing.count(b"\n"), tips, tuple(revs))
+    prior = states.get_walk(plan.key)
+    if prior is None or prior.commits > plan.commits:
+        return plan
+    cut = _after_line(listing, prior.commits)
+    if hashlib.sha256(listing[:cut]).hexdigest() != prior.listing_digest:
+        return plan
+    after = (*revs, *(f"^{tip}" for tip in prior.tips))
+    try:
+        if runner.run(["rev-list", "--reverse", *after, "--"]) != listing[cut:]:
+            return plan  # the new commits would not be walked in the order a full walk takes them
+    except GitError:
+        return plan
+    return replace(plan, revs=after, prior=prior)
+
+
+def _after_line(text: bytes, lines: int) -> int:
+    """The offset just after the first `lines` lines of `text`."""
+    offset = 0
+    for _ in range(lines):
+        offset = text.index(b"\n", offset) + 1
+    return offset
 
 
 def _wanted(config: Config) -> Callable[[str], bool]:

@@ -13,6 +13,12 @@ CREATE TABLE IF NOT EXISTS findings_cache (
     entry TEXT NOT NULL,         -- JSON: findings without plaintext, files and bytes scanned
     PRIMARY KEY (identity, key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS walk_state (
+    identity TEXT NOT NULL,      -- rules-and-config hash, as above
+    key TEXT NOT NULL,           -- the repository, its revisions and the blob batch
+    state BLOB NOT NULL,         -- zlib'd JSON (store.walk_state): where the last walk of them ended
+    PRIMARY KEY (identity, key)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (
     run_id INTEGER PRIMARY KEY AUTOINCREMENT,
     plan TEXT NOT NULL,          -- hash of what the run scans and how: --resume finds its run by it

@@ -12,6 +12,7 @@ from typing import Protocol
 from leakscan.model import Finding, ScanError
 from leakscan.store.db import connect
 from leakscan.store.records import error_from_record, error_record, finding_from_record, finding_record
+from leakscan.store.walk_state import WalkState, state_bytes, state_from_bytes
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,8 @@ class FindingsCache(Protocol):
 
 
 class SqliteFindingsCache:
-    """The findings_cache table of a state file, under one identity (rules-and-config hash).
+    """The findings_cache table of a state file, under one identity (rules-and-config hash), and
+    the walk_state table (WalkStates: where each history's last walk ended).
 
     Picklable (it holds a path): each process, a forked scan worker or a Dask worker on the
     same host, opens its own connection on first use."""
@@ -79,6 +81,18 @@ class SqliteFindingsCache:
         with db:  # one transaction per batch
             db.execute("BEGIN IMMEDIATE")
             db.executemany("INSERT OR REPLACE INTO findings_cache (identity, key, entry) VALUES (?, ?, ?)", rows)
+
+    def get_walk(self, key: str) -> WalkState | None:
+        row = self._db().execute("SELECT state FROM walk_state WHERE identity = ? AND key = ?",
+                                 (self.identity, key)).fetchone()
+        return state_from_bytes(row[0]) if row else None
+
+    def put_walk(self, key: str, state: WalkState) -> None:
+        db = self._db()
+        with db:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("INSERT OR REPLACE INTO walk_state (identity, key, state) VALUES (?, ?, ?)",
+                       (self.identity, key, state_bytes(state)))
 
     def close(self) -> None:
         if self._connection is not None:

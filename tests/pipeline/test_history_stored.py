@@ -10,6 +10,7 @@ from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.model import Report
 from leakscan.pipeline import history as gitscan
+from leakscan.reporters.json_report import report_dict
 from leakscan.sources.git.repo import open_repository, tip_revisions
 from leakscan.store.findings_cache import SqliteFindingsCache
 from tests.conftest import fake_github_token
@@ -101,3 +102,67 @@ def test_an_interrupted_scan_is_not_stored(tmp_path: Path, engine: Engine, monke
     assert stopped.stats.incomplete and stopped.findings == ()
     complete = _scan(repo, engine, cache)
     assert not complete.stats.incomplete and complete.errors == () and len(complete.findings) == 1
+
+
+def _walked_revs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The revisions each history walk was given."""
+    walked: list[list[str]] = []
+    real = gitscan.iter_changes
+
+    def recorded(runner: Any, revs: Any) -> Any:
+        walked.append(list(revs))
+        return real(runner, revs)
+
+    monkeypatch.setattr(gitscan, "iter_changes", recorded)
+    return walked
+
+
+def _as_json(report: Report) -> dict[str, Any]:
+    data = report_dict(report)
+    data["stats"].pop("seconds")
+    return data
+
+
+def _grown_history(root: Path) -> GitRepo:
+    repo = GitRepo(root)
+    repo.commit("start", {"settings.py": f"TOKEN = '{fake_github_token(44)}'\n",
+                          "old.env": f"K={fake_github_token(45)}\n", "README.md": "hello\n"})
+    repo.commit("drop old.env", {"old.env": None, "README.md": "hello\nworld\n"})
+    return repo
+
+
+def _grow(repo: GitRepo) -> None:
+    """Commits that lean on what the earlier walk saw: a blob it saw added again at another path
+    (also_at), a path it saw deleted added back (compared with its last version), a new token."""
+    repo.commit("copy", {"copy/old.env": f"K={fake_github_token(45)}\n"})
+    repo.commit("back", {"old.env": f"K={fake_github_token(45)}\nmore = 1\n"})
+    repo.commit("new", {"new.cfg": f"token = {fake_github_token(46)}\n", "README.md": "hello\n"})
+
+
+def test_after_new_commits_only_they_are_walked_and_the_report_is_a_full_scans(
+        tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = _grown_history(tmp_path / "r")
+    cache = SqliteFindingsCache(tmp_path / "state.sqlite3", "rules")
+    _scan(repo, engine, cache)
+    tip = repo.head()
+    _grow(repo)
+    walked = _walked_revs(monkeypatch)
+    grown = _scan(repo, engine, cache)
+    assert walked == [["--branches", "--tags", "--remotes", "HEAD", f"^{tip}"]]  # the new commits only
+    full = _scan(repo, engine, SqliteFindingsCache(tmp_path / "other.sqlite3", "rules"))
+    assert _as_json(grown) == _as_json(full)
+    assert len(grown.findings) == 3 and [f.also_at for f in grown.findings if f.location.path == "old.env"] == [
+        (f"copy/old.env@{repo.git('rev-parse', 'HEAD~2').strip()[:12]}",)]
+
+
+def test_a_rewritten_history_is_walked_whole(tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = _grown_history(tmp_path / "r")
+    cache = SqliteFindingsCache(tmp_path / "state.sqlite3", "rules")
+    _scan(repo, engine, cache)
+    repo.git("reset", "-q", "--hard", "HEAD~1")  # the last commit is gone (a force push)
+    _grow(repo)
+    walked = _walked_revs(monkeypatch)
+    rewritten = _scan(repo, engine, cache)
+    assert walked == [["--branches", "--tags", "--remotes", "HEAD"]]
+    full = _scan(repo, engine, SqliteFindingsCache(tmp_path / "other.sqlite3", "rules"))
+    assert _as_json(rewritten) == _as_json(full)
