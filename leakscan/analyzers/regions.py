@@ -5,21 +5,26 @@ region. Captures say which: a country or locale field in the same JSON object
 (`"country": "PL"`, `"locale": "pl_PL"`, or in a child object such as
 `address`), the request's `Accept-Language` (`pl-PL,pl;q=0.9`), the host's
 country-code domain (`api.shop.pl`). Hints are data carried on the items
-(`Item.regions`); the phone check tries them before its usual regions. Key
-names, domain lists and region names: patterns/_pii_values.yaml.
+(`Item.regions`); the phone check tries them before its usual regions, for a
+number under a phone key and for one the phone patterns find in free text
+(`phone_match`). Key names, domain lists and region names:
+patterns/_pii_values.yaml.
 """
 from __future__ import annotations
 
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from leakscan.analyzers.fields import normalise
+from leakscan.engine import pii_checks
 from leakscan.engine.pii_checks import RegionHint
+from leakscan.model import Adjustment, Rule
 from leakscan.resources import data_table
+from leakscan.scoring import VALIDATOR_FAIL
 
 COUNTRY_FIELD = "the country field"
 LOCALE_FIELD = "the locale field"
@@ -144,3 +149,21 @@ def message_regions(headers: Iterable[tuple[str, str]], url: str = "") -> tuple[
             host = value
     by_host = host_region(host) if host else None
     return tuple(dict.fromkeys(hints + ([by_host] if by_host else [])))
+
+
+def phone_match(rule: Rule, number: str, hints: tuple[RegionHint, ...]) -> tuple[Rule, list[Adjustment]]:
+    """A phone pattern's match checked with the capture's regions: the rule to score it with and the reasons.
+
+    The rule's own check (`phone_number`) knows only the number: its country code, else the usual regions.
+    When the capture suggests regions, this check decides instead (the rule comes back without its validator):
+    a number only the hinted region takes is valid, one no region takes fails saying which were tried. Either way
+    the reason names the country and why (international format, the region's source, one of the usual regions)."""
+    verdict = pii_checks.phone_verdict(number, hints)
+    if hints and not number.lstrip().startswith("+") and pii_checks.phone_number(number) is False:
+        return _checked_here(rule), [Adjustment(verdict.reason, 0.0 if verdict.valid else VALIDATOR_FAIL)]
+    return rule, [Adjustment(verdict.reason, 0.0)] if verdict.valid else []
+
+
+@functools.lru_cache(maxsize=16)
+def _checked_here(rule: Rule) -> Rule:
+    return replace(rule, validator=None)

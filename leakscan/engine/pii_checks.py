@@ -199,7 +199,8 @@ def phone_verdict(value: str, hints: tuple[RegionHint, ...] = ()) -> PhoneVerdic
     """Valid for its country code; in national format, for a hinted region first, then for one of the usual
     regions. A hint only adds a region to try: it never makes a number valid elsewhere invalid."""
     text = value.strip()
-    if text.startswith("+"):
+    international = text.startswith("+")
+    if international:  # its country code says where it is from: any region phonenumbers knows, no hint needed
         tries: list[tuple[str | None, RegionHint | None]] = [(None, None)]
     else:
         tries = [(h.region, h) for h in hints] + [(r, None) for r in values().regions]
@@ -216,9 +217,11 @@ def phone_verdict(value: str, hints: tuple[RegionHint, ...] = ()) -> PhoneVerdic
         if region is None:
             return PhoneVerdict(True, f"valid number in {country} (international format)")
         return PhoneVerdict(True, f"valid number in {country} (one of the usual regions{_not_in(hints)})")
+    if international:
+        return PhoneVerdict(False, "not a valid phone number for its country code")
     if hints:
         return PhoneVerdict(False, f"not a valid phone number in {_hinted(hints)} nor in the usual regions")
-    return PhoneVerdict(False, "not a valid phone number for any region")
+    return PhoneVerdict(False, "not a valid phone number in any of the usual regions")
 
 
 @functools.cache

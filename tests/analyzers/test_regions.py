@@ -9,10 +9,18 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from leakscan.analyzers.regions import accept_language_region, field_region, host_region, message_regions
+from leakscan.analyzers.regions import (
+    accept_language_region,
+    field_region,
+    host_region,
+    message_regions,
+    phone_match,
+)
 from leakscan.cli import cli
 from leakscan.engine import pii_checks
 from leakscan.engine.pii_checks import RegionHint
+from leakscan.model import Adjustment, Rule
+from leakscan.scoring import VALIDATOR_FAIL
 
 from .traffic.har_builder import entry, write_har
 
@@ -166,3 +174,69 @@ def test_a_foreign_number_in_international_format_beside_a_country_field(tmp_pat
     (tmp_path / "customer.json").write_text(json.dumps({"customer": {"country": "PL", "phone": "+81 3-3201-4785"}}))
     [finding] = _phone_findings(tmp_path)
     assert "Poland" not in _reasons(finding)
+
+
+# ---- numbers the phone patterns find (free text as well as under keys) -------------------------------------------
+
+@pytest.fixture(scope="module")
+def phone_rules(engine) -> dict[str, Rule]:
+    return {name: engine.by_id[f"pii.phone.{name}"] for name in ("national", "e164")}
+
+
+def test_a_match_only_the_hinted_region_takes_is_checked_with_the_hint(phone_rules) -> None:
+    rule = phone_rules["national"]
+    assert pii_checks.phone_number(DANISH) is False  # the rule's own check: usual regions only
+    checked, reasons = phone_match(rule, DANISH, (RegionHint("DK", "the country field"),))
+    assert checked.validator is None and checked.id == rule.id  # the capture's check decided instead
+    assert reasons == [Adjustment("valid number in Denmark (region from the country field)", 0.0)]
+
+
+def test_a_match_no_region_takes_fails_naming_the_hinted_one(phone_rules) -> None:
+    checked, reasons = phone_match(phone_rules["national"], NOT_POLISH, (RegionHint("PL", "the country field"),))
+    assert checked.validator is None
+    assert reasons == [Adjustment("not a valid phone number in Poland (region from the country field) nor in the "
+                                  "usual regions", VALIDATOR_FAIL)]
+
+
+def test_an_international_match_keeps_its_own_check_and_names_its_country(phone_rules) -> None:
+    rule = phone_rules["e164"]
+    assert phone_match(rule, "+81 3-3201-4785", (RegionHint("DK", "the country field"),)) == (
+        rule, [Adjustment("valid number in Japan (international format)", 0.0)])
+    assert phone_match(rule, "+999 381 2947", (RegionHint("DK", "the country field"),)) == (rule, [])
+
+
+def test_a_match_without_hints_names_the_usual_region_it_is_valid_in(phone_rules) -> None:
+    rule = phone_rules["national"]
+    assert phone_match(rule, "(212) 736-5000", ()) == (
+        rule, [Adjustment("valid number in United States (one of the usual regions)", 0.0)])
+
+
+def _all_phone_findings(folder: Path) -> dict[str, dict[str, Any]]:
+    args = ["scan", str(folder), "--format", "json", "--no-progress", "--min-confidence", "0"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code in (0, 1), result.output
+    return {f["location"]["path"]: f for f in json.loads(result.output)["findings"] if "phone" in f["rule_id"]}
+
+
+def test_free_text_numbers_in_a_capture_say_their_region(tmp_path: Path) -> None:
+    def note(doc: dict[str, Any]) -> str:
+        return f"HTTP/1.1 200 OK\nContent-Type: application/json\n\n{json.dumps(doc)}\n"
+
+    files = {
+        "austrian.http": note({"country": "AT", "note": "please call 0664 381 2947 after six"}),
+        "international.http": note({"note": "please call +43 664 381 2947 after six"}),
+        "not-polish.http": note({"country": "PL", "note": f"please call {NOT_POLISH} today"}),
+        "no-country-code.http": note({"country": "PL", "note": "please call +999 381 2947 today"}),
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    found = _all_phone_findings(tmp_path)
+    assert "valid number in Austria (region from the country field)" in found["austrian.http"]["reasons"]
+    international = found["international.http"]
+    assert "valid number in Austria (international format)" in international["reasons"]
+    assert international["confidence"] >= 0.5  # any country code phonenumbers knows: reported
+    assert any(r.startswith("not a valid phone number in Poland (region from the country field) nor in the usual "
+                            "regions") for r in found["not-polish.http"]["reasons"]), found["not-polish.http"]
+    assert any(r.startswith("not a valid phone number for its country code")
+               for r in found["no-country-code.http"]["reasons"]), found["no-country-code.http"]
+    assert all(found[name]["confidence"] < 0.5 for name in ("not-polish.http", "no-country-code.http"))

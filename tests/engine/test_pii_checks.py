@@ -96,3 +96,21 @@ def test_every_network_in_the_iin_table_is_a_card(network):
 def test_brand_names_the_longest_prefix(value, brand):
     digits = value.replace(" ", "")[:-1]
     assert p.card_brand(digits + luhn.calc_check_digit(digits)) == brand
+
+
+@pytest.mark.parametrize(("value", "region"), [
+    ("+43 664 381 2947", "Austria"), ("+41 44 668 18 23", "Switzerland"), ("+81-90-3812-9471", "Japan"),
+    ("+82 10 3812 9471", "South Korea"), ("+90.532.381.2947", "Turkey"), ("+971 50 381 2947", "United Arab Emirates")])
+def test_an_international_number_is_valid_for_any_region_and_says_which(value, region):
+    hint = p.RegionHint("PL", "the country field")  # its country code decides, not the capture's region
+    for hints in ((), (hint,)):
+        verdict = p.phone_verdict(value, hints)
+        assert verdict.valid and verdict.reason == f"valid number in {region} (international format)"
+
+
+def test_why_a_number_is_invalid_names_what_was_tried():
+    hint = p.RegionHint("CH", "the country field")
+    assert p.phone_verdict("+999 381 2947", (hint,)).reason == "not a valid phone number for its country code"
+    assert p.phone_verdict("000 381 2947").reason == "not a valid phone number in any of the usual regions"
+    assert p.phone_verdict("000 381 2947", (hint,)).reason == (
+        "not a valid phone number in Switzerland (region from the country field) nor in the usual regions")

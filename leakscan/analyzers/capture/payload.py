@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote_plus
 
 from leakscan.analyzers.capture.sites import Position, Site
-from leakscan.engine import pii_checks
+from leakscan.analyzers.regions import phone_match
 from leakscan.engine.pii_checks import RegionHint
 from leakscan.model import Adjustment, Candidate, Origin, Rule
 from leakscan.scoring import score
@@ -185,19 +185,12 @@ def evidence(protos: list[Proto], item: Item, kind: str | None, identifier: bool
             if proto.rule.validator == "card_pan":  # order and tracking numbers carry Luhn check digits too
                 proto.adjustments.append(Adjustment("a check digit under an id key proves an id, not a card",
                                                     CHECKSUM_UNDER_IDENTIFIER))
-        if item.regions and proto.rule.validator == "phone_number":
-            proto.adjustments.extend(_region_reason(proto.secret, item.regions))
+        if proto.rule.validator == "phone_number":  # which region, and the capture's regions tried too
+            proto.rule, found = phone_match(proto.rule, proto.secret, item.regions)
+            proto.adjustments.extend(found)
         if item.payload:
             where = item.channel or ("response" if item.response else "request")
             proto.adjustments.append(Adjustment(f"in a captured {where}", PAYLOAD_BONUS))
-
-
-def _region_reason(number: str, regions: tuple[RegionHint, ...]) -> list[Adjustment]:
-    """Which hinted region a phone number is valid in, when the rule's own check (usual regions) accepts it too."""
-    verdict = pii_checks.phone_verdict(number, regions)
-    if verdict.hinted and pii_checks.phone_number(number) is not False:
-        return [Adjustment(verdict.reason, 0.0)]
-    return []
 
 
 # ---- merging and positions ----------------------------------------------------------
