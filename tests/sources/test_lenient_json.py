@@ -132,3 +132,15 @@ def test_a_spec_with_a_long_integer_is_read_as_a_spec(tmp_path: Path) -> None:
         "spec"]
     found = [f for f in report["findings"] if f["location"]["path"] == "openapi.json"]
     assert any(f["location"]["pointer"] == "/paths/~1items/get/parameters/0/example" for f in found), found
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_the_masked_copy_loses_the_email_and_keeps_the_integer(tmp_path: Path, name: str) -> None:
+    source, masked = tmp_path / name, tmp_path / f"masked-{name}"
+    source.write_text(FILES[name][0], encoding="utf-8")
+    result = CliRunner().invoke(cli, ["mask", str(source), "-o", str(masked)])
+    assert result.exit_code == 0, result.output
+    text = masked.read_text(encoding="utf-8")
+    assert EMAIL not in text and HUGE in text
+    if name.endswith((".json", ".har")):
+        assert loads_lenient(text)[0]  # still a JSON document
