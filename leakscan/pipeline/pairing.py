@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from leakscan.masking.values import mask_value
@@ -72,24 +72,54 @@ def pair_identifiers(scored: list[_Scored]) -> list[_Scored]:
 
 
 class _NearIndex:
-    """Identifiers by file and line: the ones within PAIR_LINES of a secret are found by bisection,
-    so a capture with thousands of values costs n log n, not n²."""
+    """Identifiers by file and position. A secret looks at the lines within PAIR_LINES, nearest first (at equal
+    distance the line before), and on each line at the identifiers nearest to it first: bisection, so a one-line
+    capture with thousands of values costs n log n, not n²."""
 
     def __init__(self, identifiers: list[Candidate]) -> None:
         self._by_place: dict[_Place, list[tuple[int, int, Candidate]]] = {}
-        for order, ident in enumerate(identifiers):
-            self._by_place.setdefault((ident.origin.path, ident.origin.commit), []).append((ident.line, order, ident))
+        for ident in identifiers:
+            self._by_place.setdefault((ident.origin.path, ident.origin.commit), []).append(
+                (ident.line, ident.column, ident))
         for entries in self._by_place.values():
             entries.sort(key=lambda e: e[:2])
+        self._positions = {place: [e[:2] for e in entries] for place, entries in self._by_place.items()}
 
     def nearest(self, secret: Candidate, fits: Callable[[Candidate, Candidate], bool]) -> Candidate | None:
-        """Nearest first; at equal distance the one written first (a user name or key id before its secret)."""
-        entries = self._by_place.get((secret.origin.path, secret.origin.commit), [])
-        lo = bisect.bisect_left(entries, secret.line - PAIR_LINES, key=lambda e: e[0])
-        hi = bisect.bisect_right(entries, secret.line + PAIR_LINES, key=lambda e: e[0])
-        near = [(abs(line - secret.line), line > secret.line, order, ident)
-                for line, order, ident in entries[lo:hi] if fits(ident, secret)]
-        return min(near, key=lambda n: n[:3])[3] if near else None
+        place = (secret.origin.path, secret.origin.commit)
+        entries = self._by_place.get(place)
+        if not entries:
+            return None
+        for ident in self._in_order(entries, self._positions[place], secret):
+            if fits(ident, secret):
+                return ident
+        return None
+
+    @staticmethod
+    def _in_order(entries: list[tuple[int, int, Candidate]], positions: list[tuple[int, int]],
+                  secret: Candidate) -> Iterator[Candidate]:
+        """Same line first (the nearest column, before the secret on a tie), then one line before, one after,
+        two before...: on a line before, its last identifier first; on a line after, its first."""
+        at = bisect.bisect_left(positions, (secret.line, secret.column))
+        line_start = bisect.bisect_left(positions, (secret.line, 0))
+        line_end = bisect.bisect_left(positions, (secret.line + 1, 0))
+        left, right = at - 1, at  # walk outwards from the secret's column, one step at a time
+        while left >= line_start or right < line_end:
+            take_left = right >= line_end or (
+                left >= line_start and secret.column - entries[left][1] <= entries[right][1] - secret.column)
+            if take_left:
+                yield entries[left][2]
+                left -= 1
+            else:
+                yield entries[right][2]
+                right += 1
+        for distance in range(1, PAIR_LINES + 1):
+            lo = bisect.bisect_left(positions, (secret.line - distance, 0))
+            hi = bisect.bisect_left(positions, (secret.line - distance + 1, 0))
+            yield from (entries[i][2] for i in range(hi - 1, lo - 1, -1))
+            lo = bisect.bisect_left(positions, (secret.line + distance, 0))
+            hi = bisect.bisect_left(positions, (secret.line + distance + 1, 0))
+            yield from (entries[i][2] for i in range(lo, hi))
 
 
 def _value_key(cand: Candidate) -> tuple[str, str | None, int, str]:

@@ -133,3 +133,12 @@ def test_json_and_sarif_reports_list_the_related_place(tmp_path):
     assert related["physicalLocation"] == {"artifactLocation": {"uri": "deploy/.env"}, "region": {"startLine": 2}}
     for output in (result.output, sarif):
         assert user not in output and password not in output
+
+
+def test_on_one_line_each_password_names_the_user_name_nearest_to_it(engine):
+    first, second = "a" + fake_user_name(50), "z" + fake_user_name(51)
+    records = [{"user": first, "password": fake_password(50)}, {"user": second, "password": fake_password(51)}]
+    found = scan(engine, json.dumps(records), "exports/accounts.json")
+    assert [f.category for f in found] == ["secret", "secret"]
+    assert [named_user(f)[0].split()[4][0] for f in found] == ["a", "z"]
+    assert all(f.related_lines == (1,) for f in found)
