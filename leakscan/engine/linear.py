@@ -59,10 +59,12 @@ class LinearPattern:
     group: int  # the secret's group in the translated pattern
     body_group: int | None  # set when a leading lookbehind was emulated
     end_group: int | None  # set when a trailing lookahead was emulated
+    rule_group: int | str = 1  # the secret's group in the rule's own pattern
 
 
-def compile_linear(pattern: str, secret_group: int | str) -> LinearPattern | None:
-    """The RE2 form of a rule pattern, or None when RE2 cannot run it exactly."""
+def compile_linear(pattern: str, secret_group: int | str | None = None) -> LinearPattern | None:
+    """The RE2 form of a rule pattern, or None when RE2 cannot run it exactly. `secret_group`: the
+    secret's group in `pattern`; None for the rule's convention (the group named `secret`, else 1)."""
     if re2 is None:
         return None
     translated = translate(pattern)
@@ -75,9 +77,11 @@ def compile_linear(pattern: str, secret_group: int | str) -> LinearPattern | Non
     except re2.error:
         return None
     names = compiled.groupindex
+    if secret_group is None:  # translation keeps the pattern's group names
+        secret_group = "secret" if "secret" in names else 1
     body = names.get(BODY_GROUP)
     group = names[secret_group] if isinstance(secret_group, str) else secret_group + (1 if body is not None else 0)
-    return LinearPattern(compiled, group, body, names.get(END_GROUP))
+    return LinearPattern(compiled, group, body, names.get(END_GROUP), secret_group)
 
 
 def translate(pattern: str) -> str | None:

@@ -64,11 +64,13 @@ class CompiledRule:
 
 
 def compile_rule(pattern: str, use_re2: bool = True) -> CompiledRule:
-    """RE2 when it can run the pattern exactly, else `regex`."""
+    """RE2 when it can run the pattern exactly, else `regex`. A `regex` compile costs a few ms a rule,
+    paid again in every worker: it is made only for the rules RE2 cannot run."""
+    linear = compile_linear(pattern) if use_re2 else None
+    if linear is not None:
+        return CompiledRule(linear, None, linear.rule_group)
     compiled = regex.compile(pattern, PATTERN_FLAGS)
-    group: int | str = "secret" if "secret" in compiled.groupindex else 1
-    linear = compile_linear(pattern, group) if use_re2 else None
-    return CompiledRule(linear, None if linear else compiled, group)
+    return CompiledRule(None, compiled, "secret" if "secret" in compiled.groupindex else 1)
 
 
 class FileBudget:

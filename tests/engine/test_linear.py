@@ -85,3 +85,10 @@ def test_a_run_longer_than_a_large_bound_is_reported_whole_and_quickly():
     started = time.process_time()
     assert len(linear_spans(pattern, repeated, 0, len(repeated), 1)) == 200
     assert time.process_time() - started < 0.5
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_a_rule_on_re2_reads_the_secret_from_the_group_regex_would(rule):
+    """RE2 rules are not compiled by `regex` at all: the secret's group comes from RE2's group names."""
+    expected = "secret" if "secret" in regex.compile(rule.pattern, PATTERN_FLAGS).groupindex else 1
+    assert compile_rule(rule.pattern).group == expected
