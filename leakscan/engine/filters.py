@@ -13,40 +13,40 @@ Filter = Callable[[str, str], str | None]
 
 
 def _likely_id(secret: str, line: str) -> str | None:
-    ds = _heuristics()
+    ds = heuristics()
     return "looks like an id (detect-secrets is_likely_id_string)" if ds.is_likely_id_string(secret, line) else None
 
 
 def _templated(secret: str, line: str) -> str | None:
-    ds = _heuristics()
+    ds = heuristics()
     return "templated value (detect-secrets is_templated_secret)" if ds.is_templated_secret(secret) else None
 
 
 def _sequential(secret: str, line: str) -> str | None:
-    ds = _heuristics()
+    ds = heuristics()
     return "sequential characters (detect-secrets is_sequential_string)" if ds.is_sequential_string(secret) else None
 
 
 def _indirect(secret: str, line: str) -> str | None:
-    ds = _heuristics()
+    ds = heuristics()
     # detect-secrets asks about the whole line: `secret = get_secret()`.
     return "indirect reference (detect-secrets is_indirect_reference)" if ds.is_indirect_reference(line) else None
 
 
 def _uuid(secret: str, line: str) -> str | None:
-    ds = _heuristics()
+    ds = heuristics()
     return "looks like a UUID (detect-secrets is_potential_uuid)" if ds.is_potential_uuid(secret) else None
 
 
 def _not_alnum(secret: str, line: str) -> str | None:
-    ds = _heuristics()
+    ds = heuristics()
     if not ds.is_not_alphanumeric_string(secret):
         return None
     return "no letters or digits (detect-secrets is_not_alphanumeric_string)"
 
 
 def _dollar(secret: str, line: str) -> str | None:
-    ds = _heuristics()
+    ds = heuristics()
     if not ds.is_prefixed_with_dollar_sign(secret):
         return None
     return "variable reference (detect-secrets is_prefixed_with_dollar_sign)"
@@ -64,7 +64,7 @@ class _Heuristics(Protocol):
     def is_prefixed_with_dollar_sign(self, secret: str) -> bool: ...
 
 
-def _heuristics() -> _Heuristics:
+def heuristics() -> _Heuristics:
     # Imported on first use: detect-secrets costs ~70 ms to import, and most
     # scans (and every pre-commit run without candidates) never need it.
     from detect_secrets.filters import heuristic

@@ -5,7 +5,7 @@ import fnmatch
 import posixpath
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import regex
@@ -138,6 +138,11 @@ class Matcher:
             found = self._by_path[path] = tuple(sorted(
                 i for test, ids in self._limited if test.match(path) or test.match(base) for i in ids))
         return found
+
+    def prepare(self, paths: Iterable[str]) -> None:
+        """Load now the prefilters these paths will use (before forking workers, which then share them)."""
+        for path in paths:
+            self._prefilter_for(self.applicable_limited(path))
 
     def could_match(self, text: str, path: str = "", data: bytes | None = None) -> bool:
         """Whether any rule that applies at `path` can match `text` (the prefilter alone)."""
