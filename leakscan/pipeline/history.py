@@ -908,12 +908,24 @@ class CachingBlobScanner(BlobScanner):
     def _scan_one(self, task: BlobTask, content: bytes, tally: Counter[str]) -> tuple[list[Finding], list[ScanError]]:
         before = Counter(tally)
         found, errors = super()._scan_one(task, content, tally)
+        self._remember(task, content, found, errors, tally - before)
+        return found, errors
+
+    def _scan_container(self, task: BlobTask, content: bytes, tally: Counter[str]) -> ArchiveResult | None:
+        """An archive blob's members' findings are stored like a text blob's (not an empty entry)."""
+        before = Counter(tally)
+        inside = super()._scan_container(task, content, tally)
+        if inside is not None:
+            self._remember(task, content, inside.findings, inside.errors, tally - before)
+        return inside
+
+    def _remember(self, task: BlobTask, content: bytes, found: Iterable[Finding], errors: Sequence[ScanError],
+                  moved: Counter[str]) -> None:
         if errors:  # a blob with an error is scanned again next time
             self._failed.add(task.sha)
         else:
-            moved = tuple(sorted((tally - before).items()))
-            self._seen[task.sha] = CachedScan(tuple(replace(f, secret="") for f in found), 1, len(content), moved)
-        return found, errors
+            self._seen[task.sha] = CachedScan(tuple(replace(f, secret="") for f in found), 1, len(content),
+                                              tuple(sorted(moved.items())))
 
 
 def _cache_key(task: BlobTask) -> str:

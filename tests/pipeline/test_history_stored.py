@@ -1,6 +1,8 @@
 """Whole history reports in the store (--incremental): errors that come again are kept, interruptions never."""
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +127,11 @@ def _as_json(report: Report) -> dict[str, Any]:
 
 def _grown_history(root: Path) -> GitRepo:
     repo = GitRepo(root)
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:  # an archive's members are scanned, and stored, too
+        archive.writestr("conf/app.env", f"GH={fake_github_token(47)}\n")
+    (root / "dist").mkdir(parents=True)
+    (root / "dist" / "app.zip").write_bytes(packed.getvalue())
     repo.commit("start", {"settings.py": f"TOKEN = '{fake_github_token(44)}'\n",
                           "old.env": f"K={fake_github_token(45)}\n", "README.md": "hello\n"})
     repo.commit("drop old.env", {"old.env": None, "README.md": "hello\nworld\n"})
@@ -151,7 +158,7 @@ def test_after_new_commits_only_they_are_walked_and_the_report_is_a_full_scans(
     assert walked == [["--branches", "--tags", "--remotes", "HEAD", f"^{tip}"]]  # the new commits only
     full = _scan(repo, engine, SqliteFindingsCache(tmp_path / "other.sqlite3", "rules"))
     assert _as_json(grown) == _as_json(full)
-    assert len(grown.findings) == 3 and [f.also_at for f in grown.findings if f.location.path == "old.env"] == [
+    assert len(grown.findings) == 4 and [f.also_at for f in grown.findings if f.location.path == "old.env"] == [
         (f"copy/old.env@{repo.git('rev-parse', 'HEAD~2').strip()[:12]}",)]
 
 
@@ -165,4 +172,5 @@ def test_a_rewritten_history_is_walked_whole(tmp_path: Path, engine: Engine, mon
     rewritten = _scan(repo, engine, cache)
     assert walked == [["--branches", "--tags", "--remotes", "HEAD"]]
     full = _scan(repo, engine, SqliteFindingsCache(tmp_path / "other.sqlite3", "rules"))
-    assert _as_json(rewritten) == _as_json(full)
+    assert _as_json(rewritten) == _as_json(full)  # every blob of the old commits read from the store
+    assert any(f.location.path == "dist/app.zip!/conf/app.env" for f in rewritten.findings)
