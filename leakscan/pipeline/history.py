@@ -602,11 +602,12 @@ def scan_history(repo: Repository, revs: Sequence[str], engine: Engine, progress
 
 def _repeatable(error: ScanError) -> bool:
     """Whether the same repository state, rules and settings give this error again, the same: it
-    is then part of the result, stored with the findings. An object the repository lacks, a blob
-    over --max-file-size, an archive refused by its limits or broken, a rule stopped by its match
-    cap. Not an interruption, a time limit (regex guard, file time budget), a worker or git
-    process that died, a scan that raised (out of memory, say), nor a walk git could not finish
-    (its message does not tell a missing tree from a killed git): those are tried again next time."""
+    is then part of the result, stored with the findings. An object the repository lacks (a scan
+    never fetches one: GIT_NO_LAZY_FETCH), a blob over --max-file-size, an archive refused by its
+    limits or broken, a rule stopped by its match cap. Not an interruption, a time limit (regex
+    guard, file time budget: they depend on the load), a worker or git process that died, a scan
+    that raised (out of memory, say), nor a walk git could not finish (its message does not tell
+    a missing tree from a killed git): those are tried again next time."""
     message = error.message
     return (message.startswith(("missing object ", "not read", "not opened"))
             or (message.startswith("skipped: ") and " over the size limit " in message)
