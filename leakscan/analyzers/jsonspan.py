@@ -33,8 +33,13 @@ def object_or_empty(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+_WS_CHARS = frozenset(" \t\n\r")
+
+
 def skip_ws(text: str, at: int) -> int:
     """Offset of the first non-whitespace character at or after `at`."""
+    if text[at:at + 1] not in _WS_CHARS:  # compact JSON: no whitespace at all, and no regex call for it
+        return at
     match = _WS.match(text, at)
     return match.end() if match else at  # `[...]*` matches the empty string: there is always a match
 

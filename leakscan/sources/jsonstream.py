@@ -21,6 +21,7 @@ from typing import Any
 BLOCK = 1 << 20  # characters read at a time
 COMPACT = 1 << 16  # what was read is dropped from the window past this many characters
 _WS = re.compile(r"[ \t\n\r]*")
+_WS_CHARS = frozenset(" \t\n\r")
 _decoder = json.JSONDecoder()
 
 
@@ -71,6 +72,10 @@ class TextReader:
     def skip_ws(self, at: int) -> int:
         """Offset (in `buf`) of the next significant character at or after `at`, reading on over whitespace."""
         while True:
+            if self.buf[at:at + 1] not in _WS_CHARS:
+                if at < len(self.buf) or not self.more():
+                    return at
+                continue
             match = _WS.match(self.buf, at)
             end = match.end() if match else at
             if end < len(self.buf) or not self.more():
