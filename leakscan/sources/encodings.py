@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from leakscan.engine.literals import text_marks
+from leakscan.engine.literals import SMALL_TEXT, text_marks
 
 MAX_DEPTH = 2  # an encoded value inside a decoded one, and no deeper
 MIN_ENCODED = 16
@@ -61,8 +61,9 @@ def _value_matches(text: str) -> Iterator[re.Match[str]]:
     regex search over every `:` and `=` of a tree cost more than the Hyperscan prefilter itself).
     Unlike `finditer`, a base64 value is also tried where it starts inside a longer run that does
     not decode (`a=x.y:<base64>`)."""
-    marks = text_marks(text)
-    if marks.base64_starts is None or marks.escaped_lines is None:
+    # A small text's marks are substring tests that give no offsets (engine/literals.py): not asked.
+    marks = text_marks(text) if len(text) >= SMALL_TEXT else None
+    if marks is None or marks.base64_starts is None or marks.escaped_lines is None:
         yield from _VALUE.finditer(text)
         return
     starts = set(marks.base64_starts)
@@ -120,6 +121,8 @@ def _unescape(match: re.Match[str]) -> str:
 
 
 def _base64_text(value: str) -> str | None:
+    if len(value.rstrip("=")) % 4 == 1:  # one character over whole quanta: never base64, and the
+        return None  # common case (history scans try every long identifier assigned in a change)
     padded = value + "=" * (-len(value) % 4)
     try:
         if "-" in value or "_" in value:
@@ -135,6 +138,6 @@ def _text(layer: str, decoded: str | None, original: str) -> tuple[str, str] | N
     """Printable text that says something new; noise and binary are not text."""
     if decoded is None or decoded == original or len(decoded.strip()) < 4:
         return None
-    if not all(ch.isprintable() or ch in "\t\r\n" for ch in decoded):
+    if not decoded.isprintable() and not all(ch.isprintable() or ch in "\t\r\n" for ch in decoded):
         return None
     return layer, decoded

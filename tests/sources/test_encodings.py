@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import os
+import random
 import re
+import string
 from collections.abc import Iterable
 
-from leakscan.sources.encodings import _VALUE, _value_matches, decode_value, encoded_values
+from leakscan.sources.encodings import _VALUE, _base64_text, _value_matches, decode_value, encoded_values
 
 
 def b64(text: str) -> str:
@@ -66,3 +69,25 @@ def test_a_value_after_a_run_that_does_not_decode_is_tried_too() -> None:
     text = "x" * 5000 + f"\nref=some.dotted.name:{b64('Vq8#rT2!mZp4Lx9w')}\n"
     [found] = list(encoded_values(text))
     assert (found.key, found.text) == ("some.dotted.name", "Vq8#rT2!mZp4Lx9w")
+
+
+def _base64_text_as_before(value: str) -> str | None:
+    """`_base64_text` without its shortcuts: the base64 module decides alone."""
+    padded = value + "=" * (-len(value) % 4)
+    try:
+        raw = base64.urlsafe_b64decode(padded) if "-" in value or "_" in value else \
+            base64.b64decode(padded, validate=True)
+        return raw.decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+
+
+def test_base64_shortcuts_refuse_only_what_the_base64_module_refuses() -> None:
+    rng = random.Random(3)
+    alphabet = string.ascii_letters + string.digits + "+/-_"
+    texts = [base64.b64encode(rng.choice(["token: abc", "ünï", "x" * 30]).encode()[:n]).decode()
+             for n in range(1, 24)]
+    for _ in range(4000):
+        texts.append("".join(rng.choice(alphabet) for _ in range(rng.randint(14, 40))) + "=" * rng.randint(0, 3))
+    for value in texts:
+        assert _base64_text(value) == _base64_text_as_before(value), value
