@@ -13,13 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from leakscan.cache import cache_dir, write_atomic
+from leakscan.engine.prefilter import HAVE_HYPERSCAN
 
-try:  # optional, as in engine/prefilter.py (which imports this module: the marks live in its database too)
+if HAVE_HYPERSCAN:
     import hyperscan as _hs
-except ImportError:  # pragma: no cover - exercised on platforms without wheels
-    _hs = None  # type: ignore[assignment]
-
-HAVE_HYPERSCAN = _hs is not None
 
 
 class LiteralFinder:
@@ -66,8 +63,8 @@ RULE_FILE_MARKERS = ('"plugins_used"', "[[rules]]", "id:")  # one of them is in 
 # `decode_value` accept together.
 BASE64_START = rb"""[:=][ \t]*["']?[A-Za-z0-9+/_-]{14}[A-Za-z0-9+/_=-]{2}"""
 ESCAPED_VALUE = rb"""[:=][^\n]*(?:%|\\[ux])[0-9A-Fa-f]{2}"""
-# BASE64_START is held without start-of-match tracking, which made the prefilter's pass (it holds
-# the marks: prefilter.py) a quarter slower; MarkHits finds each start behind the match's end.
+# The database holds BASE64_START without start-of-match tracking, which made its pass half as
+# slow again (0.048 -> 0.032 s on the stdlib's .py files); each start is found behind the match's end.
 _BASE64_RUN = 16  # BASE64_START's last part: 14 + 2 characters
 _ESCAPES_ID, _RULE_FILE_ID, _BASE64_ID, _ESCAPED_ID = 0, 1, 2, 3
 
@@ -87,29 +84,20 @@ class TextMarks:
 # Below this many characters substring tests beat starting a Hyperscan scan (values of documents).
 SMALL_TEXT = 4096
 _DB: _hs.Database | None = None
-# The marks of the last few texts, by identity: the prefilter's pass leaves them here (`remember_marks`)
-# for the stages after it. Few, as each entry keeps its text alive.
-_RECENT: list[tuple[str, TextMarks]] = []
-_RECENT_SIZE = 2
+_LAST: tuple[str, TextMarks] | None = None
 
 
 def text_marks(text: str, data: bytes | None = None) -> TextMarks:
     """The marks of `text` (`data`: its bytes when the caller has them). The pipeline asks for one
-    text several times in a row (rule-file test, escapes, decoding): recent answers are kept, and the
-    prefilter's own pass gives them for the texts it scans (one Hyperscan pass for rules and marks)."""
+    text several times in a row (rule-file test, escapes, decoding): the last answer is kept."""
+    global _LAST
     if len(text) < SMALL_TEXT:
         return _marks_plain(text)
-    for seen, marks in _RECENT:
-        if seen is text:
-            return marks
+    if _LAST is not None and _LAST[0] is text:
+        return _LAST[1]
     marks = _marks_hyperscan(text, data) if HAVE_HYPERSCAN else _marks_plain(text)
-    remember_marks(text, marks)
+    _LAST = (text, marks)
     return marks
-
-
-def remember_marks(text: str, marks: TextMarks) -> None:
-    """Keep `marks` as the answer for `text` (a Hyperscan pass that holds the mark patterns made them)."""
-    _RECENT[:] = [(text, marks), *(entry for entry in _RECENT if entry[0] is not text)][:_RECENT_SIZE]
 
 
 def _marks_plain(text: str) -> TextMarks:
@@ -118,56 +106,39 @@ def _marks_plain(text: str) -> TextMarks:
                      '"plugins_used"' in text or "[[rules]]" in text or "id:" in text, None, None)
 
 
-class MarkHits:
-    """What the mark patterns matched during one Hyperscan pass, made into TextMarks after it.
-    A database holding them reports mark `k` under id `base + k` (mark_expressions order)."""
+def _marks_hyperscan(text: str, data: bytes | None) -> TextMarks:
+    ascii_text = text.isascii()
+    # Offsets must be those of the text's own UTF-8 bytes (`data` may be another encoding).
+    payload = data if ascii_text and data is not None and len(data) == len(text) else \
+        text.encode("utf-8", "surrogatepass")
+    found = [False, False]
+    ends: tuple[list[int], list[int]] = ([], [])  # just past BASE64_START and ESCAPED_VALUE matches
 
-    __slots__ = ("found", "base64_ends", "escaped_ends")
-
-    def __init__(self) -> None:
-        self.found = [False, False]  # JSON escapes, rule-file markers
-        self.base64_ends: list[int] = []  # byte offsets just past a BASE64_START match
-        self.escaped_ends: list[int] = []  # byte offsets just past an ESCAPED_VALUE match
-
-    def add(self, mark: int, start: int, end: int) -> None:
-        if mark == _BASE64_ID:
-            self.base64_ends.append(end)
-        elif mark == _ESCAPED_ID:
-            self.escaped_ends.append(end)
+    def on_match(index: int, start: int, end: int, flags: int, ctx: object) -> None:
+        if index == _BASE64_ID:
+            ends[0].append(end)
+        elif index == _ESCAPED_ID:
+            ends[1].append(end)
         else:
-            self.found[mark] = True
+            found[index] = True
 
-    def marks(self, text: str, payload: bytes) -> TextMarks:
-        """The marks, with character offsets of `text`; `payload`: the bytes scanned, `text`'s UTF-8."""
-        starts = sorted({_base64_start(payload, end) for end in self.base64_ends})
-        ends = sorted({end - 1 for end in self.escaped_ends})
-        if not text.isascii():
-            starts, ends = _char_offsets(payload, starts), _char_offsets(payload, ends)
-        return TextMarks(self.found[_ESCAPES_ID], self.found[_RULE_FILE_ID], tuple(starts), tuple(ends))
+    _database().scan(payload, match_event_handler=on_match)
+    starts = sorted({_base64_start(payload, end) for end in ends[0]})
+    escaped = sorted({end - 1 for end in ends[1]})
+    if not ascii_text:
+        starts, escaped = _char_offsets(payload, starts), _char_offsets(payload, escaped)
+    return TextMarks(found[_ESCAPES_ID], found[_RULE_FILE_ID], tuple(starts), tuple(escaped))
 
 
 def _base64_start(payload: bytes, end: int) -> int:
-    """Where the BASE64_START match ending at `end` starts (Hyperscan's leftmost start). The run is
-    the last 16 bytes; before it an optional quote, blanks, then `:` or `=`: one way to read it."""
+    """Where the BASE64_START match ending at `end` starts (the leftmost start Hyperscan would give):
+    the run is the last 16 bytes, before it an optional quote, blanks, then `:` or `=`, read one way."""
     at = end - _BASE64_RUN - 1
     if payload[at] in b"\"'":
         at -= 1
     while payload[at] in b" \t":
         at -= 1
     return at
-
-
-def _marks_hyperscan(text: str, data: bytes | None) -> TextMarks:
-    # Offsets must be those of the text's own UTF-8 bytes (`data` may be another encoding).
-    payload = data if text.isascii() and data is not None and len(data) == len(text) else \
-        text.encode("utf-8", "surrogatepass")
-    hits = MarkHits()
-
-    def on_match(index: int, start: int, end: int, flags: int, ctx: object) -> None:
-        hits.add(index, start, end)
-
-    _database().scan(payload, match_event_handler=on_match)
-    return hits.marks(text, payload)
 
 
 def _char_offsets(payload: bytes, byte_offsets: list[int]) -> list[int]:
@@ -181,22 +152,14 @@ def _char_offsets(payload: bytes, byte_offsets: list[int]) -> list[int]:
     return out
 
 
-def mark_expressions() -> tuple[list[bytes], list[int], list[int]]:
-    """The mark patterns for a Hyperscan database: expressions, mark numbers (MarkHits.add), flags."""
-    assert _hs is not None
-    literal = [_escape(m.encode()) for m in (*JSON_ESCAPES, *RULE_FILE_MARKERS)]
-    expressions = [*literal, BASE64_START, ESCAPED_VALUE]
-    marks = [_ESCAPES_ID] * len(JSON_ESCAPES) + [_RULE_FILE_ID] * len(RULE_FILE_MARKERS) + [_BASE64_ID, _ESCAPED_ID]
-    flags = [_hs.HS_FLAG_SINGLEMATCH] * len(literal) + [0, 0]
-    return expressions, marks, flags
-
-
 def _database() -> _hs.Database:
-    """The marks alone, for texts no prefilter pass has marked; compiled once per machine (a worker
-    process loads it in under a millisecond)."""
+    """Compiled once per machine (a worker process loads it in under a millisecond)."""
     global _DB
     if _DB is None:
-        expressions, ids, flags = mark_expressions()
+        literal = [_escape(m.encode()) for m in (*JSON_ESCAPES, *RULE_FILE_MARKERS)]
+        expressions = [*literal, BASE64_START, ESCAPED_VALUE]
+        ids = [_ESCAPES_ID] * len(JSON_ESCAPES) + [_RULE_FILE_ID] * len(RULE_FILE_MARKERS) + [_BASE64_ID, _ESCAPED_ID]
+        flags = [_hs.HS_FLAG_SINGLEMATCH] * len(literal) + [0, 0]
         key = hashlib.sha256(repr((getattr(_hs, "__version__", ""), expressions, ids, flags)).encode())
         cache = cache_dir() / f"marks-{key.hexdigest()[:32]}.db"
         try:

@@ -12,7 +12,6 @@ import regex
 
 from leakscan.engine.escapes import DecodedText, decode_json_escapes
 from leakscan.engine.linear import LinearPattern, Utf8Text, compile_linear, finditer_spans
-from leakscan.engine.literals import SMALL_TEXT
 from leakscan.engine.prefilter import Prefilter, make_prefilter
 from leakscan.model import Rule, ScanError
 from leakscan.rules.loader import PATTERN_FLAGS
@@ -113,8 +112,6 @@ class Matcher:
         self._compiled: dict[int, CompiledRule] = {}
         self._by_path: dict[str, tuple[int, ...]] = {}
         self.prefilter: Prefilter = self._prefilter_for(())[0]
-        # scan_ahead's answer, until find() takes it: (text, prefilter, candidates).
-        self._ahead: tuple[str, Prefilter, list[int]] | None = None
 
     @property
     def prefilter_name(self) -> str:
@@ -149,14 +146,6 @@ class Matcher:
         prefilter, _ = self._prefilter_for(self.applicable_limited(path))
         return prefilter.any_candidate(text, data)
 
-    def scan_ahead(self, text: str, path: str = "", data: bytes | None = None) -> None:
-        """The prefilter's pass over a file before the stages that ask for its marks (the rule-file
-        test comes first): it leaves them (engine/literals.py), and find() on the same text takes its
-        answer, so one pass serves both. A small text is not worth it: its marks are substring tests."""
-        if len(text) >= SMALL_TEXT:
-            prefilter, _ = self._prefilter_for(self.applicable_limited(path))
-            self._ahead = (text, prefilter, prefilter.candidates(text, data))
-
     def start_file(self, path: str) -> None:
         """A new file begins: its backtracking searches get a fresh budget."""
         self.budget.start(path)
@@ -188,10 +177,7 @@ class Matcher:
         matches: list[RawMatch] = []
         lowered: str | None = None  # shared by every generic rule that runs on this chunk
         utf8: Utf8Text | None = None  # shared by every rule that runs on RE2
-        ahead, self._ahead = self._ahead, None
-        found = ahead[2] if ahead is not None and ahead[0] is text and ahead[1] is prefilter else \
-            prefilter.candidates(text, data)
-        for local in found:
+        for local in prefilter.candidates(text, data):
             index = indexes[local]
             if self.rules[index].is_generic and lowered is None:
                 lowered = ascii_lower(text)
@@ -208,7 +194,7 @@ class Matcher:
         """Matches in the JSON-unescaped text, at the offsets of the text as written."""
         lowered, utf8 = ascii_lower(decoded.text), Utf8Text(decoded.text)
         found: list[RawMatch] = []
-        for local in prefilter.candidates(decoded.text, None, keep_marks=False):  # never asked for its marks
+        for local in prefilter.candidates(decoded.text, None):
             for m in self.run_rule(indexes[local], decoded.text, path, lowered, utf8):
                 found.append(RawMatch(m.rule, m.secret, *decoded.span(m.start, m.end)))
         return found

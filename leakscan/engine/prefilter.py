@@ -6,7 +6,6 @@ findings are the same with and without Hyperscan; only the time differs.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import re
 from collections.abc import Sequence
@@ -15,7 +14,6 @@ from typing import Protocol
 
 from leakscan.cache import cache_dir as default_cache_dir
 from leakscan.cache import write_atomic
-from leakscan.engine.literals import SMALL_TEXT, MarkHits, mark_expressions, remember_marks
 from leakscan.model import Rule
 
 try:  # optional dependency: wheels exist for the common platforms only
@@ -31,10 +29,8 @@ HAVE_HYPERSCAN = _hs is not None
 class Prefilter(Protocol):
     name: str
 
-    def candidates(self, text: str, data: bytes | None = None, keep_marks: bool = True) -> list[int]:
-        """Indexes (into the rule list) of rules that may match `text` (`data`: its UTF-8, when the
-        caller has it). `keep_marks`: a prefilter whose pass also finds the text's marks
-        (engine/literals.py) keeps them for the stages after it."""
+    def candidates(self, text: str, data: bytes | None = None) -> list[int]:
+        """Indexes (into the rule list) of rules that may match `text`."""
 
     def any_candidate(self, text: str, data: bytes | None = None) -> bool:
         """Whether any rule may match: bool(candidates(...)), stopping at the first."""
@@ -52,7 +48,7 @@ class KeywordPrefilter:
                 by_keyword.setdefault(keyword.lower(), []).append(index)
         self._by_keyword = sorted(by_keyword.items())
 
-    def candidates(self, text: str, data: bytes | None = None, keep_marks: bool = True) -> list[int]:
+    def candidates(self, text: str, data: bytes | None = None) -> list[int]:
         lowered = text.lower()
         hits: set[int] = set()
         for keyword, indexes in self._by_keyword:
@@ -66,13 +62,10 @@ class KeywordPrefilter:
 
 
 class HyperscanPrefilter:
-    """One Hyperscan database holding every rule's pattern in prefilter mode, and the text marks.
+    """One Hyperscan database holding every rule's pattern in prefilter mode.
 
     A pattern Hyperscan cannot take even approximately is replaced by its
-    keywords as caseless literals, so the database still answers for it. The
-    marks (engine/literals.py: JSON escapes, rule-file markers, where an encoded
-    value may start) have the ids after the rules': the pass that picks the
-    rules finds them too, where they once cost a second pass.
+    keywords as caseless literals, so the database still answers for it.
     """
 
     name = "hyperscan"
@@ -80,56 +73,32 @@ class HyperscanPrefilter:
     def __init__(self, rules: Sequence[Rule], cache_dir: Path | None = None) -> None:
         assert _hs is not None
         self._db = _load_or_build(rules, cache_dir) if rules else None
-        self._marks_base = len(rules)  # ids from here on are marks
 
-    def candidates(self, text: str, data: bytes | None = None, keep_marks: bool = True) -> list[int]:
+    def candidates(self, text: str, data: bytes | None = None) -> list[int]:
+        hits: set[int] = set()
         if self._db is None:  # no pattern rules at all
             return []
-        hits: set[int] = set()
-        base = self._marks_base
-        marks = MarkHits()
-        add_mark = marks.add
 
-        def on_match(index: int, start: int, end: int, flags: int, ctx: object) -> None:
-            if index < base:
-                hits.add(index)
-            else:
-                add_mark(index - base, start, end)
+        def on_match(rule_index: int, start: int, end: int, flags: int, ctx: object) -> None:
+            hits.add(rule_index)
 
         payload = data if data is not None else text.encode("utf-8", "replace")
         self._db.scan(payload, match_event_handler=on_match)
-        if keep_marks and len(text) >= SMALL_TEXT:
-            _keep(text, marks, payload)
         return sorted(hits)
 
     def any_candidate(self, text: str, data: bytes | None = None) -> bool:
-        """Stops at the first rule; a pass that finds none has seen every mark and keeps them."""
         if self._db is None:
             return False
-        base = self._marks_base
-        marks = MarkHits()
-        add_mark = marks.add
-
-        def on_match(index: int, start: int, end: int, flags: int, ctx: object) -> bool:
-            if index < base:
-                return True  # stops the scan
-            add_mark(index - base, start, end)
-            return False
-
         payload = data if data is not None else text.encode("utf-8", "replace")
         try:
-            self._db.scan(payload, match_event_handler=on_match)
-        except _hs.ScanTerminated:  # the handler stopped the scan at the first rule
+            self._db.scan(payload, match_event_handler=_stop)
+        except _hs.ScanTerminated:  # the handler stopped the scan at the first match
             return True
-        if len(text) >= SMALL_TEXT:
-            _keep(text, marks, payload)
         return False
 
 
-def _keep(text: str, marks: MarkHits, payload: bytes) -> None:
-    # `data` not the text's UTF-8 (callers say it is): the marks are found again when asked.
-    with contextlib.suppress(UnicodeDecodeError):
-        remember_marks(text, marks.marks(text, payload))
+def _stop(rule_index: int, start: int, end: int, flags: int, ctx: object) -> bool:
+    return True
 
 
 def _flags() -> int:
@@ -235,10 +204,6 @@ def _compile(rules: Sequence[Rule]) -> _hs.Database:
         keep_e += e
         keep_i += i
         keep_f += f
-    mark_e, marks, mark_f = mark_expressions()
-    keep_e += mark_e
-    keep_i += [len(rules) + mark for mark in marks]
-    keep_f += mark_f
     db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
     db.compile(expressions=keep_e, ids=keep_i, elements=len(keep_e), flags=keep_f)
     return db
@@ -266,7 +231,6 @@ def _compiles_all(patterns: Sequence[bytes]) -> bool:
 
 def _cache_key(rules: Sequence[Rule]) -> str:
     digest = hashlib.sha256(f"hs-{getattr(_hs, '__version__', '') if _hs else ''}-{_flags()}-widen32".encode())
-    digest.update(repr(mark_expressions()).encode())  # the marks share the database
     for rule in rules:
         digest.update(b"\0" + (rule.pattern or "").encode() + b"\0" + "\0".join(rule.keywords).encode())
     return digest.hexdigest()[:32]

@@ -70,7 +70,6 @@ def _scan_file(ref: FileRef, engine: Engine) -> FileResult:
         return FileResult((), (loaded,), 0, False, "size" if isinstance(loaded, OverSizeLimit) else "")
     if loaded is None:  # binary: skipped, not an error, unless it is an archive to open (issue 14)
         return _scan_archive(ref, engine) or FileResult((), (), 0, False, "binary")
-    engine.matcher.scan_ahead(loaded.chunk.text, ref.display, loaded.utf8)  # one pass: rules and marks
     if not engine.config.scan_rule_packs and rule_file_kind(ref.display, loaded.chunk.text, loaded.utf8):
         return FileResult((), (), 0, False, "rule_packs")  # a scanner's patterns and samples, not leaks
     tally: Counter[str] = Counter()

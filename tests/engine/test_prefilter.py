@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from leakscan.engine import literals, prefilter
+from leakscan.engine import prefilter
 from leakscan.model import Chunk, Origin
 from leakscan.pipeline.findings import scan_chunk
 from leakscan.rules.loader import load_rules
@@ -135,44 +135,3 @@ def test_a_rejected_pattern_falls_back_to_its_keywords():
     expressions, _, _ = prefilter._expressions([good, bad])
     assert prefilter._rejected([0, 1], expressions) == {1}
     assert prefilter._compile([good, bad]) is not None
-
-
-def _marked_text(tail: str) -> str:
-    """Over SMALL_TEXT, with a base64 value, a percent-encoded one, JSON escapes and non-ASCII text."""
-    return ("x = 1  # é\n" * 500 + 'auth: "dXNlcjpwYXNzd29yZDEyMzQ="\n'
-            + 'url = "a%41b%42c%43d%44e%45f%46"\n"\\/x"\n' + tail)
-
-
-@pytest.mark.skipif(not prefilter.HAVE_HYPERSCAN, reason="hyperscan not installed")
-def test_the_prefilter_pass_leaves_the_marks_it_found(engine):
-    """One Hyperscan pass gives the rules and the marks: what it leaves is what the marks database alone finds."""
-    text = _marked_text(f"token = '{fake_github_token(5)}'\n")
-    assert len(text) >= literals.SMALL_TEXT
-    alone = literals._marks_hyperscan(text, None)
-    assert alone.base64_starts and alone.escaped_lines and alone.json_escapes
-    chosen = engine.matcher.prefilter
-    assert chosen.candidates(text, text.encode())
-    assert literals._RECENT[0][0] is text and literals._RECENT[0][1] == alone
-    assert literals.text_marks(text) == alone
-    # A pass that finds no rule has seen every mark; one stopped at a rule has not, and leaves none.
-    quiet = _marked_text("")
-    assert chosen.any_candidate(quiet) is False
-    assert literals._RECENT[0][0] is quiet and literals._RECENT[0][1] == literals._marks_hyperscan(quiet, None)
-    loud = _marked_text(f"token = '{fake_github_token(6)}'\n")
-    assert chosen.any_candidate(loud) is True
-    assert all(seen is not loud for seen, _ in literals._RECENT)
-
-
-@pytest.mark.skipif(not prefilter.HAVE_HYPERSCAN, reason="hyperscan not installed")
-def test_find_takes_the_answer_of_scan_ahead_for_the_same_text_only(engine):
-    matcher = engine.matcher
-    text = _marked_text(f"token = '{fake_github_token(8)}'\n")
-    expected = [(m.rule.id, m.start, m.end) for m in matcher.find(text, "app/settings.py")]
-    assert expected
-    matcher.scan_ahead(text, "app/settings.py", text.encode())
-    assert [(m.rule.id, m.start, m.end) for m in matcher.find(text, "app/settings.py")] == expected
-    # The answer is for that text only: another one is scanned itself.
-    matcher.scan_ahead(text, "app/settings.py")
-    other = _marked_text("nothing\n")
-    assert matcher.find(other, "app/settings.py") == []
-    assert matcher._ahead is None  # taken or dropped by the find that followed
