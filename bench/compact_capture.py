@@ -12,6 +12,8 @@ findings and peak RSS; then the ratio of CPU seconds per entry between the
 largest and the smallest slice (1.0 is linear; a quadratic scan doubles it
 with every doubling of the input). Where `gitleaks` or `betterleaks` is on
 PATH, each scans the same file as plain text in the same run for comparison.
+`PYTHONPATH=/tmp/site-old python bench/compact_capture.py` measures that
+build instead of the checkout (the CLI runs with `python -P`).
 """
 from __future__ import annotations
 
@@ -22,12 +24,11 @@ import resource
 import shutil
 import string
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import REPO
+from _common import REPO, leakscan_command
 
 WORK = Path(tempfile.gettempdir()) / "leakscan-bench-compact"
 
@@ -95,7 +96,7 @@ def run(cmd: list[str]) -> tuple[float, float, int, str]:
 
 
 def scan(path: Path) -> tuple[float, float, int, int]:
-    cmd = [sys.executable, "-m", "leakscan", "scan", str(path), "--format", "json", "--no-progress",
+    cmd = [*leakscan_command(), "scan", str(path), "--format", "json", "--no-progress",
            "--max-file-size", str(path.stat().st_size + 1)]
     elapsed, cpu, rss, out = run(cmd)
     return elapsed, cpu, rss, len(json.loads(out)["findings"])
