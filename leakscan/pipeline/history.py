@@ -718,7 +718,7 @@ class Walk:
 class WalkPlan:
     """What to walk: all the commits of the revisions, or (`prior` set) only those after an earlier walk's."""
 
-    key: str  # the repository, its revisions and the blob batch
+    key: str  # the history's oldest commit, its revisions and the blob batch
     digest: str  # of the listing of all the commits, oldest first
     commits: int
     tips: tuple[str, ...]
@@ -737,7 +737,11 @@ def walk_plan(runner: GitRunner, revs: Sequence[str], batch: tuple[int, int], st
         tips = tuple(dict.fromkeys(t for t in resolved if not t.startswith("^")))  # (HEAD is a branch's tip too)
     except GitError:
         return None
-    where = "\0".join([os.path.realpath(runner.cwd), *revs, f"{batch[0]}/{batch[1]}"])
+    # Keyed by the oldest commit listed (a root), not by where the repository lies: every clone
+    # of it finds the state (leakscan repos clones into a new directory each run). A fork shares
+    # the key and replaces the state; the listing check below tells them apart.
+    oldest = listing[:listing.find(b"\n")].decode("ascii")
+    where = "\0".join([oldest, *revs, f"{batch[0]}/{batch[1]}"])
     plan = WalkPlan(f"walk:{hashlib.sha256(where.encode()).hexdigest()}", hashlib.sha256(listing).hexdigest(),
                     listing.count(b"\n"), tips, tuple(revs))
     prior = states.get_walk(plan.key)

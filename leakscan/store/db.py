@@ -15,7 +15,7 @@ CREATE TABLE IF NOT EXISTS findings_cache (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS walk_state (
     identity TEXT NOT NULL,      -- rules-and-config hash, as above
-    key TEXT NOT NULL,           -- the repository, its revisions and the blob batch
+    key TEXT NOT NULL,           -- the history's oldest commit, its revisions, the blob batch
     state BLOB NOT NULL,         -- zlib'd JSON (store.walk_state): where the last walk of them ended
     PRIMARY KEY (identity, key)
 ) WITHOUT ROWID;

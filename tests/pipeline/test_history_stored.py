@@ -24,8 +24,8 @@ def engine() -> Engine:
     return Engine.build(Config(jobs=1))
 
 
-def _scan(repo: GitRepo, engine: Engine, cache: SqliteFindingsCache) -> Report:
-    opened = open_repository(str(repo.path))
+def _scan(repo: GitRepo | Path, engine: Engine, cache: SqliteFindingsCache) -> Report:
+    opened = open_repository(str(repo.path if isinstance(repo, GitRepo) else repo))
     return gitscan.scan_history(opened, tip_revisions(opened, ()), engine, cache=cache)
 
 
@@ -174,3 +174,18 @@ def test_a_rewritten_history_is_walked_whole(tmp_path: Path, engine: Engine, mon
     full = _scan(repo, engine, SqliteFindingsCache(tmp_path / "other.sqlite3", "rules"))
     assert _as_json(rewritten) == _as_json(full)  # every blob of the old commits read from the store
     assert any(f.location.path == "dist/app.zip!/conf/app.env" for f in rewritten.findings)
+
+
+def test_a_clone_elsewhere_goes_on_from_the_state_of_the_history_it_copies(
+        tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """leakscan repos clones into a new directory each run: the walk state is found all the same."""
+    repo = _grown_history(tmp_path / "r")
+    cache = SqliteFindingsCache(tmp_path / "state.sqlite3", "rules")
+    _scan(repo, engine, cache)
+    tip = repo.head()
+    _grow(repo)
+    repo.git("clone", "-q", "--bare", str(repo.path), str(tmp_path / "clone.git"))
+    walked = _walked_revs(monkeypatch)
+    grown = _scan(tmp_path / "clone.git", engine, cache)
+    assert walked == [["--branches", "--tags", "--remotes", "HEAD", f"^{tip}"]]
+    assert _as_json(grown) == _as_json(_scan(repo, engine, SqliteFindingsCache(tmp_path / "other.sqlite3", "rules")))
