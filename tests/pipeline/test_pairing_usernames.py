@@ -39,7 +39,8 @@ SYNTAXES = {
     "connection string": ("src/Db.cs",
                           'var cs = "Server=db01;Database=shop;User Id={user};Password={password};";\n', 1, 1),
     "command line": ("scripts/backup.sh", "mysqldump -h db01 -u {user} -p'{password}' shop > shop.sql\n", 1, 1),
-    "typed declaration": ("internal/db.go", 'var dbUser string = "{user}"\nvar dbPassword string = "{password}"\n', 1, 2),
+    "typed declaration": ("internal/db.go",
+                          'var dbUser string = "{user}"\nvar dbPassword string = "{password}"\n', 1, 2),
     "call with the key": ("src/Mail.java", 'System.setProperty("mail.smtp.user", "{user}");\n'
                           'System.setProperty("mail.smtp.password", "{password}");\n', 1, 2),
     "properties": ("conf/app.properties", "spring.datasource.username={user}\nspring.datasource.password={password}\n",
