@@ -35,6 +35,13 @@ _ID_WORDS = re.compile(r"[.\-_]")
 _LABELS = frozenset({"user", "username", "login", "loginname", "logon", "logonname", "name", "uid", "userid",
                      "account", "string", "none", "null", "nil", "undefined", "true", "false"})
 
+# The key written just before a value: `DB_USER=`, `"user": "`, `<User>`, `$db_user = '`.
+_KEY_BEFORE_VALUE = re.compile(r"""([A-Za-z_$][\w.:$-]*)["'\]]?[ \t]*(?:=|:=|=>|:|>)[ \t]*["'`]?$""")
+_KEY_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+_USER_KEY_WORDS = frozenset({"user", "username", "name", "login", "logon", "uid", "id", "account"})
+_SECRET_KEY_WORDS = frozenset({"password", "passwd", "passphrase", "pass", "pwd", "pw", "secret", "credential",
+                               "token", "key"})
+
 _Scored = tuple[Candidate, Score]
 _Place = tuple[str, str | None]  # path and commit: pairs never cross a file or a revision
 
@@ -139,11 +146,36 @@ def _plausible_name(value: str) -> bool:
     return squashed not in _LABELS and not squashed.startswith("your")
 
 
-def _takes_user_name(_user: Candidate, secret: Candidate) -> bool:
-    """Passwords, passphrases, connection strings and generic credentials are logged in with a user name."""
+def _takes_user_name(user: Candidate, secret: Candidate) -> bool:
+    """Passwords, passphrases, connection strings and generic credentials are logged in with a user name,
+    from the same block: DB_USER goes with DB_PASSWORD, not with REDIS_PASSWORD or MYSQL_ROOT_PASSWORD."""
     rule = secret.rule
-    return (rule.is_generic or _provider(rule) == "connections"
-            or not _PASSWORD_WORDS.isdisjoint(_ID_WORDS.split(rule.id.lower())))
+    takes = (rule.is_generic or _provider(rule) == "connections"
+             or not _PASSWORD_WORDS.isdisjoint(_ID_WORDS.split(rule.id.lower())))
+    if not takes:
+        return False
+    user_block, secret_block = _key_block(user, _USER_KEY_WORDS), _key_block(secret, _SECRET_KEY_WORDS)
+    return user_block is None or secret_block is None or user_block == secret_block
+
+
+def _key_block(cand: Candidate, own_words: frozenset[str]) -> str | None:
+    """What a key names before its last word (`db` in DB_PASSWORD, `spring.datasource` in
+    spring.datasource.username): None when the key before the value is not read, or does not end in one of
+    `own_words` (a `-u` flag, a URL's userinfo)."""
+    text, at = cand.line_text, cand.column - 1
+    if "\n" in text or not cand.secret:
+        return None
+    if text[at:at + len(cand.secret)] != cand.secret:  # a document item's line_text is its rendered key and value
+        at = text.find(cand.secret)
+    key = _KEY_BEFORE_VALUE.search(text[:at]) if at > 0 else None
+    if key is None:
+        return None
+    words = [w.lower() for w in _KEY_WORDS.findall(key.group(1))]
+    if not words or words[-1] not in own_words:
+        return None
+    while words and words[-1] in own_words:
+        words.pop()
+    return "_".join(words)
 
 
 def _same_provider(ident: Candidate, secret: Candidate) -> bool:

@@ -148,3 +148,15 @@ def test_on_one_line_each_password_names_the_user_name_nearest_to_it(engine):
     assert [f.category for f in found] == ["secret", "secret"]
     assert [named_user(f)[0].split()[4][0] for f in found] == ["a", "z"]
     assert all(f.related_lines == (1,) for f in found)
+
+
+def test_a_password_names_only_a_user_name_of_its_own_block(engine):
+    """DB_USER goes with DB_PASSWORD; REDIS_PASSWORD and MYSQL_ROOT_PASSWORD name no one's user."""
+    db_user, smtp_user = fake_user_name(52), fake_user_name(53)
+    text = (f"DB_USER={db_user}\nDB_PASSWORD={fake_password(52)}\nREDIS_PASSWORD={fake_password(53)}\n"
+            f"SMTP_USER={smtp_user}\nSMTP_PASSWORD={fake_password(54)}\nMYSQL_ROOT_PASSWORD={fake_password(55)}\n")
+    found = scan(engine, text, "deploy/.env")
+    assert [(f.location.line, f.related_lines) for f in found] == [(2, (1,)), (3, ()), (5, (4,)), (6, ())]
+    spring = scan(engine, f"spring.datasource.username={db_user}\nspring.mail.password={fake_password(56)}\n",
+                  "conf/app.properties")
+    assert [f.related_lines for f in spring] == [()]
