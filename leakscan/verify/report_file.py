@@ -54,7 +54,18 @@ def _finding(item: Any) -> Finding:
         suggestion=Suggestion(str(suggestion.get("action", "")), str(suggestion.get("text", "")),
                               str(suggestion.get("masked_value", ""))),
         secret_hash="", also_at=tuple(str(a) for a in item.get("also_at") or ()),
+        related_lines=_related_lines(item.get("related")),
     )
+
+
+def _related_lines(places: Any) -> tuple[int, ...]:
+    """`related` ("path:line", the finding's own path) back to its lines, so a verified report keeps it."""
+    lines = []
+    for place in places if isinstance(places, list) else ():
+        _, _, line = str(place).rpartition(":")
+        if line.isdigit():
+            lines.append(int(line))
+    return tuple(lines)
 
 
 def with_secrets(report: Report, reader: SourceReader) -> tuple[Report, dict[int, str]]:

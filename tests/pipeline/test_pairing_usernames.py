@@ -12,6 +12,7 @@ from leakscan.engine.context import Engine
 from leakscan.model import Chunk, Finding, Origin
 from leakscan.pipeline.findings import scan_chunk
 from leakscan.store.records import finding_from_record, finding_record
+from leakscan.verify.report_file import load_report
 
 from ..conftest import fake_password, fake_user_name
 
@@ -139,6 +140,9 @@ def test_json_and_sarif_reports_list_the_related_place(tmp_path):
     assert related["physicalLocation"] == {"artifactLocation": {"uri": "deploy/.env"}, "region": {"startLine": 2}}
     for output in (result.output, sarif):
         assert user not in output and password not in output
+    # Read back (`leakscan verify REPORT.json`), the report keeps the field.
+    (again,) = load_report(result.output).findings
+    assert again.related_lines == (2,)
 
 
 def test_on_one_line_each_password_names_the_user_name_nearest_to_it(engine):
