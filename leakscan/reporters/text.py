@@ -128,6 +128,8 @@ def _write_finding(stream: TextIO, f: Finding, options: ReportOptions, style: Ca
     if f.also_at:
         more = f" and {len(f.also_at) - 5} more" if len(f.also_at) > 5 else ""  # a cookie in every request
         stream.write(f"{indent}also at: {', '.join(printable(a) for a in f.also_at[:5])}{more}\n")
+    if f.related_lines:  # the identifier its reasons name: a user name, a key id
+        stream.write(f"{indent}paired with line {', '.join(str(line) for line in f.related_lines)}\n")
     if options.verbose:
         stream.write(f"{indent}reasons: {'; '.join(printable(r) for r in f.reasons)}\n")
         stream.write(f"{indent}fix: {printable(f.suggestion.text)}\n")
