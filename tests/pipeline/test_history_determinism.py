@@ -12,6 +12,7 @@ from leakscan.engine.context import Engine
 from leakscan.pipeline import history as gitscan
 from leakscan.reporters.json_report import report_dict
 from leakscan.sources.git.repo import open_repository, tip_revisions
+from leakscan.store.findings_cache import SqliteFindingsCache
 from tests.conftest import fake_github_token
 from tests.gitrepo import GitRepo
 
@@ -58,10 +59,11 @@ def _history_with_returns_and_branches(root: Path) -> GitRepo:
     return repo
 
 
-def _findings_json(repo: GitRepo, engine: Engine, jobs: int) -> str:
+def _findings_json(repo: GitRepo, engine: Engine, jobs: int, cache: SqliteFindingsCache | None = None,
+                   branches: tuple[str, ...] = ()) -> str:
     scan_engine = replace(engine, config=replace(engine.config, jobs=jobs))
     opened = open_repository(str(repo.path))
-    report = gitscan.scan_history(opened, tip_revisions(opened, ()), scan_engine)
+    report = gitscan.scan_history(opened, tip_revisions(opened, branches), scan_engine, cache=cache)
     assert report.errors == ()
     return json.dumps(report_dict(report)["findings"], sort_keys=True, indent=1)
 
@@ -80,3 +82,20 @@ def test_findings_are_byte_identical_whatever_the_workers_and_the_cache_bound(
         monkeypatch.setattr(gitscan, "VERSION_CACHE_BUDGET", budget)
         for jobs in (1, 2, 2):
             assert _findings_json(history_repo, engine, jobs) == reference, (budget, jobs)
+
+
+def test_the_store_gives_the_same_findings_whatever_the_cache_bound(
+        history_repo: GitRepo, engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Blobs stored under one bound are read back under another: their keys name what they were compared with."""
+    reference = _findings_json(history_repo, engine, 1, branches=("main",))
+    monkeypatch.setattr(gitscan, "VERSION_CACHE_BUDGET", 0)
+    assert _findings_json(history_repo, engine, 2, SqliteFindingsCache(tmp_path / "s.sqlite3", "r")) == \
+        _findings_json(history_repo, engine, 1)
+    monkeypatch.setattr(gitscan, "VERSION_CACHE_BUDGET", 4096)
+    read: list[int] = []  # blobs read and scanned, not taken from the store
+    real_scan = gitscan.BlobScanner.scan
+    monkeypatch.setattr(gitscan.BlobScanner, "scan",
+                        lambda self, batch: read.append(len(batch)) or real_scan(self, batch))
+    # Other revisions (main only: the same commits): no stored report or walk state, every blob from the store.
+    stored = _findings_json(history_repo, engine, 1, SqliteFindingsCache(tmp_path / "s.sqlite3", "r"), ("main",))
+    assert stored == reference and read == []
