@@ -15,6 +15,7 @@ from leakscan.store.records import finding_from_record, finding_record
 from leakscan.verify.report_file import load_report
 
 from ..conftest import fake_password, fake_user_name
+from ..gitrepo import GitRepo
 
 
 def scan(engine: Engine, text: str, path: str) -> list[Finding]:
@@ -164,3 +165,16 @@ def test_a_password_names_only_a_user_name_of_its_own_block(engine):
     spring = scan(engine, f"spring.datasource.username={db_user}\nspring.mail.password={fake_password(56)}\n",
                   "conf/app.properties")
     assert [f.related_lines for f in spring] == [()]
+
+
+def test_history_findings_name_the_user_name_of_their_revision(tmp_path):
+    """In `leakscan git`, the password added in a commit names the user name of that commit's file."""
+    user, password = fake_user_name(57), fake_password(57)
+    repo = GitRepo(tmp_path / "repo")
+    repo.commit("database", {"deploy/db.ini": f"[db]\nhost = db01\nuser = {user}\npassword = {password}\n"})
+    repo.commit("no password", {"deploy/db.ini": f"[db]\nhost = db01\nuser = {user}\n"})
+    result = CliRunner().invoke(cli, ["git", str(repo.path), "--format", "json", "--no-progress"])
+    assert result.exit_code == 1, result.output
+    (finding,) = json.loads(result.output)["findings"]
+    assert finding["location"]["commit"] and finding["related"] == ["deploy/db.ini:3"]
+    assert user not in result.output and password not in result.output
