@@ -579,7 +579,8 @@ def scan_history(repo: Repository, revs: Sequence[str], engine: Engine, progress
 
     With `cache`, blobs scanned before under the same rules are read from it (--incremental), and
     a history whose revisions all resolve as before is not even walked: its report is stored whole,
-    errors included, unless one of them may not come again (see _repeatable).
+    errors included, unless one of them may not come again (see _repeatable). A history that only
+    grew since is walked from where its last walk ended (see walk_plan).
     `batch` (i, n) scans only the paths of batch i of n (leakscan repos splits large histories)."""
     started = time.perf_counter()
     key = _history_key(repo.runner, revs, batch) if cache is not None else None
