@@ -217,16 +217,21 @@ class Placed:
         self.threshold = ctx.engine.config.min_confidence
         self.keep_items = keep_items
         self.groups: dict[str, list[tuple[Candidate, float, str, Span | Proto | None]]] = {}
+        self._best: dict[str, float] = {}  # the highest confidence of each value so far
 
     def add(self, protos: Iterable[Proto]) -> None:
-        ctx, threshold = self.ctx, self.threshold
+        ctx, threshold, best = self.ctx, self.threshold, self._best
         for proto in protos:
             candidate = proto.candidate(ctx)
             confidence = score(candidate).confidence
-            # Only the most confident place of a value is positioned, and only when it is kept.
-            span = None if confidence < threshold else proto if self.keep_items else _span(proto)
-            self.groups.setdefault(_same_value(proto.secret), []).append(
-                (candidate, confidence, _place(proto, ctx), span))
+            value = _same_value(proto.secret)
+            # Only the most confident place of a value is positioned (the first of equals), and only
+            # when it is kept: a place that cannot be that one (a cookie sent again) is never positioned.
+            can_win = confidence >= threshold and confidence > best.get(value, -1.0)
+            if can_win:
+                best[value] = confidence
+            span = (proto if self.keep_items else _span(proto)) if can_win else None
+            self.groups.setdefault(value, []).append((candidate, confidence, _place(proto, ctx), span))
 
     def candidates(self) -> list[Candidate]:
         out: list[Candidate] = []
