@@ -66,6 +66,8 @@ def finding_row(finding: Finding, show_secrets: bool) -> dict[str, Any]:
         "action": finding.suggestion.action, "fix": printable(finding.suggestion.text),
         "fixv": printable(finding.suggestion.masked_value), "also": [printable(a) for a in finding.also_at],
         "layers": list(loc.layers), "live": status, "vdetail": detail,
+        # The identifiers its reasons name (a user name beside its password): their places in the same file.
+        "related": [f"{printable(loc.path)}:{line}" for line in finding.related_lines],
     }
     if show_secrets:
         row["secret"] = printable(finding.secret)

@@ -141,6 +141,8 @@ def test_json_and_sarif_reports_list_the_related_place(tmp_path):
     assert related["physicalLocation"] == {"artifactLocation": {"uri": "deploy/.env"}, "region": {"startLine": 2}}
     for output in (result.output, sarif):
         assert user not in output and password not in output
+    html = runner.invoke(cli, ["scan", str(tmp_path), "--format", "html", "--no-progress"]).output
+    assert '"related": ["deploy/.env:2"]' in html and user not in html and password not in html
     # Read back (`leakscan verify REPORT.json`), the report keeps the field.
     (again,) = load_report(result.output).findings
     assert again.related_lines == (2,)

@@ -97,6 +97,7 @@
     detailItem(dl, "Commit", row.commit);
     detailItem(dl, "Decoded from", row.layers.join(" → "));
     detailItem(dl, "Also at", row.also);
+    detailItem(dl, "Paired with", row.related);
     detailItem(dl, "Verification", row.live ? row.live + (row.vdetail ? ": " + row.vdetail : "") : "");
     detailItem(dl, "Suggested fix", row.fix + " [" + row.action + "]");
     detailItem(dl, "Suggested masking", row.fixv);
