@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from leakscan.engine.literals import text_marks
+from leakscan.engine.literals import SMALL_TEXT, text_marks
 
 # Only escapes that stand for one printable ASCII character (`\/`, `\u0041`): decoding `\n` or
 # `\"` would change where lines and strings end, which the line-based rules rely on.
@@ -26,7 +26,11 @@ class DecodedText:
 def decode_json_escapes(text: str, data: bytes | None = None) -> DecodedText | None:
     """The lines of `text` holding `\\/` or `\\u00xx` (printable ASCII), decoded and joined; None when
     there are none or the text is too large. Only those lines: the rest was matched as written."""
-    if len(text) > MAX_DECODED_CHARS or not text_marks(text, data).json_escapes:
+    if len(text) > MAX_DECODED_CHARS:
+        return None
+    # A small text (each value of a document comes here) is asked directly: its marks would be
+    # these substring tests and three more, in a new record.
+    if not (("\\/" in text or "\\u00" in text) if len(text) < SMALL_TEXT else text_marks(text, data).json_escapes):
         return None
     parts: list[str] = []
     origin: list[int] = []
