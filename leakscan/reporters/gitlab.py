@@ -35,6 +35,13 @@ def _vulnerability(finding: Finding, show_secrets: bool) -> dict[str, Any]:
     }
     if loc.pointer:
         details["pointer"] = {"name": "JSON Pointer", "type": "text", "value": loc.pointer}
+    if loc.repository:
+        # GitLab's location names a file of the one project the pipeline ran in; a `leakscan repos` run spans
+        # many, so the repository goes where the schema allows free fields.
+        details["repository"] = {"name": "Repository", "type": "text", "value": loc.repository}
+    if finding.related_lines:  # the user name or key id beside this secret, as JSON's `related`
+        places = [{"type": "text", "value": f"{loc.path}:{line}"} for line in finding.related_lines]
+        details["related"] = {"name": "Paired with", "type": "list", "items": places}
     return {
         "id": str(uuid.uuid5(_ID_NAMESPACE, finding.fingerprint)),
         "category": "secret_detection",

@@ -130,3 +130,19 @@ def test_repos_reports_name_the_repository_in_junit_and_sarif(report, tmp_path):
     assert suites == [f"github.com/acme/billing:{first.location.path}", f"github.com/acme/shop:{first.location.path}"]
     results = json.loads(render(both, "sarif"))["runs"][0]["results"]
     assert sorted(r["properties"]["repository"] for r in results) == ["github.com/acme/billing", "github.com/acme/shop"]
+
+
+def test_gitlab_details_name_the_repository_and_the_paired_lines(report):
+    """GitLab's location holds one project's file: a `leakscan repos` finding says its repository, and a
+    password its user name's line, in the schema's free `details`."""
+    from dataclasses import replace
+
+    first = report.findings[0]
+    located = replace(first, location=replace(first.location, repository="github.com/acme/shop"), related_lines=(3,))
+    doc = json.loads(render(replace(report, findings=(located,)), "gitlab"))
+    jsonschema.validate(doc, json.loads(GITLAB_SCHEMA.read_text()))
+    details = doc["vulnerabilities"][0]["details"]
+    assert details["repository"]["value"] == "github.com/acme/shop"
+    assert details["related"]["items"] == [{"type": "text", "value": f"{first.location.path}:3"}]
+    plain = json.loads(render(report, "gitlab"))["vulnerabilities"][0]["details"]
+    assert "repository" not in plain and "related" not in plain
