@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from leakscan import __version__
@@ -64,6 +66,11 @@ def verification_dict(finding: Finding) -> dict[str, Any] | None:
 
 
 def report_dict(report: Report, show_secrets: bool = False) -> dict[str, Any]:
+    """The whole report as one dict (a test's or a caller's; `write` streams the findings instead)."""
+    return _envelope(report, [finding_dict(f, show_secrets) for f in report.findings])
+
+
+def _envelope(report: Report, findings: object) -> dict[str, Any]:
     return {
         "tool": {"name": "leakscan", "version": __version__,
                  **({"rules_hash": report.rules_hash} if report.rules_hash else {})},
@@ -74,7 +81,7 @@ def report_dict(report: Report, show_secrets: bool = False) -> dict[str, Any]:
             "suppressed": dict(report.stats.suppressed),  # baseline / inline_ignore -> findings hidden
             **({"incomplete": True} if report.stats.incomplete else {}),  # interrupted: found so far
         },
-        "findings": [finding_dict(f, show_secrets) for f in report.findings],
+        "findings": findings,
         "errors": [{"path": e.path, "message": e.message} for e in report.errors],
         # Captures only (the API inventory): absent otherwise, so other reports keep their shape.
         **({"endpoints": [endpoint_dict(e) for e in report.endpoints]} if report.endpoints else {}),
@@ -98,5 +105,53 @@ def endpoint_dict(endpoint: Endpoint) -> dict[str, Any]:
 
 
 def write(report: Report, stream: TextIO, options: ReportOptions) -> None:
-    json.dump(report_dict(report, options.show_secrets), stream, indent=2, ensure_ascii=False)
+    findings = Streamed(finding_dict(f, options.show_secrets) for f in report.findings)
+    write_indented(_envelope(report, findings), stream)
     stream.write("\n")
+
+
+_ENCODER = json.JSONEncoder(indent=2, ensure_ascii=False)  # json.dump's own, made once for every item
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """A list too long to hold encoded (a report's findings): its items are made and written one at a time."""
+
+    items: Iterable[Any]
+
+
+def write_indented(value: Any, stream: TextIO, indent: str = "") -> None:
+    """What `json.dump(value, stream, indent=2, ensure_ascii=False)` writes, byte for byte, in pieces:
+    each item of a Streamed list is encoded alone, so neither the list nor its text is ever whole."""
+    if isinstance(value, Streamed):
+        inner = indent + "  "
+        separator = "[\n"
+        for item in value.items:
+            stream.write(separator + inner + _encoded(item, inner))
+            separator = ",\n"
+        stream.write("[]" if separator == "[\n" else f"\n{indent}]")
+    elif isinstance(value, (dict, list)) and _holds_streamed(value):
+        inner = indent + "  "
+        pairs = value.items() if isinstance(value, dict) else ((None, item) for item in value)
+        separator = "{\n" if isinstance(value, dict) else "[\n"
+        for key, item in pairs:
+            name = "" if key is None else json.dumps(key, ensure_ascii=False) + ": "
+            stream.write(separator + inner + name)
+            write_indented(item, stream, inner)
+            separator = ",\n"
+        stream.write(f"\n{indent}" + ("}" if isinstance(value, dict) else "]"))
+    else:
+        stream.write(_encoded(value, indent))
+
+
+def _encoded(value: Any, indent: str) -> str:
+    """VALUE as json.dump writes it at this depth; a JSON string never holds a raw newline, so every
+    newline in the text is one of the layout's, and the depth's indent follows it."""
+    text = _ENCODER.encode(value)
+    return text.replace("\n", "\n" + indent) if indent else text
+
+
+def _holds_streamed(value: Any) -> bool:
+    items = value.values() if isinstance(value, dict) else value
+    return any(isinstance(item, Streamed) or (isinstance(item, (dict, list)) and _holds_streamed(item))
+               for item in items)

@@ -1,11 +1,12 @@
 """SARIF 2.1.0: one driver rule per rule id used, masked snippets only."""
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from leakscan import __version__
 from leakscan.model import Finding, Report
+from leakscan.reporters.json_report import Streamed, write_indented
 from leakscan.reporters.options import ReportOptions
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -82,6 +83,12 @@ def _live(finding: Finding) -> bool:
 
 
 def sarif_dict(report: Report, show_secrets: bool = False) -> dict[str, Any]:
+    """The whole log as one dict (a test's; `write` streams the results instead)."""
+    return _log(report, lambda rule_index: [_result(f, rule_index[f.rule_id], show_secrets) for f in report.findings])
+
+
+def _log(report: Report, results: Callable[[dict[str, int]], object]) -> dict[str, Any]:
+    """The log around RESULTS, which is given each rule id's index among the driver's rules."""
     rule_index: dict[str, int] = {}
     rules: list[dict[str, Any]] = []
     for finding in report.findings:
@@ -100,11 +107,14 @@ def sarif_dict(report: Report, show_secrets: bool = False) -> dict[str, Any]:
             "tool": {"driver": {"name": "leakscan", "version": __version__,
                                 "informationUri": "https://github.com/leakscan/leakscan", "rules": rules}},
             "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
-            "results": [_result(f, rule_index[f.rule_id], show_secrets) for f in report.findings],
+            "results": results(rule_index),
         }],
     }
 
 
 def write(report: Report, stream: TextIO, options: ReportOptions) -> None:
-    json.dump(sarif_dict(report, options.show_secrets), stream, indent=2, ensure_ascii=False)
+    def results(rule_index: dict[str, int]) -> Streamed:
+        return Streamed(_result(f, rule_index[f.rule_id], options.show_secrets) for f in report.findings)
+
+    write_indented(_log(report, results), stream)
     stream.write("\n")
