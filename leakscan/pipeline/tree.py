@@ -46,6 +46,7 @@ class FileResult:
 
 
 _WORKER_ENGINE: Engine | None = None
+_DOCUMENT_BYTES_KEPT = 1 << 22  # a larger file that a document scanner reads lets its bytes go first
 
 
 def _init_worker(config: Config) -> None:
@@ -72,6 +73,8 @@ def _scan_file(ref: FileRef, engine: Engine) -> FileResult:
         return _scan_archive(ref, engine) or FileResult((), (), 0, False, "binary")
     if not engine.config.scan_rule_packs and rule_file_kind(ref.display, loaded.chunk.text, loaded.utf8):
         return FileResult((), (), 0, False, "rule_packs")  # a scanner's patterns and samples, not leaks
+    if loaded.size > _DOCUMENT_BYTES_KEPT and document_scanner_for(ref.display, loaded.chunk.text):
+        loaded = replace(loaded, utf8=None)  # its scanner reads the text only: a 100 MB HAR held once, not twice
     tally: Counter[str] = Counter()
     try:
         cells = scan_notebook(ref.display, loaded.chunk.text, engine, tally) if engine.config.archives else None
