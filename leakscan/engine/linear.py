@@ -99,6 +99,8 @@ def translate(pattern: str) -> str | None:
     if len(tokens) >= 3 and tokens[-3] == "(?!" and tokens[-1] == ")" and _ONE_CHAR.match(tokens[-2]):
         suffix = f"(?P<{END_GROUP}>)(?:{_negate(tokens[-2])}|\\z)"
         tokens = tokens[:-3]
+    elif (found := _trailing_two_char_lookahead(tokens)) is not None:
+        suffix, tokens = found
     out: list[str] = []
     for i, token in enumerate(tokens):
         repeat = _REPEAT.fullmatch(token)
@@ -109,6 +111,40 @@ def translate(pattern: str) -> str | None:
         else:
             out.append(_translate_token(token, multiline="m" in flags))
     return flags + prefix + "".join(out) + suffix
+
+
+def _trailing_two_char_lookahead(tokens: list[str]) -> tuple[str, list[str]] | None:
+    """A trailing `(?!C|xD)` (C and D one-character atoms, x a literal character C does not match:
+    the number boundary `(?![\\w-]|\\.\\d)`), emulated like the one-character form: after the
+    match comes the text's edge, a character outside C other than x, or x followed by the edge or a
+    character outside D. Returns the suffix and the tokens before the lookahead, or None."""
+    if len(tokens) < 7 or tokens[-6] != "(?!" or tokens[-4] != "|" or tokens[-1] != ")":
+        return None
+    other, literal, second = tokens[-5], tokens[-3], tokens[-2]
+    char = literal[1] if len(literal) == 2 and literal[0] == "\\" and not literal[1].isalnum() else literal
+    other_body, second_body = _class_body(other), _class_body(second)
+    if (len(char) != 1 or char in "\\[]^-" or other_body is None or second_body is None
+            or re.fullmatch(f"[{other_body}]", char, re.ASCII)):
+        return None
+    escaped = char if char.isalnum() else "\\" + char
+    # A literal `-` in a class body is first or last: the escaped character goes on the other side.
+    outside = f"[^{other_body}{escaped}]" if other_body.startswith("-") else f"[^{escaped}{other_body}]"
+    suffix = f"(?P<{END_GROUP}>)(?:\\z|{outside}|{escaped}(?:\\z|[^{second_body}]))"
+    return suffix, tokens[:-6]
+
+
+def _class_body(atom: str) -> str | None:
+    """What goes between a class's brackets to match what the one-character `atom` matches; None
+    for a negated class, or a class holding `\\s` (RE2's differs)."""
+    if atom.startswith("[^") or not _ONE_CHAR.match(atom):
+        return None
+    if atom.startswith("["):
+        return None if "\\s" in atom or "\\S" in atom else atom[1:-1]
+    if atom in (r"\w", r"\d"):
+        return atom
+    if len(atom) == 2 and atom[0] == "\\" and not atom[1].isalnum():
+        return atom
+    return atom if len(atom) == 1 and atom not in "\\[]^-." else None
 
 
 def _translate_token(token: str, multiline: bool) -> str:

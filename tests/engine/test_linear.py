@@ -1,6 +1,7 @@
 """RE2 runs rule patterns with exactly the matches `regex` gives."""
 from __future__ import annotations
 
+import random
 import time
 
 import pytest
@@ -52,7 +53,32 @@ CASES = [
     (r"(?<![A-Za-z0-9])(sk_[A-Za-z0-9]{6})(?![A-Za-z0-9])", ["é sk_abcdef ñ sk_123456", "日本sk_abcdef語"]),
     # \s is Python's, vertical tab included
     (r"key\s+([a-z]{4})", ["key\x0babcd", "key \tqwer"]),
+    # a trailing number boundary `(?!C|xD)`: edge, a character outside C, or x then the edge or not D
+    (r"(?<![\w.-])(\d{3}-\d{4})(?![\w-]|\.\d)", ["555-1234", "555-1234.", "555-1234.5", "555-1234.x 555-1234-",
+                                                 "555-12345 555-1234,555-1234.é", "x555-1234 555-1234."]),
+    (r"(\d+)(?![-\w]|\.\d)", ["12 34- 56.7 89.", "1.2.3"]),
 ]
+
+
+def _number_texts(rng: random.Random, count: int) -> list[str]:
+    pieces = ["1", "23", "456", "7890", "81.2.69.160", "2a02:8071::4c1a", "4111 1111 1111 1111", "+1 (415) 555-0132",
+              ".", ":", "-", "+", "(", ")", " ", "\n", "x", "é", "_", "e", "f", ":::", "..", "0"]
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 25))) for _ in range(count)]
+
+
+TWO_CHAR_BOUNDARY = [r for r in RULES if r.pattern.endswith("|\\.\\d)")]
+
+
+@pytest.mark.parametrize("rule", TWO_CHAR_BOUNDARY, ids=lambda r: r.id)
+def test_rules_ending_in_a_number_boundary_run_on_re2_with_regex_spans(rule):
+    r"""The PII number rules (phones, cards, IP addresses) end in `(?![\w-]|\.\d)`: on RE2, with the
+    spans `regex` gives on texts made of their pieces, at every window."""
+    compiled = compile_rule(rule.pattern)
+    assert compiled.engine == LINEAR
+    for text in _number_texts(random.Random(rule.id), 400):
+        for pos, endpos in [(0, len(text)), (1, len(text)), (0, max(len(text) - 2, 0))]:
+            assert (linear_spans(rule.pattern, text, pos, endpos, compiled.group)
+                    == regex_spans(rule.pattern, text, pos, endpos, compiled.group)), (text, pos, endpos)
 
 
 @pytest.mark.parametrize("pattern,texts", CASES)
