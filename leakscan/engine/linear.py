@@ -10,6 +10,8 @@ patterns are written for `regex` (ASCII, VERSION0), so each is translated:
 - a leading `(?<!C)` and a trailing `(?!C)` on one character class, the
   usual token boundaries, become a consumed character (or the text's edge)
   with an empty named group marking where the real match starts or ends;
+  a trailing `(?!C|xD)` (the number boundary `(?![\\w-]|\\.\\d)` of the phone,
+  card and IP-address rules) likewise, with up to two characters consumed;
 - `X{a,b}` with b over RE2's limit of 1000, X one character, becomes `X{a,}`
   (a lower bound over 1000 chained in parts). Chained bounded repeats would
   match exactly, but their thousands of states defeat RE2's DFA and fall back
