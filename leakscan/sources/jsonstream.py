@@ -18,6 +18,8 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from leakscan.sources.lenient_json import raw_decode_lenient
+
 BLOCK = 1 << 20  # characters read at a time
 COMPACT = 1 << 16  # what was read is dropped from the window past this many characters
 _WS = re.compile(r"[ \t\n\r]*")
@@ -38,6 +40,7 @@ class TextReader:
         self.pos = 0
         self.eof = False
         self.peak = 0  # the longest window held: what reading cost in memory
+        self.long_integer = False  # an integer past Python's digit limit was read (kept as a placeholder)
         self._counted = 0  # newlines are counted in buf[:_counted]
         self._lines = 0  # newlines in the text before buf[_counted]
         self._line_start = 0  # offset in the text where the line holding buf[_counted] starts
@@ -99,7 +102,7 @@ class TextReader:
         (the unread part at least doubled each time, so a value larger than a block costs linear time)."""
         while True:
             try:
-                value, end = _decoder.raw_decode(self.buf, at)
+                value, end = self._decode(at)
             except json.JSONDecodeError:
                 if not self._grow(at):
                     raise
@@ -107,6 +110,17 @@ class TextReader:
             # A number (or anything) ending right at the window's end may go on in the next block.
             if end < len(self.buf) or not self._grow(at):
                 return value, end
+
+    def _decode(self, at: int) -> tuple[Any, int]:
+        """`raw_decode` at `buf[at]`; an integer past Python's digit limit becomes a placeholder (lenient_json)
+        and is remembered, so that a document holding one is still read one member at a time."""
+        try:
+            return _decoder.raw_decode(self.buf, at)
+        except json.JSONDecodeError:
+            raise
+        except ValueError:  # the digit limit: the only other ValueError the decoder raises
+            self.long_integer = True
+            return raw_decode_lenient(self.buf, at)
 
     def _grow(self, at: int) -> bool:
         """Read on until the unread part from `at` has doubled (or the text ends); True if anything came."""

@@ -8,6 +8,7 @@ import pytest
 
 from leakscan.analyzers.jsonspan import JsonSpans
 from leakscan.sources.jsonstream import BLOCK, Member, TextReader, file_blocks, har_members, string_blocks, text_lines
+from leakscan.sources.lenient_json import LongInteger
 
 
 def _har(entries: int, body: int = 300, indent: int | None = None) -> str:
@@ -60,6 +61,24 @@ def test_a_number_cut_by_a_block_boundary_is_read_whole():
     for size in range(1, 12):
         _, root, _ = _walk('{"log": {"version": 1234567890, "entries": []}}', size)
         assert root["log"]["version"] == 1234567890
+
+
+@pytest.mark.parametrize("size", [7, 1000, 1 << 20])
+def test_an_integer_past_the_digit_limit_is_a_placeholder_and_the_walk_goes_on(size):
+    digits = "9" * 5000  # past the 4,300 digits int() accepts
+    text = '{"log": {"version": ' + digits + ', "entries": [{"a": 1}, {"n": -' + digits + '}, {"c": 3}]}}'
+    reader = TextReader(string_blocks(text, 0, size))
+    out = list(har_members(reader))
+    root = out.pop()
+    assert [m.value for m in out][::2] == [{"a": 1}, {"c": 3}]
+    assert out[1].value["n"] == LongInteger(5000) and root["log"]["version"] == LongInteger(5000)
+    assert reader.long_integer
+
+
+def test_no_long_integer_no_placeholder():
+    reader = TextReader(string_blocks(_har(3), 0, 64))
+    list(har_members(reader))
+    assert not reader.long_integer
 
 
 @pytest.mark.parametrize("text", [

@@ -219,8 +219,8 @@ def _parse(text: str, start: int, doc: Doc, on_entry: EntryCallback, entry_spans
     reader = TextReader(string_blocks(text, start), start)
     try:
         for member in har_members(reader, doc.spans.seed, entry_spans):
-            if not isinstance(member, Member):
-                return member, None
+            if not isinstance(member, Member):  # the root, read whole: its long integers said as json.loads would
+                return member, NUMBER_TOO_LONG if reader.long_integer else None
             site = EntrySite(member.text, member.line, member.offset - member.line_start + 1)
             on_entry(member.index, member.value, Doc(member.text, site, f"/log/entries/{member.index}"))
     except (ValueError, RecursionError, IndexError):

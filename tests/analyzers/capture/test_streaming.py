@@ -79,6 +79,33 @@ def test_streamed_har_fixture_gives_the_whole_document_findings(engine):
     assert list(result.candidates) == _whole_document_har(text, engine, "shop-session.har")
 
 
+
+@pytest.mark.parametrize("style", ["compact", "indented"])
+def test_a_har_with_an_over_long_integer_is_still_read_one_entry_at_a_time(engine, monkeypatch, style):
+    har = json.loads(_har_text(style, entries=6))
+    har["log"]["entries"][2]["response"]["bodySize"] = "LONG"  # in the middle: entries before and after it
+    text = _har_text_of(har, style).replace('"LONG"', "7" * 5000)
+    expected = HAR.scan(Chunk(text, Origin(kind="file", path="t.har")), engine)
+    assert [e.message for e in expected.errors] == [
+        "JSON holds an integer longer than Python's limit of digits; that integer was left out and the rest "
+        "of the file scanned by its structure"]
+    assert len(expected.candidates) > 10
+
+    def whole_text_parsed(text: str) -> None:
+        raise AssertionError("the whole HAR was parsed at once")
+
+    monkeypatch.setattr("leakscan.analyzers.capture.har.parse_json", whole_text_parsed)
+    for block in (None, 97):
+        if block:
+            monkeypatch.setattr("leakscan.sources.jsonstream.BLOCK", block)
+        result = HAR.scan(Chunk(text, Origin(kind="file", path="t.har")), engine)
+        assert result == expected
+
+
+def _har_text_of(har: dict, style: str) -> str:
+    return json.dumps(har, separators=(",", ":")) if style == "compact" else json.dumps(har, indent=2)
+
+
 def _whole_document_lines(text: str, engine, path: str) -> list:
     ctx = Context(engine, path, "jsonl")
     site, protos, batch, at = FileSite(text), [], [], 1 if text.startswith("\ufeff") else 0
