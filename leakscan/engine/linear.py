@@ -4,7 +4,7 @@ A backtracking engine can take time exponential (or, for the common bug,
 quadratic) in the input on a badly written pattern; RE2 never does. Rule
 patterns are written for `regex` (ASCII, VERSION0), so each is translated:
 
-- `\\Z` → `\\z`; `\\s` → `[\\t\\n\\v\\f\\r ]` (RE2's `\\s` has no `\\v`);
+- `\\Z` → `\\z`; `\\uXXXX` → `\\x{XXXX}`; `\\s` → `[\\t\\n\\v\\f\\r ]` (RE2's `\\s` has no `\\v`);
   `$` outside multi-line mode → `\\n?\\z` (Python's `$` also matches before a
   final newline; rules use it only after the secret);
 - a leading `(?<!C)` and a trailing `(?!C)` on one character class, the
@@ -48,6 +48,7 @@ _TOKEN = re.compile(r"""
 _REPEAT = re.compile(r"\{(\d+)(?:,(\d*))?\}(\??)")
 _ONE_CHAR = re.compile(r"\\x[0-9A-Fa-f]{2}$|\\[wdsWDStnrfv.\\/\-\[\]{}()|^$*+?]$|\[.*\]$|[^\\()|{}*+?^$]$", re.DOTALL)
 _FLAG_GROUP = re.compile(r"\(\?([a-zA-Z]*)[:)]$")
+_UNICODE_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u([0-9A-Fa-f]{4})")  # `\uXXXX`, which RE2 spells `\x{XXXX}`
 
 
 def available() -> bool:
@@ -62,6 +63,9 @@ class LinearPattern:
     body_group: int | None  # set when a leading lookbehind was emulated
     end_group: int | None  # set when a trailing lookahead was emulated
     rule_group: int | str = 1  # the secret's group in the rule's own pattern
+    # With an emulated lookbehind: the pattern without its text's-edge alternative, for a search
+    # from the text's first character on behalf of a window after it (there `\A` would win).
+    inside: Any = None
 
 
 def compile_linear(pattern: str, secret_group: int | str | None = None) -> LinearPattern | None:
@@ -83,7 +87,8 @@ def compile_linear(pattern: str, secret_group: int | str | None = None) -> Linea
         secret_group = "secret" if "secret" in names else 1
     body = names.get(BODY_GROUP)
     group = names[secret_group] if isinstance(secret_group, str) else secret_group + (1 if body is not None else 0)
-    return LinearPattern(compiled, group, body, names.get(END_GROUP), secret_group)
+    inside = re2.compile(translated.replace("(?:\\A|", "(?:", 1), options) if body is not None else None
+    return LinearPattern(compiled, group, body, names.get(END_GROUP), secret_group, inside)
 
 
 def translate(pattern: str) -> str | None:
@@ -112,7 +117,7 @@ def translate(pattern: str) -> str | None:
             out.append(_split_repeat(out.pop(), repeat))
         else:
             out.append(_translate_token(token, multiline="m" in flags))
-    return flags + prefix + "".join(out) + suffix
+    return _UNICODE_ESCAPE.sub(r"\1\\x{\2}", flags + prefix + "".join(out) + suffix)
 
 
 def _trailing_two_char_lookahead(tokens: list[str]) -> tuple[str, list[str]] | None:
@@ -235,10 +240,14 @@ def finditer_spans(pattern: LinearPattern, utf8: Utf8Text, pos: int, endpos: int
     end_b = utf8.to_byte(endpos)
     view = memoryview(utf8.data)[:end_b]
     at = floor = utf8.to_byte(pos)  # no match starts before pos, or before the previous one ended
+    first = regexp
     if pattern.body_group is not None:
         at = utf8.previous_char_start(at)  # room for the lookbehind's character
+        if at == 0 < floor:  # `\A` would start a match before pos: search without it once
+            first = pattern.inside._regexp
     while at <= end_b:
-        spans = regexp.Match(unanchored, view, at, end_b)
+        spans = first.Match(unanchored, view, at, end_b)
+        first = regexp
         if spans[0][0] < 0:
             return
         start, end = spans[0]

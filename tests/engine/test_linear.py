@@ -42,7 +42,10 @@ def test_re2_and_regex_agree_on_the_rule_examples(rule):
 
 CASES = [
     # leading lookbehind and trailing lookahead on one class: emulated
-    (r"(?<![\w-])(tok_[a-z]{4})(?![\w-])", ["tok_abcd", "xtok_abcd", "tok_abcde", "-tok_abcd tok_wxyz,tok_qqqq"]),
+    (r"(?<![\w-])(tok_[a-z]{4})(?![\w-])", ["tok_abcd", "xtok_abcd", "tok_abcde", "-tok_abcd tok_wxyz,tok_qqqq",
+                                            "\ntok_abcd", "étok_abcd"]),
+    # a window from the second character, when a match could also start at the first
+    (r"(?<![a-z])([a-zé]{2,}x)", ["ébcx", "ééx", " abx"]),
     (r"\b(y[0-3]_[A-Za-z0-9_-]{5,12})(?![\w-])", ["y1_abcdef y2_" + "a" * 13 + " y3_abcdefgh"]),
     # `$` also before a final newline, as in Python
     (r"(ab)(?:[^a-z]|$)", ["xab", "xab\n", "xab\n\n", "ab ab"]),
@@ -60,22 +63,24 @@ CASES = [
 ]
 
 
-def _number_texts(rng: random.Random, count: int) -> list[str]:
-    pieces = ["1", "23", "456", "7890", "81.2.69.160", "2a02:8071::4c1a", "4111 1111 1111 1111", "+1 (415) 555-0132",
-              ".", ":", "-", "+", "(", ")", " ", "\n", "x", "é", "_", "e", "f", ":::", "..", "0"]
-    return ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 25))) for _ in range(count)]
+NUMBER_PIECES = ["1", "23", "456", "7890", "81.2.69.160", "2a02:8071::4c1a", "4111 1111 1111 1111", "+1 (415) 555-0132",
+                 ".", ":", "-", "+", "(", ")", " ", "\n", "x", "é", "_", "e", "f", ":::", "..", "0"]
+EMAIL_PIECES = ["a", "b.c", "@", "@@", "example", ".com", ".io", "é", "ü", "日本", "한국", "Ω", "-", "_", "%", "+", ".",
+                " ", "\n", "dana.whitfield@corpmail.net", "m.rossi@fastmail.it", "xn--bcher-kva", "1",
+                "\u00bf", "\u00d7"]
+TWO_CHAR_BOUNDARY = [(r, NUMBER_PIECES) for r in RULES if r.pattern.endswith("|\\.\\d)")]
+TWO_CHAR_BOUNDARY += [(r, EMAIL_PIECES) for r in RULES if r.id == "pii.email"]
 
 
-TWO_CHAR_BOUNDARY = [r for r in RULES if r.pattern.endswith("|\\.\\d)")]
-
-
-@pytest.mark.parametrize("rule", TWO_CHAR_BOUNDARY, ids=lambda r: r.id)
-def test_rules_ending_in_a_number_boundary_run_on_re2_with_regex_spans(rule):
-    r"""The PII number rules (phones, cards, IP addresses) end in `(?![\w-]|\.\d)`: on RE2, with the
-    spans `regex` gives on texts made of their pieces, at every window."""
+@pytest.mark.parametrize("rule,pieces", TWO_CHAR_BOUNDARY, ids=lambda r: getattr(r, "id", ""))
+def test_rules_ending_in_a_two_character_boundary_run_on_re2_with_regex_spans(rule, pieces):
+    r"""The PII number rules (phones, cards, IP addresses) end in `(?![\w-]|\.\d)`, the email rule in
+    `(?![\w@-]|\.[...])` with `\uXXXX` ranges: on RE2, with the spans `regex` gives on texts made of
+    their pieces, at every window."""
     compiled = compile_rule(rule.pattern)
     assert compiled.engine == LINEAR
-    for text in _number_texts(random.Random(rule.id), 400):
+    rng = random.Random(rule.id)
+    for text in ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 25))) for _ in range(400)]:
         for pos, endpos in [(0, len(text)), (1, len(text)), (0, max(len(text) - 2, 0))]:
             assert (linear_spans(rule.pattern, text, pos, endpos, compiled.group)
                     == regex_spans(rule.pattern, text, pos, endpos, compiled.group)), (text, pos, endpos)
