@@ -84,11 +84,13 @@ def document_findings(candidates: Iterable[Candidate], errors: Iterable[ScanErro
 def _scored_findings(candidates: Iterable[Candidate], config: Config, engine: Engine | None,
                      tally: Counter[str] | None = None) -> tuple[list[Finding], Sanitizer]:
     """`tally` counts the findings a suppression hid (reported ones only: at or above the threshold)."""
+    allowed = [c for c in candidates
+               if not (config.allow_paths and path_allowed(c.origin.path, config.allow_paths))]
+    if not allowed:  # most files of a tree: nothing to score, pair, mask or look up in a baseline
+        return [], Sanitizer(engine)
     scored: list[_Scored] = []
     ignored: list[_Scored] = []
     known: list[tuple[str, MaskSpec]] = []
-    allowed = [c for c in candidates
-               if not (config.allow_paths and path_allowed(c.origin.path, config.allow_paths))]
     # Identifiers (key ids, client ids) are named in their secret's finding, or fall below the threshold.
     for candidate, result in pair_identifiers([(c, score(c)) for c in allowed]):
         if result.confidence >= config.min_confidence:
@@ -160,6 +162,8 @@ def scan_chunk(chunk: Chunk, engine: Engine, data: bytes | None = None,
     candidates = engine.candidates(chunk, data)
     if engine.config.decode:  # values encoded in base64, percent-encoding or escapes (issue 14.2)
         candidates.extend(decoded_candidates(chunk, engine))
+    if not candidates:  # no scoring, pairing or sanitising for nothing
+        return [], engine.matcher.take_errors()
     findings = findings_from(candidates, engine.config, engine, tally)
     return findings, engine.matcher.take_errors()
 
