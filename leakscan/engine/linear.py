@@ -19,7 +19,9 @@ patterns are written for `regex` (ASCII, VERSION0), so each is translated:
   difference is on a run longer than b, reported whole instead of cut at b.
 
 Anything else RE2 rejects (lookaround elsewhere, backreferences, deeply
-nested counted repeats) stays on `regex`. Search runs on the UTF-8 bytes of
+nested counted repeats) stays on `regex`; RE2 still runs such a pattern with
+its lookarounds left out (`compile_relaxed`), which matches wherever the
+pattern does and more, so `regex` is tried only where that finds a start. Search runs on the UTF-8 bytes of
 the text; `endpos` is honoured as the end of the text, as `regex` does.
 """
 from __future__ import annotations
@@ -47,6 +49,7 @@ _TOKEN = re.compile(r"""
 """, re.VERBOSE)
 _REPEAT = re.compile(r"\{(\d+)(?:,(\d*))?\}(\??)")
 _ONE_CHAR = re.compile(r"\\x[0-9A-Fa-f]{2}$|\\[wdsWDStnrfv.\\/\-\[\]{}()|^$*+?]$|\[.*\]$|[^\\()|{}*+?^$]$", re.DOTALL)
+_FLAG_ONLY = re.compile(r"\(\?[a-zA-Z]+\)")  # `(?i)`: a token that opens no group
 _FLAG_GROUP = re.compile(r"\(\?([a-zA-Z]*)[:)]$")
 _UNICODE_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u([0-9A-Fa-f]{4})")  # `\uXXXX`, which RE2 spells `\x{XXXX}`
 
@@ -89,6 +92,35 @@ def compile_linear(pattern: str, secret_group: int | str | None = None) -> Linea
     group = names[secret_group] if isinstance(secret_group, str) else secret_group + (1 if body is not None else 0)
     inside = re2.compile(translated.replace("(?:\\A|", "(?:", 1), options) if body is not None else None
     return LinearPattern(compiled, group, body, names.get(END_GROUP), secret_group, inside)
+
+
+def compile_relaxed(pattern: str) -> LinearPattern | None:
+    """RE2 for the pattern with every lookaround left out, or None. Lookarounds only narrow a match
+    at a start, so wherever the pattern matches this matches too (at the same start): a text or a
+    position where this finds no start needs no backtracking search."""
+    relaxed = without_lookarounds(pattern)
+    return None if relaxed is None else compile_linear(relaxed, 0)
+
+
+def without_lookarounds(pattern: str) -> str | None:
+    """The pattern with its lookaround groups dropped; None when it has none (nothing to relax)."""
+    kept: list[str] = []
+    depth = dropped = 0  # depth: open groups inside the lookaround being dropped
+    just_closed = False  # a quantifier right after a dropped lookaround would apply to what precedes it
+    for token in _TOKEN.findall(pattern):
+        if depth:
+            depth += 1 if token.startswith("(") and not _FLAG_ONLY.fullmatch(token) else 0
+            depth -= 1 if token == ")" else 0
+            just_closed = not depth
+            continue
+        if just_closed and (token in ("*", "+", "?") or _REPEAT.fullmatch(token)):
+            return None
+        just_closed = False
+        if token in ("(?=", "(?!", "(?<=", "(?<!"):
+            depth, dropped = 1, dropped + 1
+        else:
+            kept.append(token)
+    return "".join(kept) if dropped and not depth else None
 
 
 def translate(pattern: str) -> str | None:
@@ -263,6 +295,17 @@ def finditer_spans(pattern: LinearPattern, utf8: Utf8Text, pos: int, endpos: int
             yield utf8.to_char(secret[0]), utf8.to_char(secret[1])
         following = utf8.previous_char_start(end) if pattern.body_group is not None else end
         at = following if following > start else _next_char(utf8.data, start)
+
+
+def first_start(pattern: LinearPattern, utf8: Utf8Text, pos: int, endpos: int) -> int | None:
+    """Character offset of the leftmost match's start in text[pos:endpos] (the text before `pos`
+    seen as context, `endpos` as the end), or None."""
+    end_b = utf8.to_byte(endpos)
+    at = utf8.to_byte(pos)
+    if at > end_b:
+        return None
+    spans = pattern.regexp._regexp.Match(re2._re2.RE2.Anchor.UNANCHORED, memoryview(utf8.data)[:end_b], at, end_b)
+    return None if spans[0][0] < 0 else utf8.to_char(spans[0][0])
 
 
 def _next_char(data: bytes, byte: int) -> int:

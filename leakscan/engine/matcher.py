@@ -5,13 +5,13 @@ import fnmatch
 import posixpath
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import regex
 
 from leakscan.engine.escapes import DecodedText, decode_json_escapes
-from leakscan.engine.linear import LinearPattern, Utf8Text, compile_linear, finditer_spans
+from leakscan.engine.linear import LinearPattern, Utf8Text, compile_linear, compile_relaxed, finditer_spans, first_start
 from leakscan.engine.prefilter import Prefilter, make_prefilter
 from leakscan.model import Rule, ScanError
 from leakscan.rules.loader import PATTERN_FLAGS
@@ -56,6 +56,8 @@ class CompiledRule:
     linear: LinearPattern | None  # set when RE2 runs the rule
     backtracking: regex.Pattern[str] | None  # otherwise `regex`
     group: int | str  # the secret's group in the rule's own pattern
+    # With `regex`: RE2 for the pattern without its lookarounds, which finds where `regex` may match.
+    relaxed: LinearPattern | None = None
 
     @property
     def engine(self) -> str:
@@ -69,7 +71,8 @@ def compile_rule(pattern: str, use_re2: bool = True) -> CompiledRule:
     if linear is not None:
         return CompiledRule(linear, None, linear.rule_group)
     compiled = regex.compile(pattern, PATTERN_FLAGS)
-    return CompiledRule(None, compiled, "secret" if "secret" in compiled.groupindex else 1)
+    relaxed = compile_relaxed(pattern) if use_re2 else None
+    return CompiledRule(None, compiled, "secret" if "secret" in compiled.groupindex else 1, relaxed)
 
 
 class FileBudget:
@@ -181,7 +184,7 @@ class Matcher:
             index = indexes[local]
             if self.rules[index].is_generic and lowered is None:
                 lowered = ascii_lower(text)
-            if self.compiled(index).linear is not None and utf8 is None:
+            if utf8 is None and (self.compiled(index).linear or self.compiled(index).relaxed) is not None:
                 utf8 = Utf8Text(text)
             matches.extend(self.run_rule(index, text, path, lowered, utf8))
         decoded = decode_json_escapes(text, data)
@@ -207,17 +210,17 @@ class Matcher:
         if compiled.linear is not None:
             found = _run_linear(rule, compiled.linear, utf8 or Utf8Text(text), spans)
         else:
-            found = self._run_backtracking(rule, compiled, text, spans, path)
+            found = self._run_backtracking(rule, compiled, utf8 or Utf8Text(text), spans, path)
         if len(found) >= MAX_MATCHES_PER_RULE:  # the cap is skipped work too: say so, never drop silently
             self._skip(rule, path, f"stopped after {MAX_MATCHES_PER_RULE} matches; the rest was not searched "
                                    "for this rule")
         return found
 
-    def _run_backtracking(self, rule: Rule, compiled: CompiledRule, text: str,
+    def _run_backtracking(self, rule: Rule, compiled: CompiledRule, utf8: Utf8Text,
                           spans: list[tuple[int, int]], path: str) -> list[RawMatch]:
         assert compiled.backtracking is not None
         found: list[RawMatch] = []
-        group = compiled.group
+        group, text = compiled.group, utf8.text
         for pos, endpos in spans:
             timeout = min(self.regex_timeout, self.budget.left())
             if timeout <= 0:
@@ -225,7 +228,7 @@ class Matcher:
                 return found
             started = time.monotonic()
             try:
-                for m in compiled.backtracking.finditer(text, pos, endpos, timeout=timeout):
+                for m in _backtracking_matches(compiled, utf8, pos, endpos, timeout):
                     start, end = m.span(group)
                     if start < 0 or start == end:
                         continue
@@ -244,6 +247,28 @@ class Matcher:
     def _skip(self, rule: Rule, path: str, reason: str) -> None:
         if not any(s.rule_id == rule.id and s.path == path for s in self._skipped):
             self._skipped.append(SkippedWork(rule.id, path, reason))
+
+
+def _backtracking_matches(compiled: CompiledRule, utf8: Utf8Text, pos: int, endpos: int,
+                          timeout: float) -> Iterator[regex.Match[str]]:
+    """`regex.finditer` over text[pos:endpos], trying `regex` only at the starts where the relaxed
+    pattern (RE2) matches: the pattern matches nowhere else, and RE2 skips the rest in linear time."""
+    assert compiled.backtracking is not None
+    text, relaxed = utf8.text, compiled.relaxed
+    if relaxed is None:
+        yield from compiled.backtracking.finditer(text, pos, endpos, timeout=timeout)
+        return
+    at = pos
+    while (start := first_start(relaxed, utf8, at, endpos)) is not None:
+        m = compiled.backtracking.match(text, start, endpos, timeout=timeout)
+        if m is None:
+            at = start + 1
+        elif m.end() > start:
+            yield m
+            at = m.end()
+        else:  # an empty match: finditer's rules for what may follow it apply
+            yield from compiled.backtracking.finditer(text, start, endpos, timeout=timeout)
+            return
 
 
 def _run_linear(rule: Rule, pattern: LinearPattern, utf8: Utf8Text,

@@ -7,8 +7,8 @@ import time
 import pytest
 import regex
 
-from leakscan.engine.linear import Utf8Text, compile_linear, finditer_spans, translate
-from leakscan.engine.matcher import BACKTRACKING, LINEAR, compile_rule, keyword_windows
+from leakscan.engine.linear import Utf8Text, compile_linear, finditer_spans, translate, without_lookarounds
+from leakscan.engine.matcher import BACKTRACKING, LINEAR, _backtracking_matches, compile_rule, keyword_windows
 from leakscan.rules.loader import PATTERN_FLAGS, load_rules
 
 pytest.importorskip("re2")
@@ -123,3 +123,53 @@ def test_a_rule_on_re2_reads_the_secret_from_the_group_regex_would(rule):
     """RE2 rules are not compiled by `regex` at all: the secret's group comes from RE2's group names."""
     expected = "secret" if "secret" in regex.compile(rule.pattern, PATTERN_FLAGS).groupindex else 1
     assert compile_rule(rule.pattern).group == expected
+
+
+BACKTRACKING_RULES = [r for r in RULES if compile_rule(r.pattern).engine == BACKTRACKING]
+
+
+def relaxed_spans(rule, text: str, pos: int, endpos: int) -> list[tuple[int, int]]:
+    compiled = compile_rule(rule.pattern)
+    spans = (m.span(compiled.group) for m in _backtracking_matches(compiled, Utf8Text(text), pos, endpos, 5.0))
+    return [(s, e) for s, e in spans if s >= 0 and s != e]
+
+
+@pytest.mark.parametrize("rule", BACKTRACKING_RULES, ids=lambda r: r.id)
+def test_regex_tried_only_where_re2_finds_a_start_gives_the_regex_spans(rule):
+    """A rule left on `regex` is tried only at the starts RE2 finds for it without its lookarounds:
+    the same spans as `regex.finditer` alone, on its examples and on texts mixed from their pieces,
+    at every window."""
+    group = compile_rule(rule.pattern).group
+    pieces = [p for text in (*rule.examples, *rule.negative_examples) for p in regex.split(r"(\W)", text) if p]
+    pieces += [" ", "\n", "é", "日本", "=", ":", '"', "'", ";", "x"]
+    rng = random.Random(rule.id)
+    texts = [*rule.examples, *rule.negative_examples, "\n".join(rule.examples) + " é ñ\n"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 30))) for _ in range(100)]
+    whole = [*rule.examples, *rule.negative_examples, *pieces]  # whole examples, cut anywhere, with pieces
+    for _ in range(100):
+        text = "".join(rng.choice(whole) for _ in range(rng.randint(1, 4)))
+        cut = sorted(rng.randint(0, len(text)) for _ in range(2))
+        texts.append(text[cut[0]:] if rng.random() < 0.5 else text[:cut[1]])
+    for text in texts:
+        windows = keyword_windows(text, rule.keywords) if rule.is_generic else []
+        for pos, endpos in [(0, len(text)), (1, len(text)), (0, max(len(text) - 2, 0)), *windows]:
+            assert (relaxed_spans(rule, text, pos, endpos)
+                    == regex_spans(rule.pattern, text, pos, endpos, group)), (text, pos, endpos)
+
+
+def test_the_rules_that_cost_most_on_regex_are_tried_only_where_re2_finds_a_start():
+    for rule_id in ("keys.keystore.password", "connections.odbc.password", "generic.password.quoted"):
+        rule = next(r for r in RULES if r.id == rule_id)
+        assert compile_rule(rule.pattern).relaxed is not None, rule_id
+
+
+@pytest.mark.parametrize("pattern,relaxed", [
+    (r"(?<![\w.-])(a)(?=[ \t]*=(?:b|c))d(?!x)", r"(a)d"),
+    (r"(?m)(?:^|(?<!:):)(?!(?i:no)[a-z]{0,3})(v)", r"(?m)(?:^|:)(v)"),
+    (r"(a)(?=b)?c", None),  # a quantified lookaround: dropping it would quantify what precedes it
+    (r"(a)(?=b){2}c", None),
+    (r"(a)\(?=b\)", None),  # escaped parentheses, no lookaround
+    (r"[(?=](a)", None),
+])
+def test_lookarounds_are_left_out_of_the_relaxed_pattern(pattern, relaxed):
+    assert without_lookarounds(pattern) == relaxed

@@ -19,8 +19,10 @@ FORMERLY_HANGING = (
     "slack.refresh-token", "gitlab.runner-auth-token", "gitlab.ci-job-token", "generic.cli.curl-basic-auth",
     "keys.jwt.signing-secret", "stacktrace.python", "stacktrace.java", "stacktrace.ruby",
 )
-# A pattern RE2 cannot run (lookahead) that backtracks exponentially on 'a' * n.
-CATASTROPHIC = r"(?=a)((?:a|aa)+)+b"
+# A pattern RE2 cannot run (a lookahead it does not translate) that backtracks exponentially on
+# 'a' * n + 'bcc': RE2 without the lookahead matches there, so `regex` is tried there.
+CATASTROPHIC = r"((?:a|aa)+)+b(?!cc)"
+SLOW_TEXT = "aaaa" + "a" * 40 + "bcc"
 
 
 def catastrophic_rule(rule_id: str = "test.catastrophic"):
@@ -67,7 +69,7 @@ def test_most_rules_run_in_linear_time():
 
 def test_a_guard_trip_is_recorded_with_rule_and_path_only():
     matcher = Matcher([catastrophic_rule()], use_hyperscan=False, regex_timeout=0.05)
-    text = "aaaa" + "a" * 40
+    text = SLOW_TEXT
     assert matcher.find(text, "dir/slow.txt") == []
     (skipped,) = matcher.take_skipped()
     assert (skipped.rule_id, skipped.path) == ("test.catastrophic", "dir/slow.txt")
@@ -75,10 +77,17 @@ def test_a_guard_trip_is_recorded_with_rule_and_path_only():
     assert matcher.take_skipped() == []
 
 
+def test_a_text_where_re2_finds_no_start_is_not_searched_by_regex():
+    """Without its lookahead the pattern needs a `b`: RE2 finds none, so `regex` never backtracks here."""
+    matcher = Matcher([catastrophic_rule()], use_hyperscan=False, regex_timeout=0.05)
+    assert matcher.find("aaaa" + "a" * 40 + "cc", "dir/fast.txt") == []
+    assert matcher.take_skipped() == []
+
+
 def test_the_file_budget_bounds_all_backtracking_rules_of_a_file():
     rules = [catastrophic_rule("test.slow-one"), catastrophic_rule("test.slow-two")]
     matcher = Matcher(rules, use_hyperscan=False, regex_timeout=30.0, file_budget=0.05)
-    text = "aaaa" + "a" * 40
+    text = SLOW_TEXT
     matcher.start_file("big.json")
     for _ in range(3):  # a document scanner asks once per value
         matcher.find(text, "big.json")
@@ -94,7 +103,7 @@ def test_a_guard_trip_becomes_a_report_error_in_a_scan():
     engine = Engine.build(Config(use_hyperscan=False), (catastrophic_rule(),))
     engine.matcher.regex_timeout = 0.05
     origin = Origin(kind="file", path="app/slow.txt")
-    _, errors = scan_chunk(Chunk("aaaa" + "a" * 40 + "\n", origin), engine)
+    _, errors = scan_chunk(Chunk(SLOW_TEXT + "\n", origin), engine)
     (error,) = errors
     assert error.path == "app/slow.txt"
     assert "test.catastrophic" in error.message and "aaaa" not in error.message
