@@ -9,8 +9,9 @@ from leakscan.engine.context import Engine
 from leakscan.pipeline.rules_check import engine_summary, screen_rules
 from leakscan.rules.loader import load_rules, parse_rule
 
+# Slow on `regex` even where RE2 (without the lookbehind) finds a start: a run of `a` to the text's end.
 SLOW = {
-    "id": "mine.slow", "name": "Slow", "category": "secret", "pattern": r"(?=a)((?:a|aa)+)+b",
+    "id": "mine.slow", "name": "Slow", "category": "secret", "pattern": r"((?:a|aa)+)+(?:b|(?<!a)$)",
     "keywords": ["aaaa"], "confidence": 0.9, "severity": "high",
     "examples": ["aaab"], "negative_examples": ["zzz"],
 }
