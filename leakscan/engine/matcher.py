@@ -26,6 +26,10 @@ REGEX_TIMEOUT_SECONDS = 2.0
 # (wall clock), so a file with many values or many slow rules stays bounded.
 FILE_BUDGET_SECONDS = 10.0
 LINEAR, BACKTRACKING = "re2", "regex"
+# A backtracking rule tried at this many starts RE2 found in one span without a match searches the
+# rest of the span with `regex` alone: where such starts are dense (a keyword repeated), a call per
+# start costs more than the search it spares.
+RELAXED_MISSES = 32
 # Lines of context around a keyword within which a generic rule is tried.
 WINDOW_MARGIN_LINES = 1
 
@@ -252,22 +256,30 @@ class Matcher:
 def _backtracking_matches(compiled: CompiledRule, utf8: Utf8Text, pos: int, endpos: int,
                           timeout: float) -> Iterator[regex.Match[str]]:
     """`regex.finditer` over text[pos:endpos], trying `regex` only at the starts where the relaxed
-    pattern (RE2) matches: the pattern matches nowhere else, and RE2 skips the rest in linear time."""
+    pattern (RE2) matches: the pattern matches nowhere else, and RE2 skips the rest in linear time.
+    `timeout` bounds all the `regex` work of the call, as it bounds one `finditer`."""
     assert compiled.backtracking is not None
-    text, relaxed = utf8.text, compiled.relaxed
+    pattern, text, relaxed = compiled.backtracking, utf8.text, compiled.relaxed
     if relaxed is None:
-        yield from compiled.backtracking.finditer(text, pos, endpos, timeout=timeout)
+        yield from pattern.finditer(text, pos, endpos, timeout=timeout)
         return
-    at = pos
+    deadline = time.monotonic() + timeout
+    at, misses = pos, 0
     while (start := first_start(relaxed, utf8, at, endpos)) is not None:
-        m = compiled.backtracking.match(text, start, endpos, timeout=timeout)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("regex time out")
+        if misses == RELAXED_MISSES:  # no match starts in [at, start): the search can go on from there
+            yield from pattern.finditer(text, start, endpos, timeout=left)
+            return
+        m = pattern.match(text, start, endpos, timeout=left)
         if m is None:
-            at = start + 1
+            at, misses = start + 1, misses + 1
         elif m.end() > start:
             yield m
             at = m.end()
         else:  # an empty match: finditer's rules for what may follow it apply
-            yield from compiled.backtracking.finditer(text, start, endpos, timeout=timeout)
+            yield from pattern.finditer(text, start, endpos, timeout=left)
             return
 
 

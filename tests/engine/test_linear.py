@@ -8,7 +8,14 @@ import pytest
 import regex
 
 from leakscan.engine.linear import Utf8Text, compile_linear, finditer_spans, translate, without_lookarounds
-from leakscan.engine.matcher import BACKTRACKING, LINEAR, _backtracking_matches, compile_rule, keyword_windows
+from leakscan.engine.matcher import (
+    BACKTRACKING,
+    LINEAR,
+    RELAXED_MISSES,
+    _backtracking_matches,
+    compile_rule,
+    keyword_windows,
+)
 from leakscan.rules.loader import PATTERN_FLAGS, load_rules
 
 pytest.importorskip("re2")
@@ -173,3 +180,25 @@ def test_the_rules_that_cost_most_on_regex_are_tried_only_where_re2_finds_a_star
 ])
 def test_lookarounds_are_left_out_of_the_relaxed_pattern(pattern, relaxed):
     assert without_lookarounds(pattern) == relaxed
+
+
+def test_after_many_starts_without_a_match_regex_searches_the_rest_with_the_same_spans():
+    """Past RELAXED_MISSES starts RE2 finds and `regex` rejects, `regex` searches the rest of the span."""
+    pattern = r"(tok_[a-z]{4})(?!xy)"
+    compiled = compile_rule(pattern)
+    assert compiled.engine == BACKTRACKING and compiled.relaxed is not None
+    for misses in (RELAXED_MISSES - 1, RELAXED_MISSES, RELAXED_MISSES + 1, 3 * RELAXED_MISSES):
+        text = "tok_abcdxy " * misses + "tok_abcd tok_efghxy tok_ijkl é tok_mnop"
+        for pos, endpos in [(0, len(text)), (5, len(text)), (0, len(text) - 3)]:
+            found = [m.span(1) for m in _backtracking_matches(compiled, Utf8Text(text), pos, endpos, 5.0)]
+            assert found == regex_spans(pattern, text, pos, endpos, 1) != [], (misses, pos, endpos)
+
+
+def test_the_guard_bounds_all_the_regex_work_of_one_span():
+    """One `regex.match` per start RE2 finds: together they stop at the guard, as one `finditer` does."""
+    compiled = compile_rule(r"((?:a|aa)+)+(?:b|(?<!a)c)")
+    text = ("a" * 16 + "c\n") * 100  # every run: RE2 finds a start, `regex` backtracks for a few ms
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        list(_backtracking_matches(compiled, Utf8Text(text), 0, len(text), 0.05))
+    assert time.monotonic() - started < 1.0
