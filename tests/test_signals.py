@@ -25,7 +25,9 @@ from .processes import Proc, children, group, wait_for
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
 
-TREE_FILES = 400
+# Enough files that the workers run for seconds: a tree scan now loads rules and prefilters before it
+# forks them, so 400 files were done before a worker could be seen on a quiet machine.
+TREE_FILES = 8000
 HISTORY_COMMITS, FILES_PER_COMMIT = 120, 10
 FILLER = " ".join(f"word{n % 97}" for n in range(1200))  # text to scan that holds nothing
 
@@ -34,7 +36,7 @@ FILLER = " ".join(f"word{n % 97}" for n in range(1200))  # text to scan that hol
 def tree(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("tree")
     for n in range(TREE_FILES):
-        (root / f"m{n:03d}.py").write_text(f"TOKEN = '{fake_github_token(n)}'\n{FILLER}\n")
+        (root / f"m{n:04d}.py").write_text(f"TOKEN = '{fake_github_token(n)}'\n{FILLER}\n")
     return root
 
 
