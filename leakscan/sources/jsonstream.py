@@ -18,13 +18,12 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from leakscan.sources.lenient_json import raw_decode_lenient
+from leakscan.sources.lenient_json import raw_decode_flagged
 
 BLOCK = 1 << 20  # characters read at a time
 COMPACT = 1 << 16  # what was read is dropped from the window past this many characters
 _WS = re.compile(r"[ \t\n\r]*")
 _WS_CHARS = frozenset(" \t\n\r")
-_decoder = json.JSONDecoder()
 
 
 class TextReader:
@@ -114,13 +113,9 @@ class TextReader:
     def _decode(self, at: int) -> tuple[Any, int]:
         """`raw_decode` at `buf[at]`; an integer past Python's digit limit becomes a placeholder (lenient_json)
         and is remembered, so that a document holding one is still read one member at a time."""
-        try:
-            return _decoder.raw_decode(self.buf, at)
-        except json.JSONDecodeError:
-            raise
-        except ValueError:  # the digit limit: the only other ValueError the decoder raises
-            self.long_integer = True
-            return raw_decode_lenient(self.buf, at)
+        value, end, long_integer = raw_decode_flagged(self.buf, at)
+        self.long_integer = self.long_integer or long_integer
+        return value, end
 
     def _grow(self, at: int) -> bool:
         """Read on until the unread part from `at` has doubled (or the text ends); True if anything came."""

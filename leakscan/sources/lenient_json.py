@@ -57,12 +57,20 @@ _LENIENT = json.JSONDecoder(parse_int=_integer)
 def raw_decode_lenient(text: str, at: int = 0) -> tuple[Any, int]:
     """`JSONDecoder().raw_decode(text, at)`, an integer past the digit limit kept as a `LongInteger` (the value is
     parsed again, with the integer hook, only then). Raises `json.JSONDecodeError` and `RecursionError` as it does."""
+    value, end, _ = raw_decode_flagged(text, at)
+    return value, end
+
+
+def raw_decode_flagged(text: str, at: int = 0) -> tuple[Any, int, bool]:
+    """`raw_decode_lenient`, and whether an integer past the digit limit was kept as a `LongInteger`."""
     try:
-        return _DECODER.raw_decode(text, at)
+        value, end = _DECODER.raw_decode(text, at)
+        return value, end, False
     except json.JSONDecodeError:
         raise
-    except ValueError:
-        return _LENIENT.raw_decode(text, at)
+    except ValueError:  # the digit limit: the only other ValueError the decoder raises
+        value, end = _LENIENT.raw_decode(text, at)
+        return value, end, True
 
 
 def skipping_decoder() -> json.JSONDecoder:
