@@ -109,10 +109,18 @@ def _shut(executor: ProcessPoolExecutor, finished: bool) -> None:
     if finished:
         executor.shutdown(wait=True)
         return
-    processes = list((getattr(executor, "_processes", None) or {}).values())  # 3.14: kill_workers()
+    stop_workers(executor, kill=True)
+
+
+def stop_workers(executor: ProcessPoolExecutor, kill: bool) -> None:
+    """Nothing queued starts; every worker is killed (SIGKILL) or terminated (SIGTERM, which
+    `worker_signals` makes end a worker at once) and reaped. Python 3.14: kill_workers() / terminate_workers()."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
     executor.shutdown(wait=False, cancel_futures=True)
     for process in processes:
-        if process.is_alive():
+        if process.is_alive() and kill:
             process.kill()
+        elif process.is_alive():
+            process.terminate()
     for process in processes:
         process.join(timeout=5)

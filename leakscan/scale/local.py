@@ -9,6 +9,7 @@ from dataclasses import replace
 from leakscan.engine.context import Engine
 from leakscan.model import Chunk, Origin
 from leakscan.pipeline.interruption import worker_signals
+from leakscan.pipeline.pool import stop_workers
 from leakscan.pipeline.tree import scan_chunks
 from leakscan.scale.units import INTERRUPTED, Unit, UnitResult, UnitSettings, engine_for, scan_unit
 
@@ -37,13 +38,7 @@ def run_local(units: Sequence[Unit], settings: UnitSettings, jobs: int, on_resul
                 unit = pending.pop(future)
                 on_result(_outcome(future, unit))
     finally:  # also on Ctrl-C: nothing queued starts, no process outlives the run
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            if process.is_alive():
-                process.terminate()
-        for process in processes:
-            process.join(timeout=5)
+        stop_workers(pool, kill=False)
 
 
 def _outcome(future: Future[UnitResult], unit: Unit) -> UnitResult:
