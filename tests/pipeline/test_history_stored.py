@@ -146,13 +146,19 @@ def _grow(repo: GitRepo) -> None:
     repo.commit("new", {"new.cfg": f"token = {fake_github_token(46)}\n", "README.md": "hello\n"})
 
 
-def test_after_new_commits_only_they_are_walked_and_the_report_is_a_full_scans(
-        tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+def _scanned_then_grown(tmp_path: Path, engine: Engine) -> tuple[GitRepo, SqliteFindingsCache, str]:
+    """A history scanned into a store, then grown by a few commits: the repository, the store, the old tip."""
     repo = _grown_history(tmp_path / "r")
     cache = SqliteFindingsCache(tmp_path / "state.sqlite3", "rules")
     _scan(repo, engine, cache)
     tip = repo.head()
     _grow(repo)
+    return repo, cache, tip
+
+
+def test_after_new_commits_only_they_are_walked_and_the_report_is_a_full_scans(
+        tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, cache, tip = _scanned_then_grown(tmp_path, engine)
     walked = _walked_revs(monkeypatch)
     grown = _scan(repo, engine, cache)
     assert walked == [["--branches", "--tags", "--remotes", "HEAD", f"^{tip}"]]  # the new commits only
@@ -179,11 +185,7 @@ def test_a_rewritten_history_is_walked_whole(tmp_path: Path, engine: Engine, mon
 def test_a_clone_elsewhere_goes_on_from_the_state_of_the_history_it_copies(
         tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """leakscan repos clones into a new directory each run: the walk state is found all the same."""
-    repo = _grown_history(tmp_path / "r")
-    cache = SqliteFindingsCache(tmp_path / "state.sqlite3", "rules")
-    _scan(repo, engine, cache)
-    tip = repo.head()
-    _grow(repo)
+    repo, cache, tip = _scanned_then_grown(tmp_path, engine)
     repo.git("clone", "-q", "--bare", str(repo.path), str(tmp_path / "clone.git"))
     walked = _walked_revs(monkeypatch)
     grown = _scan(tmp_path / "clone.git", engine, cache)
