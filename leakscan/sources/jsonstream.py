@@ -24,6 +24,7 @@ BLOCK = 1 << 20  # characters read at a time
 COMPACT = 1 << 16  # what was read is dropped from the window past this many characters
 _WS = re.compile(r"[ \t\n\r]*")
 _WS_CHARS = frozenset(" \t\n\r")
+_SEPARATORS = re.compile(r"[\s,]*")
 
 
 class TextReader:
@@ -252,3 +253,10 @@ def text_lines(reader: TextReader) -> Iterator[Member]:
         yield Member(index, reader.buf[at:end], None, offset, line, line_start)
         index += 1
         reader.release(end + 1)
+
+
+def skip_separators(text: str, at: int) -> int:
+    """Offset of the next list member in a whole text after `at`: whitespace and commas skipped (a
+    truncated capture's complete entries are read one `raw_decode` at a time from there)."""
+    match = _SEPARATORS.match(text, at)
+    return match.end() if match else at  # `[...]*` matches the empty string: there is always a match

@@ -27,7 +27,7 @@ from leakscan.analyzers.regions import message_regions
 from leakscan.analyzers.registry import DocumentResult, register
 from leakscan.model import Chunk, ScanError
 from leakscan.sources.decode import first_byte, is_utf16
-from leakscan.sources.jsonstream import Member, TextReader, har_members, string_blocks
+from leakscan.sources.jsonstream import Member, TextReader, har_members, skip_separators, string_blocks
 from leakscan.sources.lenient_json import raw_decode_lenient
 
 if TYPE_CHECKING:
@@ -235,23 +235,15 @@ def _salvage(text: str) -> tuple[list[Any], int | None]:
     if not found:
         return [], 0
     entries: list[Any] = []
-    at = _skip_separators(text, found.end())
+    at = skip_separators(text, found.end())
     while at < len(text) and text[at] == "{":
         try:
             entry, end = raw_decode_lenient(text, at)  # an integer past Python's digit limit: a placeholder
         except (ValueError, RecursionError):  # broken or too deep
             break
         entries.append(entry)
-        at = _skip_separators(text, end)
+        at = skip_separators(text, end)
     return entries, at
-
-
-_SEPARATORS = re.compile(r"[\s,]*")
-
-
-def _skip_separators(text: str, at: int) -> int:
-    match = _SEPARATORS.match(text, at)
-    return match.end() if match else at  # `[...]*` matches the empty string: there is always a match
 
 
 def _tail_item(text: str, at: int) -> Item:

@@ -8,13 +8,13 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from leakscan.analyzers.capture.http_evidence import clean_url
+from leakscan.sources.jsonstream import skip_separators
 from leakscan.sources.lenient_json import raw_decode_lenient
 
 MAX_BODY = 64 * 1024  # of a request body kept to look for first-party values sent elsewhere
 _HEAD = re.compile(r'^\ufeff?\s*\{\s*"log"\s*:\s*\{')
 _ENTRIES = re.compile(r'"entries"\s*:\s*\[')
 _PAGES = re.compile(r'"pages"\s*:\s*\[')
-_SEPARATORS = re.compile(r"[\s,]*")
 # Path segments that are ids, not names: numbers (with separators), UUIDs, hex, prefixed ids
 # (cus_8f3K...), long tokens, base64 with digits.
 _ID_SEGMENT = re.compile(
@@ -200,16 +200,11 @@ def page_titles(text: str) -> list[str]:
 
 
 def _iter_list(text: str, at: int) -> Iterator[tuple[int, Any]]:
-    at = _skip(text, at)
+    at = skip_separators(text, at)
     while at < len(text) and text[at] not in "]":
         try:
             value, end = raw_decode_lenient(text, at)  # an integer past Python's digit limit: a placeholder
         except (ValueError, RecursionError):  # a truncated capture: its complete entries are enough
             return
         yield at, value
-        at = _skip(text, end)
-
-
-def _skip(text: str, at: int) -> int:
-    match = _SEPARATORS.match(text, at)
-    return match.end() if match else at
+        at = skip_separators(text, end)
