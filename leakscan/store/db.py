@@ -19,6 +19,10 @@ CREATE TABLE IF NOT EXISTS walk_state (
     state BLOB NOT NULL,         -- zlib'd JSON (store.walk_state): where the last walk of them ended
     PRIMARY KEY (identity, key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS identities (
+    identity TEXT PRIMARY KEY,   -- a rules-and-config hash findings or walk states were stored under
+    last_used REAL NOT NULL      -- when a scan last opened the store under it
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (
     run_id INTEGER PRIMARY KEY AUTOINCREMENT,
     plan TEXT NOT NULL,          -- hash of what the run scans and how: --resume finds its run by it
@@ -35,6 +39,14 @@ CREATE TABLE IF NOT EXISTS units (
     PRIMARY KEY (run_id, repository, batch)
 ) WITHOUT ROWID;
 """
+
+
+# Stored findings and walk states are reusable only under the rules-and-config hash they were
+# computed with, so after a rule update the old ones are dead weight (87 MB of walk state for
+# rails/rails alone). The newest few are kept: switching between two configurations, or back
+# to the previous release, still finds its entries.
+KEEP_IDENTITIES = 3
+RECORD_USE_EVERY = 60.0  # seconds: a use recorded this recently is not written again
 
 
 def default_state_path(cache_root: Path) -> Path:
@@ -59,3 +71,28 @@ def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
             time.sleep(0.05)
     connection.execute("PRAGMA synchronous=NORMAL")
     return connection
+
+
+def use_identity(connection: sqlite3.Connection, identity: str, keep: int = KEEP_IDENTITIES) -> int:
+    """Record that a scan uses `identity`; the first time it is seen, delete the entries of every
+    identity but the `keep` most recently used (and of any stored before identities were
+    recorded). Returns how many findings and walk-state entries were deleted."""
+    row = connection.execute("SELECT last_used FROM identities WHERE identity = ?", (identity,)).fetchone()
+    if row and time.time() - float(row[0]) < RECORD_USE_EVERY:
+        return 0  # a scan's workers each open the store: one of them recorded it already
+    with connection:
+        connection.execute("BEGIN IMMEDIATE")
+        known = connection.execute("SELECT 1 FROM identities WHERE identity = ?", (identity,)).fetchone()
+        connection.execute("INSERT INTO identities (identity, last_used) VALUES (?, ?) ON CONFLICT (identity) "
+                           "DO UPDATE SET last_used = excluded.last_used", (identity, time.time()))
+        if known:
+            return 0
+        kept = [row[0] for row in connection.execute(
+            "SELECT identity FROM identities ORDER BY last_used DESC, identity LIMIT ?", (max(keep, 1),))]
+        if identity not in kept:  # a clock set back: the identity in use is never the one dropped
+            kept[-1] = identity
+        marks = ",".join("?" * len(kept))
+        deleted = sum(connection.execute(f"DELETE FROM {table} WHERE identity NOT IN ({marks})", kept).rowcount
+                      for table in ("findings_cache", "walk_state"))
+        connection.execute(f"DELETE FROM identities WHERE identity NOT IN ({marks})", kept)
+        return deleted

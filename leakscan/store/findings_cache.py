@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Protocol
 
 from leakscan.model import Finding, ScanError
-from leakscan.store.db import connect
+from leakscan.store.db import connect, use_identity
 from leakscan.store.records import error_from_record, error_record, finding_from_record, finding_record
 from leakscan.store.walk_state import WalkState, state_bytes, state_from_bytes
 
@@ -59,6 +59,7 @@ class SqliteFindingsCache:
         if self._connection is None or self._pid != os.getpid():  # a forked child never shares its parent's
             self._connection = connect(self.path)
             self._pid = os.getpid()
+            use_identity(self._connection, self.identity)  # and entries of long-replaced rules go
         return self._connection
 
     def get_many(self, keys: Sequence[str]) -> dict[str, CachedScan]:
