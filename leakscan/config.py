@@ -1,7 +1,6 @@
 """Config (frozen) built from flags, .leakscan.yaml and [tool.leakscan]."""
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -9,12 +8,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+# yaml, tomllib and difflib are imported where a config file is parsed or a typo explained: a
+# pre-commit run in a repository without a config file needs none of them (issue 20.3).
 
 DEFAULT_MAX_FILE_SIZE = 25 * 1024 * 1024
 
@@ -30,6 +25,8 @@ def check_disabled_rules(disabled: Iterable[str], known_ids: Iterable[str]) -> N
     unknown = sorted(set(disabled) - set(known))
     if not unknown:
         return
+    import difflib
+
     parts = []
     for rule_id in unknown:
         close = difflib.get_close_matches(rule_id, known, n=3, cutoff=0.6)
@@ -114,11 +111,17 @@ def load_file_settings(path: Path) -> dict[str, Any]:
 def parse_settings(text: str, path: Path) -> dict[str, Any]:
     """The raw settings mapping in a config file's text (`path` names its kind and place)."""
     if path.name == "pyproject.toml":
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover
+            import tomli as tomllib
         try:
             data = tomllib.loads(text).get("tool", {}).get("leakscan", {})
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
     else:
+        import yaml
+
         try:
             data = yaml.safe_load(text) or {}
         except yaml.YAMLError as exc:

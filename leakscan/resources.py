@@ -9,8 +9,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 
 def pack_dir() -> Path:
     """The directory of the shipped rule packs, installed or in a checkout."""
@@ -24,11 +22,11 @@ def pack_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "patterns"
 
 
-# libyaml's safe loader when PyYAML has it: the same data, 10 to 50 times faster than the pure-Python
-# one, which cost each scan process 0.25 s for the tables a tree scan reads (issue 20).
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def data_table(name: str) -> Any:
     """A data table shipped beside the packs (`_pii_values.yaml`, ...), parsed safely."""
-    return yaml.load((pack_dir() / name).read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+    import yaml  # here, not at the top: rules read from the pack cache need no YAML (issue 20.3)
+
+    # libyaml's safe loader when PyYAML has it: the same data, 10 to 50 times faster than the pure-Python
+    # one, which cost each scan process 0.25 s for the tables a tree scan reads (issue 20).
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load((pack_dir() / name).read_text(encoding="utf-8"), Loader=loader)

@@ -74,7 +74,9 @@ def run_git_scan(repo: Repository, engine_kw: dict[str, Any], *, branches: tuple
                  since_commit: str | None = None, commit_range: str | None = None,
                  staged: bool = False, paths: tuple[str, ...] = (),
                  incremental: tuple[bool, str | None] = (False, None)) -> Report:
-    base = base_revision(repo, since_commit, commit_range, staged)
+    def base() -> str | None:  # asked only when a configuration file needs it (config_trust)
+        return base_revision(repo, since_commit, commit_range, staged)
+
     with trusted_settings(repo, base, engine_kw) as (trusted_kw, notices):
         report = _run_git_scan(repo, trusted_kw, branches=branches, all_refs=all_refs, since_commit=since_commit,
                                commit_range=commit_range, staged=staged, paths=paths, incremental=incremental)

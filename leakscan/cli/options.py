@@ -135,7 +135,6 @@ def engine_options(func: Command) -> Command:
 
 def make_config(**kwargs: Any) -> Config:  # click's parsed option values
     from leakscan.config import ConfigError, build_config
-    from leakscan.suppression.baseline import BaselineError, load_baseline
 
     no_hyperscan = kwargs.pop("no_hyperscan", False)
     no_progress = kwargs.pop("no_progress", False)
@@ -148,11 +147,16 @@ def make_config(**kwargs: Any) -> Config:  # click's parsed option values
             progress=not no_progress and sys.stderr.isatty(),
             **kwargs,
         )
-        if config.baseline:
-            load_baseline(config.baseline)  # a broken baseline is a usage error, not one per file
-        return config
-    except (ConfigError, BaselineError) as exc:
+    except ConfigError as exc:
         raise UsageFailure(str(exc)) from exc
+    if config.baseline:  # only then the baseline reader (and detect-secrets' types) is loaded
+        from leakscan.suppression.baseline import BaselineError, load_baseline
+
+        try:
+            load_baseline(config.baseline)  # a broken baseline is a usage error, not one per file
+        except BaselineError as exc:
+            raise UsageFailure(str(exc)) from exc
+    return config
 
 
 def make_engine(config: Config) -> Engine:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -31,12 +31,21 @@ NOT_APPLIED = "configuration changed in scanned range: not applied"
 class TrustedFiles:
     """Which version of each configuration file a scan may use, and notices for the others."""
 
-    def __init__(self, repo: Repository, base: str | None, copies: Path) -> None:
+    def __init__(self, repo: Repository, base: Callable[[], str | None], copies: Path) -> None:
         self.runner = repo.runner
         self.root = Path(repo.runner.work_tree).resolve() if repo.runner.work_tree else None
-        self.base = base
+        self._base_of = base
+        self._base: tuple[str | None] | None = None
         self.copies = copies  # the base revision's versions, at their paths from the root
         self.notices: list[ScanError] = []
+
+    @property
+    def base(self) -> str | None:
+        """The base revision, resolved when a file inside the repository first asks for it: a
+        pre-commit run in a repository without configuration files runs no git for it."""
+        if self._base is None:
+            self._base = (self._base_of(),)
+        return self._base[0]
 
     def take(self, path: str, explicit: bool) -> str | None:
         """The file to read for `path`: itself (outside the repository, or named for a scan
@@ -103,11 +112,11 @@ class TrustedFiles:
 
 
 @contextmanager
-def trusted_settings(repo: Repository, base: str | None,
+def trusted_settings(repo: Repository, base: Callable[[], str | None],
                      engine_kw: dict[str, Any]) -> Iterator[tuple[dict[str, Any], list[ScanError]]]:
     """`engine_kw` for make_config with every configuration file from the repository taken
-    as the base revision has it; and the notices for the report. The copies live until the
-    scan is done."""
+    as the base revision (`base()`, asked once, only if a file needs it) has it; and the
+    notices for the report. The copies live until the scan is done."""
     copies = Path(tempfile.mkdtemp(prefix="leakscan-config-"))
     try:
         trust = TrustedFiles(repo, base, copies)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import math
-import multiprocessing
 import os
 import queue
 import threading
@@ -28,17 +27,10 @@ from datetime import datetime
 from itertools import chain, islice
 from typing import TYPE_CHECKING, TypeAlias
 
-import pathspec
-
 from leakscan.analyzers.registry import document_scanner_for, marker_ends, might_be_document
-from leakscan.analyzers.rule_files import rule_file_kind
 from leakscan.config import Config
 from leakscan.engine.context import Engine
-from leakscan.masking.sanitize import exception_text
 from leakscan.model import Chunk, Finding, Origin, Report, ScanError, ScanStats
-from leakscan.pipeline.archives import ArchiveResult, scan_container
-from leakscan.pipeline.decoded import decoded_candidates
-from leakscan.pipeline.findings import document_findings, findings_from, sort_findings, suppressed_pairs
 from leakscan.pipeline.interruption import INTERRUPTED, worker_signals
 from leakscan.sources.decode import decode, first_significant, is_binary
 from leakscan.sources.encodings import encoded_values
@@ -55,12 +47,17 @@ from leakscan.sources.git.blobdelta import (
 from leakscan.sources.git.log import Change, CommitInfo, commit_info, iter_changes
 from leakscan.sources.git.repo import NOT_A_BLOB, BlobReader, Repository, Unreadable, staged_blobs, tree_blobs
 from leakscan.sources.git.safe import GitError, GitRunner
-from leakscan.store.findings_cache import CachedScan, FindingsCache
-from leakscan.store.walk_state import WalkState, WalkStates
 
-if TYPE_CHECKING:  # annotations only: not worth importing at start-up
+# What only some scans reach is imported where it is needed (issue 20.3): `leakscan staged` on a
+# plain text file loads no worker pool (multiprocessing), no --exclude matcher (pathspec), no
+# archive readers, no findings stages (scoring, masking, suppression) and no findings store (sqlite3).
+if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
     from multiprocessing.queues import Queue as ProcessQueue
+
+    from leakscan.pipeline.archives import ArchiveResult
+    from leakscan.store.findings_cache import CachedScan, FindingsCache
+    from leakscan.store.walk_state import WalkState, WalkStates
 
 BATCH = 512  # blobs a worker reads and scans per task
 SEQUENTIAL_BELOW = 64  # fewer blobs than this are not worth starting workers for
@@ -163,7 +160,7 @@ class BlobScanner:
             size += len(content)
         skipped = tally.pop(RULE_PACKS, 0)
         self._pinned.clear()
-        return BatchResult(tuple(findings), tuple(errors), scanned, size, len(batch), suppressed_pairs(tally),
+        return BatchResult(tuple(findings), tuple(errors), scanned, size, len(batch), _suppressed(tally),
                            ((RULE_PACKS, skipped),) if skipped else ())
 
     def _requests(self, batch: Sequence[BlobTask]) -> tuple[list[str], dict[int, int]]:
@@ -216,6 +213,8 @@ class BlobScanner:
     def _scan_container(self, task: BlobTask, content: bytes, tally: Counter[str]) -> ArchiveResult | None:
         if not self.engine.config.archives:
             return None
+        from leakscan.pipeline.archives import scan_container
+
         origin = Origin(kind=self.kind, path=task.path, commit=task.commit, blob=task.sha)
         return scan_container(content, origin, self.engine, tally)
 
@@ -234,6 +233,9 @@ class BlobScanner:
         fresh = fresh_part(old, content, region, others) if self.versions is not None else None
         if self.versions is not None and fresh is None:  # every line was in the version compared with
             return [], []
+        from leakscan.analyzers.rule_files import rule_file_kind
+        from leakscan.pipeline.findings import document_findings
+
         origin = Origin(kind=self.kind, path=task.path, commit=task.commit, blob=task.sha)
         try:
             text = decode(content)[0] if document or not self.engine.config.scan_rule_packs else ""
@@ -247,6 +249,8 @@ class BlobScanner:
                     return document_findings(result.candidates, result.errors, self.engine, tally)
             return self._scan_fresh(fresh or Fresh(0, content), origin, tally), []
         except Exception as exc:  # one bad blob never stops a scan
+            from leakscan.masking.sanitize import exception_text
+
             why = f"scan failed: {exception_text(exc, self.engine)} [blob {task.sha}"
             return [], [ScanError(task.path, _where(why, task))]
 
@@ -286,6 +290,9 @@ class BlobScanner:
     def _scan_fresh(self, fresh: Fresh, origin: Origin, tally: Counter[str]) -> list[Finding]:
         """The new lines only, at their line numbers; what is found only in context lines is old.
         (A whole blob is a Fresh whose every line is new.)"""
+        from leakscan.pipeline.decoded import decoded_candidates
+        from leakscan.pipeline.findings import findings_from
+
         text, exact = decode(fresh.data)
         chunk = Chunk(text, replace(origin, line_offset=fresh.line_offset))
         candidates = self.engine.candidates(chunk, fresh.data if exact else None)
@@ -412,6 +419,8 @@ def _fan_out(tasks: Iterator[BlobTask], jobs: int, engine: Engine, runner: GitRu
     Each worker answers its batches in order, so the batches sent to a worker and not yet
     answered when it dies are exactly the ones it took with it."""
     global _ENGINE
+    import multiprocessing
+
     fork = "fork" in multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork") if fork else multiprocessing.get_context("spawn")
     inboxes = [ctx.Queue(maxsize=IN_FLIGHT) for _ in range(jobs)]
@@ -582,15 +591,20 @@ def scan_history(repo: Repository, revs: Sequence[str], engine: Engine, progress
     errors included, unless one of them may not come again (see _repeatable). A history that only
     grew since is walked from where its last walk ended (see walk_plan).
     `batch` (i, n) scans only the paths of batch i of n (leakscan repos splits large histories)."""
+    if cache is None:  # nothing stored to reuse, nothing to store
+        return _scan_history(repo, revs, engine, progress, None, batch, None)[0]
+    from leakscan.store.findings_cache import CachedScan
+    from leakscan.store.walk_state import WalkStates
+
     started = time.perf_counter()
-    key = _history_key(repo.runner, revs, batch) if cache is not None else None
-    hit = cache.get_many([key]).get(key) if cache is not None and key is not None else None
+    key = _history_key(repo.runner, revs, batch)
+    hit = cache.get_many([key]).get(key) if key is not None else None
     if hit is not None:
         return _reused_report(hit, started)
     states: WalkStates | None = cache if isinstance(cache, WalkStates) else None
     plan = walk_plan(repo.runner, revs, batch, states) if states is not None else None
     report, state = _scan_history(repo, revs, engine, progress, cache, batch, plan)
-    if cache is None or report.stats.incomplete or not all(map(_repeatable, report.errors)):
+    if report.stats.incomplete or not all(map(_repeatable, report.errors)):
         return report
     if key is not None:
         pairs = report.stats.suppressed + report.stats.skipped
@@ -709,6 +723,8 @@ class Walk:
     def state(self, plan: WalkPlan, totals: Totals) -> WalkState:
         """Where this walk ended, for the next scan of the same revisions to go on from (the walk
         errors are among the totals' errors: a state is kept only when all errors come again)."""
+        from leakscan.store.walk_state import WalkState
+
         return WalkState(plan.digest, plan.commits, plan.tips, frozenset(b.hex() for b in self.seen),
                          {k: tuple(v) for k, v in self.later.items()}, {p: b.hex() for p, b in self.last_at.items()},
                          tuple(replace(f, secret="") for f in totals.findings), tuple(self.errors + totals.errors),
@@ -770,7 +786,11 @@ def _after_line(text: bytes, lines: int) -> int:
 
 def _wanted(config: Config) -> Callable[[str], bool]:
     """Skip by path before reading: excluded paths and file types that are never text."""
-    exclude = pathspec.GitIgnoreSpec.from_lines(config.exclude) if config.exclude else None
+    exclude = None
+    if config.exclude:
+        import pathspec
+
+        exclude = pathspec.GitIgnoreSpec.from_lines(config.exclude)
 
     def wanted(path: str) -> bool:
         suffix = os.path.splitext(path)[1].lower()
@@ -840,14 +860,31 @@ def _instant(date: str | None) -> float:
         return math.inf
 
 
+def _suppressed(tally: Counter[str]) -> tuple[tuple[str, int], ...]:
+    """`stats.suppressed` of a tally; the findings stages are loaded only when a scan has used them."""
+    if not tally:
+        return ()
+    from leakscan.pipeline.findings import suppressed_pairs
+
+    return suppressed_pairs(tally)
+
+
+def _sorted(findings: list[Finding]) -> tuple[Finding, ...]:
+    if not findings:
+        return ()
+    from leakscan.pipeline.findings import sort_findings
+
+    return tuple(sort_findings(findings))
+
+
 def _report(findings: list[Finding], errors: list[ScanError], totals: Totals, started: float,
             incomplete: bool = False) -> Report:
     return Report(
-        findings=tuple(sort_findings(findings)),
+        findings=_sorted(findings),
         errors=tuple(sorted(errors, key=lambda e: (e.path, e.message))),
         stats=ScanStats(totals.scanned, totals.bytes, round(time.perf_counter() - started, 3), len(errors),
                         skipped=((RULE_PACKS, totals.hidden[RULE_PACKS]),) if totals.hidden[RULE_PACKS] else (),
-                        incomplete=incomplete, suppressed=suppressed_pairs(totals.hidden)),
+                        incomplete=incomplete, suppressed=_suppressed(totals.hidden)),
     )
 
 
@@ -892,6 +929,8 @@ class CachingBlobScanner(BlobScanner):
         self._failed: set[str] = set()
 
     def scan(self, batch: Sequence[BlobTask]) -> BatchResult:
+        from leakscan.store.findings_cache import CachedScan
+
         keys = [_cache_key(task) for task in batch]
         known = self.cache.get_many(keys)
         misses = [task for task, key in zip(batch, keys, strict=True) if key not in known]
@@ -908,7 +947,7 @@ class CachingBlobScanner(BlobScanner):
         findings = fresh.findings + tuple(
             replace(f, location=replace(f.location, commit=task.commit)) for task, hit in reused for f in hit.findings)
         return BatchResult(findings, fresh.errors, fresh.scanned + sum(h.scanned for _, h in reused),
-                           fresh.bytes + sum(h.bytes for _, h in reused), len(batch), suppressed_pairs(tally),
+                           fresh.bytes + sum(h.bytes for _, h in reused), len(batch), _suppressed(tally),
                            ((RULE_PACKS, skipped),) if skipped else ())
 
     def _scan_one(self, task: BlobTask, content: bytes, tally: Counter[str]) -> tuple[list[Finding], list[ScanError]]:
@@ -930,6 +969,8 @@ class CachingBlobScanner(BlobScanner):
         if errors:  # a blob with an error is scanned again next time
             self._failed.add(task.sha)
         else:
+            from leakscan.store.findings_cache import CachedScan
+
             self._seen[task.sha] = CachedScan(tuple(replace(f, secret="") for f in found), 1, len(content),
                                               tuple(sorted(moved.items())))
 
@@ -954,4 +995,4 @@ def _reused_report(hit: CachedScan, started: float) -> Report:
     packs = hidden.pop(RULE_PACKS, 0)
     return Report(tuple(hit.findings), hit.errors, ScanStats(
         hit.scanned, hit.bytes, round(time.perf_counter() - started, 3), len(hit.errors),
-        skipped=((RULE_PACKS, packs),) if packs else (), suppressed=suppressed_pairs(hidden)))
+        skipped=((RULE_PACKS, packs),) if packs else (), suppressed=_suppressed(hidden)))

@@ -8,19 +8,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import regex
-import yaml
-
 from leakscan.config import check_disabled_rules
 from leakscan.model import CATEGORIES, SEVERITIES, MaskSpec, Rule
 from leakscan.resources import pack_dir as builtin_pack_dir
 from leakscan.rules import pack_cache
 from leakscan.rules.names import FILTER_NAMES, VALIDATOR_NAMES
-
-try:  # libyaml makes loading the packs several times faster
-    _SafeLoader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on the PyYAML build
-    _SafeLoader = yaml.SafeLoader
 
 ALLOWED_KEYS = frozenset({
     "id", "name", "category", "pattern", "keywords", "min_entropy", "validator",
@@ -31,8 +23,10 @@ REQUIRED_KEYS = ("id", "name", "category", "confidence", "severity", "examples",
 MASK_KEYS = frozenset({"keep_prefix", "keep_suffix", "style"})
 MASK_STYLES = frozenset({"secret", "email", "card", "ssn", "phone", "iban", "date", "ip", "redact", "plain"})
 ID_SHAPE = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
-# Flags every rule pattern is compiled with; the Hyperscan prefilter assumes them.
-PATTERN_FLAGS = regex.ASCII | regex.VERSION0
+# Flags every rule pattern is compiled with; the Hyperscan prefilter assumes them. regex.ASCII |
+# regex.VERSION0, written as their values: rules read from the pack cache need neither regex nor
+# yaml, which are imported only to validate a pack (tests/rules/test_loader.py checks the values).
+PATTERN_FLAGS = 0x80 | 0x2000
 
 
 class RuleError(ValueError):
@@ -108,8 +102,11 @@ def _load_pack_bytes(raw: bytes, path: Path) -> list[Rule]:
 
 
 def _parse_pack(raw: bytes, path: Path) -> list[Rule]:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml loads the packs several times faster
     try:
-        data = yaml.load(raw.decode("utf-8"), Loader=_SafeLoader)
+        data = yaml.load(raw.decode("utf-8"), Loader=loader)
     except UnicodeDecodeError as exc:
         raise RuleError(str(path), None, f"not UTF-8: {exc}") from exc
     except yaml.YAMLError as exc:
@@ -220,6 +217,8 @@ def _check_enums(raw: dict[str, Any], source: str, rid: str) -> None:
 def _check_pattern(pattern: Any, source: str, rid: str) -> None:
     if not isinstance(pattern, str):
         raise RuleError(source, rid, "pattern must be a string")
+    import regex
+
     try:
         compiled = regex.compile(pattern, PATTERN_FLAGS)
     except regex.error as exc:

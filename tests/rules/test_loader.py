@@ -90,3 +90,11 @@ def test_the_packs_of_a_scan_load_from_one_cache_file(tmp_path, monkeypatch):
     for set_file in (tmp_path / "cache" / "leakscan").glob("ruleset-*.json"):
         set_file.write_text("[not json")  # a broken cache costs time, never a wrong rule
     assert load_rules([extra]) == changed
+
+
+def test_pattern_flags_written_as_values_are_regex_ascii_and_version0():
+    import regex
+
+    from leakscan.rules.loader import PATTERN_FLAGS
+
+    assert PATTERN_FLAGS == regex.ASCII | regex.VERSION0

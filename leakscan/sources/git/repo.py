@@ -38,6 +38,11 @@ def open_repository(path: str) -> Repository:
     """The repository at or above `path`; GitError when there is none."""
     if not os.path.isdir(path):
         raise GitError(f"{path}: no such directory")
+    # One git process in a work tree (a hook's case); git refuses --show-toplevel in a bare
+    # repository and inside .git, which then take the two steps below.
+    lines = _rev_parse(path, "--is-bare-repository", "--absolute-git-dir", "--show-toplevel")
+    if lines is not None and len(lines) == 3 and lines[0] == "false":
+        return Repository(GitRunner(lines[1], lines[2]))
     lines = _rev_parse(path, "--is-bare-repository", "--absolute-git-dir")
     if lines is None or len(lines) != 2:
         raise GitError(f"{path}: not a git repository")
