@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from leakscan.analyzers.registry import document_scanner_for
 from leakscan.config import Config
@@ -83,32 +83,57 @@ def document_findings(candidates: Iterable[Candidate], errors: Iterable[ScanErro
 
 def _scored_findings(candidates: Iterable[Candidate], config: Config, engine: Engine | None,
                      tally: Counter[str] | None = None) -> tuple[list[Finding], Sanitizer]:
-    """`tally` counts the findings a suppression hid (reported ones only: at or above the threshold)."""
+    """`tally` counts the findings a suppression hid (reported ones only: at or above the threshold).
+
+    A capture has hundreds of thousands of candidates: each becomes its finding and is let go before
+    the next (the caller passes an iterator, which lets go of its sequence once read), and equal
+    scores are one object, so a document's candidates and findings are not all held twice."""
     allowed = [c for c in candidates
                if not (config.allow_paths and path_allowed(c.origin.path, config.allow_paths))]
     if not allowed:  # most files of a tree: nothing to score, pair, mask or look up in a baseline
         return [], Sanitizer(engine)
+    scores: dict[Score, Score] = {}
     scored: list[_Scored] = []
     ignored: list[_Scored] = []
     known: list[tuple[str, MaskSpec]] = []
     # Identifiers (key ids, client ids) are named in their secret's finding, or fall below the threshold.
-    for candidate, result in pair_identifiers([(c, score(c)) for c in allowed]):
+    paired = pair_identifiers([(c, _shared(score(c), scores)) for c in allowed])
+    del allowed
+    for candidate, result in paired:
         if result.confidence >= config.min_confidence:
             hidden = inline_ignored(candidate.rule.id, candidate.line_text, candidate.before)
             (ignored if hidden else scored).append((candidate, result))
         if result.confidence >= SANITIZE_CONFIDENCE and candidate.rule.category in MASKED_CATEGORIES:
             known.append((candidate.secret, candidate.rule.mask))
+    del paired
+    if tally is not None:
+        tally["inline_ignore"] += len(_best_per_span(ignored))
+    del ignored
     kept = _best_per_span(scored)
-    findings = [to_finding(c, s.confidence, s.reasons) for c, s in kept]
+    del scored
     sanitizer = Sanitizer(engine, known)
-    if engine is not None:  # before the baseline: it holds fingerprints as reported (masked pointers)
-        findings = [sanitize_finding(f, sanitizer) for f in findings]
+    findings = list(_findings_of(kept, sanitizer if engine is not None else None))
     outside_baseline_files = drop_baselined(findings, None)
     findings = drop_baselined(outside_baseline_files, config.baseline)
     if tally is not None:
-        tally["inline_ignore"] += len(_best_per_span(ignored))
         tally["baseline"] += len(outside_baseline_files) - len(findings)
     return findings, sanitizer
+
+
+def _shared(result: Score, scores: dict[Score, Score]) -> Score:
+    """One object for equal scores: thousands of emails share a handful of reason tuples."""
+    return scores.setdefault(result, result)
+
+
+def _findings_of(kept: list[_Scored], sanitizer: Sanitizer | None) -> Iterator[Finding]:
+    """Each kept candidate's finding, in order, the candidate let go as its finding is made (`kept` is
+    emptied). Masked before the baseline: it holds fingerprints as reported (masked pointers)."""
+    kept.reverse()
+    while kept:
+        candidate, result = kept.pop()
+        finding = to_finding(candidate, result.confidence, result.reasons)
+        del candidate
+        yield finding if sanitizer is None else sanitize_finding(finding, sanitizer)
 
 
 def _span(c: Candidate) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -158,7 +183,10 @@ def scan_chunk(chunk: Chunk, engine: Engine, data: bytes | None = None,
     scanner = document_scanner_for(chunk.origin.path, chunk.text)
     if scanner is not None:
         result = scanner.scan(chunk, engine)
-        return document_findings(result.candidates, [*result.errors, *engine.matcher.take_errors()], engine, tally)
+        # Only the iterator holds the candidates: it lets go of them once read, and so can the findings stage.
+        candidates, errors = iter(result.candidates), [*result.errors, *engine.matcher.take_errors()]
+        del result
+        return document_findings(candidates, errors, engine, tally)
     candidates = engine.candidates(chunk, data)
     if engine.config.decode:  # values encoded in base64, percent-encoding or escapes (issue 14.2)
         candidates.extend(decoded_candidates(chunk, engine))

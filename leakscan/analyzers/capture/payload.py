@@ -66,10 +66,17 @@ class Context:
     kind: str  # har | http | json | jsonl
     commit: str | None = None  # the commit and blob the document came from, in a history scan
     blob: str | None = None
+    # Equal evidence is one tuple for the whole document: a capture's thousands of emails under an
+    # `email` key in a response share one, not a reason string and an Adjustment each.
+    evidence: dict[tuple[Adjustment, ...], tuple[Adjustment, ...]] = field(default_factory=dict, compare=False,
+                                                                           repr=False)
 
     def rule(self, rule_id: str) -> Rule | None:
         """The rule, or None when disabled (analyzers then stay silent)."""
         return self.engine.by_id.get(rule_id)
+
+    def shared(self, adjustments: tuple[Adjustment, ...]) -> tuple[Adjustment, ...]:
+        return self.evidence.setdefault(adjustments, adjustments)
 
 
 @dataclass
@@ -92,7 +99,7 @@ class Proto:
             origin=Origin(kind=ctx.kind, path=ctx.path, commit=ctx.commit, blob=ctx.blob, pointer=item.pointer,
                           extra=item.extra),
             line=0, column=0, end_line=0, end_column=0, line_text=line_text, before="",
-            adjustments=tuple(self.adjustments), display=self.display or _one_line(self),
+            adjustments=ctx.shared(tuple(self.adjustments)), display=self.display or _one_line(self),
         )
 
 
@@ -234,8 +241,11 @@ class Placed:
             self.groups.setdefault(value, []).append((candidate, confidence, _place(proto, ctx), span))
 
     def candidates(self) -> list[Candidate]:
+        """Once: each value's group is let go as its candidate is made (a capture holds one or the other)."""
         out: list[Candidate] = []
-        for members in self.groups.values():
+        groups, self.groups = self.groups, {}
+        for value in list(groups):
+            members = groups.pop(value)
             best = max(range(len(members)), key=lambda i: (members[i][1], -i))
             candidate, confidence, here, span = members[best]
             if confidence < self.threshold or span is None:
