@@ -7,21 +7,23 @@ staged), and times the real CLI in a fresh process each run: median, best and
 worst of RUNS. Also prints `python -X importtime` of the hook itself (the
 ten slowest imports, cumulative, and whether phonenumbers was loaded), since
 start-up is most of a hook's time. Where `gitleaks` or `betterleaks` is on PATH, their staged scans of the
-same change run in the same invocation.
+same change run in the same invocation. `--site DIR` (repeatable) measures the build installed in
+DIR (`pip install --no-deps --target DIR .`) instead of the installed package; several builds run
+interleaved, run by run, so that a loaded machine slows them alike.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import _common  # noqa: F401 - the benchmarks' shared set-up (the checkout first on sys.path)
+from _common import cli_env, leakscan_command
 
 WORK = Path(tempfile.gettempdir()) / "leakscan-bench-precommit"
 
@@ -45,26 +47,45 @@ def build() -> None:
     git("add", "module_7.py")
 
 
-def timed(cmd: list[str], runs: int) -> list[float]:
-    times = []
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _env(site: str | None) -> dict[str, str]:
+    env = cli_env()
+    if site:
+        env["PYTHONPATH"] = site
+    return env
+
+
+def timed(cmd: list[str], runs: int, sites: list[str | None]) -> list[tuple[list[float], list[float]]]:
+    """Wall and CPU seconds (user + system, the process and its git children) of each run, per site;
+    the sites take turns."""
+    measured: list[tuple[list[float], list[float]]] = [([], []) for _ in sites]
     for _ in range(runs):
-        started = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=WORK, capture_output=True, text=True)
-        times.append(time.perf_counter() - started)
-        if proc.returncode not in (0, 1):
-            raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr.strip()[-400:]}")
-    return times
+        for site, (times, cpu) in zip(sites, measured, strict=True):
+            started, cpu_before = time.perf_counter(), _children_cpu()
+            proc = subprocess.run(cmd, cwd=WORK, capture_output=True, text=True, env=_env(site))
+            times.append(time.perf_counter() - started)
+            cpu.append(_children_cpu() - cpu_before)
+            if proc.returncode not in (0, 1):
+                raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr.strip()[-400:]}")
+    return measured
 
 
-def show(name: str, times: list[float]) -> None:
-    print(f"{name:<22} median {statistics.median(times):6.3f} s  best {min(times):6.3f} s  worst {max(times):6.3f} s")
+def show(name: str, measured: tuple[list[float], list[float]]) -> None:
+    times, cpu = measured
+    print(f"{name:<22} median {statistics.median(times):6.3f} s  best {min(times):6.3f} s  worst {max(times):6.3f} s"
+          f"  (CPU median {statistics.median(cpu):6.3f} s)")
 
 
-def import_times() -> None:
+def import_times(site: str | None) -> None:
     """`python -X importtime` of the hook itself (`leakscan staged` on the staged change), not just the CLI's
     import: what a commit pays for. Says whether phonenumbers was loaded (only a phone number needs it)."""
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "leakscan", "staged", "--no-progress"],
-                          cwd=WORK, capture_output=True, text=True)
+    python, *rest = leakscan_command()
+    proc = subprocess.run([python, "-X", "importtime", *rest, "staged", "--no-progress"],
+                          cwd=WORK, capture_output=True, text=True, env=_env(site))
     rows = []
     for line in proc.stderr.splitlines():
         parts = line.split("|")
@@ -72,7 +93,7 @@ def import_times() -> None:
             rows.append((int(parts[1]), parts[2].rstrip()))
     total = sum(us for us, name in rows if not name.startswith("  "))  # top-level imports: the whole tree
     phone = max((us for us, name in rows if name.strip() == "phonenumbers"), default=None)
-    print(f"imports of `leakscan staged`: {total / 1e6:.3f} s cumulative; phonenumbers "
+    print(f"imports of `leakscan staged`{f' ({site})' if site else ''}: {total / 1e6:.3f} s cumulative; phonenumbers "
           + (f"imported ({phone / 1e6:.3f} s)" if phone is not None else "not imported") + "; slowest imports:")
     for us, name in sorted(rows, reverse=True)[:10]:
         print(f"  {us / 1e6:6.3f} s  {name.strip()}")
@@ -81,18 +102,24 @@ def import_times() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--site", action="append", default=[], metavar="DIR",
+                        help="measure the build installed in DIR (repeatable: the builds take turns)")
     args = parser.parse_args()
     build()
-    timed([sys.executable, "-m", "leakscan", "staged", "--no-progress"], 1)  # warm the rule and prefilter caches
-    show("leakscan staged", timed([sys.executable, "-m", "leakscan", "staged", "--no-progress"], args.runs))
+    sites: list[str | None] = list(args.site) or [None]
+    staged = [*leakscan_command(), "staged", "--no-progress"]
+    timed(staged, 1, sites)  # warm the rule and prefilter caches
+    for site, measured in zip(sites, timed(staged, args.runs, sites), strict=True):
+        show(f"leakscan staged{f' ({site})' if site else ''}", measured)
     for name, cmd in (("gitleaks", ["git", "--staged", "--no-banner", "--exit-code", "0", "."]),
                       ("betterleaks", ["git", "--staged", "--no-banner", "--exit-code", "0", "."])):
         binary = shutil.which(name)
         if binary:
-            show(f"{name} staged", timed([binary, *cmd], args.runs))
+            show(f"{name} staged", timed([binary, *cmd], args.runs, [None])[0])
         else:
             print(f"{name:<22} not installed")
-    import_times()
+    for site in sites:
+        import_times(site)
 
 
 if __name__ == "__main__":

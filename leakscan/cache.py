@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -14,6 +13,8 @@ def cache_dir() -> Path:
 def write_atomic(path: Path, data: bytes) -> None:
     """Write via a temporary file and a rename, so a concurrent reader never
     sees half a file; an unwritable cache only costs time on the next run."""
+    import tempfile  # only when the cache is written, never when a warm cache is read (issue 20.3)
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-")

@@ -10,7 +10,6 @@ import contextlib
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Callable
 from typing import TextIO
 
@@ -75,6 +74,8 @@ def write_output(path: str, write: Callable[[TextIO], object], newline: str | No
         except OSError as exc:
             raise OutputError(f"cannot write {printable(path)}: {_reason(exc)}") from exc
         return
+    import tempfile  # only for an output file; a hook writes to stdout (issue 20.3)
+
     tmp: str | None = None
     try:
         mode = _mode_for(target)

@@ -14,8 +14,6 @@ the operator's and are applied as they are.
 """
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,13 +29,29 @@ NOT_APPLIED = "configuration changed in scanned range: not applied"
 class TrustedFiles:
     """Which version of each configuration file a scan may use, and notices for the others."""
 
-    def __init__(self, repo: Repository, base: Callable[[], str | None], copies: Path) -> None:
+    def __init__(self, repo: Repository, base: Callable[[], str | None]) -> None:
         self.runner = repo.runner
         self.root = Path(repo.runner.work_tree).resolve() if repo.runner.work_tree else None
         self._base_of = base
         self._base: tuple[str | None] | None = None
-        self.copies = copies  # the base revision's versions, at their paths from the root
+        self._copies: Path | None = None
         self.notices: list[ScanError] = []
+
+    @property
+    def copies(self) -> Path:
+        """Where the base revision's versions are written, at their paths from the root; made
+        for the first of them (a run without configuration files makes none)."""
+        if self._copies is None:
+            import tempfile
+
+            self._copies = Path(tempfile.mkdtemp(prefix="leakscan-config-"))
+        return self._copies
+
+    def remove_copies(self) -> None:
+        if self._copies is not None:
+            import shutil
+
+            shutil.rmtree(self._copies, ignore_errors=True)
 
     @property
     def base(self) -> str | None:
@@ -91,6 +105,8 @@ class TrustedFiles:
 
     def _from_copy(self, path: str) -> str:
         """A path resolved next to a copy stands for the same path in the work tree."""
+        if self._copies is None:  # no copy made, so none to resolve next to
+            return path
         try:
             rel = Path(path).resolve().relative_to(self.copies.resolve())
         except ValueError:
@@ -117,9 +133,8 @@ def trusted_settings(repo: Repository, base: Callable[[], str | None],
     """`engine_kw` for make_config with every configuration file from the repository taken
     as the base revision (`base()`, asked once, only if a file needs it) has it; and the
     notices for the report. The copies live until the scan is done."""
-    copies = Path(tempfile.mkdtemp(prefix="leakscan-config-"))
+    trust = TrustedFiles(repo, base)
     try:
-        trust = TrustedFiles(repo, base, copies)
         kw = dict(engine_kw)
         named = kw.pop("config_file", None)
         found = Path(named) if named else find_config_file(Path.cwd())
@@ -131,7 +146,7 @@ def trusted_settings(repo: Repository, base: Callable[[], str | None],
             kw["rule_files"] = tuple(p for p in (trust.take(str(r), explicit=True) for r in kw["rule_files"]) if p)
         yield kw, trust.notices
     finally:
-        shutil.rmtree(copies, ignore_errors=True)
+        trust.remove_copies()
 
 
 def _read(path: Path) -> bytes | None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from leakscan.analyzers import rule_files
 from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.model import Report
@@ -74,17 +75,17 @@ def test_a_report_with_an_error_that_may_not_come_again_is_not_stored(
     repo = GitRepo(tmp_path / "r")
     repo.commit("secret", {"app.cfg": f"token = {fake_github_token(42)}\n", "b.txt": "b\n"})
     cache = SqliteFindingsCache(tmp_path / "state.sqlite3", "rules")
-    real_kind = gitscan.rule_file_kind
+    real_kind = rule_files.rule_file_kind  # (history imports it when a blob gets that far)
 
     def failing(path: str, *args: Any) -> str | None:
         if path == "app.cfg":
             raise MemoryError("out of memory")  # a scan that raised: maybe not next time
         return real_kind(path, *args)
 
-    monkeypatch.setattr(gitscan, "rule_file_kind", failing)
+    monkeypatch.setattr(rule_files, "rule_file_kind", failing)
     failed = _scan(repo, engine, cache)
     assert [e.message.split(":")[0] for e in failed.errors] == ["scan failed"] and failed.findings == ()
-    monkeypatch.setattr(gitscan, "rule_file_kind", real_kind)
+    monkeypatch.setattr(rule_files, "rule_file_kind", real_kind)
     walks = _walks(monkeypatch)
     again = _scan(repo, engine, cache)
     assert walks == [1] and again.errors == () and len(again.findings) == 1

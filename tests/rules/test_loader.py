@@ -98,3 +98,24 @@ def test_pattern_flags_written_as_values_are_regex_ascii_and_version0():
     from leakscan.rules.loader import PATTERN_FLAGS
 
     assert PATTERN_FLAGS == regex.ASCII | regex.VERSION0
+
+
+def test_rules_read_from_the_cache_are_the_rules_parsed(tmp_path, monkeypatch):
+    """The cache sets a rule's fields without Rule.__init__: the same fields, values and types as parsing
+    gives; a cache written for other fields is parsed again."""
+    import json
+
+    monkeypatch.setenv("LEAKSCAN_CACHE_DIR", str(tmp_path / "cache"))
+    extra = write(tmp_path, GOOD)
+    parsed = load_rules([extra])
+    cached = load_rules([extra])
+    assert [vars(r) for r in cached] == [vars(r) for r in parsed]
+    assert [repr(r) for r in cached] == [repr(r) for r in parsed] and hash(cached) == hash(parsed)
+    assert {type(v) for r in cached for v in vars(r).values()} == {type(v) for r in parsed for v in vars(r).values()}
+    (set_file,) = (tmp_path / "cache" / "leakscan").glob("ruleset-*.json")
+    packs = json.loads(set_file.read_text())
+    for pack in packs:
+        for item in pack:
+            del item["verify"]  # as an older Rule without the field wrote it
+    set_file.write_text(json.dumps(packs))
+    assert load_rules([extra]) == parsed

@@ -109,12 +109,19 @@ def resolve_commit(runner: GitRunner, rev: str) -> str:
 
 
 def file_at(runner: GitRunner, rev: str, path: str) -> bytes | None:
-    """The content of `path` (relative to the root) as commit `rev` has it; None if it has none."""
-    out = runner.run(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}:{path}"], check=False)
-    sha = out.decode("ascii", "replace").strip()
-    if not sha or runner.run(["cat-file", "-t", sha], check=False).strip() != b"blob":
+    """The content of `path` (relative to the root) as commit `rev` has it; None if it has none.
+
+    One git process: `cat-file --batch` answers `<sha> <type> <size>` and the content, or
+    `<name> missing` (a name on its input line cannot be taken for an option, either)."""
+    name = os.fsencode(f"{rev}:{path}")
+    if b"\n" in name:  # one object name per input line: such a name cannot be asked for
         return None
-    return runner.run(["cat-file", "blob", sha])
+    out = runner.run(["cat-file", "--batch"], stdin=name + b"\n", check=False)
+    header, _, content = out.partition(b"\n")
+    sha, kind, size = (header.split(b" ") + [b"", b""])[:3]
+    if kind != b"blob" or not size.isdigit() or len(sha) not in (40, 64) or sha.strip(b"0123456789abcdef"):
+        return None
+    return content[:int(size)]
 
 
 # ---- the index ---------------------------------------------------------------

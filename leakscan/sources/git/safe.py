@@ -9,10 +9,10 @@ system and global config, and runs with a minimal environment.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
-import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -91,6 +91,8 @@ if hasattr(os, "register_at_fork"):  # not on Windows, where workers are spawned
 def input_file(data: bytes) -> Iterator[IO[bytes]]:
     """`data` in a file to give git as its input. Not a pipe: a scan worker forked while git
     runs would inherit the pipe's write end, and git would wait for the end of its input forever."""
+    import tempfile  # only for git given input: most git runs read none (/dev/null)
+
     with tempfile.TemporaryFile() as given:
         given.write(data)
         given.seek(0)
@@ -165,7 +167,7 @@ class GitRunner:
 
     def run(self, args: Sequence[str], stdin: bytes | None = None, check: bool = True) -> bytes:
         """Run to completion; stdout as bytes. Raises GitError on a non-zero exit when `check`."""
-        with input_file(stdin or b"") as given:
+        with input_file(stdin) if stdin else contextlib.nullcontext(subprocess.DEVNULL) as given:
             proc = self.popen(args, stderr=subprocess.PIPE, stdin=given)
             try:
                 out, err = proc.communicate()
