@@ -13,7 +13,6 @@ from leakscan.analyzers.registry import document_scanner_for, registered
 from leakscan.analyzers.rule_files import rule_file_kind
 from leakscan.config import Config
 from leakscan.engine.context import Engine
-from leakscan.engine.filters import heuristics
 from leakscan.masking.sanitize import Sanitizer, sanitize_error
 from leakscan.model import Chunk, Finding, Report, ScanError, ScanStats
 from leakscan.pipeline.archives import scan_archive, scan_notebook
@@ -176,10 +175,8 @@ def scan_refs(
 
 def _warm_up(engine: Engine, refs: Sequence[FileRef]) -> None:
     """What every worker would otherwise load for itself after the fork, loaded once before it: the
-    document scanners, detect-secrets' heuristics (about 0.1 s of imports) and the prefilters of
-    the path-limited rules the files call for."""
+    document scanners and the prefilters of the path-limited rules the files call for."""
     registered()
-    heuristics()
     engine.matcher.prepare(ref.display for ref in refs)
 
 
