@@ -8,7 +8,6 @@ from __future__ import annotations
 import errno
 import os
 import sys
-import traceback
 from typing import Any
 
 import click
@@ -60,6 +59,8 @@ class LeakscanGroup(click.Group):
     @staticmethod
     def _failure(exc: BaseException, message: str) -> str:
         if _DEBUG["on"]:
+            import traceback  # only with --debug: not imported at every start-up (issue 20.3)
+
             traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
         return message
 
