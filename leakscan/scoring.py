@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from leakscan.engine.entropy import shannon_entropy
-from leakscan.engine.filters import FILTERS
+from leakscan.engine.filters import FILTERS, is_lock_file
 from leakscan.engine.placeholders import demo_value_reason, placeholder_reason
 from leakscan.engine.validators import VALIDATOR_LABELS, VALIDATORS, failure_reason
 from leakscan.model import Adjustment, Candidate
@@ -154,8 +154,6 @@ def _path_evidence(path: str) -> tuple[Adjustment, ...]:
 def _path_adjustments(path: str) -> list[Adjustment]:
     if not path or path == "-":
         return []
-    from detect_secrets.filters.heuristic import is_lock_file
-
     if is_lock_file(path.rsplit("/", 1)[-1]):
         return [Adjustment("in a lockfile", LOCKFILE)]
     found = []

@@ -82,6 +82,19 @@ def is_dollar_prefixed(secret: str) -> bool:
     return secret.startswith("$")
 
 
+# Dependency lockfiles, by file name: their hashes and checksums look like secrets (the names
+# detect-secrets lists).
+_LOCK_FILES = frozenset({
+    "Brewfile.lock.json", "Cargo.lock", "Cartfile.resolved", "Gemfile.lock", "Package.resolved", "Pipfile.lock",
+    "Podfile.lock", "composer.lock", "package-lock.json", "packages.lock.json", "poetry.lock", "yarn.lock",
+})
+
+
+def is_lock_file(name: str) -> bool:
+    """`name` is a file name, without its directory."""
+    return name in _LOCK_FILES
+
+
 def _likely_id(secret: str, line: str) -> str | None:
     return "looks like an id (detect-secrets is_likely_id_string)" if is_likely_id(secret, line) else None
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+import os
 import random
 import string
 import subprocess
@@ -11,6 +13,7 @@ import pytest
 from leakscan.engine import filters as f
 
 from ..conftest import fake_aws_secret_key, fake_github_token, fake_password
+from ..markdown_blocks import ROOT
 
 # Characters where a hand-written check could drift from a regex one: the non-ASCII letters Python
 # folds into a-z, Unicode spaces and word characters, the vertical tab, German sharp s (upper() grows it).
@@ -140,6 +143,17 @@ def test_every_heuristic_answers_as_detect_secrets_does_on_generated_values_and_
         assert answers.count(True) >= 40 and answers.count(False) >= 40, (name, answers.count(True))
 
 
+def test_lock_files_are_detect_secrets_lock_files():
+    ds = pytest.importorskip("detect_secrets.filters.heuristic")
+    names = ["Cargo.lock", "yarn.lock", "package-lock.json", "Pipfile.lock", "poetry.lock", "composer.lock",
+             "Gemfile.lock", "Podfile.lock", "Package.resolved", "Cartfile.resolved", "Brewfile.lock.json",
+             "packages.lock.json", "package.json", "go.sum", "uv.lock", "pnpm-lock.yaml", "Pipfile", "yarn.lock.bak",
+             "YARN.LOCK", ".lock", "lock"]
+    for name in names:
+        assert f.is_lock_file(name) is ds.is_lock_file(name), name
+    assert sum(map(f.is_lock_file, names)) == 12
+
+
 def test_filters_give_detect_secrets_reasons_only_when_the_heuristic_holds():
     token = fake_github_token(7)
     id_reason = "looks like an id (detect-secrets is_likely_id_string)"
@@ -157,14 +171,22 @@ def test_filters_give_detect_secrets_reasons_only_when_the_heuristic_holds():
     assert f.FILTERS["dollar_prefixed"](token, "") is None
 
 
-def test_scoring_with_every_filter_imports_no_detect_secrets():
-    # The heuristics are leakscan's own so that a scan never pays detect-secrets' imports.
+def test_a_tree_scan_imports_no_detect_secrets(tmp_path):
+    # The heuristics and the lockfile names are leakscan's own so that a scan never pays detect-secrets' imports.
+    (tmp_path / "settings.py").write_text(f'user_id = "{fake_password(3)}"\npassword = "{fake_password(4)}"\n')
+    (tmp_path / "yarn.lock").write_text(f'token = "{fake_github_token(5)}"\n')
     code = (
         "import sys\n"
-        "from leakscan.engine.filters import FILTERS\n"
-        "import leakscan.scoring\n"
-        "for check in FILTERS.values():\n"
-        "    check('user_id = x', 'user_id = x')\n"
+        "from leakscan.cli import main\n"
+        f"sys.argv = ['leakscan', 'scan', {str(tmp_path)!r}, '--jobs', '1', '--format', 'json', '-o', 'out.json']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
         "assert not any(name.startswith('detect_secrets') for name in sys.modules), 'detect_secrets imported'\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    # PYTHONPATH: this checkout, not a copy installed in site-packages
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    findings = json.loads((tmp_path / "out.json").read_text())["findings"]
+    reasons = [reason for finding in findings for reason in finding["reasons"]]
+    assert any("lockfile" in reason for reason in reasons), reasons  # the path heuristic ran
