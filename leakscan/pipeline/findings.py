@@ -112,6 +112,7 @@ def _scored_findings(candidates: Iterable[Candidate], config: Config, engine: En
     kept = _best_per_span(scored)
     del scored
     sanitizer = Sanitizer(engine, known)
+    del known  # the sanitizer keeps its own copy
     findings = list(_findings_of(kept, sanitizer if engine is not None else None))
     outside_baseline_files = drop_baselined(findings, None)
     findings = drop_baselined(outside_baseline_files, config.baseline)

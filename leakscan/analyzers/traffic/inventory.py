@@ -124,9 +124,11 @@ def capture_texts(roots: Sequence[str], report: Report, config: Config) -> Itera
         if not isinstance(loaded, LoadedFile):
             continue
         text = loaded.chunk.text
+        del loaded  # its bytes: a 100 MB capture read again beside the report's findings is held once, not twice
         scanner = document_scanner_for(ref.display, text)
         if scanner is not None and scanner.name == "har":
             yield ref.display, text
+        del text  # let go before the next file is read
 
 
 def report_endpoints(roots: Sequence[str], report: Report, config: Config, spec: SpecIndex | None = None,
@@ -139,6 +141,7 @@ def report_endpoints(roots: Sequence[str], report: Report, config: Config, spec:
     inventory = Inventory(spec)
     for path, text in capture_texts(roots, report, config):
         inventory.add_capture(text, seen_in_findings(report.findings, path))
+        del text  # before the next capture is read, and before the sanitizer below is built
     masks = engine.by_id if engine is not None else {}
     known = [(f.secret, masks[f.rule_id].mask if f.rule_id in masks else MaskSpec()) for f in report.findings
              if f.category in MASKED_CATEGORIES and f.secret]
