@@ -3,7 +3,8 @@
 Start-up matters for a pre-commit hook: parsing ~300 rules and compiling
 their regexes for validation costs ~0.3 s, reading this cache ~5 ms. The
 packs a scan loads together are also cached as one file (`read_set`), so
-start-up reads one cache file, not one per pack. JSON, not pickle, so a
+start-up reads one cache file, not one per pack, and their digest (the report's
+rules_hash) beside it. JSON, not pickle, so a
 tampered cache file can at worst fail to load.
 """
 from __future__ import annotations
@@ -41,29 +42,48 @@ def write(raw: bytes, name: str, rules: list[Rule]) -> None:
     write_atomic(_path(raw, name), json.dumps([dataclasses.asdict(r) for r in rules]).encode("utf-8"))
 
 
-def _set_path(packs: list[tuple[str, bytes]]) -> Path:
+def set_key(packs: list[tuple[str, bytes]]) -> str:
+    """The cache key of the packs a scan loads together (name and bytes of each, in order)."""
     from leakscan import __version__
 
     digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0set".encode())
     for name, raw in packs:
         digest.update(f"\0{name}\0{len(raw)}\0".encode() + raw)
-    return cache_dir() / f"ruleset-{digest.hexdigest()[:32]}.json"
+    return digest.hexdigest()[:32]
 
 
-def read_set(packs: list[tuple[str, bytes]]) -> list[list[Rule]] | None:
-    """The rules of each of `packs` (name and bytes, in order) from one cache file; None when not cached."""
+def read_set(key: str, count: int) -> list[list[Rule]] | None:
+    """The rules of each of the `count` packs of `key` from one cache file; None when not cached."""
     try:
-        data = json.loads(_set_path(packs).read_text(encoding="utf-8"))
-        if len(data) != len(packs):
+        data = json.loads((cache_dir() / f"ruleset-{key}.json").read_text(encoding="utf-8"))
+        if len(data) != count:
             return None
         return [[_rule(item) for item in pack] for pack in data]
     except (OSError, ValueError, TypeError, KeyError):
         return None
 
 
-def write_set(packs: list[tuple[str, bytes]], rules: list[list[Rule]]) -> None:
+def write_set(key: str, rules: list[list[Rule]]) -> None:
     document = [[dataclasses.asdict(r) for r in pack] for pack in rules]
-    write_atomic(_set_path(packs), json.dumps(document).encode("utf-8"))
+    write_atomic(cache_dir() / f"ruleset-{key}.json", json.dumps(document).encode("utf-8"))
+
+
+def _digest_path(key: str, disabled: frozenset[str]) -> Path:
+    off = hashlib.sha256("\0".join(sorted(disabled)).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return cache_dir() / f"ruleset-{key}-{off}.digest"
+
+
+def read_digest(key: str, disabled: frozenset[str]) -> str | None:
+    """rules_digest of the packs of `key` without the `disabled` rules, as computed before; None if not."""
+    try:
+        text = _digest_path(key, disabled).read_text(encoding="ascii")
+    except (OSError, ValueError):
+        return None
+    return text if len(text) == 16 and not text.strip("0123456789abcdef") else None
+
+
+def write_digest(key: str, disabled: frozenset[str], digest: str) -> None:
+    write_atomic(_digest_path(key, disabled), digest.encode("ascii"))
 
 
 def _rule(item: dict[str, Any]) -> Rule:

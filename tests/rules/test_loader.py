@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from leakscan.rules.loader import RuleError, builtin_pack_files, load_pack, load_rules
+from leakscan.rules.loader import RuleError, builtin_pack_files, load_pack, load_rules, rules_digest
 
 GOOD = """
 - id: acme.token
@@ -119,3 +119,22 @@ def test_rules_read_from_the_cache_are_the_rules_parsed(tmp_path, monkeypatch):
             del item["verify"]  # as an older Rule without the field wrote it
     set_file.write_text(json.dumps(packs))
     assert load_rules([extra]) == parsed
+
+
+def test_the_digest_of_loaded_rules_is_kept_beside_their_packs(tmp_path, monkeypatch):
+    """rules_digest of the rules load_rules returned is computed once per set of packs and ids left out,
+    then read from the cache; it is always the digest computed from the rules themselves."""
+    monkeypatch.setenv("LEAKSCAN_CACHE_DIR", str(tmp_path / "cache"))
+    extra = write(tmp_path, GOOD)
+    rules = load_rules([extra])
+    computed = rules_digest(list(rules))  # not the loaded tuple: computed, nothing stored
+    assert not list((tmp_path / "cache" / "leakscan").glob("*.digest"))
+    assert rules_digest(rules) == computed
+    (stored,) = (tmp_path / "cache" / "leakscan").glob("*.digest")
+    assert stored.read_text() == computed
+    assert rules_digest(load_rules([extra])) == computed  # read back
+    fewer = load_rules([extra], disabled=["acme.token"])
+    assert rules_digest(fewer) == rules_digest(list(fewer)) != computed
+    assert len(list((tmp_path / "cache" / "leakscan").glob("*.digest"))) == 2
+    stored.write_text("not a digest")  # a broken file costs time, never a wrong digest
+    assert rules_digest(load_rules([extra])) == computed
