@@ -6,11 +6,12 @@ register here; `document_scanner_for` asks them in registration order.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from leakscan.engine.literals import LiteralFinder
+from leakscan.engine.literals import DOCUMENT_MARKERS, SMALL_TEXT, LiteralFinder, text_marks
 from leakscan.model import Candidate, Chunk, Rule, ScanError
 from leakscan.sources.decode import first_byte, is_utf16
 
@@ -40,17 +41,21 @@ class DocumentScanner(Protocol):
 
 
 _SCANNERS: list[DocumentScanner] = []
+_ONLY_BUILTIN = True  # every registered scanner is a built-in one: the text gate below holds for all
 
 
 def register(scanner: DocumentScanner, *, replacing: bool = False) -> DocumentScanner:
     """Add a scanner; a name already taken keeps its scanner unless `replacing` (a scanner that
     wraps another under its name takes its place, whichever module was imported first)."""
+    global _ONLY_BUILTIN
     for i, other in enumerate(_SCANNERS):
         if other.name == scanner.name:
             if replacing:
                 _SCANNERS[i] = scanner
-            return scanner
-    _SCANNERS.append(scanner)
+            break
+    else:
+        _SCANNERS.append(scanner)
+    _ONLY_BUILTIN = all(type(s).__module__ in BUILTIN_SCANNER_MODULES for s in _SCANNERS)
     return scanner
 
 
@@ -60,7 +65,10 @@ def registered() -> tuple[DocumentScanner, ...]:
 
 
 def document_scanner_for(path: str, text: str) -> DocumentScanner | None:
-    for scanner in registered():
+    scanners = registered()
+    if _ONLY_BUILTIN and not could_be_builtin_document(text):
+        return None  # most files of a tree: one test, not one per scanner
+    for scanner in scanners:
         if scanner.accepts(path, text):
             return scanner
     return None
@@ -101,6 +109,21 @@ def _marker_finder() -> LiteralFinder:
 # byte below, or one of the markers. tests/analyzers/test_registry.py checks the scanners against it.
 BUILTIN_MARKERS: tuple[bytes, ...] = (b"openapi", b"swagger", b"HTTP/")
 BUILTIN_FIRST_BYTES: tuple[bytes, ...] = (b"{", b"[")
+
+
+# The text forms of the gate above, for `accepts`: JSON scanners need `{` or `[` first (after a BOM
+# and blanks), the others one of the markers (the same words as BUILTIN_MARKERS, as text).
+_JSON_START = re.compile(r"[\ufeff \t\r\n]*[\[{]")
+
+
+def could_be_builtin_document(text: str) -> bool:
+    """False when no built-in scanner's `accepts` can be True for `text`, whatever its path. A large
+    text's markers come from the marks pass that later stages share (engine/literals.py)."""
+    if _JSON_START.match(text):
+        return True
+    if len(text) < SMALL_TEXT:
+        return any(marker in text for marker in DOCUMENT_MARKERS)
+    return text_marks(text).document_markers
 
 
 def _builtin_could_claim(data: bytes, ends: Mapping[bytes, int]) -> bool:

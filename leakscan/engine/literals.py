@@ -56,6 +56,9 @@ def _escape(literal: bytes) -> bytes:
 # substring test or regex search per question costs a tree scan about 0.03 s of CPU each.
 JSON_ESCAPES = ("\\/", "\\u00")  # what engine/escapes.py decodes
 RULE_FILE_MARKERS = ('"plugins_used"', "[[rules]]", "id:")  # one of them is in every rule file
+# One of them is in every text that a built-in document scanner claims and that does not start
+# with `{` or `[` (an OpenAPI document, an HTTP dump): analyzers/registry.py asks before the scanners.
+DOCUMENT_MARKERS = ("openapi", "swagger", "HTTP/")
 # Where `sources/encodings.py` may find an assigned value that decodes (its `_VALUE` regex then runs
 # there only): a base64 value's start (16 characters, `=` padding at most in the last two), and
 # the lines where a `%XX`, `\\uXX..` or `\\xXX` escape follows a `:` or `=` (a value that is not
@@ -66,7 +69,7 @@ ESCAPED_VALUE = rb"""[:=][^\n]*(?:%|\\[ux])[0-9A-Fa-f]{2}"""
 # The database holds BASE64_START without start-of-match tracking, which made its pass half as
 # slow again (0.048 -> 0.032 s on the stdlib's .py files); each start is found behind the match's end.
 _BASE64_RUN = 16  # BASE64_START's last part: 14 + 2 characters
-_ESCAPES_ID, _RULE_FILE_ID, _BASE64_ID, _ESCAPED_ID = 0, 1, 2, 3
+_ESCAPES_ID, _RULE_FILE_ID, _DOCUMENT_ID, _BASE64_ID, _ESCAPED_ID = 0, 1, 2, 3, 4
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ class TextMarks:
     # and offsets on the lines where a percent-encoded or escaped value may be.
     base64_starts: tuple[int, ...] | None
     escaped_lines: tuple[int, ...] | None
+    # One of DOCUMENT_MARKERS is in the text; True (maybe) when not looked for (a small text).
+    document_markers: bool = True
 
 
 # Below this many characters substring tests beat starting a Hyperscan scan (values of documents).
@@ -111,7 +116,7 @@ def _marks_hyperscan(text: str, data: bytes | None) -> TextMarks:
     # Offsets must be those of the text's own UTF-8 bytes (`data` may be another encoding).
     payload = data if ascii_text and data is not None and len(data) == len(text) else \
         text.encode("utf-8", "surrogatepass")
-    found = [False, False]
+    found = [False, False, False]
     ends: tuple[list[int], list[int]] = ([], [])  # just past BASE64_START and ESCAPED_VALUE matches
 
     def on_match(index: int, start: int, end: int, flags: int, ctx: object) -> None:
@@ -127,7 +132,7 @@ def _marks_hyperscan(text: str, data: bytes | None) -> TextMarks:
     escaped = sorted({end - 1 for end in ends[1]})
     if not ascii_text:
         starts, escaped = _char_offsets(payload, starts), _char_offsets(payload, escaped)
-    return TextMarks(found[_ESCAPES_ID], found[_RULE_FILE_ID], tuple(starts), tuple(escaped))
+    return TextMarks(found[_ESCAPES_ID], found[_RULE_FILE_ID], tuple(starts), tuple(escaped), found[_DOCUMENT_ID])
 
 
 def _base64_start(payload: bytes, end: int) -> int:
@@ -156,9 +161,10 @@ def _database() -> _hs.Database:
     """Compiled once per machine (a worker process loads it in under a millisecond)."""
     global _DB
     if _DB is None:
-        literal = [_escape(m.encode()) for m in (*JSON_ESCAPES, *RULE_FILE_MARKERS)]
+        literal = [_escape(m.encode()) for m in (*JSON_ESCAPES, *RULE_FILE_MARKERS, *DOCUMENT_MARKERS)]
         expressions = [*literal, BASE64_START, ESCAPED_VALUE]
-        ids = [_ESCAPES_ID] * len(JSON_ESCAPES) + [_RULE_FILE_ID] * len(RULE_FILE_MARKERS) + [_BASE64_ID, _ESCAPED_ID]
+        ids = ([_ESCAPES_ID] * len(JSON_ESCAPES) + [_RULE_FILE_ID] * len(RULE_FILE_MARKERS)
+               + [_DOCUMENT_ID] * len(DOCUMENT_MARKERS) + [_BASE64_ID, _ESCAPED_ID])
         flags = [_hs.HS_FLAG_SINGLEMATCH] * len(literal) + [0, 0]
         key = hashlib.sha256(repr((getattr(_hs, "__version__", ""), expressions, ids, flags)).encode())
         cache = cache_dir() / f"marks-{key.hexdigest()[:32]}.db"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,80 @@ def test_the_declared_builtin_gate_lets_through_every_document_a_scanner_accepts
     data = path.read_bytes()
     if document_scanner_for(str(path), decode(data)[0]) is not None:
         assert _builtin_could_claim(data, marker_ends(data))
+
+
+# ---- issue 20.4: one text test before the scanners are asked ------------------------------------
+
+_SCANNER_PATHS = ("a/b.json", "capture.har", "notes", "api.yaml", "log.txt", "-", "x.py")
+
+
+def _generated_texts() -> list[str]:
+    """Texts of every start and with and without each marker, below and above SMALL_TEXT."""
+    from leakscan.engine.literals import SMALL_TEXT
+
+    rng = random.Random(3)
+    starts = ["", " ", "\ufeff", "\ufeff \n\t", "\r\n", "\u3000", "x", "#", "<", "- ", "\n" * 300]
+    bodies = ['{"log": {"entries": []}}', '[{"a": 1}]', '{"a": 1}\n{"b": 2}\n', "openapi: 3.0.3\ninfo: {}\n",
+              '{"openapi": "3.1.0", "paths": {}}', "swagger: '2.0'\n", "GET /v1 HTTP/1.1\nHost: a\n\n",
+              "HTTP/1.1 200 OK\nContent-Type: application/json\n\n{}", "> GET / HTTP/2\n< HTTP/2 200\n",
+              "x = 1\n", "Openapi: 3.0.0\n", "http/1.1 200 ok\n", "swag: ger\n", "plain words\n"]
+    texts = []
+    for _ in range(400):
+        body = "".join(rng.choice(bodies) for _ in range(rng.randint(1, 3)))
+        filler = "" if rng.random() < 0.5 else "y = 2  # filler\n" * (SMALL_TEXT // 16 + 1)
+        texts.append(rng.choice(starts) + (filler + body if rng.random() < 0.5 else body + filler))
+    return texts
+
+
+def test_the_text_gate_turns_away_only_texts_no_builtin_scanner_accepts():
+    from leakscan.analyzers.registry import could_be_builtin_document, registered
+
+    texts = _generated_texts() + [decode(p.read_bytes())[0] for p in _documents()]
+    turned_away = 0
+    for text in texts:
+        if could_be_builtin_document(text):
+            continue
+        turned_away += 1
+        for scanner in registered():
+            for path in _SCANNER_PATHS:
+                assert not scanner.accepts(path, text), (scanner.name, path, text[:80])
+    assert turned_away >= 100  # and the gate does turn texts away, small and large ones
+
+
+def test_plain_text_is_told_apart_without_asking_the_scanners(monkeypatch):
+    from leakscan.analyzers.registry import registered
+    from leakscan.engine.literals import SMALL_TEXT
+
+    asked = []
+    for scanner in registered():
+        monkeypatch.setattr(scanner, "accepts", lambda path, text, name=scanner.name: asked.append(name) or False)
+    for text in ("x = 1\n", "x = 1\n" * SMALL_TEXT):
+        assert document_scanner_for("notes.json", text) is None
+    assert asked == []
+    for text in ("[1]", "x = 1\n" * SMALL_TEXT + "HTTP/1.1 200 OK\n"):  # these may be documents: all are asked
+        assert document_scanner_for("notes.json", text) is None
+    assert len(asked) == 2 * len(registered())
+
+
+def test_another_scanner_turns_the_text_gate_off(monkeypatch):
+    from leakscan.analyzers import registry
+
+    class Everything:
+        name = "everything"
+
+        def accepts(self, path: str, text: str) -> bool:
+            return True
+
+    registry.registered()
+    monkeypatch.setattr(registry, "_SCANNERS", list(registry._SCANNERS))
+    monkeypatch.setattr(registry, "_ONLY_BUILTIN", registry._ONLY_BUILTIN)
+    assert document_scanner_for("x.py", "x = 1\n") is None
+    registry.register(Everything())
+    assert document_scanner_for("x.py", "x = 1\n").name == "everything"
+
+
+def test_the_text_markers_are_the_bytes_markers():
+    from leakscan.analyzers.registry import BUILTIN_MARKERS
+    from leakscan.engine.literals import DOCUMENT_MARKERS
+
+    assert tuple(m.encode() for m in DOCUMENT_MARKERS) == BUILTIN_MARKERS

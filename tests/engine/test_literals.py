@@ -7,6 +7,7 @@ import pytest
 
 from leakscan.engine.literals import (
     BASE64_START,
+    DOCUMENT_MARKERS,
     ESCAPED_VALUE,
     JSON_ESCAPES,
     RULE_FILE_MARKERS,
@@ -45,7 +46,7 @@ def _long_text(rng: random.Random) -> str:
     """Above SMALL_TEXT, so the Hyperscan pass answers: assignments of every shape, non-ASCII around."""
     pieces = ["x", " ", "\n", "=", ":", " = ", '"', "'", "é", "ü€", "\u3000", "%41", "\\u0041", "\\/", "id:",
               "[[rules]]", "YWJjZGVmZ2hpamtsbW5vcA==", "abcdefghijklmnop", "some_long_identifier", "(", ";",
-              "YWJjZGVmZ2hpams=", "a.b", "%", "\\"]
+              "YWJjZGVmZ2hpams=", "a.b", "%", "\\", "openap", "i", "swagger", "HTTP/"]
     return "".join(rng.choice(pieces) for _ in range(SMALL_TEXT // 2))
 
 
@@ -57,6 +58,7 @@ def test_text_marks_agree_with_substring_tests_and_cover_every_value_start():
         marks = text_marks(text)
         assert marks.json_escapes == any(e in text for e in JSON_ESCAPES)
         assert marks.rule_file_markers == any(m in text for m in RULE_FILE_MARKERS)
+        assert marks.document_markers == (any(m in text for m in DOCUMENT_MARKERS) or not HAVE_HYPERSCAN)
         if HAVE_HYPERSCAN:
             assert marks.base64_starts is not None and marks.escaped_lines is not None
             for match in _VALUE.finditer(text):
@@ -72,8 +74,10 @@ def test_text_marks_agree_with_substring_tests_and_cover_every_value_start():
 def test_text_marks_see_what_is_not_there():
     text = "plain words and numbers 12345\n" * 400
     none = () if HAVE_HYPERSCAN else None
-    assert text_marks(text) == TextMarks(False, False, none, none)
+    assert text_marks(text) == TextMarks(False, False, none, none, not HAVE_HYPERSCAN)
     assert text_marks(text + "\\/").json_escapes and text_marks(text + "- id: x").rule_file_markers
+    for marker in DOCUMENT_MARKERS:
+        assert text_marks(text + marker).document_markers
 
 
 def _marks_as_written(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 
 import pytest
@@ -101,6 +102,21 @@ def test_keyword_windows_keep_offsets_when_lowercasing_changes_length():
     assert len(ascii_lower(text)) == len(text) and len(text.lower()) != len(text)
     (start, end), = keyword_windows(text, ["password"], margin=0)
     assert text[start:end] == "PASSWORD=x\n"
+
+
+def test_keywords_are_found_where_lowercasing_a_z_alone_finds_them():
+    from leakscan.engine.matcher import _ASCII_LOWER, ascii_lower
+
+    rng = random.Random(9)
+    pieces = ["PASSWORD", "Secret", "token", "\u212a", "\u0130", "\u0131", "\u017f", "\u00c9", "\u03a3", "\u1e9e",
+              "\U0001d400", "KEY", "k", "ey", "=", " ", "\n", "x", "\u00df", "\u0399\u0308\u0301"]
+    for _ in range(300):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+        lowered, reference = ascii_lower(text), text.translate(_ASCII_LOWER)
+        assert len(lowered) == len(text)
+        for keyword in ("password", "secret", "token", "key", "k", "i", "s"):
+            assert [i for i in range(len(text)) if lowered.startswith(keyword, i)] == \
+                [i for i in range(len(text)) if reference.startswith(keyword, i)], (text, keyword)
 
 
 @pytest.mark.parametrize("name", ["engine", "keyword_engine"])
