@@ -185,9 +185,9 @@ def scan_chunk(chunk: Chunk, engine: Engine, data: bytes | None = None,
     if scanner is not None:
         result = scanner.scan(chunk, engine)
         # Only the iterator holds the candidates: it lets go of them once read, and so can the findings stage.
-        candidates, errors = iter(result.candidates), [*result.errors, *engine.matcher.take_errors()]
+        found, errors = iter(result.candidates), [*result.errors, *engine.matcher.take_errors()]
         del result
-        return document_findings(candidates, errors, engine, tally)
+        return document_findings(found, errors, engine, tally)
     candidates = engine.candidates(chunk, data)
     if engine.config.decode:  # values encoded in base64, percent-encoding or escapes (issue 14.2)
         candidates.extend(decoded_candidates(chunk, engine))

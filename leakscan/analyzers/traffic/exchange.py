@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from leakscan.analyzers.capture.http_evidence import clean_url
-from leakscan.sources.jsonstream import skip_separators
+from leakscan.sources.jsonstream import TextReader, skip_separators
 from leakscan.sources.lenient_json import raw_decode_lenient
 
 MAX_BODY = 64 * 1024  # of a request body kept to look for first-party values sent elsewhere
+STREAM_WINDOW = 1 << 23  # characters a streamed read looks through for the head and the entries list
 _HEAD = re.compile(r'^\ufeff?\s*\{\s*"log"\s*:\s*\{')
 _ENTRIES = re.compile(r'"entries"\s*:\s*\[')
 _PAGES = re.compile(r'"pages"\s*:\s*\[')
@@ -192,6 +193,59 @@ def entries_at(text: str) -> Iterator[tuple[int, int, Any]]:
         return
     for index, (start, value) in enumerate(_iter_list(text, found.end())):
         yield index, start, value
+
+
+def streamed_entries(reader: TextReader, window: int = STREAM_WINDOW) -> Iterator[tuple[int, Any]] | None:
+    """`iter_entries` of a text read block by block: the same entries, while the reader's window holds
+    about one of them. None when the first `window` characters do not settle where the entries
+    start (the caller reads the text whole then)."""
+    head = _grown_until(reader, _HEAD.match, window)
+    if head is None or not head:  # undecided, or (read to the end) not a HAR at the top level
+        return None if head is None else iter(())
+    found = _grown_until(reader, _ENTRIES.search, window)
+    if found is None or not found:
+        return None if found is None else iter(())
+    return _stream_list(reader, found.end())
+
+
+def _grown_until(reader: TextReader, test: Callable[[str], re.Match[str] | None],
+                 window: int) -> re.Match[str] | Literal[False] | None:
+    """`test` on the text read so far, read on while it fails: its match, False when the whole
+    text fails it, None when the window is full first. Both patterns end on a character they
+    need, so a match in the window is the match in the whole text."""
+    while True:
+        found = test(reader.buf)
+        if found is not None:
+            return found
+        if len(reader.buf) >= window:
+            return None
+        if not reader.more():
+            return False
+
+
+def _stream_list(reader: TextReader, at: int) -> Iterator[tuple[int, Any]]:
+    """`_iter_list` on the reader's window: each member read, then let go."""
+    index = 0
+    while True:
+        at = _skip_separators(reader, at)
+        if at >= len(reader.buf) or reader.buf[at] == "]":
+            return
+        try:
+            value, end = reader.value(at)  # read on while the window cuts it short; lenient as raw_decode_lenient
+        except (ValueError, RecursionError):  # a truncated capture: its complete entries are enough
+            return
+        yield index, value
+        index += 1
+        reader.release(end)
+        at = reader.pos
+
+
+def _skip_separators(reader: TextReader, at: int) -> int:
+    while True:
+        end = skip_separators(reader.buf, at)
+        if end < len(reader.buf) or not reader.more():
+            return end
+        at = end
 
 
 def page_titles(text: str) -> list[str]:

@@ -1,8 +1,9 @@
 """The API inventory: every endpoint a capture shows, how it authenticates and what its responses carry."""
 from __future__ import annotations
 
+import codecs
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -10,17 +11,22 @@ from leakscan.analyzers.capture import against_spec
 from leakscan.analyzers.capture.against_spec import SpecIndex
 from leakscan.analyzers.registry import document_scanner_for
 from leakscan.analyzers.traffic.auth import auth_kinds
-from leakscan.analyzers.traffic.exchange import Exchange, exchange_of, is_asset, iter_entries
+from leakscan.analyzers.traffic.exchange import Exchange, exchange_of, is_asset, iter_entries, streamed_entries
 from leakscan.analyzers.traffic.places import Seen, by_entry
 from leakscan.masking.sanitize import MASKED_CATEGORIES, Sanitizer
 from leakscan.model import Endpoint, Finding, MaskSpec, Report
-from leakscan.sources.files import LoadedFile, read_file, walk_files
+from leakscan.sources.decode import bom_encoding, is_binary, wide_encoding
+from leakscan.sources.files import WHOLE_FILE_LIMIT, FileRef, LoadedFile, read_file, walk_files
+from leakscan.sources.jsonstream import TextReader, file_blocks
 
 if TYPE_CHECKING:
     from leakscan.config import Config
     from leakscan.engine.context import Engine
 
 MAX_UNDECLARED = 50  # field paths listed per endpoint
+STREAM_FROM = 1 << 22  # a capture larger than this (bytes) is read again block by block for the inventory
+CHECK_BLOCK = 1 << 20  # bytes read at a time to check that a capture is plain UTF-8
+Entry = tuple[int, Any]  # a HAR entry's index and its decoded JSON
 
 
 @dataclass
@@ -43,8 +49,12 @@ class Inventory:
     assets: int = 0
 
     def add_capture(self, text: str, seen: Iterable[Seen]) -> None:
+        self.add_entries(iter_entries(text), seen)
+
+    def add_entries(self, raw_entries: Iterable[tuple[int, Any]], seen: Iterable[Seen]) -> None:
+        """A capture's (index, entry) pairs, as `exchange.iter_entries` reads them."""
         entries = by_entry(seen)
-        for index, raw in iter_entries(text):
+        for index, raw in raw_entries:
             exchange = exchange_of(index, raw)
             if exchange is None:
                 continue
@@ -113,22 +123,71 @@ def load_spec(path: str, max_file_size: int) -> tuple[SpecIndex | None, str | No
     return against_spec._load_file(path, mtime, max_file_size)
 
 
-def capture_texts(roots: Sequence[str], report: Report, config: Config) -> Iterable[tuple[str, str]]:
-    """(report path, text) of every HAR among the scanned paths: files named `.har`, files named on
-    the command line, and files whose findings sit in HAR entries, when the HAR scanner claims them."""
+def capture_entries(roots: Sequence[str], report: Report, config: Config) -> Iterable[tuple[str, Iterable[Entry]]]:
+    """(report path, entries) of every HAR among the scanned paths: files named `.har`, files named on
+    the command line, and files whose findings sit in HAR entries, when the HAR scanner claims them.
+    A large capture is read block by block (`_streamed`): read again whole beside the report's
+    findings, its bytes and text were the scan's peak."""
     with_entries = {f.location.path for f in report.findings if (f.location.pointer or "").startswith("/log/entries/")}
     for ref in walk_files(roots, config).refs:
         if not (ref.explicit or ref.display.lower().endswith(".har") or ref.display in with_entries):
+            continue
+        streamed = _streamed(ref, WHOLE_FILE_LIMIT if ref.explicit else config.max_file_size)
+        if streamed is not None:
+            yield ref.display, streamed
             continue
         loaded = read_file(ref, config.max_file_size)
         if not isinstance(loaded, LoadedFile):
             continue
         text = loaded.chunk.text
-        del loaded  # its bytes: a 100 MB capture read again beside the report's findings is held once, not twice
+        del loaded  # its bytes
         scanner = document_scanner_for(ref.display, text)
         if scanner is not None and scanner.name == "har":
-            yield ref.display, text
+            yield ref.display, iter_entries(text)
         del text  # let go before the next file is read
+
+
+def _streamed(ref: FileRef, limit: int) -> Iterator[Entry] | None:
+    """The entries of a large UTF-8 HAR read block by block, or None to read it whole (small, over
+    the limit, another encoding, not claimed by the HAR scanner on its first block, a word the
+    OpenAPI scanner looks for anywhere in it, or no entries list within the first window)."""
+    try:
+        size = os.stat(ref.path).st_size
+    except OSError:
+        return None
+    if size <= STREAM_FROM or size > limit or not _plain_utf8(ref.path):
+        return None
+    reader = TextReader(file_blocks(ref.path))
+    reader.more()  # a block of BLOCK characters: what the HAR scanner's test reads of a text
+    scanner = document_scanner_for(ref.display, reader.buf)
+    return streamed_entries(reader) if scanner is not None and scanner.name == "har" else None
+
+
+def _plain_utf8(path: str) -> bool:
+    """True when the file is read as UTF-8 whole (no byte-order mark, not wide or binary text: as
+    sources.decode reads it) and holds no word that makes the OpenAPI scanner read the whole text."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    tail = b""
+    with open(path, "rb") as handle:
+        head = handle.read(CHECK_BLOCK)
+        if bom_encoding(head) or wide_encoding(head) or is_binary(head):
+            return False
+        block = head
+        while block:
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError:
+                return False
+            joined = tail + block
+            if b"openapi" in joined or b"swagger" in joined:
+                return False
+            tail = block[-len(b"openapi"):]
+            block = handle.read(CHECK_BLOCK)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def report_endpoints(roots: Sequence[str], report: Report, config: Config, spec: SpecIndex | None = None,
@@ -139,9 +198,9 @@ def report_endpoints(roots: Sequence[str], report: Report, config: Config, spec:
     if spec is None and config.capture_spec:
         spec, _ = load_spec(config.capture_spec, config.max_file_size)  # the scan reported why it could not
     inventory = Inventory(spec)
-    for path, text in capture_texts(roots, report, config):
-        inventory.add_capture(text, seen_in_findings(report.findings, path))
-        del text  # before the next capture is read, and before the sanitizer below is built
+    for path, entries in capture_entries(roots, report, config):
+        inventory.add_entries(entries, seen_in_findings(report.findings, path))
+        del entries  # a text read whole: before the next capture is read, and the sanitizer below built
     masks = engine.by_id if engine is not None else {}
     known = [(f.secret, masks[f.rule_id].mask if f.rule_id in masks else MaskSpec()) for f in report.findings
              if f.category in MASKED_CATEGORIES and f.secret]
