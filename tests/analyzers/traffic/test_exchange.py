@@ -1,11 +1,19 @@
-"""HAR entries read as exchanges: streamed, path templates, Set-Cookie attributes."""
+"""HAR entries read as exchanges: streamed (from a text or block by block), path templates, Set-Cookie attributes."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from leakscan.analyzers.traffic.exchange import exchange_of, iter_entries, page_titles, parse_set_cookie, path_template
+from leakscan.analyzers.traffic.exchange import (
+    exchange_of,
+    iter_entries,
+    page_titles,
+    parse_set_cookie,
+    path_template,
+    streamed_entries,
+)
+from leakscan.sources.jsonstream import TextReader, string_blocks
 
 from .har_builder import API, entry, har
 
@@ -58,3 +66,33 @@ def test_a_log_nested_under_another_key_is_not_a_har():
     nested = json.dumps({"test_response": har([entry("GET", f"{API}/a")])})
     assert list(iter_entries(nested)) == []
     assert len(list(iter_entries("\ufeff" + json.dumps(har([entry("GET", f"{API}/a")]))))) == 1
+
+
+def _variants() -> dict[str, str]:
+    entries = [entry("GET", f"{API}/a", body={"n": 10 ** 30}), entry("POST", f"{API}/b", body="x" * 300),
+               entry("GET", f"{API}/c")]
+    compact = json.dumps(har(entries), separators=(",", ":"))
+    note = {"log": {"creator": {"name": "t", "comment": "a \"entries\": [ word in a string " * 20},
+                    "entries": entries}}
+    return {
+        "compact": compact, "indented": json.dumps(har(entries), indent=2), "bom": "\ufeff" + compact,
+        "leading whitespace": "\n" * 300 + "  " + compact, "cut": compact[: compact.index(f"{API}/c")],
+        "comment before": json.dumps(note), "nested": json.dumps({"test_response": har(entries)}),
+        "spaced": compact.replace('"entries":[', '"entries" \n :\t [').replace("},{", "} ,\n\n {"),
+        "empty": json.dumps(har([])), "not json": "log entries " * 50,
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_variants()))
+@pytest.mark.parametrize("block", [7, 97, 1 << 20])
+def test_entries_read_block_by_block_are_the_entries_read_whole(name, block):
+    text = _variants()[name]
+    streamed = streamed_entries(TextReader(string_blocks(text, 0, block)))
+    assert streamed is not None
+    assert list(streamed) == list(iter_entries(text))
+
+
+def test_a_streamed_read_gives_up_when_the_entries_list_is_past_its_window():
+    text = json.dumps({"log": {"comment": "c" * 5000, "entries": [entry("GET", f"{API}/a")]}})
+    assert streamed_entries(TextReader(string_blocks(text, 0, 100)), window=1000) is None
+    assert len(list(streamed_entries(TextReader(string_blocks(text, 0, 100)), window=8000) or [])) == 1

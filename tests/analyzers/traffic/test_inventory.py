@@ -1,14 +1,17 @@
-"""The API inventory of a capture, from the scan's own findings, with and without a spec."""
+"""The API inventory of a capture, from the scan's own findings, with and without a spec; a large
+capture read again block by block."""
 from __future__ import annotations
 
 import json
+import tracemalloc
 
 import yaml
 
-from leakscan.analyzers.traffic.inventory import Inventory, load_spec, report_endpoints
+from leakscan.analyzers.traffic.inventory import STREAM_FROM, Inventory, load_spec, report_endpoints
 from leakscan.config import Config
+from leakscan.model import Report, ScanStats
 
-from .har_builder import API, PERSON, SID, TOKEN, entry, page_entry, scan_har
+from .har_builder import API, PERSON, SID, TOKEN, entry, har, page_entry, scan_har
 
 SPEC = {
     "openapi": "3.0.3", "info": {"title": "shop", "version": "1"},
@@ -77,3 +80,46 @@ def test_inventory_needs_no_findings_to_list_endpoints():
 
 def test_config_carries_first_party():
     assert Config(first_party="shop.example").first_party == "shop.example"
+
+
+def _large_capture(tmp_path, extra=""):
+    """A one-line capture over twice STREAM_FROM: many calls to a few endpoints, large response bodies."""
+    body = {"items": [{"sku": f"SKU-{i:06d}", "title": "blue running shoes " * 6} for i in range(12)]}
+    entries = [entry("GET" if i % 3 else "POST", f"{API}/products/{i}" if i % 2 else f"{API}/cart",
+                     status=200 if i % 5 else 404, body=body, headers={"X-Note": extra} if extra else None)
+               for i in range(STREAM_FROM // 700)]
+    path = tmp_path / "big.har"
+    path.write_text(json.dumps(har(entries), separators=(",", ":")), encoding="utf-8")
+    assert path.stat().st_size > 2 * STREAM_FROM
+    return path
+
+
+def _endpoints_traced(path, config):
+    report = Report((), (), ScanStats(1, path.stat().st_size, 0.0, 0))
+    report_endpoints([str(path)], report, config)  # modules imported on first use are not the read's memory
+    tracemalloc.start()
+    try:
+        endpoints = report_endpoints([str(path)], report, config)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return endpoints, peak
+
+
+def test_a_large_capture_is_read_again_block_by_block(tmp_path):
+    """Read whole, the capture's bytes and text (twice its size) were held beside the report's findings."""
+    path = _large_capture(tmp_path)
+    endpoints, peak = _endpoints_traced(path, Config())
+    whole = Inventory()
+    whole.add_capture(path.read_text(encoding="utf-8"), [])
+    assert endpoints == whole.endpoints() and len(endpoints) == 4
+    assert sum(e.calls for e in endpoints) > 2000
+    assert peak < path.stat().st_size / 2
+
+
+def test_a_large_capture_the_openapi_scanner_might_claim_is_read_whole_and_gives_the_same(tmp_path):
+    path = _large_capture(tmp_path, extra="see the openapi document")
+    endpoints, peak = _endpoints_traced(path, Config())
+    whole = Inventory()
+    whole.add_capture(path.read_text(encoding="utf-8"), [])
+    assert endpoints == whole.endpoints() and peak > path.stat().st_size  # read whole: bytes and text
