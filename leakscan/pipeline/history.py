@@ -136,8 +136,8 @@ class BlobScanner:
                     self.versions.put(version := Version(sha, task.path, base))
                     self._pin(version)
             sha, content = next(answers)
-            if isinstance(content, bytes):  # a later task of the batch may be compared with it
-                self._pin(Version(sha, task.path, content))
+            if sha in self._uses and isinstance(content, bytes):  # a later task of the batch is compared with it
+                self._pinned[sha] = Version(sha, task.path, content)
             if content is NOT_A_BLOB:
                 continue
             if isinstance(content, Unreadable):
@@ -701,8 +701,9 @@ def _introductions(changes: Iterable[Change | ScanError], wanted: Callable[[str]
             later.setdefault(change.blob, []).append((change.path, change.commit))
             continue
         seen.add(key)
-        yield BlobTask(change.blob, change.path, change.commit, change.bases,
-                       previous.hex() if previous is not None and not change.bases else None)
+        bases = change.bases
+        yield BlobTask(change.blob, change.path, change.commit, bases,
+                       previous.hex() if previous is not None and not bases else None)
 
 
 @dataclass

@@ -68,7 +68,10 @@ class Change:
     @property
     def bases(self) -> tuple[str, ...]:
         """Every parent's version at this path, first parent first (a merge has several)."""
-        return tuple(dict.fromkeys(b for b in self.before if not _is_null(b)))
+        before = self.before
+        if len(before) == 1:  # one parent, as most commits have
+            return () if _is_null(before[0]) else before
+        return tuple(dict.fromkeys(b for b in before if not _is_null(b)))
 
 
 def _is_null(sha: str) -> bool:
