@@ -5,13 +5,17 @@ its data tables without importing the rule loader.
 """
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 
 def pack_dir() -> Path:
     """The directory of the shipped rule packs, installed or in a checkout."""
+    beside = Path(__file__).resolve().parent / "patterns"  # where an install puts them: no importlib.resources
+    if beside.is_dir() and any(beside.glob("*.yaml")):
+        return beside
+    from importlib import resources  # a package installed another way (a zip): ask importlib
+
     try:
         installed = resources.files("leakscan.patterns")
         path = Path(str(installed))
