@@ -65,10 +65,9 @@ def registered() -> tuple[DocumentScanner, ...]:
 
 
 def document_scanner_for(path: str, text: str) -> DocumentScanner | None:
-    scanners = registered()
     if _ONLY_BUILTIN and not could_be_builtin_document(text):
-        return None  # most files of a tree: one test, not one per scanner
-    for scanner in scanners:
+        return None  # most files of a tree: one test, not one per scanner (nor their imports)
+    for scanner in registered():
         if scanner.accepts(path, text):
             return scanner
     return None

@@ -158,3 +158,18 @@ def test_the_text_markers_are_the_bytes_markers():
     from leakscan.engine.literals import DOCUMENT_MARKERS
 
     assert tuple(m.encode() for m in DOCUMENT_MARKERS) == BUILTIN_MARKERS
+
+
+def test_plain_text_is_told_apart_without_importing_the_scanners():
+    import subprocess
+    import sys
+
+    from ..markdown_blocks import ROOT
+
+    code = ("import sys\n"
+            "from leakscan.analyzers.registry import BUILTIN_SCANNER_MODULES, document_scanner_for\n"
+            "assert document_scanner_for('app.py', 'x = 1\\n' * 2000) is None\n"
+            "assert not any(m in sys.modules for m in BUILTIN_SCANNER_MODULES)\n"
+            "assert document_scanner_for('a.json', '{\"a\": 1}') is not None\n"
+            "assert all(m in sys.modules for m in BUILTIN_SCANNER_MODULES)\n")
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
