@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import importlib
 import math
 import os
 import queue
@@ -316,6 +317,11 @@ def _where(message: str, task: BlobTask) -> str:
 # ---- fanning out: one worker per shard of paths -------------------------------------
 
 _ENGINE: Engine | None = None  # the parent's engine, inherited by forked workers
+# What a worker's first candidate, document, rule pack or archive would import (with the data tables
+# those imports load): imported by the parent before it forks workers. A scan in one process (a
+# pre-commit run) imports them only when it comes to need them.
+WORKER_MODULES = ("leakscan.pipeline.findings", "leakscan.pipeline.decoded", "leakscan.pipeline.archives",
+                  "leakscan.analyzers.rule_files", "leakscan.masking.sanitize")
 # Quoted: multiprocessing's Queue takes type arguments only in annotations, not at run time.
 _Inbox: TypeAlias = "ProcessQueue[list[BlobTask] | None]"  # batches to scan, then None
 _Outbox: TypeAlias = "ProcessQueue[BatchResult | str]"  # each batch's result, then _DONE
@@ -432,6 +438,8 @@ def _fan_out(tasks: Iterator[BlobTask], jobs: int, engine: Engine, runner: GitRu
     outboxes = [ctx.Queue() for _ in range(jobs)]
     _ENGINE = engine
     if fork:  # the engine's objects stay shared with the workers, not copied page by page
+        for name in WORKER_MODULES:  # as are these, instead of each worker importing them again
+            importlib.import_module(name)
         gc.freeze()
     try:
         workers = [ctx.Process(target=_worker_main, daemon=True,
