@@ -82,8 +82,10 @@ def might_be_document(path: str, data: bytes, ends: Mapping[bytes, int] | None =
     """False when no scanner would accept `data` however it decodes: the blob is plain text.
     `ends` is marker_ends(data) when the caller knows it already."""
     ends = marker_ends(data) if ends is None else ends
-    if not _SCANNERS and not _builtin_could_claim(data, ends):
-        return False  # plain text, known without importing the scanners (a pre-commit hook's start-up)
+    if _ONLY_BUILTIN and not _builtin_could_claim(data, ends):
+        # Plain text, known without importing the scanners (a pre-commit hook's start-up) or asking
+        # each of them (they would each test the bytes for UTF-16 again: a history scan's blobs).
+        return False
     for scanner in registered():
         could_accept = getattr(scanner, "could_accept", None)
         if could_accept is None or could_accept(path, data, ends):

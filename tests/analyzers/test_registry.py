@@ -173,3 +173,15 @@ def test_plain_text_is_told_apart_without_importing_the_scanners():
             "assert document_scanner_for('a.json', '{\"a\": 1}') is not None\n"
             "assert all(m in sys.modules for m in BUILTIN_SCANNER_MODULES)\n")
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def test_plain_bytes_are_told_apart_without_asking_the_scanners(monkeypatch):
+    from leakscan.analyzers.registry import registered
+
+    asked = []
+    for scanner in registered():
+        monkeypatch.setattr(scanner, "could_accept", lambda path, data, ends, name=scanner.name: asked.append(name))
+    assert not might_be_document("app/models/user.rb", b"class User\nend\n")
+    assert asked == []
+    assert not might_be_document("notes", b"[1, 2] looks like JSON\n")  # the gate lets it by: all are asked
+    assert len(asked) == len(registered())

@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from leakscan.analyzers.registry import BUILTIN_SCANNER_MODULES
 from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.pipeline.tree import scan_paths
@@ -32,7 +33,7 @@ def test_what_workers_share_is_loaded_before_the_fork_and_findings_do_not_change
     parallel = scan_paths([str(tmp_path)], engine)
     assert _found(parallel) == _found(serial) and len(_found(serial)) >= 5
     # The parent loaded the prefilters of the path-limited rules these files call for (the workers'
-    # own loads stay in the workers), and detect-secrets' heuristics.
+    # own loads stay in the workers), and the document scanners.
     limited = {engine.matcher.applicable_limited(name) for name in ("deploy.ini", "app.env")}
     assert limited - {()} and limited <= set(engine.matcher._prefilters)
-    assert "detect_secrets.filters.heuristic" in sys.modules
+    assert all(module in sys.modules for module in BUILTIN_SCANNER_MODULES)

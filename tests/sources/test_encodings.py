@@ -91,3 +91,26 @@ def test_base64_shortcuts_refuse_only_what_the_base64_module_refuses() -> None:
         texts.append("".join(rng.choice(alphabet) for _ in range(rng.randint(14, 40))) + "=" * rng.randint(0, 3))
     for value in texts:
         assert _base64_text(value) == _base64_text_as_before(value), value
+
+
+def test_base64_values_refused_by_their_first_character_never_decode_to_text() -> None:
+    """The first-character shortcuts (not UTF-8, or a control character first) refuse only values that
+    the base64 module and the text test refuse too."""
+    from leakscan.sources.encodings import _text
+
+    rng = random.Random(8)
+    values = []
+    for _ in range(6000):
+        if rng.random() < 0.5:  # bytes of every kind, text among them
+            raw = bytes(rng.randrange(256) for _ in range(rng.randint(12, 40)))
+        else:
+            alphabet = string.printable + "é€\u3000\x01\x1f"
+            raw = "".join(rng.choice(alphabet) for _ in range(rng.randint(12, 40))).encode()
+        value = base64.b64encode(raw).decode() if rng.random() < 0.5 else base64.urlsafe_b64encode(raw).decode()
+        values.append(value.rstrip("=") if rng.random() < 0.3 else value)
+    refused_early = 0
+    for value in values:
+        expected = _text("base64", _base64_text_as_before(value), value)
+        assert decode_value(value) == expected, value
+        refused_early += value[0] in "ABEFGHghijklmnopqrstuv+/-_"
+    assert refused_early > 1000
