@@ -21,12 +21,13 @@ class ConfigError(ValueError):
 def check_disabled_rules(disabled: Iterable[str], known_ids: Iterable[str]) -> None:
     """Every id given to --disable (or `disable:`) names a loaded rule; a typo is an error
     that lists the closest ids, not a rule silently left on."""
-    known = sorted(set(known_ids))
-    unknown = sorted(set(disabled) - set(known))
-    if not unknown:
+    ids = set(known_ids)
+    unknown = sorted(set(disabled) - ids)
+    if not unknown:  # every load asks, mostly with nothing disabled: the ids are sorted only for a message
         return
     import difflib
 
+    known = sorted(ids)
     parts = []
     for rule_id in unknown:
         close = difflib.get_close_matches(rule_id, known, n=3, cutoff=0.6)
