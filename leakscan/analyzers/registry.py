@@ -108,12 +108,12 @@ def _marker_finder() -> LiteralFinder:
 # What a built-in scanner's `could_accept` can be True on at all, declared here so that most
 # blobs are known to be plain text without importing the scanners: UTF-16, a first significant
 # byte below, or one of the markers. tests/analyzers/test_registry.py checks the scanners against it.
-BUILTIN_MARKERS: tuple[bytes, ...] = (b"openapi", b"swagger", b"HTTP/")
+BUILTIN_MARKERS: tuple[bytes, ...] = tuple(m.encode() for m in DOCUMENT_MARKERS)  # openapi, swagger, HTTP/
 BUILTIN_FIRST_BYTES: tuple[bytes, ...] = (b"{", b"[")
 
 
 # The text forms of the gate above, for `accepts`: JSON scanners need `{` or `[` first (after a BOM
-# and blanks), the others one of the markers (the same words as BUILTIN_MARKERS, as text).
+# and blanks), the others one of DOCUMENT_MARKERS.
 _JSON_START = re.compile(r"[\ufeff \t\r\n]*[\[{]")
 
 

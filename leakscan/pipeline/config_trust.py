@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,6 @@ class TrustedFiles:
         self.runner = repo.runner
         self.root = Path(repo.runner.work_tree).resolve() if repo.runner.work_tree else None
         self._base_of = base
-        self._base: tuple[str | None] | None = None
         self._copies: Path | None = None
         self.notices: list[ScanError] = []
 
@@ -53,13 +53,11 @@ class TrustedFiles:
 
             shutil.rmtree(self._copies, ignore_errors=True)
 
-    @property
+    @cached_property
     def base(self) -> str | None:
         """The base revision, resolved when a file inside the repository first asks for it: a
         pre-commit run in a repository without configuration files runs no git for it."""
-        if self._base is None:
-            self._base = (self._base_of(),)
-        return self._base[0]
+        return self._base_of()
 
     def take(self, path: str, explicit: bool) -> str | None:
         """The file to read for `path`: itself (outside the repository, or named for a scan
