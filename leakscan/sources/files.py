@@ -15,13 +15,14 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
-
-import pathspec
+from typing import TYPE_CHECKING, BinaryIO
 
 from leakscan.config import Config
 from leakscan.model import Chunk, Origin, ScanError
 from leakscan.sources.decode import decode, is_binary, text_encoding
+
+if TYPE_CHECKING:  # imported by walks only: a staged or history scan reads these constants, not pathspec (issue 20.3)
+    import pathspec
 
 # Never worth reading: compiled, media and archive files.
 BINARY_SUFFIXES = frozenset([
@@ -83,6 +84,8 @@ class WalkResult:
 
 
 def _spec(lines: Sequence[str]) -> pathspec.GitIgnoreSpec:
+    import pathspec
+
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
