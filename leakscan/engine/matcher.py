@@ -7,14 +7,16 @@ import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-
-import regex
+from typing import TYPE_CHECKING
 
 from leakscan.engine.escapes import DecodedText, decode_json_escapes
 from leakscan.engine.linear import LinearPattern, Utf8Text, compile_linear, compile_relaxed, finditer_spans, first_start
 from leakscan.engine.prefilter import Prefilter, make_prefilter
 from leakscan.model import Rule, ScanError
 from leakscan.rules.loader import PATTERN_FLAGS
+
+if TYPE_CHECKING:  # imported by compile_rule, for the few rules RE2 cannot run: most scans never load it (issue 20.3)
+    import regex
 
 # A rule stops after this many matches in one chunk: a minified bundle full of
 # look-alikes must not turn one file into a million findings.
@@ -74,6 +76,8 @@ def compile_rule(pattern: str, use_re2: bool = True) -> CompiledRule:
     linear = compile_linear(pattern) if use_re2 else None
     if linear is not None:
         return CompiledRule(linear, None, linear.rule_group)
+    import regex
+
     compiled = regex.compile(pattern, PATTERN_FLAGS)
     relaxed = compile_relaxed(pattern) if use_re2 else None
     return CompiledRule(None, compiled, "secret" if "secret" in compiled.groupindex else 1, relaxed)
