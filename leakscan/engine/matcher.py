@@ -118,7 +118,7 @@ class Matcher:
         for i, r in enumerate(self.rules):
             if r.paths:
                 groups.setdefault(r.paths, []).append(i)
-        self._limited = tuple((compile_globs(globs), tuple(ids)) for globs, ids in sorted(groups.items()))
+        self._limited = tuple((GlobTest(globs), tuple(ids)) for globs, ids in sorted(groups.items()))
         self._may_be_limited = GlobGate([glob for globs in groups for glob in globs])
         self._prefilters: dict[tuple[int, ...], tuple[Prefilter, tuple[int, ...]]] = {}
         self._compiled: dict[int, CompiledRule] = {}
@@ -148,7 +148,7 @@ class Matcher:
                 found = self._by_path[path] = ()
                 return found
             found = self._by_path[path] = tuple(sorted(
-                i for test, ids in self._limited if test.match(path) or test.match(base) for i in ids))
+                i for test, ids in self._limited if test.accepts(path, base) for i in ids))
         return found
 
     def prepare(self, paths: Iterable[str]) -> None:
@@ -382,6 +382,23 @@ class GlobGate:
     def may_match(self, path: str, base: str) -> bool:
         # The base name ends the path: its endings are the path's.
         return self.always or path.endswith(self.ends) or path.startswith(self.starts) or base.startswith(self.starts)
+
+
+class GlobTest:
+    """`compile_globs` of one glob list, compiled on its first use behind its own GlobGate: a scan meets
+    few of the rules' glob lists, and a hook on a source file none (start-up, issue 20.3)."""
+
+    def __init__(self, globs: Sequence[str]) -> None:
+        self.globs, self.gate = tuple(globs), GlobGate(globs)
+        self._pattern: re.Pattern[str] | None = None
+
+    def match(self, name: str) -> bool:
+        if self._pattern is None:
+            self._pattern = compile_globs(self.globs)
+        return self._pattern.match(name) is not None
+
+    def accepts(self, path: str, base: str) -> bool:
+        return self.gate.may_match(path, base) and (self.match(path) or self.match(base))
 
 
 def compile_globs(globs: Sequence[str]) -> re.Pattern[str]:

@@ -52,3 +52,12 @@ def test_the_glob_gate_of_the_shipped_rules_answers_as_their_globs(engine):
         assert matcher.applicable_limited(path) == expected, path
     gate = GlobGate(globs)
     assert not gate.always and not gate.may_match("Lib/asyncio/tasks.py", "tasks.py")
+
+
+def test_a_glob_list_is_compiled_only_when_a_path_may_match_it(engine):
+    matcher = type(engine.matcher)(engine.matcher.rules)
+    assert matcher.applicable_limited("src/app.py") == ()
+    assert not any(test._pattern for test, _ in matcher._limited)  # a source file compiles no glob list
+    assert matcher.applicable_limited("deploy/app.ini")
+    compiled = [test for test, _ in matcher._limited if test._pattern is not None]
+    assert compiled and all(test.gate.may_match("deploy/app.ini", "app.ini") for test in compiled)
