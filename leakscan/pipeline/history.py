@@ -35,7 +35,6 @@ from leakscan.model import Chunk, Finding, Origin, Report, ScanError, ScanStats
 from leakscan.pipeline.interruption import INTERRUPTED, worker_signals
 from leakscan.sources.decode import decode, first_significant, is_binary
 from leakscan.sources.encodings import encoded_values
-from leakscan.sources.files import ARCHIVE_SUFFIXES, BINARY_SUFFIXES
 from leakscan.sources.git.blobdelta import (
     Fresh,
     Region,
@@ -48,6 +47,7 @@ from leakscan.sources.git.blobdelta import (
 from leakscan.sources.git.log import Change, CommitInfo, commit_info, iter_changes
 from leakscan.sources.git.repo import NOT_A_BLOB, BlobReader, Repository, Unreadable, staged_blobs, tree_blobs
 from leakscan.sources.git.safe import GitError, GitRunner
+from leakscan.sources.suffixes import ARCHIVE_SUFFIXES, BINARY_SUFFIXES
 
 # What only some scans reach is imported where it is needed (issue 20.3): `leakscan staged` on a
 # plain text file loads no worker pool (multiprocessing), no --exclude matcher (pathspec), no

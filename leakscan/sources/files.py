@@ -20,21 +20,11 @@ from typing import TYPE_CHECKING, BinaryIO
 from leakscan.config import Config
 from leakscan.model import Chunk, Origin, ScanError
 from leakscan.sources.decode import decode, is_binary, text_encoding
+from leakscan.sources.suffixes import ARCHIVE_SUFFIXES, BINARY_SUFFIXES
 
 if TYPE_CHECKING:  # imported by walks only: a staged or history scan reads these constants, not pathspec (issue 20.3)
     import pathspec
 
-# Never worth reading: compiled, media and archive files.
-BINARY_SUFFIXES = frozenset([
-    ".pyc", ".pyo", ".so", ".o", ".a", ".dll", ".dylib", ".exe", ".class", ".jar", ".war", ".whl", ".egg",
-    ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".ico", ".webp", ".tif", ".tiff", ".psd",
-    ".mp3", ".mp4", ".wav", ".ogg", ".flac", ".avi", ".mov", ".mkv", ".webm",
-    ".woff", ".woff2", ".ttf", ".otf", ".eot",
-    ".zip", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".tar",
-    ".pdf", ".db", ".sqlite", ".bin", ".dat", ".pack", ".idx", ".iso", ".dmg",
-])
-# Opened (by content) unless --no-archives: sources/containers reads their members.
-ARCHIVE_SUFFIXES = frozenset([".jar", ".war", ".ear", ".whl", ".egg", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".tar"])
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 # Reasons a file is left out, as `stats.skipped` counts them.
 SKIP_REASONS = ("gitignored", "excluded", "size", "binary", "symlink", "special", "rule_packs")

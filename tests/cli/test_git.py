@@ -34,6 +34,7 @@ finally:
 # more than one job, an archive, a candidate to score, --baseline, an output file, a cache miss).
 NOT_FOR_PLAIN_TEXT = (
     "yaml", "tomllib", "difflib", "multiprocessing", "sqlite3", "stdnum", "phonenumbers", "pathspec", "regex",
+    "leakscan.sources.files",
     "leakscan.pipeline.archives", "leakscan.pipeline.findings", "leakscan.pipeline.decoded",
     "leakscan.analyzers.rule_files", "leakscan.scoring", "leakscan.masking.sanitize", "leakscan.engine.validators",
     "leakscan.suppression.baseline", "leakscan.store.findings_cache", "leakscan.store.walk_state",
