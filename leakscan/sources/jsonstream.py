@@ -12,12 +12,14 @@ past 64 bits into floats (docs/benchmarks.md has the measurement).
 """
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from leakscan.sources.decode import bom_encoding, is_binary, wide_encoding
 from leakscan.sources.lenient_json import raw_decode_flagged
 
 BLOCK = 1 << 20  # characters read at a time
@@ -139,6 +141,33 @@ def file_blocks(path: str, size: int | None = None, encoding: str = "utf-8") -> 
     with open(path, encoding=encoding, newline="") as handle:
         while block := handle.read(size or BLOCK):
             yield block
+
+
+def plain_utf8_length(path: str, refused: tuple[bytes, ...] = (), block: int = BLOCK) -> int | None:
+    """The length in characters of a file that is read as UTF-8 whole (no byte-order mark, not wide or
+    binary text: as sources.decode reads it) and holds none of the `refused` words; else None. Reads
+    the file block by block: what file_blocks then reads is the text read_file would have decoded."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    longest = max((len(word) for word in refused), default=1)
+    length, tail = 0, b""
+    with open(path, "rb") as handle:
+        data = handle.read(block)
+        if bom_encoding(data) or wide_encoding(data) or is_binary(data):
+            return None
+        while data:
+            try:
+                length += len(decoder.decode(data))
+            except UnicodeDecodeError:
+                return None
+            joined = tail + data
+            if any(word in joined for word in refused):
+                return None
+            tail = data[-(longest - 1):] if longest > 1 else b""
+            data = handle.read(block)
+    try:
+        return length + len(decoder.decode(b"", final=True))
+    except UnicodeDecodeError:
+        return None
 
 
 @dataclass(frozen=True)

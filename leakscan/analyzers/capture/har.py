@@ -11,7 +11,7 @@ complete entries and scans the rest as text, with an `errors` entry.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -21,13 +21,13 @@ from leakscan.analyzers.capture.http_evidence import clean_url
 from leakscan.analyzers.capture.items import analyze
 from leakscan.analyzers.capture.jsondoc import NUMBER_TOO_LONG, Doc, iter_flatten, limit_error, parse_json
 from leakscan.analyzers.capture.payload import Context, Item, Placed, derive
-from leakscan.analyzers.capture.sites import EntrySite, FileSite, NoSite, ShiftSite
+from leakscan.analyzers.capture.sites import EntrySite, FileSite, GapSite, NoSite, ShiftSite
 from leakscan.analyzers.jsonspan import object_or_empty
 from leakscan.analyzers.regions import message_regions
 from leakscan.analyzers.registry import DocumentResult, register
-from leakscan.model import Chunk, ScanError
+from leakscan.model import Chunk, Origin, ScanError
 from leakscan.sources.decode import first_byte, is_utf16
-from leakscan.sources.jsonstream import Member, TextReader, har_members, skip_separators, string_blocks
+from leakscan.sources.jsonstream import Member, Spans, TextReader, har_members, skip_separators, string_blocks
 from leakscan.sources.lenient_json import raw_decode_lenient
 
 if TYPE_CHECKING:
@@ -59,6 +59,38 @@ class HarScanner:
 
     def could_accept(self, path: str, data: bytes, ends: Mapping[bytes, int]) -> bool:
         return is_utf16(data) or first_byte(data) == b"{"
+
+    def scan_file(self, origin: Origin, blocks: Blocks, engine: Engine) -> DocumentResult | None:
+        """`scan` of a large HAR read from its file block by block (`blocks()` reads it from the start), never
+        held whole: its entries one at a time as `scan` reads them, then what lies outside the entries list,
+        read again apart. None where `scan` must have the whole text: a spec comparison (`--spec`, or
+        `_openapi` in the capture), not a complete HAR, an integer past Python's digit limit, or more than
+        one entries list (two `log` keys)."""
+        if engine.config.capture_spec:
+            return None
+        ctx = Context(engine, origin.path, "har", origin.commit, origin.blob)
+        errors: list[ScanError] = []
+        placed = Placed(ctx)
+        spans: list[tuple[int, Spans]] = []
+        watch = _Watch(blocks(), '"_openapi"')
+        reader = TextReader(watch)
+        data: Any = None
+        try:
+            for member in har_members(reader, lambda at, members: spans.append((at, members))):
+                if not isinstance(member, Member):
+                    data = member
+                    break
+                if isinstance(member.value, dict):
+                    site = EntrySite(member.text, member.line, member.offset - member.line_start + 1)
+                    entry_doc = Doc(member.text, site, f"/log/entries/{member.index}")
+                    placed.add(analyze(entry_items(member.value, member.index, entry_doc, errors, ctx.path), ctx))
+        except (ValueError, RecursionError, IndexError):
+            return None
+        cut = _entries_span(spans)
+        if watch.seen or reader.long_integer or not _has_entries(data) or cut is None:
+            return None
+        placed.add(analyze(log_items(data, _outside(blocks(), *cut)), ctx))
+        return DocumentResult(tuple(placed.candidates()), tuple(errors))
 
     def scan(self, chunk: Chunk, engine: Engine) -> DocumentResult:
         text = chunk.text
@@ -210,6 +242,60 @@ def log_items(data: Any, doc: Doc) -> list[Item]:
 
 
 EntryCallback = Callable[[int, Any, Doc], None]
+Blocks = Callable[[], Iterator[str]]  # a text read block by block, from its start at each call
+
+
+class _Watch:
+    """Blocks passed on as they come, noting whether `word` occurs in the text they make."""
+
+    def __init__(self, blocks: Iterator[str], word: str) -> None:
+        self.blocks, self.word = blocks, word
+        self.seen = False
+        self._tail = ""  # the last len(word) - 1 characters so far: a word across two blocks
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        block = next(self.blocks)
+        if not self.seen:
+            keep = len(self.word) - 1
+            self.seen = self.word in block or self.word in self._tail + block[:keep]
+            self._tail = (self._tail + block[:keep])[-keep:] if len(block) < keep else block[-keep:]
+        return block
+
+
+def _entries_span(spans: list[tuple[int, Spans]]) -> tuple[int, int] | None:
+    """Where `log.entries` is in the text (from the walk's member spans, the root's last), if it is
+    in one place only."""
+    if not spans:
+        return None
+    logs = {start for key, start, _ in spans[-1][1] if key == "log"}
+    found = [(start, end) for at, members in spans[:-1] if at in logs for key, start, end in members
+             if key == "entries"]
+    return found[0] if len(found) == 1 else None
+
+
+def _outside(blocks: Iterator[str], cut_at: int, cut_end: int) -> Doc:
+    """The HAR's text with its entries list cut out ("[]" in its place), read again block by block, as
+    a document whose positions are those of the whole file (the log's members: pages, creator, comments)."""
+    before: list[str] = []
+    after: list[str] = []
+    newlines, last, at = 0, -1, 0
+    for block in blocks:
+        end = at + len(block)
+        if at < cut_at:
+            before.append(block[:cut_at - at])
+        if end > cut_end:
+            after.append(block[max(0, cut_end - at):])
+        low, high = max(at, cut_at) - at, min(end, cut_end) - at
+        if low < high:
+            newlines += block.count("\n", low, high)
+            found = block.rfind("\n", low, high)
+            last = at + found if found >= 0 else last
+        at = end
+    text = "".join(before) + "[]" + "".join(after)
+    return Doc(text, GapSite(text, cut_at, 2, cut_end - cut_at, newlines, last))
 
 
 def _parse(text: str, start: int, doc: Doc, on_entry: EntryCallback, entry_spans: bool) -> tuple[Any, str | None]:

@@ -195,3 +195,41 @@ class LazySite(ResolvedSite):
 
     def _resolve(self) -> Site | None:
         return self._resolver()
+
+
+class PinnedSite:
+    """Another site's positions at a few offsets, found at once: what it read (an entry's text) can go."""
+
+    __slots__ = ("_positions",)
+
+    def __init__(self, site: Site, offsets: tuple[int, ...]) -> None:
+        self._positions = {offset: site.position(offset) for offset in offsets}
+
+    def position(self, offset: int) -> Position:
+        if offset not in self._positions:
+            raise ValueError(f"offset {offset} was not pinned")
+        return self._positions[offset]
+
+
+class GapSite:
+    """The file's text with one stretch cut out and `kept` characters left in its place (a HAR's
+    entries, read apart): offsets in the shortened text, positions in the whole file."""
+
+    def __init__(self, text: str, cut_at: int, kept: int, cut_length: int, cut_newlines: int,
+                 last_newline: int) -> None:
+        """`cut_newlines`: newlines in the stretch cut out; `last_newline`: the file offset of the last
+        of them, or -1."""
+        self.site, self.text = FileSite(text), text
+        self.resume = cut_at + kept  # the first offset after the stand-in
+        self.shift = cut_length - kept  # file offset minus shortened offset past it
+        self.cut_newlines, self.last_newline = cut_newlines, last_newline
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line, column = self.site.position(offset)
+        if offset < self.resume:
+            return line, column
+        if self.text.rfind("\n", self.resume, offset) >= 0:  # a line that starts after the stretch
+            return line + self.cut_newlines, column
+        if self.last_newline >= 0:  # a line that starts inside it
+            return line + self.cut_newlines, offset + self.shift - self.last_newline
+        return line, column + self.shift

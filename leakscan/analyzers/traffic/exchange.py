@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from leakscan.analyzers.capture.http_evidence import clean_url
-from leakscan.sources.jsonstream import TextReader, skip_separators
+from leakscan.sources.jsonstream import Member, TextReader, skip_separators
 from leakscan.sources.lenient_json import raw_decode_lenient
 
 MAX_BODY = 64 * 1024  # of a request body kept to look for first-party values sent elsewhere
+PAGES_WINDOW = 1 << 20  # characters at the start of a HAR looked through for its pages
 STREAM_WINDOW = 1 << 23  # characters a streamed read looks through for the head and the entries list
 _HEAD = re.compile(r'^\ufeff?\s*\{\s*"log"\s*:\s*\{')
 _ENTRIES = re.compile(r'"entries"\s*:\s*\[')
@@ -199,13 +200,28 @@ def streamed_entries(reader: TextReader, window: int = STREAM_WINDOW) -> Iterato
     """`iter_entries` of a text read block by block: the same entries, while the reader's window holds
     about one of them. None when the first `window` characters do not settle where the entries
     start (the caller reads the text whole then)."""
+    at = _entries_start(reader, window)
+    return at if at is None or not isinstance(at, int) else _stream_list(reader, at)
+
+
+def streamed_entry_texts(reader: TextReader, wanted: Container[int],
+                         window: int = STREAM_WINDOW) -> Iterator[Member] | None:
+    """The wanted entries of the list `streamed_entries` reads, each as its own text with where it
+    starts in the whole text (a site for a value in it needs no more); None as there."""
+    at = _entries_start(reader, window)
+    return at if at is None or not isinstance(at, int) else _stream_texts(reader, at, wanted)
+
+
+def _entries_start(reader: TextReader, window: int) -> int | Iterator[Any] | None:
+    """Where the entries list's members start in the reader's window; an empty iterator when the text
+    holds none (read to the end: not a HAR at the top level), None when the window does not settle it."""
     head = _grown_until(reader, _HEAD.match, window)
     if head is None or not head:  # undecided, or (read to the end) not a HAR at the top level
         return None if head is None else iter(())
     found = _grown_until(reader, _ENTRIES.search, window)
     if found is None or not found:
         return None if found is None else iter(())
-    return _stream_list(reader, found.end())
+    return found.end()
 
 
 def _grown_until(reader: TextReader, test: Callable[[str], re.Match[str] | None],
@@ -240,6 +256,25 @@ def _stream_list(reader: TextReader, at: int) -> Iterator[tuple[int, Any]]:
         at = reader.pos
 
 
+def _stream_texts(reader: TextReader, at: int, wanted: Container[int]) -> Iterator[Member]:
+    """`_stream_list`, each wanted member yielded as its text and where it starts (not its value)."""
+    index = 0
+    while True:
+        at = _skip_separators(reader, at)
+        if at >= len(reader.buf) or reader.buf[at] == "]":
+            return
+        offset, line, line_start = reader.where(at)
+        try:
+            _, end = reader.value(at)
+        except (ValueError, RecursionError):
+            return
+        if index in wanted:
+            yield Member(index, reader.buf[at:end], None, offset, line, line_start)
+        index += 1
+        reader.release(end)
+        at = reader.pos
+
+
 def _skip_separators(reader: TextReader, at: int) -> int:
     while True:
         end = skip_separators(reader.buf, at)
@@ -249,8 +284,16 @@ def _skip_separators(reader: TextReader, at: int) -> int:
 
 
 def page_titles(text: str) -> list[str]:
-    found = _PAGES.search(text, 0, min(len(text), 1 << 20))  # HAR writers put pages before the entries
+    found = _PAGES.search(text, 0, min(len(text), PAGES_WINDOW))  # HAR writers put pages before the entries
     return [_str(_object(p).get("title")) for _, p in _iter_list(text, found.end())] if found else []
+
+
+def streamed_page_titles(reader: TextReader) -> list[str]:
+    """`page_titles` of a text read block by block (a reader at its start)."""
+    while len(reader.buf) < PAGES_WINDOW and reader.more():
+        pass
+    found = _PAGES.search(reader.buf, 0, min(len(reader.buf), PAGES_WINDOW))
+    return [_str(_object(p).get("title")) for _, p in _stream_list(reader, found.end())] if found else []
 
 
 def _iter_list(text: str, at: int) -> Iterator[tuple[int, Any]]:

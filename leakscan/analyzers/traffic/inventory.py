@@ -1,7 +1,6 @@
 """The API inventory: every endpoint a capture shows, how it authenticates and what its responses carry."""
 from __future__ import annotations
 
-import codecs
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -15,9 +14,8 @@ from leakscan.analyzers.traffic.exchange import Exchange, exchange_of, is_asset,
 from leakscan.analyzers.traffic.places import Seen, by_entry
 from leakscan.masking.sanitize import MASKED_CATEGORIES, Sanitizer
 from leakscan.model import Endpoint, Finding, MaskSpec, Report
-from leakscan.sources.decode import bom_encoding, is_binary, wide_encoding
 from leakscan.sources.files import WHOLE_FILE_LIMIT, FileRef, LoadedFile, read_file, walk_files
-from leakscan.sources.jsonstream import TextReader, file_blocks
+from leakscan.sources.jsonstream import TextReader, file_blocks, plain_utf8_length
 
 if TYPE_CHECKING:
     from leakscan.config import Config
@@ -26,6 +24,8 @@ if TYPE_CHECKING:
 MAX_UNDECLARED = 50  # field paths listed per endpoint
 STREAM_FROM = 1 << 22  # a capture larger than this (bytes) is read again block by block for the inventory
 CHECK_BLOCK = 1 << 20  # bytes read at a time to check that a capture is plain UTF-8
+# Words that make the OpenAPI scanner read a whole text: a file holding one is read whole, as the scan reads it.
+OPENAPI_WORDS = (b"openapi", b"swagger")
 Entry = tuple[int, Any]  # a HAR entry's index and its decoded JSON
 
 
@@ -155,39 +155,12 @@ def _streamed(ref: FileRef, limit: int) -> Iterator[Entry] | None:
         size = os.stat(ref.path).st_size
     except OSError:
         return None
-    if size <= STREAM_FROM or size > limit or not _plain_utf8(ref.path):
+    if size <= STREAM_FROM or size > limit or plain_utf8_length(ref.path, OPENAPI_WORDS, CHECK_BLOCK) is None:
         return None
     reader = TextReader(file_blocks(ref.path))
     reader.more()  # a block of BLOCK characters: what the HAR scanner's test reads of a text
     scanner = document_scanner_for(ref.display, reader.buf)
     return streamed_entries(reader) if scanner is not None and scanner.name == "har" else None
-
-
-def _plain_utf8(path: str) -> bool:
-    """True when the file is read as UTF-8 whole (no byte-order mark, not wide or binary text: as
-    sources.decode reads it) and holds no word that makes the OpenAPI scanner read the whole text."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    tail = b""
-    with open(path, "rb") as handle:
-        head = handle.read(CHECK_BLOCK)
-        if bom_encoding(head) or wide_encoding(head) or is_binary(head):
-            return False
-        block = head
-        while block:
-            try:
-                decoder.decode(block)
-            except UnicodeDecodeError:
-                return False
-            joined = tail + block
-            if b"openapi" in joined or b"swagger" in joined:
-                return False
-            tail = block[-len(b"openapi"):]
-            block = handle.read(CHECK_BLOCK)
-    try:
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def report_endpoints(roots: Sequence[str], report: Report, config: Config, spec: SpecIndex | None = None,

@@ -12,23 +12,32 @@ third-party hosts.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from leakscan.analyzers.capture.jsondoc import Doc
 from leakscan.analyzers.capture.payload import Context, Item, Proto, finalize
-from leakscan.analyzers.capture.sites import FileSite, NoSite, Site
+from leakscan.analyzers.capture.sites import EntrySite, FileSite, NoSite, PinnedSite, Site
 from leakscan.analyzers.registry import DocumentResult, register
 from leakscan.analyzers.traffic import cookies, cors, sensitive, third_party
 from leakscan.analyzers.traffic.auth import NONE, auth_kinds, session_cookie_values
-from leakscan.analyzers.traffic.exchange import Exchange, entries_at, exchange_of, page_titles
+from leakscan.analyzers.traffic.exchange import (
+    Exchange,
+    entries_at,
+    exchange_of,
+    page_titles,
+    streamed_entries,
+    streamed_entry_texts,
+    streamed_page_titles,
+)
 from leakscan.analyzers.traffic.party import decide_first_party, is_third_party
 from leakscan.analyzers.traffic.places import EntryData, Exposure, Seen, by_entry
-from leakscan.model import Adjustment, Candidate, Chunk
+from leakscan.model import Adjustment, Candidate, Chunk, Origin
+from leakscan.sources.jsonstream import TextReader
 
 if TYPE_CHECKING:
-    from leakscan.analyzers.capture.har import HarScanner
+    from leakscan.analyzers.capture.har import Blocks, HarScanner
     from leakscan.engine.context import Engine
 
 EXPOSURE_RULES = (cookies.RULE, cors.RULE, sensitive.UNAUTHENTICATED, sensitive.CACHEABLE, sensitive.PLAIN_HTTP,
@@ -93,19 +102,40 @@ def exposures(text: str, candidates: Iterable[Candidate], override: str | None,
               starts: dict[int, int] | None = None) -> list[Exposure]:
     """The exposure checks over a HAR's text, given the scan's candidates; `starts` receives
     where each entry begins in the text."""
+    exchanges = (x for i, at, e in entries_at(text) if (x := exchange_of(i, e, at)) is not None)
+    return checked_exchanges(exchanges, lambda: page_titles(text), candidates, override, starts)
+
+
+def streamed_exposures(blocks: Blocks, candidates: Iterable[Candidate], override: str | None,
+                       checked: set[int]) -> list[Exposure] | None:
+    """`exposures` of a HAR read block by block (`blocks()` reads it from the start each time); `checked`
+    receives the index of each entry checked. None when its first window does not show the entries."""
+    entries = streamed_entries(TextReader(blocks()))
+    if entries is None:
+        return None
+    exchanges = (x for i, e in entries if (x := exchange_of(i, e)) is not None)
+    starts: dict[int, int] = {}
+    found = checked_exchanges(exchanges, lambda: streamed_page_titles(TextReader(blocks())), candidates, override,
+                              starts)
+    checked.update(starts)
+    return found
+
+
+def checked_exchanges(exchanges: Iterator[Exchange], titles: Callable[[], list[str]], candidates: Iterable[Candidate],
+                      override: str | None, starts: dict[int, int] | None = None) -> list[Exposure]:
+    """The exposure checks over a HAR's exchanges (`titles`: its pages' titles, asked once)."""
     seen = list(seen_in(candidates))
     secrets_by_entry: dict[int, set[str]] = {}
     for item in seen:
         index = item.pointer.split("/")[3]
         if index.isdigit():
             secrets_by_entry.setdefault(int(index), set()).add(item.secret)
-    exchanges = (x for i, at, e in entries_at(text) if (x := exchange_of(i, e, at)) is not None)
     head: list[Exchange] = []
     for exchange in exchanges:
         head.append(exchange)
         if len(head) >= FIRST_ENTRIES:
             break
-    domain, how = decide_first_party(override, page_titles(text), [e.url for e in head if "html" in e.response_mime],
+    domain, how = decide_first_party(override, titles(), [e.url for e in head if "html" in e.response_mime],
                                      [h for e in head for h in (e.header("origin"), e.header("referer")) if h],
                                      [e.host for e in head])
     checks = ExposureChecks(by_entry(seen), domain, how, secrets_by_entry)
@@ -125,22 +155,48 @@ class _Places:
         self.docs: dict[int, Doc] = {}
 
     def site(self, pointer: str) -> Site:
-        parts = pointer.split("/", 4)  # "", "log", "entries", N, the rest
-        start = self.starts.get(int(parts[3]), -1) if len(parts) == 5 and parts[3].isdigit() else -1
-        if start < 0:
+        at = _entry_index(pointer)
+        start = self.starts.get(at[0], -1) if at is not None else -1
+        if at is None or start < 0:
             return NoSite()
         doc = self.docs.get(start)
         if doc is None:
             doc = self.docs[start] = Doc(self.text, self.file, offset=start)
-        return doc.value_site("/" + parts[4], "string")
+        return doc.value_site(at[1], "string")
 
 
-def _protos(found: Iterable[Exposure], places: _Places, ctx: Context) -> Iterator[Proto]:
+def _entry_index(pointer: str) -> tuple[int, str] | None:
+    """The entry index and the pointer inside the entry of `/log/entries/N/...`."""
+    parts = pointer.split("/", 4)  # "", "log", "entries", N, the rest
+    return (int(parts[3]), "/" + parts[4]) if len(parts) == 5 and parts[3].isdigit() else None
+
+
+def streamed_sites(blocks: Blocks, found: Iterable[Exposure], checked: set[int]) -> dict[str, Site] | None:
+    """The site of each exposure's value in a HAR read block by block, as `_Places` finds it in the whole
+    text: a third read, holding only the entries that have an exposure, each while its sites are resolved
+    (their positions kept, the entry's text let go). None as `streamed_entries`."""
+    wanted: dict[int, dict[str, int]] = {}  # entry -> pointer inside it -> the value's length
+    for exposure in found:
+        at = _entry_index(exposure.pointer)
+        if at is not None and at[0] in checked:
+            wanted.setdefault(at[0], {})[at[1]] = len(exposure.value)
+    members = streamed_entry_texts(TextReader(blocks()), wanted)
+    if members is None:
+        return None
+    sites: dict[str, Site] = {}
+    for member in members:
+        doc = Doc(member.text, EntrySite(member.text, member.line, member.offset - member.line_start + 1))
+        for local, length in wanted[member.index].items():
+            sites[f"/log/entries/{member.index}{local}"] = PinnedSite(doc.value_site(local, "string"), (0, length))
+    return sites
+
+
+def _protos(found: Iterable[Exposure], site_of: Callable[[str], Site], ctx: Context) -> Iterator[Proto]:
     for exposure in found:
         rule = ctx.rule(exposure.rule_id)
         if rule is None:  # disabled
             continue
-        item = Item(value=exposure.value, pointer=exposure.pointer, site=places.site(exposure.pointer),
+        item = Item(value=exposure.value, pointer=exposure.pointer, site=site_of(exposure.pointer),
                     where="exposure", payload=True, extra=(("entry", exposure.entry),))
         yield Proto(rule, exposure.label, item, 0, len(exposure.value),
                     [Adjustment(why, delta) for why, delta in exposure.reasons], display=exposure.label)
@@ -178,8 +234,25 @@ class TrafficHarScanner:
         found = exposures(chunk.text, result.candidates, override if isinstance(override, str) else None, starts)
         # Each candidate's "secret" is its label (one per problem and endpoint: fingerprints, baselines
         # and history de-duplication tell them apart); the rules' plain mask style shows it as it is.
-        checked = finalize(list(_protos(found, _Places(chunk.text, starts), ctx)), ctx)
+        checked = finalize(list(_protos(found, _Places(chunk.text, starts).site, ctx)), ctx)
         return DocumentResult(result.candidates + tuple(checked), result.errors)
+
+    def scan_file(self, origin: Origin, blocks: Blocks, engine: Engine) -> DocumentResult | None:
+        """`scan` of a large HAR read from its file block by block (`blocks()` reads it from the start),
+        never held whole: the HAR scanner's walk, then the entries read again for the exposure checks and,
+        for the entries with an exposure, once more for its position. None where `scan` must read it whole."""
+        result = self.inner.scan_file(origin, blocks, engine)
+        if result is None or not any(engine.by_id.get(rule_id) for rule_id in EXPOSURE_RULES):
+            return result
+        ctx = Context(engine, origin.path, "har", origin.commit, origin.blob)
+        override: Any = getattr(engine.config, "first_party", None)
+        checked: set[int] = set()
+        found = streamed_exposures(blocks, result.candidates, override if isinstance(override, str) else None, checked)
+        sites = streamed_sites(blocks, found, checked) if found is not None else None
+        if found is None or sites is None:
+            return None
+        protos = list(_protos(found, lambda pointer: sites.get(pointer) or NoSite(), ctx))
+        return DocumentResult(result.candidates + tuple(finalize(protos, ctx)), result.errors)
 
 
 TRAFFIC_HAR = register(TrafficHarScanner(), replacing=True)

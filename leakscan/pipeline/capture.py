@@ -1,0 +1,88 @@
+"""Large captures scanned from their file block by block: the text is never held whole.
+
+A HAR of a hundred megabytes read whole was the largest thing a scan held
+(its text, and its bytes while they were decoded). A file over STREAM_FROM
+bytes that is plain UTF-8 (the text read_file would decode, character for
+character) and that the HAR scanner claims on its first block is handed to
+the scanner's `scan_file` instead, which reads it block by block as many
+times as it needs; the findings are those of the text read whole, at the
+same lines and columns. What `scan_file` cannot read that way (a spec
+comparison, a broken HAR) it declines, and the file is read whole as before.
+"""
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Protocol
+
+from leakscan.analyzers.registry import DocumentResult, document_scanner_for
+from leakscan.analyzers.rule_files import MAX_RULE_FILE_BYTES
+from leakscan.engine.context import Engine
+from leakscan.masking.sanitize import Sanitizer, sanitize_error
+from leakscan.model import Finding, Origin, ScanError
+from leakscan.pipeline.findings import document_findings
+from leakscan.sources.files import WHOLE_FILE_LIMIT, FileRef
+from leakscan.sources.jsonstream import BLOCK, TextReader, file_blocks, plain_utf8_length
+
+STREAM_FROM = 1 << 22  # bytes: a smaller capture is read whole (the tree pipeline's document threshold)
+# Words that make the OpenAPI scanner read a whole text rather than its start: such a file is read whole.
+OPENAPI_WORDS = (b"openapi", b"swagger")
+
+Scanned = tuple[list[Finding], list[ScanError], int]  # findings, errors, bytes
+
+
+class FileScanner(Protocol):
+    def scan_file(self, origin: Origin, blocks: Callable[[], Iterator[str]],
+                  engine: Engine) -> DocumentResult | None: ...
+
+
+def scan_capture_file(ref: FileRef, engine: Engine, tally: Counter[str] | None = None,
+                      min_size: int = STREAM_FROM) -> Scanned | None:
+    """A large capture's findings, errors and size, read block by block; None when it is to be read
+    whole (smaller than `min_size` bytes, over the size limit, not plain UTF-8, a word the OpenAPI scanner
+    reads a whole text for, a rule pack it could be, no scanner that reads files claiming its start, or
+    the scanner declining it)."""
+    try:
+        size = os.stat(ref.path).st_size
+    except OSError:
+        return None  # read_file reports it
+    limit = WHOLE_FILE_LIMIT if ref.explicit else engine.config.max_file_size
+    if size < min_size or size > limit:
+        return None
+    length = plain_utf8_length(ref.path, OPENAPI_WORDS)
+    if length is None or (length <= MAX_RULE_FILE_BYTES and not engine.config.scan_rule_packs):
+        return None  # a text rule_files could call a rule pack is read whole, and asked
+    scanner = _file_scanner(ref, engine)
+    if scanner is None:
+        return None
+    origin = Origin(kind="file", path=ref.display, fs_path=ref.path, fs_root=ref.root or None)
+    engine.matcher.start_file(ref.display)  # a fresh time budget for backtracking rules
+
+    def blocks() -> Iterator[str]:
+        return file_blocks(ref.path)
+
+    try:
+        result = scanner.scan_file(origin, blocks, engine)
+        if result is None:
+            engine.matcher.take_errors()  # the scan read whole gets its own
+            return None
+        found, errors = iter(result.candidates), [*result.errors, *engine.matcher.take_errors()]
+        del result  # the iterator alone holds the candidates: each goes as its finding is made
+        findings, errors = document_findings(found, errors, engine, tally)
+    except Exception as exc:  # one bad file never stops a scan (as pipeline/tree.py says it)
+        error = ScanError(ref.display, f"scan failed: {type(exc).__name__}: {exc}")
+        return [], [sanitize_error(error, Sanitizer(engine))], size
+    return findings, errors, size
+
+
+def _file_scanner(ref: FileRef, engine: Engine) -> FileScanner | None:
+    """The document scanner that claims the file's first block (what a scanner's test reads of a
+    text), if it can read a file block by block."""
+    if ref.display.lower().endswith(".ipynb"):
+        return None  # a notebook's cells are scanned apart (pipeline/archives.py)
+    reader = TextReader(file_blocks(ref.path))
+    reader.more()  # BLOCK characters
+    assert len(reader.buf) <= BLOCK
+    scanner = document_scanner_for(ref.display, reader.buf)
+    return scanner if scanner is not None and hasattr(scanner, "scan_file") else None  # type: ignore[return-value]
