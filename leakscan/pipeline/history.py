@@ -108,7 +108,7 @@ class BlobScanner:
     def __init__(self, engine: Engine, runner: GitRunner, kind: str, incremental: bool) -> None:
         self.engine = engine
         self.kind = kind
-        self.reader = BlobReader(runner)
+        self.reader = BlobReader(runner, loose=kind == "staged")  # a hook's blobs were just staged: loose
         self.versions = VersionCache(VERSION_CACHE_BUDGET) if incremental else None
         # The versions this batch's tasks are compared with, held from when they are found (in the
         # cache, or read) until their last task is scanned: what the cache evicts meanwhile never

@@ -79,16 +79,17 @@ def test_a_staged_secret_loads_the_findings_stages_and_is_reported(tmp_path):
     assert {"leakscan.pipeline.findings", "leakscan.scoring", "leakscan.masking.sanitize"} <= modules
 
 
-def test_a_hook_without_configuration_files_runs_three_git_processes(tmp_path):
-    """Open the repository (one rev-parse in a work tree), list the staged changes, read the blob.
-    HEAD is resolved only when a configuration file is to be read from it."""
+def test_a_hook_without_configuration_files_runs_two_git_processes(tmp_path):
+    """Open the repository (one rev-parse in a work tree), list the staged changes; the blob just
+    staged is a loose object, read without cat-file. HEAD is resolved only when a configuration
+    file is to be read from it."""
     _, _, gits = _hook(tmp_path, "notes.txt", "Meeting moved to Thursday.\n")
-    assert gits == ["rev-parse", "diff", "cat-file"]
+    assert gits == ["rev-parse", "diff"]
 
 
 def test_a_configuration_file_is_read_from_head_with_two_more_git_processes(tmp_path):
     repo = GitRepo(tmp_path / "repo")
     repo.commit("config", {".leakscan.yaml": "min_confidence: 0.5\n"})
     _, modules, gits = _hook(tmp_path, "notes.txt", "Meeting moved to Thursday.\n")
-    assert gits == ["rev-parse", "rev-parse", "cat-file", "diff", "cat-file"], gits
+    assert gits == ["rev-parse", "rev-parse", "cat-file", "diff"], gits
     assert "yaml" in modules

@@ -4,20 +4,21 @@ The repository is found and its refs read with plumbing (`rev-parse`,
 `for-each-ref`), like everything else: no git library is imported, so a
 pre-commit run does not pay for one. The index is listed with plumbing (`diff --cached --raw`,
 `ls-files -s`); history is walked in gitlog.py. Contents come from one
-persistent `git cat-file --batch` process per reader. Every git process goes
+persistent `git cat-file --batch` process per reader (a hook's just-staged
+blobs, loose objects, are read without one: loose.py). Every git process goes
 through `GitRunner` (see gitsafe).
 """
 from __future__ import annotations
 
 import os
 import subprocess
-import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
 from leakscan.sources.git.log import GITLINK_MODE
+from leakscan.sources.git.loose import loose_objects_dir, read_loose_blob
 from leakscan.sources.git.safe import SAFE_CONFIG, GitError, GitRunner, git_executable, safe_env
 
 _DISCARD_CHUNK = 1 << 20
@@ -192,13 +193,18 @@ class BlobReader:
     # below that it slows: 3% at 24 MB, 7% at 16 MB.
     CONFIG = ("core.deltaBaseCacheLimit=32m",)
 
-    def __init__(self, runner: GitRunner) -> None:
+    def __init__(self, runner: GitRunner, loose: bool = False) -> None:
+        """`loose`: read loose objects from the object directory first (sources/git/loose.py), as
+        a hook's just-staged blobs are: no cat-file process for them (issue 20.3)."""
         self.runner = runner
+        self._loose = loose_objects_dir(runner) if loose else None
         self._proc: subprocess.Popen[bytes] | None = None
         self._err: IO[bytes] | None = None
 
     def _start(self) -> subprocess.Popen[bytes]:
         if self._proc is None:
+            import tempfile  # only a reader that starts cat-file needs it
+
             # Open for the process's whole life, so no `with`: close() and _died() close it.
             self._err = tempfile.TemporaryFile()  # noqa: SIM115
             self._proc = self.runner.popen(["cat-file", "--batch"], stderr=self._err, stdin=subprocess.PIPE,
@@ -210,6 +216,12 @@ class BlobReader:
     def read(self, shas: Sequence[str], max_size: int) -> Iterator[tuple[str, bytes | Unreadable]]:
         """Each id with its content, or why there is none. Survives cat-file dying on a corrupt object."""
         index = 0
+        while self._loose is not None and index < len(shas):  # until one is not loose: cat-file reads the rest
+            loose = read_loose_blob(self._loose, shas[index], max_size)
+            if loose is None:
+                break
+            yield shas[index], loose if isinstance(loose, bytes) else _oversized(loose, max_size)
+            index += 1
         while index < len(shas):
             proc = self._start()
             writer = threading.Thread(target=_send, args=(proc, shas[index:]), daemon=True)
@@ -237,7 +249,7 @@ class BlobReader:
             _discard(stdout, size + 1)
             if fields[1] != b"blob":  # rev-list lists annotated tags (named) among the blobs
                 return NOT_A_BLOB
-            return Unreadable(f"skipped: {size} bytes is over the size limit of {max_size} bytes (--max-file-size)")
+            return _oversized(size, max_size)
         data = stdout.read(size)  # then the newline on its own: slicing it off would copy the blob
         if len(data) != size or stdout.read(1) != b"\n":
             return None
@@ -279,6 +291,10 @@ class BlobReader:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def _oversized(size: int, max_size: int) -> Unreadable:
+    return Unreadable(f"skipped: {size} bytes is over the size limit of {max_size} bytes (--max-file-size)")
 
 
 def _send(proc: subprocess.Popen[bytes], shas: Sequence[str]) -> None:
