@@ -3,8 +3,8 @@
 A HAR of a hundred megabytes read whole was the largest thing a scan held
 (its text, and its bytes while they were decoded). A file over STREAM_FROM
 bytes that is plain UTF-8 (the text read_file would decode, character for
-character) and that the HAR scanner claims on its first block is handed to
-the scanner's `scan_file` instead, which reads it block by block as many
+character) and that the HAR or the JSON-lines scanner claims by its start is
+handed to the scanner's `scan_file` instead, which reads it block by block as many
 times as it needs; the findings are those of the text read whole, at the
 same lines and columns. What `scan_file` cannot read that way (a spec
 comparison, a broken HAR) it declines, and the file is read whole as before.
@@ -23,11 +23,12 @@ from leakscan.masking.sanitize import Sanitizer, sanitize_error
 from leakscan.model import Finding, Origin, ScanError
 from leakscan.pipeline.findings import document_findings
 from leakscan.sources.files import WHOLE_FILE_LIMIT, FileRef
-from leakscan.sources.jsonstream import BLOCK, TextReader, file_blocks, plain_utf8_length
+from leakscan.sources.jsonstream import BLOCK, file_blocks, plain_utf8_length
 
 STREAM_FROM = 1 << 22  # bytes: a smaller capture is read whole (the tree pipeline's document threshold)
 # Words that make the OpenAPI scanner read a whole text rather than its start: such a file is read whole.
 OPENAPI_WORDS = (b"openapi", b"swagger")
+HEAD_SLACK = 1 << 13  # characters of a file's start read past BLOCK to decide which scanner claims it
 
 Scanned = tuple[list[Finding], list[ScanError], int]  # findings, errors, bytes
 
@@ -76,13 +77,18 @@ def scan_capture_file(ref: FileRef, engine: Engine, tally: Counter[str] | None =
     return findings, errors, size
 
 
+def _head(path: str, length: int) -> str:
+    """The first `length` characters of a text file (all of it if shorter), newlines as written."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return handle.read(length)
+
+
 def _file_scanner(ref: FileRef, engine: Engine) -> FileScanner | None:
-    """The document scanner that claims the file's first block (what a scanner's test reads of a
-    text), if it can read a file block by block."""
+    """The document scanner that claims the file's start, if it can read a file block by block. The
+    scanners' tests read no further into a text than the start given them: the HAR scanner its first
+    BLOCK characters, the JSON-lines scanner its first line (up to BLOCK) and 4 KiB after it."""
     if ref.display.lower().endswith(".ipynb"):
         return None  # a notebook's cells are scanned apart (pipeline/archives.py)
-    reader = TextReader(file_blocks(ref.path))
-    reader.more()  # BLOCK characters
-    assert len(reader.buf) <= BLOCK
-    scanner = document_scanner_for(ref.display, reader.buf)
+    head = _head(ref.path, BLOCK + HEAD_SLACK)
+    scanner = document_scanner_for(ref.display, head)
     return scanner if scanner is not None and hasattr(scanner, "scan_file") else None  # type: ignore[return-value]

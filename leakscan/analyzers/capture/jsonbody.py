@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ from leakscan.analyzers.capture.vocab import vocabulary
 from leakscan.analyzers.jsonspan import object_or_empty
 from leakscan.analyzers.published import lower_published_contacts, published_document
 from leakscan.analyzers.registry import DocumentResult, register
-from leakscan.model import Chunk, ScanError
+from leakscan.model import Chunk, Origin, ScanError
 from leakscan.sources.decode import first_byte, is_utf16
 from leakscan.sources.jsonstream import TextReader, string_blocks, text_lines
 from leakscan.sources.pointer import split
@@ -87,22 +87,30 @@ class JsonLinesScanner:
         return (is_utf16(data) or first_byte(data) == b"{") and _claimable(path)
 
     def scan(self, chunk: Chunk, engine: Engine) -> DocumentResult:
-        ctx = Context(engine, chunk.origin.path, "jsonl", chunk.origin.commit, chunk.origin.blob)
         text = chunk.text
         start = 1 if text.startswith("\ufeff") else 0
-        # Records are read a line at a time and their findings placed batch by batch, the records let go.
-        placed = Placed(ctx)
-        batch: list[Item] = []
-        errors: list[ScanError] = []
-        for record in text_lines(TextReader(string_blocks(text, start), start)):
-            if record.text.strip():
-                site = EntrySite(record.text, record.line, record.offset - record.line_start + 1)
-                batch.extend(_record_items(record.text, record.index, site, errors, ctx.path))
-            if (record.index + 1) % RECORDS_PER_BATCH == 0 and batch:
-                placed.add(analyze(batch, ctx))
-                batch = []
-        placed.add(analyze(batch, ctx))
-        return DocumentResult(tuple(placed.candidates()), tuple(errors))
+        return _scan_records(chunk.origin, TextReader(string_blocks(text, start), start), engine)
+
+    def scan_file(self, origin: Origin, blocks: Callable[[], Iterator[str]], engine: Engine) -> DocumentResult:
+        """`scan` of a large log read from its file block by block (pipeline/capture.py): the same records."""
+        return _scan_records(origin, TextReader(blocks()), engine)
+
+
+def _scan_records(origin: Origin, reader: TextReader, engine: Engine) -> DocumentResult:
+    ctx = Context(engine, origin.path, "jsonl", origin.commit, origin.blob)
+    # Records are read a line at a time and their findings placed batch by batch, the records let go.
+    placed = Placed(ctx)
+    batch: list[Item] = []
+    errors: list[ScanError] = []
+    for record in text_lines(reader):
+        if record.text.strip():
+            site = EntrySite(record.text, record.line, record.offset - record.line_start + 1)
+            batch.extend(_record_items(record.text, record.index, site, errors, ctx.path))
+        if (record.index + 1) % RECORDS_PER_BATCH == 0 and batch:
+            placed.add(analyze(batch, ctx))
+            batch = []
+    placed.add(analyze(batch, ctx))
+    return DocumentResult(tuple(placed.candidates()), tuple(errors))
 
 
 def _record_items(line: str, index: int, site: Site, errors: list[ScanError], path: str) -> list[Item]:
