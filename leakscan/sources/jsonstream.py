@@ -162,7 +162,7 @@ def plain_utf8_length(path: str, refused: tuple[bytes, ...] = (), block: int = B
             joined = tail + data
             if any(word in joined for word in refused):
                 return None
-            tail = data[-(longest - 1):] if longest > 1 else b""
+            tail = joined[-(longest - 1):] if longest > 1 else b""  # a word across this block and the next
             data = handle.read(block)
     try:
         return length + len(decoder.decode(b"", final=True))

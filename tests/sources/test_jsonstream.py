@@ -7,7 +7,16 @@ from collections.abc import Iterator
 import pytest
 
 from leakscan.analyzers.jsonspan import JsonSpans
-from leakscan.sources.jsonstream import BLOCK, Member, TextReader, file_blocks, har_members, string_blocks, text_lines
+from leakscan.sources.jsonstream import (
+    BLOCK,
+    Member,
+    TextReader,
+    file_blocks,
+    har_members,
+    plain_utf8_length,
+    string_blocks,
+    text_lines,
+)
 from leakscan.sources.lenient_json import LongInteger
 
 
@@ -133,3 +142,22 @@ def test_lines_come_with_their_line_number_and_offset(tmp_path):
         assert all(text[m.offset:m.offset + len(m.text)] == m.text for m in lines)
         assert [m.line_start for m in lines] == [0, text.index("\n") + 1, text.index("\n\n") + 2,
                                                  text.rindex("\n") + 1]
+
+
+@pytest.mark.parametrize("block", [3, 7, 1 << 20])
+def test_plain_utf8_length_is_the_decoded_texts_or_none(tmp_path, block):
+    """The length read_file's text would have, or None where it would not decode the file as plain UTF-8
+    (a byte-order mark, UTF-16, binary, invalid UTF-8 anywhere) or a refused word is in it (across blocks)."""
+    cases = {
+        "plain": ("caf\u00e9 \u2603 \U0001f600 {}\r\n" * 50).encode(), "bom": "\ufeff{}".encode(),
+        "wide": "{}".encode("utf-16-le") * 40, "binary": b"{\x00}" * 10,
+        "broken": ("x" * 100).encode() + b"\xc3", "cut pair": ("\u00e9" * 10).encode()[:-1] + b"ab",
+        "refused": ("x" * 95 + "swagger" + "y" * 50).encode(),
+    }
+    lengths = {}
+    for name, data in cases.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        lengths[name] = plain_utf8_length(str(path), (b"openapi", b"swagger"), block)
+    assert lengths == {"plain": len(cases["plain"].decode()), "bom": None, "wide": None, "binary": None,
+                       "broken": None, "cut pair": None, "refused": None}

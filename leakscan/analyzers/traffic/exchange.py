@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Container, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
@@ -204,10 +204,11 @@ def streamed_entries(reader: TextReader, window: int = STREAM_WINDOW) -> Iterato
     return at if at is None or not isinstance(at, int) else _stream_list(reader, at)
 
 
-def streamed_entry_texts(reader: TextReader, wanted: Container[int],
+def streamed_entry_texts(reader: TextReader, wanted: Collection[int],
                          window: int = STREAM_WINDOW) -> Iterator[Member] | None:
     """The wanted entries of the list `streamed_entries` reads, each as its own text with where it
-    starts in the whole text (a site for a value in it needs no more); None as there."""
+    starts in the whole text (a site for a value in it needs no more), read up to the last of them;
+    None as there."""
     at = _entries_start(reader, window)
     return at if at is None or not isinstance(at, int) else _stream_texts(reader, at, wanted)
 
@@ -256,10 +257,10 @@ def _stream_list(reader: TextReader, at: int) -> Iterator[tuple[int, Any]]:
         at = reader.pos
 
 
-def _stream_texts(reader: TextReader, at: int, wanted: Container[int]) -> Iterator[Member]:
+def _stream_texts(reader: TextReader, at: int, wanted: Collection[int]) -> Iterator[Member]:
     """`_stream_list`, each wanted member yielded as its text and where it starts (not its value)."""
-    index = 0
-    while True:
+    index, last = 0, max(wanted, default=-1)
+    while index <= last:
         at = _skip_separators(reader, at)
         if at >= len(reader.buf) or reader.buf[at] == "]":
             return

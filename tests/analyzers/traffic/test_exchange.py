@@ -6,12 +6,15 @@ import json
 import pytest
 
 from leakscan.analyzers.traffic.exchange import (
+    entries_at,
     exchange_of,
     iter_entries,
     page_titles,
     parse_set_cookie,
     path_template,
     streamed_entries,
+    streamed_entry_texts,
+    streamed_page_titles,
 )
 from leakscan.sources.jsonstream import TextReader, string_blocks
 
@@ -96,3 +99,23 @@ def test_a_streamed_read_gives_up_when_the_entries_list_is_past_its_window():
     text = json.dumps({"log": {"comment": "c" * 5000, "entries": [entry("GET", f"{API}/a")]}})
     assert streamed_entries(TextReader(string_blocks(text, 0, 100)), window=1000) is None
     assert len(list(streamed_entries(TextReader(string_blocks(text, 0, 100)), window=8000) or [])) == 1
+
+
+@pytest.mark.parametrize("name", sorted(_variants()))
+@pytest.mark.parametrize("block", [7, 97, 1 << 20])
+def test_entry_texts_read_block_by_block_are_where_the_whole_text_has_them(name, block):
+    """Each wanted entry's text, offset, line and line start, as the whole text has them (up to the last
+    wanted: the read stops there), and the pages' titles as page_titles reads them."""
+    text = _variants()[name]
+    whole = {index: at for index, at, _ in entries_at(text)}
+    wanted = {i for i in whole if i % 2 == 0}
+    streamed = streamed_entry_texts(TextReader(string_blocks(text, 0, block)), wanted)
+    assert streamed is not None
+    members = list(streamed)
+    assert [m.index for m in members] == sorted(wanted)
+    for member in members:
+        offset = whole[member.index]
+        assert (member.offset, text[offset:offset + len(member.text)]) == (offset, member.text)
+        assert json.loads(member.text) == dict(iter_entries(text))[member.index]
+        assert member.line == text.count("\n", 0, offset) + 1 and member.line_start == text.rfind("\n", 0, offset) + 1
+    assert streamed_page_titles(TextReader(string_blocks(text, 0, block))) == page_titles(text)
