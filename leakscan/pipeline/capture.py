@@ -51,12 +51,12 @@ def scan_capture_file(ref: FileRef, engine: Engine, tally: Counter[str] | None =
     limit = WHOLE_FILE_LIMIT if ref.explicit else engine.config.max_file_size
     if size < min_size or size > limit:
         return None
+    scanner = _file_scanner(ref)  # its start first: a large file of another kind is not read to its end here
+    if scanner is None:
+        return None
     length = plain_utf8_length(ref.path, OPENAPI_WORDS)
     if length is None or (length <= MAX_RULE_FILE_BYTES and not engine.config.scan_rule_packs):
         return None  # a text rule_files could call a rule pack is read whole, and asked
-    scanner = _file_scanner(ref, engine)
-    if scanner is None:
-        return None
     origin = Origin(kind="file", path=ref.display, fs_path=ref.path, fs_root=ref.root or None)
     engine.matcher.start_file(ref.display)  # a fresh time budget for backtracking rules
 
@@ -83,12 +83,15 @@ def _head(path: str, length: int) -> str:
         return handle.read(length)
 
 
-def _file_scanner(ref: FileRef, engine: Engine) -> FileScanner | None:
+def _file_scanner(ref: FileRef) -> FileScanner | None:
     """The document scanner that claims the file's start, if it can read a file block by block. The
     scanners' tests read no further into a text than the start given them: the HAR scanner its first
     BLOCK characters, the JSON-lines scanner its first line (up to BLOCK) and 4 KiB after it."""
     if ref.display.lower().endswith(".ipynb"):
         return None  # a notebook's cells are scanned apart (pipeline/archives.py)
-    head = _head(ref.path, BLOCK + HEAD_SLACK)
+    try:
+        head = _head(ref.path, BLOCK + HEAD_SLACK)
+    except (OSError, UnicodeDecodeError):  # not UTF-8 (or unreadable: read_file says so)
+        return None
     scanner = document_scanner_for(ref.display, head)
     return scanner if scanner is not None and hasattr(scanner, "scan_file") else None  # type: ignore[return-value]

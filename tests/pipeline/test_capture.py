@@ -144,6 +144,11 @@ def test_small_files_rule_packs_and_spec_comparisons_are_read_whole(tmp_path: Pa
     spec = Engine.build(replace(any_size_engine.config, capture_spec=str(tmp_path / "api.yaml")))
     assert scan_capture_file(ref, spec, min_size=0) is None
     assert scan_capture_file(ref, any_size_engine, min_size=0) is not None
+    latin = tmp_path / "latin-1.har"  # read_file decodes it as cp1252: not the text a UTF-8 read gives
+    text = _har_text(2).replace('"version":"1.2"', '"version":"1.2","comment":"caf\u00e9"')
+    latin.write_bytes(text.encode("latin-1"))
+    assert b"caf\xe9" in latin.read_bytes()
+    assert scan_capture_file(FileRef(str(latin), latin.name, explicit=True), any_size_engine, min_size=0) is None
 
 
 def _quiet_har(entries: int) -> str:
