@@ -50,6 +50,8 @@ class ArchiveLimits:
 
 @dataclass(frozen=True)
 class Config:
+    """The settings of one scan: command-line options over the config file over these defaults."""
+
     min_confidence: float = 0.5
     show_secrets: bool = False
     use_hyperscan: bool | None = None  # None: use it when installed

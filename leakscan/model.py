@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Every record has a docstring of its own: for one without, @dataclass writes one from inspect.signature
+# at import, which every start-up pays for (issue 20.3; tests/test_model.py).
+
 # identifier: key ids and client ids; named in their secret's finding, never a finding above 0.3 alone.
 CATEGORIES = ("secret", "url-token", "pii", "stacktrace", "exposure", "identifier")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
@@ -28,12 +31,16 @@ class Origin:
 
 @dataclass(frozen=True)
 class Chunk:
+    """Text to scan and where it came from."""
+
     text: str
     origin: Origin
 
 
 @dataclass(frozen=True)
 class MaskSpec:
+    """How a rule's matches are masked in reports: what is kept of the value, in which style."""
+
     keep_prefix: int = 4
     keep_suffix: int = 0
     style: str = "secret"  # secret | email | card | ssn | phone | iban | date | ip | redact
@@ -41,6 +48,8 @@ class MaskSpec:
 
 @dataclass(frozen=True)
 class Rule:
+    """One detection rule as loaded from a pack (or an analyzer's rule), validated."""
+
     id: str
     name: str
     category: str
@@ -81,6 +90,8 @@ class Adjustment:
 
 @dataclass(frozen=True)
 class Candidate:
+    """A possible secret the matcher found, before scoring and suppression."""
+
     rule: Rule
     secret: str
     origin: Origin
@@ -100,6 +111,8 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Suggestion:
+    """What to do about a finding, with the value masked."""
+
     action: str
     text: str
     masked_value: str
@@ -107,6 +120,8 @@ class Suggestion:
 
 @dataclass(frozen=True)
 class Location:
+    """Where a finding is: path, position, and for history or captures the commit, blob or pointer."""
+
     path: str
     line: int | None
     column: int | None
@@ -122,6 +137,8 @@ class Location:
 
 @dataclass(frozen=True)
 class Finding:
+    """A reported candidate: scored, masked, fingerprinted; the secret itself only for --show-secrets."""
+
     rule_id: str
     category: str
     name: str
@@ -158,12 +175,16 @@ class Verification:
 
 @dataclass(frozen=True)
 class ScanError:
+    """A path that was not scanned, or not in full, and why."""
+
     path: str
     message: str
 
 
 @dataclass(frozen=True)
 class ScanStats:
+    """What a scan read and skipped, and how long it took."""
+
     files: int
     bytes: int
     seconds: float
@@ -204,6 +225,8 @@ class RepositoryStatus:
 
 @dataclass(frozen=True)
 class Report:
+    """Everything one scan found, for the reporters."""
+
     findings: tuple[Finding, ...]
     errors: tuple[ScanError, ...]
     stats: ScanStats
