@@ -205,8 +205,11 @@ def suppressed_pairs(tally: Counter[str]) -> tuple[tuple[str, int], ...]:
 SUPPRESSIONS = ("baseline", "inline_ignore")
 
 
+def report_order(finding: Finding) -> tuple[str, str, int, int, str, str]:
+    """The report's order of findings (a spill of findings merges its runs by it too)."""
+    loc = finding.location
+    return loc.path, loc.commit or "", loc.line or 0, loc.column or 0, loc.pointer or "", finding.rule_id
+
+
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
-    return sorted(findings, key=lambda f: (
-        f.location.path, f.location.commit or "", f.location.line or 0,
-        f.location.column or 0, f.location.pointer or "", f.rule_id,
-    ))
+    return sorted(findings, key=report_order)

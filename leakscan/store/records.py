@@ -1,9 +1,24 @@
-"""Findings as JSON-ready dicts and back, without the plaintext secret: what the store keeps."""
+"""Findings as JSON-ready dicts and back, without the plaintext secret: what the store keeps.
+
+`FindingSpill` keeps a run's findings past a threshold in a private temporary
+file as these records (JSON lines, sorted runs), and reads them back merged in
+the report's order: a capture with 160,000 findings need not hold them all.
+"""
 from __future__ import annotations
 
-from typing import Any
+import heapq
+import json
+import os
+import shutil
+import tempfile
+import weakref
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any
 
 from leakscan.model import Finding, Location, ScanError, Suggestion
+
+SPILL_FROM = 20_000  # findings held in memory before they are written out as one sorted run
+_READ_BUFFER = 1 << 16  # bytes each run's reader buffers while the runs are merged
 
 
 def finding_record(finding: Finding) -> dict[str, Any]:
@@ -46,3 +61,83 @@ def error_record(error: ScanError) -> list[str]:
 
 def error_from_record(record: list[str]) -> ScanError:
     return ScanError(record[0], record[1])
+
+
+class FindingSpill:
+    """Findings added in any order, read back in `order` (stable: equal keys in the order added).
+
+    Up to `threshold` are held; each time that many are held they are sorted and written out as
+    one run of records (no secret, no raw places) to a file in a private directory (0700, the file
+    0600), removed by `close` or when the spill is collected. Iterating merges the runs and what is
+    held; it can be done again, and more added between. A spilled finding comes back without
+    `secret`, `raw_pointer`, `raw_also_at` and `verification`: a caller that needs them (show
+    secrets, verify, mask) keeps its findings in memory instead."""
+
+    def __init__(self, order: Callable[[Finding], Any], threshold: int = SPILL_FROM) -> None:
+        self._order = order
+        self._threshold = max(1, threshold)
+        self._held: list[Finding] = []
+        self._runs: list[tuple[int, int]] = []  # (offset, findings) of each run in the file
+        self._file: IO[bytes] | None = None
+        self._path = ""
+        self._spilled = 0
+        self._remove: Callable[[], None] | None = None
+
+    def add(self, findings: Iterable[Finding]) -> None:
+        for finding in findings:
+            self._held.append(finding)
+            if len(self._held) >= self._threshold:
+                self._write_run()
+
+    def __len__(self) -> int:
+        return self._spilled + len(self._held)
+
+    def __bool__(self) -> bool:
+        return bool(self._spilled or self._held)
+
+    def __iter__(self) -> Iterator[Finding]:
+        self._held.sort(key=self._order)
+        if not self._runs:
+            return iter(list(self._held))
+        runs = [self._read_run(offset, count) for offset, count in self._runs]
+        return heapq.merge(*runs, list(self._held), key=self._order)
+
+    def close(self) -> None:
+        """Remove the file (the findings held in memory stay readable)."""
+        if self._remove is not None:
+            self._remove()
+        self._file, self._runs, self._spilled, self._remove = None, [], 0, None
+
+    def __enter__(self) -> FindingSpill:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _write_run(self) -> None:
+        stream = self._file or self._open()
+        self._held.sort(key=self._order)
+        self._runs.append((stream.tell(), len(self._held)))
+        # ASCII: a lone surrogate (a JSON escape in a capture) cannot be encoded as UTF-8.
+        stream.writelines(json.dumps(finding_record(f)).encode("ascii") + b"\n" for f in self._held)
+        stream.flush()
+        self._spilled += len(self._held)
+        self._held = []
+
+    def _open(self) -> IO[bytes]:
+        folder = tempfile.mkdtemp(prefix="leakscan-spill-")  # 0700: only this user can list or open it
+        self._path = os.path.join(folder, "findings.jsonl")
+        self._file = os.fdopen(os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+        self._remove = weakref.finalize(self, _remove_spill, self._file, folder)  # at exit too
+        return self._file
+
+    def _read_run(self, offset: int, count: int) -> Iterator[Finding]:
+        with open(self._path, "rb", buffering=_READ_BUFFER) as stream:
+            stream.seek(offset)
+            for _ in range(count):
+                yield finding_from_record(json.loads(stream.readline()))
+
+
+def _remove_spill(stream: IO[bytes], folder: str) -> None:
+    stream.close()
+    shutil.rmtree(folder, ignore_errors=True)
