@@ -72,14 +72,15 @@ def load_rules(extra_files: Iterable[str | Path] = (), disabled: Iterable[str] =
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     for path, pack in zip(files, _load_packs(files, raws, key), strict=True):
+        source = str(path)
         for rule in pack:
             if rule.id in seen:
-                raise RuleError(str(path), rule.id, f"duplicate id (also in {seen[rule.id]})")
-            seen[rule.id] = str(path)
-            rules.append(rule)
+                raise RuleError(source, rule.id, f"duplicate id (also in {seen[rule.id]})")
+            seen[rule.id] = source
+        rules.extend(pack)
     off = frozenset(disabled)
     check_disabled_rules(off, seen)  # an unknown id is a ConfigError, never silently ignored
-    loaded = tuple(r for r in rules if r.id not in off)
+    loaded = tuple(r for r in rules if r.id not in off) if off else tuple(rules)
     _LAST_LOADED[:] = [(loaded, key, off)]
     return loaded
 
