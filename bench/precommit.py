@@ -9,7 +9,9 @@ ten slowest imports, cumulative, and whether phonenumbers was loaded), since
 start-up is most of a hook's time. Where `gitleaks` or `betterleaks` is on PATH, their staged scans of the
 same change run in the same invocation. `--site DIR` (repeatable) measures the build installed in
 DIR (`pip install --no-deps --target DIR .`) instead of the installed package; several builds run
-interleaved, run by run, so that a loaded machine slows them alike.
+interleaved, run by run, so that a loaded machine slows them alike. The floor is printed too: the
+interpreter starting and doing nothing, with its site packages (`python -c pass`: here a .pth that
+imports certifi) and without (`python -S -c pass`).
 """
 from __future__ import annotations
 
@@ -111,6 +113,9 @@ def main() -> None:
     timed(staged, 1, sites)  # warm the rule and prefilter caches
     for site, measured in zip(sites, timed(staged, args.runs, sites), strict=True):
         show(f"leakscan staged{f' ({site})' if site else ''}", measured)
+    python = leakscan_command()[0]
+    for flags in (["-c"], ["-S", "-c"]):  # the floor: the interpreter alone, with and without site
+        show(f"python {' '.join(flags)} pass", timed([python, *flags, "pass"], args.runs, [None])[0])
     for name, cmd in (("gitleaks", ["git", "--staged", "--no-banner", "--exit-code", "0", "."]),
                       ("betterleaks", ["git", "--staged", "--no-banner", "--exit-code", "0", "."])):
         binary = shutil.which(name)
