@@ -8,8 +8,9 @@ same answers.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from leakscan.cache import cache_dir, write_atomic
@@ -66,6 +67,11 @@ DOCUMENT_MARKERS = ("openapi", "swagger", "HTTP/")
 # `decode_value` accept together.
 BASE64_START = rb"""[:=][ \t]*["']?[A-Za-z0-9+/_-]{14}[A-Za-z0-9+/_=-]{2}"""
 ESCAPED_VALUE = rb"""[:=][^\n]*(?:%|\\[ux])[0-9A-Fa-f]{2}"""
+# History's encoded-value gate asks only whether a value that decodes exists. A base64 value whose first
+# character is one of `A B E F G H`, `g`-`v`, `+ / - _` never decodes to text (sources/encodings.py
+# refuses it undecoded), so its gate database looks for the other starts only: most of a source
+# file's long identifiers (`assert_python_ok`, `self_test_...`) are no start there.
+GATE_BASE64_START = rb"""[:=][ \t]*["']?[CDI-Za-fw-z0-9][A-Za-z0-9+/_-]{13}[A-Za-z0-9+/_=-]{2}"""
 # The database holds BASE64_START without start-of-match tracking, which made its pass half as
 # slow again (0.048 -> 0.032 s on the stdlib's .py files); each start is found behind the match's end.
 _BASE64_RUN = 16  # BASE64_START's last part: 14 + 2 characters
@@ -89,6 +95,7 @@ class TextMarks:
 # Below this many characters substring tests beat starting a Hyperscan scan (values of documents).
 SMALL_TEXT = 4096
 _DB: _hs.Database | None = None
+_GATE_DB: _hs.Database | None = None
 _LAST: tuple[str, TextMarks] | None = None
 
 
@@ -135,6 +142,26 @@ def _marks_hyperscan(text: str, data: bytes | None) -> TextMarks:
     return TextMarks(found[_ESCAPES_ID], found[_RULE_FILE_ID], tuple(starts), tuple(escaped), found[_DOCUMENT_ID])
 
 
+def encoded_value_starts(payload: bytes, accept: Callable[[bool, int], bool]) -> bool | None:
+    """Whether `accept` says yes at some place in ASCII `payload`: `accept(False, start)` where
+    GATE_BASE64_START matches (`start`: the offset of its `:` or `=`), `accept(True, offset)` at
+    offsets on the lines where ESCAPED_VALUE matches; asked in the order Hyperscan finds them and no
+    further than the first yes. None without Hyperscan (the caller searches itself)."""
+    if not HAVE_HYPERSCAN:
+        return None
+    found = False
+
+    def on_match(index: int, start: int, end: int, flags: int, ctx: object) -> bool:
+        nonlocal found
+        escaped = index == _ESCAPED_ID
+        found = accept(escaped, end - 1 if escaped else _base64_start(payload, end))
+        return found  # True stops the scan
+
+    with contextlib.suppress(_hs.ScanTerminated):  # raised when on_match stopped the scan
+        _gate_database().scan(payload, match_event_handler=on_match)
+    return found
+
+
 def _base64_start(payload: bytes, end: int) -> int:
     """Where the BASE64_START match ending at `end` starts (the leftmost start Hyperscan would give):
     the run is the last 16 bytes, before it an optional quote, blanks, then `:` or `=`, read one way."""
@@ -166,13 +193,26 @@ def _database() -> _hs.Database:
         ids = ([_ESCAPES_ID] * len(JSON_ESCAPES) + [_RULE_FILE_ID] * len(RULE_FILE_MARKERS)
                + [_DOCUMENT_ID] * len(DOCUMENT_MARKERS) + [_BASE64_ID, _ESCAPED_ID])
         flags = [_hs.HS_FLAG_SINGLEMATCH] * len(literal) + [0, 0]
-        key = hashlib.sha256(repr((getattr(_hs, "__version__", ""), expressions, ids, flags)).encode())
-        cache = cache_dir() / f"marks-{key.hexdigest()[:32]}.db"
-        try:
-            _DB = _hs.loadb(cache.read_bytes(), _hs.HS_MODE_BLOCK)
-            _DB.scratch = _hs.Scratch(_DB)  # a deserialized database comes without scratch space
-        except (OSError, _hs.error, ValueError, TypeError):
-            _DB = _hs.Database()
-            _DB.compile(expressions=expressions, ids=ids, elements=len(ids), flags=flags)
-            write_atomic(cache, _hs.dumpb(_DB))
+        _DB = _cached_database("marks", expressions, ids, flags)
     return _DB
+
+
+def _gate_database() -> _hs.Database:
+    global _GATE_DB
+    if _GATE_DB is None:
+        _GATE_DB = _cached_database("gate", [GATE_BASE64_START, ESCAPED_VALUE], [_BASE64_ID, _ESCAPED_ID],
+                                    [0, 0])
+    return _GATE_DB
+
+
+def _cached_database(name: str, expressions: list[bytes], ids: list[int], flags: list[int]) -> _hs.Database:
+    key = hashlib.sha256(repr((getattr(_hs, "__version__", ""), expressions, ids, flags)).encode())
+    cache = cache_dir() / f"{name}-{key.hexdigest()[:32]}.db"
+    try:
+        db = _hs.loadb(cache.read_bytes(), _hs.HS_MODE_BLOCK)
+        db.scratch = _hs.Scratch(db)  # a deserialized database comes without scratch space
+    except (OSError, _hs.error, ValueError, TypeError):
+        db = _hs.Database()
+        db.compile(expressions=expressions, ids=ids, elements=len(ids), flags=flags)
+        write_atomic(cache, _hs.dumpb(db))
+    return db

@@ -34,7 +34,7 @@ from leakscan.engine.context import Engine
 from leakscan.model import Chunk, Finding, Origin, Report, ScanError, ScanStats
 from leakscan.pipeline.interruption import INTERRUPTED, worker_signals
 from leakscan.sources.decode import decode, first_significant, is_binary
-from leakscan.sources.encodings import encoded_values
+from leakscan.sources.encodings import has_encoded_value
 from leakscan.sources.git.blobdelta import (
     Fresh,
     Region,
@@ -286,7 +286,7 @@ class BlobScanner:
         text, exact = decode(data)
         if self.engine.matcher.could_match(text, path, data if exact else None):
             return True
-        return self.engine.config.decode and next(encoded_values(text), None) is not None
+        return self.engine.config.decode and has_encoded_value(text, data if exact else None)
 
     def _scan_fresh(self, fresh: Fresh, origin: Origin, tally: Counter[str]) -> list[Finding]:
         """The new lines only, at their line numbers; what is found only in context lines is old.

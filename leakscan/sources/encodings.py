@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from leakscan.engine.literals import SMALL_TEXT, text_marks
+from leakscan.engine.literals import SMALL_TEXT, encoded_value_starts, text_marks
 
 MAX_DEPTH = 2  # an encoded value inside a decoded one, and no deeper
 MIN_ENCODED = 16
@@ -59,6 +59,34 @@ def encoded_values(text: str, nested: bool = True) -> Iterator[Encoded]:
         yield Encoded(match.start(1), match.end(1), key, (layer,), inner)
         if nested:
             yield from _nested(inner, match.start(1), match.end(1), key, (layer,))
+
+
+def has_encoded_value(text: str, data: bytes | None = None) -> bool:
+    """`next(encoded_values(text)) is not None`, for a gate that asks it of every changed region (a
+    history's). In ASCII text one Hyperscan pass finds the places where a value that decodes may
+    be, fewer than `encoded_values` looks at: base64 starts by engine/literals.GATE_BASE64_START, and
+    the lines with escapes (where `encoded_values` yields what `_VALUE.finditer` finds on the line).
+    It stops at the first value that decodes, which `encoded_values` then confirms; a text where
+    none decodes holds none that `encoded_values` would yield."""
+    if text.isascii():
+        payload = data if data is not None and len(data) == len(text) else text.encode("ascii")
+        searched_to = -1  # the end of the last escaped line searched
+
+        def decodes_at(escaped: bool, at: int) -> bool:
+            nonlocal searched_to
+            if not escaped:
+                match = _VALUE.match(text, at)
+                return match is not None and decode_value(match.group(1)) is not None
+            if at < searched_to:
+                return False
+            start = text.rfind("\n", 0, at) + 1
+            end = text.find("\n", at)
+            searched_to = len(text) if end < 0 else end
+            return any(decode_value(m.group(1)) is not None for m in _VALUE.finditer(text, start, searched_to))
+
+        if encoded_value_starts(payload, decodes_at) is False:
+            return False
+    return next(encoded_values(text), None) is not None
 
 
 def _value_matches(text: str) -> Iterator[re.Match[str]]:

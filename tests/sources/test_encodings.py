@@ -10,7 +10,14 @@ import re
 import string
 from collections.abc import Iterable
 
-from leakscan.sources.encodings import _VALUE, _base64_text, _value_matches, decode_value, encoded_values
+from leakscan.sources.encodings import (
+    _VALUE,
+    _base64_text,
+    _value_matches,
+    decode_value,
+    encoded_values,
+    has_encoded_value,
+)
 
 
 def b64(text: str) -> str:
@@ -114,3 +121,39 @@ def test_base64_values_refused_by_their_first_character_never_decode_to_text() -
         assert decode_value(value) == expected, value
         refused_early += value[0] in "ABEFGHghijklmnopqrstuv+/-_"
     assert refused_early > 1000
+
+
+def _gate_texts(rng: random.Random) -> list[str]:
+    """Texts of a few lines, each maybe holding one value of a kind that decodes or nearly does."""
+    alphabet = string.ascii_letters + string.digits + "+/-_"
+    pieces = [
+        lambda: f"k = {b64(rng.choice(['Vq8#rT2!mZp4Lx9w', 'user:secret-value', 'ünï-text-here']))}",
+        lambda: f"k: {base64.urlsafe_b64encode(bytes(rng.randrange(256) for _ in range(18))).decode()}",
+        lambda: "k=" + "".join(rng.choice(alphabet) for _ in range(rng.randint(14, 30))),
+        lambda: f"k = assert_python_ok_{rng.randint(0, 99)}(x)",
+        lambda: "fmt = '%02x' % value_of_some_length",
+        lambda: "p=%41bcdefghijklmnopq" if rng.random() < 0.5 else "p=abc%zzdefghijklmnop",
+        lambda: "e=\\x41bcdefghijklmnopq" if rng.random() < 0.5 else "e=\\qbcdefghijklmnopq",
+        lambda: f"a=x.y:{b64('Vq8#rT2!mZp4Lx9w')}",  # a start inside a run that does not decode
+        lambda: f"a=gggg{b64('Vq8#rT2!mZp4Lx9w')}=",
+        lambda: "plain words only, no value here",
+        lambda: f"naïve = {b64('Vq8#rT2!mZp4Lx9w')}",
+    ]
+    texts = []
+    for _ in range(3000):
+        lines = [rng.choice(pieces)() for _ in range(rng.randint(1, 4))]
+        text = "\n".join(lines)
+        texts.append(text if rng.random() < 0.8 else text + "\n" + "x = 1\n" * 700)  # above SMALL_TEXT
+    return texts
+
+
+def test_the_gate_says_whether_encoded_values_yields_anything() -> None:
+    """has_encoded_value asks fewer places than encoded_values: its answer is still the same, with
+    the text's bytes given or not, for base64, percent and escaped values, starts inside runs that do
+    not decode, and non-ASCII text."""
+    texts = _gate_texts(random.Random(11))
+    answers = [next(encoded_values(text), None) is not None for text in texts]
+    assert 200 < sum(answers) < len(texts) - 200
+    for text, expected in zip(texts, answers, strict=True):
+        assert has_encoded_value(text) == expected, text
+        assert has_encoded_value(text, text.encode("utf-8")) == expected, text
