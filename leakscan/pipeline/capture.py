@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Protocol
 
 from leakscan.analyzers.registry import DocumentResult, document_scanner_for
@@ -21,16 +21,17 @@ from leakscan.analyzers.rule_files import MAX_RULE_FILE_BYTES
 from leakscan.engine.context import Engine
 from leakscan.masking.sanitize import Sanitizer, sanitize_error
 from leakscan.model import Finding, Origin, ScanError
-from leakscan.pipeline.findings import document_findings
+from leakscan.pipeline.findings import document_findings, report_order
 from leakscan.sources.files import WHOLE_FILE_LIMIT, FileRef
 from leakscan.sources.jsonstream import BLOCK, file_blocks, plain_utf8_length
+from leakscan.store.records import FindingSpill
 
 STREAM_FROM = 1 << 22  # bytes: a smaller capture is read whole (the tree pipeline's document threshold)
 # Words that make the OpenAPI scanner read a whole text rather than its start: such a file is read whole.
 OPENAPI_WORDS = (b"openapi", b"swagger")
 HEAD_SLACK = 1 << 13  # characters of a file's start read past BLOCK to decide which scanner claims it
 
-Scanned = tuple[list[Finding], list[ScanError], int]  # findings, errors, bytes
+Scanned = tuple[Collection[Finding], list[ScanError], int]  # findings, errors, bytes
 
 
 class FileScanner(Protocol):
@@ -39,11 +40,13 @@ class FileScanner(Protocol):
 
 
 def scan_capture_file(ref: FileRef, engine: Engine, tally: Counter[str] | None = None,
-                      min_size: int = STREAM_FROM) -> Scanned | None:
+                      min_size: int = STREAM_FROM, spill_from: int | None = None) -> Scanned | None:
     """A large capture's findings, errors and size, read block by block; None when it is to be read
     whole (smaller than `min_size` bytes, over the size limit, not plain UTF-8, a word the OpenAPI scanner
     reads a whole text for, a rule pack it could be, no scanner that reads files claiming its start, or
-    the scanner declining it)."""
+    the scanner declining it). With `spill_from`, the findings are a `FindingSpill` that holds that many at
+    most (a capture's hundred thousand need not be held; they come back without their secrets), which
+    the caller closes or adds to its own."""
     try:
         size = os.stat(ref.path).st_size
     except OSError:
@@ -63,6 +66,7 @@ def scan_capture_file(ref: FileRef, engine: Engine, tally: Counter[str] | None =
     def blocks() -> Iterator[str]:
         return file_blocks(ref.path)
 
+    spill = None if spill_from is None else FindingSpill(report_order, spill_from)
     try:
         result = scanner.scan_file(origin, blocks, engine)
         if result is None:
@@ -70,11 +74,13 @@ def scan_capture_file(ref: FileRef, engine: Engine, tally: Counter[str] | None =
             return None
         found, errors = iter(result.candidates), [*result.errors, *engine.matcher.take_errors()]
         del result  # the iterator alone holds the candidates: each goes as its finding is made
-        findings, errors = document_findings(found, errors, engine, tally)
+        findings, errors = document_findings(found, errors, engine, tally, spill)
     except Exception as exc:  # one bad file never stops a scan (as pipeline/tree.py says it)
+        if spill is not None:
+            spill.close()  # what it found before the failure is not reported, as when findings are held
         error = ScanError(ref.display, f"scan failed: {type(exc).__name__}: {exc}")
         return [], [sanitize_error(error, Sanitizer(engine))], size
-    return findings, errors, size
+    return findings if spill is None else spill, errors, size
 
 
 def _head(path: str, length: int) -> str:

@@ -1,6 +1,7 @@
 """Chunks → candidates → scored, masked, suppressed findings: the stages every scan shares."""
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
@@ -14,6 +15,7 @@ from leakscan.model import Candidate, Chunk, Finding, Location, MaskSpec, Origin
 from leakscan.pipeline.decoded import decoded_candidates
 from leakscan.pipeline.pairing import pair_identifiers
 from leakscan.scoring import Score, score
+from leakscan.store.records import FindingSpill
 from leakscan.suppression.baseline import drop_baselined
 from leakscan.suppression.fingerprint import fingerprint, fingerprint_key, place_of, secret_hash
 from leakscan.suppression.inline import inline_ignored, path_allowed
@@ -21,6 +23,7 @@ from leakscan.suppression.inline import inline_ignored, path_allowed
 # Origin kinds of captured traffic (the capture scanners' contexts) and of API specs.
 _CAPTURE_KINDS = frozenset({"har", "http", "jsonl"})
 
+BASELINE_BATCH = 1_000  # findings made, then judged by the baseline, before they are kept or spilled
 _Scored = tuple[Candidate, Score]
 # Matches that may overlap: (path, commit, pointer, overlap kind); one finding per name and line:
 # (path, commit, pointer, line, casefolded rule name).
@@ -74,15 +77,18 @@ def findings_from(candidates: Iterable[Candidate], config: Config, engine: Engin
     return _scored_findings(candidates, config, engine, tally)[0]
 
 
-def document_findings(candidates: Iterable[Candidate], errors: Iterable[ScanError],
-                      engine: Engine, tally: Counter[str] | None = None) -> tuple[list[Finding], list[ScanError]]:
-    """One document's findings and errors, every printed string masked (values it found, rule matches)."""
-    findings, sanitizer = _scored_findings(candidates, engine.config, engine, tally)
+def document_findings(candidates: Iterable[Candidate], errors: Iterable[ScanError], engine: Engine,
+                      tally: Counter[str] | None = None,
+                      into: FindingSpill | None = None) -> tuple[list[Finding], list[ScanError]]:
+    """One document's findings and errors, every printed string masked (values it found, rule matches).
+    With `into`, the findings are added to it as they are made (and the list returned is empty)."""
+    findings, sanitizer = _scored_findings(candidates, engine.config, engine, tally, into)
     return findings, [sanitize_error(e, sanitizer) for e in errors]
 
 
 def _scored_findings(candidates: Iterable[Candidate], config: Config, engine: Engine | None,
-                     tally: Counter[str] | None = None) -> tuple[list[Finding], Sanitizer]:
+                     tally: Counter[str] | None = None,
+                     into: FindingSpill | None = None) -> tuple[list[Finding], Sanitizer]:
     """`tally` counts the findings a suppression hid (reported ones only: at or above the threshold).
 
     A capture has hundreds of thousands of candidates: each becomes its finding and is let go before
@@ -113,11 +119,17 @@ def _scored_findings(candidates: Iterable[Candidate], config: Config, engine: En
     del scored
     sanitizer = Sanitizer(engine, known)
     del known  # the sanitizer keeps its own copy
-    findings = list(_findings_of(kept, sanitizer if engine is not None else None))
-    outside_baseline_files = drop_baselined(findings, None)
-    findings = drop_baselined(outside_baseline_files, config.baseline)
-    if tally is not None:
-        tally["baseline"] += len(outside_baseline_files) - len(findings)
+    findings: list[Finding] = []
+    made = _findings_of(kept, sanitizer if engine is not None else None)
+    while batch := list(itertools.islice(made, BASELINE_BATCH)):  # a baseline judges each finding alone
+        outside_baseline_files = drop_baselined(batch, None)
+        reported = drop_baselined(outside_baseline_files, config.baseline)
+        if tally is not None:
+            tally["baseline"] += len(outside_baseline_files) - len(reported)
+        if into is None:
+            findings.extend(reported)
+        else:
+            into.add(reported)
     return findings, sanitizer
 
 

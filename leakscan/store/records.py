@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import IO, Any
 
 from leakscan.model import Finding, Location, ScanError, Suggestion
@@ -63,7 +63,7 @@ def error_from_record(record: list[str]) -> ScanError:
     return ScanError(record[0], record[1])
 
 
-class FindingSpill:
+class FindingSpill(Collection[Finding]):
     """Findings added in any order, read back in `order` (stable: equal keys in the order added).
 
     Up to `threshold` are held; each time that many are held they are sorted and written out as
@@ -71,19 +71,24 @@ class FindingSpill:
     0600), removed by `close` or when the spill is collected. Iterating merges the runs and what is
     held; it can be done again, and more added between. A spilled finding comes back without
     `secret`, `raw_pointer`, `raw_also_at` and `verification`: a caller that needs them (show
-    secrets, verify, mask) keeps its findings in memory instead."""
+    secrets, verify, mask) keeps its findings in memory instead. Another spill added (a document's
+    findings added to a run's) gives its runs and files over as they are, unread."""
 
     def __init__(self, order: Callable[[Finding], Any], threshold: int = SPILL_FROM) -> None:
         self._order = order
         self._threshold = max(1, threshold)
         self._held: list[Finding] = []
-        self._runs: list[tuple[int, int]] = []  # (offset, findings) of each run in the file
+        self._runs: list[tuple[str, int, int]] = []  # (file, offset, findings) of each run
         self._file: IO[bytes] | None = None
         self._path = ""
         self._spilled = 0
-        self._remove: Callable[[], None] | None = None
+        # One per file: this spill's own and those given over to it.
+        self._removers: list[weakref.finalize[[IO[bytes], str], FindingSpill]] = []
 
     def add(self, findings: Iterable[Finding]) -> None:
+        if isinstance(findings, FindingSpill):
+            self._take_over(findings)
+            return
         for finding in findings:
             self._held.append(finding)
             if len(self._held) >= self._threshold:
@@ -95,18 +100,21 @@ class FindingSpill:
     def __bool__(self) -> bool:
         return bool(self._spilled or self._held)
 
+    def __contains__(self, finding: object) -> bool:
+        return any(finding == other for other in self)
+
     def __iter__(self) -> Iterator[Finding]:
         self._held.sort(key=self._order)
         if not self._runs:
             return iter(list(self._held))
-        runs = [self._read_run(offset, count) for offset, count in self._runs]
+        runs = [_read_run(path, offset, count) for path, offset, count in self._runs]
         return heapq.merge(*runs, list(self._held), key=self._order)
 
     def close(self) -> None:
-        """Remove the file (the findings held in memory stay readable)."""
-        if self._remove is not None:
-            self._remove()
-        self._file, self._runs, self._spilled, self._remove = None, [], 0, None
+        """Remove the files (the findings held in memory stay readable)."""
+        for remove in self._removers:
+            remove()
+        self._file, self._runs, self._spilled, self._removers = None, [], 0, []
 
     def __enter__(self) -> FindingSpill:
         return self
@@ -114,10 +122,24 @@ class FindingSpill:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
+    def _take_over(self, other: FindingSpill) -> None:
+        if other._runs and self._held:
+            self._write_run()  # what was added before the other's findings stays before them among equals
+        self._runs += other._runs
+        self._spilled += other._spilled
+        for remove in other._removers:  # the files are removed when this spill goes, not the other
+            detached = remove.detach()
+            if detached is not None:
+                stream, folder = detached[2]
+                self._removers.append(weakref.finalize(self, _remove_spill, stream, folder))
+        held, other._held = other._held, []
+        other._file, other._runs, other._spilled, other._removers = None, [], 0, []
+        self.add(held)
+
     def _write_run(self) -> None:
         stream = self._file or self._open()
         self._held.sort(key=self._order)
-        self._runs.append((stream.tell(), len(self._held)))
+        self._runs.append((self._path, stream.tell(), len(self._held)))
         # ASCII: a lone surrogate (a JSON escape in a capture) cannot be encoded as UTF-8.
         stream.writelines(json.dumps(finding_record(f)).encode("ascii") + b"\n" for f in self._held)
         stream.flush()
@@ -128,14 +150,15 @@ class FindingSpill:
         folder = tempfile.mkdtemp(prefix="leakscan-spill-")  # 0700: only this user can list or open it
         self._path = os.path.join(folder, "findings.jsonl")
         self._file = os.fdopen(os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
-        self._remove = weakref.finalize(self, _remove_spill, self._file, folder)  # at exit too
+        self._removers.append(weakref.finalize(self, _remove_spill, self._file, folder))  # at exit too
         return self._file
 
-    def _read_run(self, offset: int, count: int) -> Iterator[Finding]:
-        with open(self._path, "rb", buffering=_READ_BUFFER) as stream:
-            stream.seek(offset)
-            for _ in range(count):
-                yield finding_from_record(json.loads(stream.readline()))
+
+def _read_run(path: str, offset: int, count: int) -> Iterator[Finding]:
+    with open(path, "rb", buffering=_READ_BUFFER) as stream:
+        stream.seek(offset)
+        for _ in range(count):
+            yield finding_from_record(json.loads(stream.readline()))
 
 
 def _remove_spill(stream: IO[bytes], folder: str) -> None:

@@ -2,6 +2,7 @@
 whole, and its memory does not grow with the file."""
 from __future__ import annotations
 
+import itertools
 import json
 import tracemalloc
 from collections import Counter
@@ -14,10 +15,12 @@ import pytest
 from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.model import Chunk, Finding, Origin, ScanError
+from leakscan.pipeline import findings as findings_module
 from leakscan.pipeline.capture import scan_capture_file
-from leakscan.pipeline.findings import scan_chunk
+from leakscan.pipeline.findings import scan_chunk, sort_findings
 from leakscan.sources import jsonstream
 from leakscan.sources.files import FileRef
+from leakscan.store.records import FindingSpill
 
 from ..analyzers.traffic.har_builder import API, PAGE, SID, TRACKER, entry, har, page_entry
 from ..conftest import fake_github_token
@@ -60,6 +63,46 @@ def _streamed(path: Path, engine: Engine, **kw: Any) -> tuple[list[Finding], lis
     tally: Counter[str] = Counter()
     found = scan_capture_file(FileRef(str(path), path.name, explicit=True), engine, tally, min_size=0, **kw)
     return None if found is None else (found[0], found[1])
+
+
+@pytest.mark.parametrize("name", ["compact.har", "log.jsonl"])
+def test_findings_spilled_as_made_are_those_held(tmp_path: Path, any_size_engine: Engine, name: str) -> None:
+    """At a spill of 3 findings a run, the findings (less their secrets), their order and the suppressions
+    counted are those of the scan that holds them; a scan that fails leaves no file behind."""
+    path = tmp_path / name
+    path.write_text(dict(_READ)[name], encoding="utf-8")
+    ref = FileRef(str(path), path.name, explicit=True)
+    held_tally: Counter[str] = Counter()
+    spilled_tally: Counter[str] = Counter()
+    held = scan_capture_file(ref, any_size_engine, held_tally, min_size=0)
+    spilled = scan_capture_file(ref, any_size_engine, spilled_tally, min_size=0, spill_from=3)
+    assert held is not None and spilled is not None
+    assert isinstance(spilled[0], FindingSpill) and len(held[0]) > 10
+    assert list(spilled[0]) == sort_findings(held[0]) and spilled[1:] == held[1:] and spilled_tally == held_tally
+    assert [f.fingerprint for f in spilled[0]] == [f.fingerprint for f in sort_findings(held[0])]
+    assert sum(bool(f.secret) for f in spilled[0]) < 3  # those held (not written out) keep theirs
+    spilled[0].close()
+
+
+def test_a_spilled_scan_that_fails_reports_nothing_and_removes_its_file(
+        tmp_path: Path, any_size_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "compact.har"
+    path.write_text(dict(_READ)["compact.har"], encoding="utf-8")
+    spills = tmp_path / "spills"
+    spills.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(spills))
+    made = findings_module._findings_of
+
+    def failing(*args: Any) -> Any:
+        yield from itertools.islice(made(*args), 5)
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(findings_module, "_findings_of", failing)
+    monkeypatch.setattr(findings_module, "BASELINE_BATCH", 2)
+    found = scan_capture_file(FileRef(str(path), path.name, explicit=True), any_size_engine, min_size=0,
+                              spill_from=1)
+    assert found is not None and found[0] == [] and "disk gone" in found[1][0].message
+    assert not list(spills.iterdir())
 
 
 def _log_text(count: int, newline: str = "\n") -> str:

@@ -135,3 +135,21 @@ def test_reports_of_spilled_findings_are_byte_identical(scanned: Report, fmt: st
     with FindingSpill(report_order, 4) as spill:
         spill.add(shuffled)
         assert written(replace(scanned, findings=spill)) == written(scanned)  # type: ignore[arg-type]
+
+
+def test_a_spill_added_to_another_gives_its_runs_over_unread(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    added = list(_findings(100, seed=9))
+    run = FindingSpill(report_order, 7)
+    run.add(added[:30])  # 4 runs written, 2 held
+    document = FindingSpill(report_order, 8)
+    document.add(added[30:90])
+    run.add(document)
+    run.add(added[90:])
+    assert len(run) == 100 and not document and list(document) == []
+    del document
+    gc.collect()
+    assert len(list(tmp_path.iterdir())) == 2  # the document's file is the run's now
+    assert [f.fingerprint for f in run] == [f.fingerprint for f in sort_findings(added)]
+    run.close()
+    assert not list(tmp_path.iterdir())
