@@ -26,11 +26,14 @@ MAX_BROKEN_POOLS = 20  # past this many dead pools, what is left is reported, no
 
 def run_on_workers(items: Sequence[Item], work: Callable[[Item], Result], on_result: Callable[[Result], None],
                    on_lost: Callable[[Item], None], jobs: int, context: Any,
-                   initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
+                   initializer: Callable[..., None], initargs: tuple[Any, ...], alone: int = 0) -> None:
     """`work(item)` for every item on `jobs` processes; each result to `on_result` (in this
-    process, in no set order); each item that workers died on twice to `on_lost`."""
+    process, in no set order); each item that workers died on twice to `on_lost`. The first
+    `alone` items are tasks of their own (the heavy ones, put first: no worker gets two of them
+    in one task, and none is left to run alone at the end)."""
     pool: _Pool[Item, Result] = _Pool(work, on_result, context, initializer, initargs)
-    pending = [list(items[i:i + ITEMS_PER_TASK]) for i in range(0, len(items), ITEMS_PER_TASK)]
+    pending = [[item] for item in items[:alone]]
+    pending += [list(items[i:i + ITEMS_PER_TASK]) for i in range(alone, len(items), ITEMS_PER_TASK)]
     again: list[Item] = []
     while pending and pool.broken < MAX_BROKEN_POOLS:
         lost, pending = pool.run(pending, jobs, jobs * TASKS_PER_WORKER)

@@ -32,6 +32,7 @@ from leakscan.sources.files import (
     read_file,
     walk_files,
 )
+from leakscan.sources.suffixes import ARCHIVE_SUFFIXES
 from leakscan.store.findings_cache import CachedScan, FindingsCache
 
 
@@ -46,6 +47,7 @@ class FileResult:
 
 
 _WORKER_ENGINE: Engine | None = None
+HEAVY_BYTES = 1 << 18  # a file this large is a worker's task alone, taken first
 _DOCUMENT_BYTES_KEPT = 1 << 22  # a larger file that a document scanner reads lets its bytes go first
 
 
@@ -168,14 +170,30 @@ def scan_refs(
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         if method == "fork":
             _warm_up(engine, refs)
+        ordered, heavy = heaviest_first(refs, engine.config.archives)
         try:
-            run_on_workers(refs, scan_file, collect, lost, jobs, multiprocessing.get_context(method),
-                           _init_worker, (engine.config,))
+            run_on_workers(ordered, scan_file, collect, lost, jobs, multiprocessing.get_context(method),
+                           _init_worker, (engine.config,), alone=heavy)
         finally:
             _WORKER_ENGINE = None
     except KeyboardInterrupt:  # Ctrl-C, SIGTERM: the workers are gone; report what was found so far
         errors.append(INTERRUPTED)
     return findings, errors, files, size
+
+
+def heaviest_first(refs: Sequence[FileRef], archives: bool) -> tuple[list[FileRef], int]:
+    """The files in the order workers should take them: archives (their members are many files),
+    then the rest, each by size, largest first; and how many at the front are heavy (an archive,
+    or a file of HEAVY_BYTES or more). A heavy file taken last would leave the other workers idle
+    until it ends; the report is sorted, so the order changes nothing in it."""
+    sizes = {ref.path: _size(ref.path) for ref in refs}
+
+    def is_archive(ref: FileRef) -> bool:
+        return archives and os.path.splitext(ref.display)[1].lower() in ARCHIVE_SUFFIXES
+
+    ordered = sorted(refs, key=lambda ref: (not is_archive(ref), -sizes[ref.path]))
+    heavy = sum(1 for ref in ordered if is_archive(ref) or sizes[ref.path] >= HEAVY_BYTES)
+    return ordered, heavy
 
 
 def _warm_up(engine: Engine, refs: Sequence[FileRef]) -> None:
