@@ -182,18 +182,21 @@ def scan_refs(
 
 
 def heaviest_first(refs: Sequence[FileRef], archives: bool) -> tuple[list[FileRef], int]:
-    """The files in the order workers should take them: archives (their members are many files),
-    then the rest, each by size, largest first; and how many at the front are heavy (an archive,
-    or a file of HEAVY_BYTES or more). A heavy file taken last would leave the other workers idle
-    until it ends; the report is sorted, so the order changes nothing in it."""
+    """The files in the order workers should take them, and how many at the front are heavy: the
+    archives (their members are many files), then files of HEAVY_BYTES or more, each group largest
+    first; then the rest in their own order. A heavy file taken last would leave the other workers
+    idle until it ends. The rest keep the walk's order, where neighbours share path-limited rules and
+    so a prefilter database (all sorted by size, the stdlib tree cost 7-10 % more CPU, the databases
+    alternating, we think). The report is sorted, so the order changes nothing in it."""
     sizes = {ref.path: _size(ref.path) for ref in refs}
 
-    def is_archive(ref: FileRef) -> bool:
-        return archives and os.path.splitext(ref.display)[1].lower() in ARCHIVE_SUFFIXES
+    def weight(ref: FileRef) -> int:  # 0: light; then heavier first
+        if archives and os.path.splitext(ref.display)[1].lower() in ARCHIVE_SUFFIXES:
+            return 2
+        return 1 if sizes[ref.path] >= HEAVY_BYTES else 0
 
-    ordered = sorted(refs, key=lambda ref: (not is_archive(ref), -sizes[ref.path]))
-    heavy = sum(1 for ref in ordered if is_archive(ref) or sizes[ref.path] >= HEAVY_BYTES)
-    return ordered, heavy
+    heavy = sorted((ref for ref in refs if weight(ref)), key=lambda ref: (-weight(ref), -sizes[ref.path]))
+    return heavy + [ref for ref in refs if not weight(ref)], len(heavy)
 
 
 def _warm_up(engine: Engine, refs: Sequence[FileRef]) -> None:
