@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from leakscan import __version__
-from leakscan.cli.options import _DEBUG, UsageFailure, debug_option
+from leakscan.cli.options import _DEBUG, _LAST_IN_PROCESS, UsageFailure, debug_option
 from leakscan.cli.output import OutputError
 from leakscan.reporters.text import printable
 
@@ -81,8 +81,10 @@ def _register_module_of(group: click.Group, cmd_name: str) -> None:
 
 
 def main() -> None:
+    """The `leakscan` program: one command, then the process exits."""
     from leakscan.cli.signals import stopped_by_signals
 
+    _LAST_IN_PROCESS["on"] = True  # make_engine may leave what lives until the exit to the OS
     with stopped_by_signals():  # Ctrl-C, SIGTERM: the scan's partial report, then exit 130 or 143
         try:
             cli(standalone_mode=True)
