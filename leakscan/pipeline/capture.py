@@ -45,8 +45,8 @@ def scan_capture_file(ref: FileRef, engine: Engine, tally: Counter[str] | None =
     whole (smaller than `min_size` bytes, over the size limit, not plain UTF-8, a word the OpenAPI scanner
     reads a whole text for, a rule pack it could be, no scanner that reads files claiming its start, or
     the scanner declining it). With `spill_from`, the findings are a `FindingSpill` that holds that many at
-    most (a capture's hundred thousand need not be held; they come back without their secrets), which
-    the caller closes or adds to its own."""
+    most (a capture's hundred thousand need not be held; they come back equal), which the caller
+    closes or adds to its own."""
     try:
         size = os.stat(ref.path).st_size
     except OSError:

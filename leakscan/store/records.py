@@ -2,7 +2,8 @@
 
 `FindingSpill` keeps a run's findings past a threshold in a private temporary
 file as these records (JSON lines, sorted runs), and reads them back merged in
-the report's order: a capture with 160,000 findings need not hold them all.
+the report's order: a capture with 160,000 findings need not hold them all
+(only their plaintext values, which stay in memory and never reach the file).
 """
 from __future__ import annotations
 
@@ -15,10 +16,15 @@ import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import IO, Any
 
-from leakscan.model import Finding, Location, ScanError, Suggestion
+from leakscan.model import Finding, Location, ScanError, Suggestion, Verification
 
 SPILL_FROM = 20_000  # findings held in memory before they are written out as one sorted run
 _READ_BUFFER = 1 << 16  # bytes each run's reader buffers while the runs are merged
+
+
+# What a record leaves out, as FindingSpill keeps it in memory: the secret alone (most findings), or
+# with the raw places and verification when one of those is set; None for nothing.
+Kept = str | tuple[str, str | None, tuple[str, ...] | None, Verification | None] | None
 
 
 def finding_record(finding: Finding) -> dict[str, Any]:
@@ -40,7 +46,8 @@ def finding_record(finding: Finding) -> dict[str, Any]:
     }
 
 
-def finding_from_record(record: dict[str, Any]) -> Finding:
+def finding_from_record(record: dict[str, Any], kept: Kept = None) -> Finding:
+    """The finding of a record; `kept` gives back what the record leaves out (FindingSpill keeps it)."""
     loc = dict(record["location"])
     extra = tuple((str(k), str(v)) for k, v in loc.pop("extra"))
     layers = tuple(loc.pop("layers"))
@@ -52,7 +59,23 @@ def finding_from_record(record: dict[str, Any]) -> Finding:
         location=location, masked=record["masked"], fingerprint=record["fingerprint"],
         suggestion=Suggestion(action, text, masked_value), secret_hash=record["secret_hash"],
         also_at=tuple(record["also_at"]), related_lines=tuple(record.get("related_lines", ())),
+        **_unrecorded(kept),
     )
+
+
+def _kept(finding: Finding) -> Kept:
+    if finding.raw_pointer is None and finding.raw_also_at is None and finding.verification is None:
+        return finding.secret or None
+    return finding.secret, finding.raw_pointer, finding.raw_also_at, finding.verification
+
+
+def _unrecorded(kept: Kept) -> dict[str, Any]:
+    if kept is None:
+        return {}
+    if isinstance(kept, str):
+        return {"secret": kept}
+    secret, raw_pointer, raw_also_at, verification = kept
+    return {"secret": secret, "raw_pointer": raw_pointer, "raw_also_at": raw_also_at, "verification": verification}
 
 
 def error_record(error: ScanError) -> list[str]:
@@ -68,17 +91,18 @@ class FindingSpill(Collection[Finding]):
 
     Up to `threshold` are held; each time that many are held they are sorted and written out as
     one run of records (no secret, no raw places) to a file in a private directory (0700, the file
-    0600), removed by `close` or when the spill is collected. Iterating merges the runs and what is
-    held; it can be done again, and more added between. A spilled finding comes back without
-    `secret`, `raw_pointer`, `raw_also_at` and `verification`: a caller that needs them (show
-    secrets, verify, mask) keeps its findings in memory instead. Another spill added (a document's
-    findings added to a run's) gives its runs and files over as they are, unread."""
+    0600), removed by `close` or when the spill is collected. What a record leaves out (the secret,
+    the raw places, a verification) is kept in memory beside the run, so a finding comes back equal
+    in every field: reports, --show-secrets, verification and the inventory's masking see the same
+    findings. Iterating merges the runs and what is held; it can be done again, and more added
+    between. Another spill added (a document's findings added to a run's) gives its runs and files
+    over as they are, unread."""
 
     def __init__(self, order: Callable[[Finding], Any], threshold: int = SPILL_FROM) -> None:
         self._order = order
         self._threshold = max(1, threshold)
         self._held: list[Finding] = []
-        self._runs: list[tuple[str, int, int]] = []  # (file, offset, findings) of each run
+        self._runs: list[tuple[str, int, list[Kept]]] = []  # (file, offset, what each record leaves out)
         self._file: IO[bytes] | None = None
         self._path = ""
         self._spilled = 0
@@ -107,7 +131,7 @@ class FindingSpill(Collection[Finding]):
         self._held.sort(key=self._order)
         if not self._runs:
             return iter(list(self._held))
-        runs = [_read_run(path, offset, count) for path, offset, count in self._runs]
+        runs = [_read_run(path, offset, kept) for path, offset, kept in self._runs]
         return heapq.merge(*runs, list(self._held), key=self._order)
 
     def close(self) -> None:
@@ -139,7 +163,7 @@ class FindingSpill(Collection[Finding]):
     def _write_run(self) -> None:
         stream = self._file or self._open()
         self._held.sort(key=self._order)
-        self._runs.append((self._path, stream.tell(), len(self._held)))
+        self._runs.append((self._path, stream.tell(), [_kept(f) for f in self._held]))
         # ASCII: a lone surrogate (a JSON escape in a capture) cannot be encoded as UTF-8.
         stream.writelines(json.dumps(finding_record(f)).encode("ascii") + b"\n" for f in self._held)
         stream.flush()
@@ -154,11 +178,11 @@ class FindingSpill(Collection[Finding]):
         return self._file
 
 
-def _read_run(path: str, offset: int, count: int) -> Iterator[Finding]:
+def _read_run(path: str, offset: int, kept: list[Kept]) -> Iterator[Finding]:
     with open(path, "rb", buffering=_READ_BUFFER) as stream:
         stream.seek(offset)
-        for _ in range(count):
-            yield finding_from_record(json.loads(stream.readline()))
+        for unrecorded in kept:
+            yield finding_from_record(json.loads(stream.readline()), unrecorded)
 
 
 def _remove_spill(stream: IO[bytes], folder: str) -> None:
