@@ -8,7 +8,7 @@ import pytest
 
 from leakscan.config import Config
 from leakscan.engine.context import Engine
-from leakscan.pipeline.tree import HEAVY_BYTES, heaviest_first, scan_paths
+from leakscan.pipeline.tree import heaviest_first, scan_paths
 from leakscan.sources.files import walk_files
 
 from ..conftest import fake_github_token
@@ -17,20 +17,19 @@ from ..conftest import fake_github_token
 def _tree(root) -> None:
     for n in range(30):
         (root / f"mod{n:02d}.py").write_text(f"token = '{fake_github_token(n)}'\n" if n % 7 == 0 else "x = 1\n")
-    (root / "big.txt").write_text("y = 2\n" * (HEAVY_BYTES // 6 + 1))
+    (root / "aa_data.tar").write_bytes(b"not a tar at all, scanned as what it is")
     with zipfile.ZipFile(root / "zz_bundle.whl", "w", zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr("pkg/settings.py", f"GITHUB_TOKEN = '{fake_github_token(77)}'\n")
         bundle.writestr("pkg/other.py", "z = 3\n")
 
 
-def test_archives_then_large_files_lead_and_count_as_heavy(tmp_path):
+def test_archives_lead_the_rest_keep_their_order(tmp_path):
     _tree(tmp_path)
     refs = walk_files([str(tmp_path)], Config()).refs
     ordered, heavy = heaviest_first(refs, archives=True)
-    assert [r.display for r in ordered[:2]] == ["zz_bundle.whl", "big.txt"] and heavy == 2
-    assert sorted(ordered, key=lambda r: r.display) == refs  # the same files, reordered
-    ordered, heavy = heaviest_first(refs, archives=False)  # not opened: only its size counts
-    assert ordered[0].display == "big.txt" and heavy == 1
+    assert [r.display for r in ordered[:2]] == ["aa_data.tar", "zz_bundle.whl"] and heavy == 2
+    assert ordered[2:] == [r for r in refs if not r.display.endswith((".tar", ".whl"))]
+    assert heaviest_first(refs, archives=False) == (refs, 0)  # not opened: nothing heavy
 
 
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="workers are not forked here")
