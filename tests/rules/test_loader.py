@@ -144,3 +144,33 @@ def test_the_digest_of_loaded_rules_is_kept_beside_their_packs(tmp_path, monkeyp
     assert len(list((tmp_path / "cache" / "leakscan").glob("*.digest"))) == 2
     stored.write_text("not a digest")  # a broken file costs time, never a wrong digest
     assert rules_digest(load_rules([extra])) == computed
+
+
+def test_the_cache_is_read_without_starting_the_collector_and_leaves_it_as_it_was(tmp_path, monkeypatch):
+    """Issue 20.3: reading ~900 rules makes ~20,000 objects, none in a reference cycle; the collector
+    would walk a start-up's heap a dozen times meanwhile for nothing."""
+    import gc
+
+    from leakscan.rules import pack_cache
+
+    monkeypatch.setenv("LEAKSCAN_CACHE_DIR", str(tmp_path / "cache"))
+    rules = load_rules()  # the built-in packs, parsed and their set file written
+    raws = [(path.name, path.read_bytes()) for path in builtin_pack_files()]
+    started: list[int] = []
+
+    def record(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started.append(info["generation"])
+
+    gc.callbacks.append(record)
+    try:
+        packs = pack_cache.read_set(pack_cache.set_key(raws), len(raws))
+        assert gc.isenabled()
+        gc.disable()
+        assert pack_cache.read_set(pack_cache.set_key(raws), len(raws)) == packs
+        assert not gc.isenabled()  # left as it was
+    finally:
+        gc.enable()
+        gc.callbacks.remove(record)
+    assert packs is not None and [rule for pack in packs for rule in pack] == list(rules)
+    assert started == []
