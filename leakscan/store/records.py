@@ -19,6 +19,7 @@ from typing import IO, Any
 from leakscan.model import Finding, Location, ScanError, Suggestion, Verification
 
 SPILL_FROM = 20_000  # findings held in memory before they are written out as one sorted run
+MAX_RUNS = 64  # runs of a spill before they are merged into one
 _READ_BUFFER = 1 << 16  # bytes each run's reader buffers while the runs are merged
 
 
@@ -103,11 +104,13 @@ class FindingSpill(Collection[Finding]):
         self._threshold = max(1, threshold)
         self._held: list[Finding] = []
         self._runs: list[tuple[str, int, list[Kept]]] = []  # (file, offset, what each record leaves out)
-        self._file: IO[bytes] | None = None
-        self._path = ""
+        self._file: IO[bytes] | None = None  # the file runs are written to
+        self._folder = ""
+        self._path = ""  # the file's
+        self._files = 0
         self._spilled = 0
-        # One per file: this spill's own and those given over to it.
-        self._removers: list[weakref.finalize[[IO[bytes], str], FindingSpill]] = []
+        # One per folder: this spill's own and those given over to it.
+        self._removers: list[weakref.finalize[[str], FindingSpill]] = []
 
     def add(self, findings: Iterable[Finding]) -> None:
         if isinstance(findings, FindingSpill):
@@ -138,7 +141,7 @@ class FindingSpill(Collection[Finding]):
         """Remove the files (the findings held in memory stay readable)."""
         for remove in self._removers:
             remove()
-        self._file, self._runs, self._spilled, self._removers = None, [], 0, []
+        self._file, self._folder, self._runs, self._spilled, self._removers = None, "", [], 0, []
 
     def __enter__(self) -> FindingSpill:
         return self
@@ -154,27 +157,47 @@ class FindingSpill(Collection[Finding]):
         for remove in other._removers:  # the files are removed when this spill goes, not the other
             detached = remove.detach()
             if detached is not None:
-                stream, folder = detached[2]
-                self._removers.append(weakref.finalize(self, _remove_spill, stream, folder))
+                self._removers.append(weakref.finalize(self, _remove_folder, *detached[2]))
         held, other._held = other._held, []
-        other._file, other._runs, other._spilled, other._removers = None, [], 0, []
+        other._file, other._folder, other._runs, other._spilled, other._removers = None, "", [], 0, []
         self.add(held)
+        self._bound_runs()
 
     def _write_run(self) -> None:
-        stream = self._file or self._open()
         self._held.sort(key=self._order)
-        self._runs.append((self._path, stream.tell(), [_kept(f) for f in self._held]))
-        # ASCII: a lone surrogate (a JSON escape in a capture) cannot be encoded as UTF-8.
-        stream.writelines(json.dumps(finding_record(f)).encode("ascii") + b"\n" for f in self._held)
-        stream.flush()
+        self._write(self._held, self._file or self._open())
         self._spilled += len(self._held)
         self._held = []
+        self._bound_runs()
+
+    def _bound_runs(self) -> None:
+        """Runs merged into one when there are MAX_RUNS: reading opens a file for each."""
+        if len(self._runs) < MAX_RUNS:
+            return
+        runs, self._runs = self._runs, []
+        self._write(heapq.merge(*(_read_run(*run) for run in runs), key=self._order), self._open())
+        for path in {path for path, _, _ in runs}:
+            os.remove(path)
+
+    def _write(self, findings: Iterable[Finding], stream: IO[bytes]) -> None:
+        offset, kept = stream.tell(), []
+        for finding in findings:
+            # ASCII: a lone surrogate (a JSON escape in a capture) cannot be encoded as UTF-8.
+            stream.write(json.dumps(finding_record(finding)).encode("ascii") + b"\n")
+            kept.append(_kept(finding))
+        stream.flush()
+        self._runs.append((self._path, offset, kept))
 
     def _open(self) -> IO[bytes]:
-        folder = tempfile.mkdtemp(prefix="leakscan-spill-")  # 0700: only this user can list or open it
-        self._path = os.path.join(folder, "findings.jsonl")
+        """A new file for runs, in this spill's private folder."""
+        if not self._folder:
+            self._folder = tempfile.mkdtemp(prefix="leakscan-spill-")  # 0700: only this user can list or open it
+            self._removers.append(weakref.finalize(self, _remove_folder, self._folder))  # at exit too
+        if self._file is not None:
+            self._file.close()
+        self._files += 1
+        self._path = os.path.join(self._folder, f"runs-{self._files}.jsonl")
         self._file = os.fdopen(os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
-        self._removers.append(weakref.finalize(self, _remove_spill, self._file, folder))  # at exit too
         return self._file
 
 
@@ -185,6 +208,5 @@ def _read_run(path: str, offset: int, kept: list[Kept]) -> Iterator[Finding]:
             yield finding_from_record(json.loads(stream.readline()), unrecorded)
 
 
-def _remove_spill(stream: IO[bytes], folder: str) -> None:
-    stream.close()
+def _remove_folder(folder: str) -> None:
     shutil.rmtree(folder, ignore_errors=True)

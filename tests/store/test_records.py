@@ -18,7 +18,7 @@ from leakscan.model import Finding, Location, Report, ScanStats, Suggestion, Ver
 from leakscan.pipeline.findings import report_order, sort_findings
 from leakscan.pipeline.tree import scan_paths
 from leakscan.reporters import REPORTERS, ReportOptions
-from leakscan.store.records import _READ_BUFFER, FindingSpill
+from leakscan.store.records import _READ_BUFFER, MAX_RUNS, FindingSpill
 
 from ..conftest import FIXTURES, fake_github_token
 
@@ -159,3 +159,23 @@ def test_a_spill_added_to_another_gives_its_runs_over_unread(tmp_path: Path, mon
     assert [f.fingerprint for f in run] == [f.fingerprint for f in sort_findings(added)]
     run.close()
     assert not list(tmp_path.iterdir())
+
+
+def test_runs_are_merged_before_reading_would_open_too_many_files(tmp_path: Path, monkeypatch) -> None:
+    """150 documents' spills of 2 runs each, and a run at each (a finding held before each document):
+    reading opens a file per run, so past MAX_RUNS they are merged into one, in the same order."""
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    added = list(_findings(150 * 5, seed=11))
+    with FindingSpill(report_order, 1_000) as run:
+        for at in range(0, len(added), 5):
+            run.add(added[at:at + 1])
+            document = FindingSpill(report_order, 2)
+            document.add(added[at + 1:at + 5])
+            run.add(document)
+            assert len(run._runs) < MAX_RUNS
+        files = [file for folder in tmp_path.iterdir() for file in folder.iterdir()]
+        assert len(files) <= 2 * MAX_RUNS
+        assert [f.fingerprint for f in run] == [f.fingerprint for f in sort_findings(added)]
+        assert [_unrecorded(f) for f in run] == [_unrecorded(f) for f in sort_findings(added)]
+    gc.collect()
+    assert not [file for folder in tmp_path.iterdir() for file in folder.iterdir()]
