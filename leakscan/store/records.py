@@ -8,13 +8,14 @@ the report's order: a capture with 160,000 findings need not hold them all
 from __future__ import annotations
 
 import heapq
+import itertools
 import json
 import os
 import shutil
 import tempfile
 import weakref
-from collections.abc import Callable, Collection, Iterable, Iterator
-from typing import IO, Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import IO, Any, overload
 
 from leakscan.model import Finding, Location, ScanError, Suggestion, Verification
 
@@ -87,7 +88,7 @@ def error_from_record(record: list[str]) -> ScanError:
     return ScanError(record[0], record[1])
 
 
-class FindingSpill(Collection[Finding]):
+class FindingSpill(Sequence[Finding]):
     """Findings added in any order, read back in `order` (stable: equal keys in the order added).
 
     Up to `threshold` are held; each time that many are held they are sorted and written out as
@@ -129,6 +130,25 @@ class FindingSpill(Collection[Finding]):
 
     def __contains__(self, finding: object) -> bool:
         return any(finding == other for other in self)
+
+    @overload
+    def __getitem__(self, index: int) -> Finding: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Finding]: ...
+
+    def __getitem__(self, index: int | slice) -> Finding | Sequence[Finding]:
+        """By position in the report's order (reads the runs up to it: for a caller that looks at a few)."""
+        if isinstance(index, int) and index >= 0:
+            found = next(itertools.islice(self, index, None), None)
+            if found is None:
+                raise IndexError(index)
+            return found
+        return tuple(self)[index]
+
+    def settled(self) -> Sequence[Finding]:
+        """The findings as a tuple when none was written out (most scans), else the spill itself."""
+        return self if self._runs else tuple(self)
 
     def __iter__(self) -> Iterator[Finding]:
         self._held.sort(key=self._order)

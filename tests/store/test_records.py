@@ -179,3 +179,19 @@ def test_runs_are_merged_before_reading_would_open_too_many_files(tmp_path: Path
         assert [_unrecorded(f) for f in run] == [_unrecorded(f) for f in sort_findings(added)]
     gc.collect()
     assert not [file for folder in tmp_path.iterdir() for file in folder.iterdir()]
+
+
+def test_by_position_and_settled(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    added = list(_findings(40, seed=4))
+    ordered = sort_findings(added)
+    with FindingSpill(report_order, 6) as spill:
+        spill.add(added)
+        assert spill[0] == ordered[0] and spill[39] == ordered[39] and spill[-1] == ordered[-1]
+        assert spill[3:5] == tuple(ordered[3:5])
+        with pytest.raises(IndexError):
+            spill[40]
+        assert spill.settled() is spill and ordered[7] in spill
+    small = FindingSpill(report_order, 100)
+    small.add(added)
+    assert small.settled() == tuple(ordered)  # nothing written out: a plain tuple
