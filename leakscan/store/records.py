@@ -151,11 +151,13 @@ class FindingSpill(Sequence[Finding]):
         return self if self._runs else tuple(self)
 
     def __iter__(self) -> Iterator[Finding]:
+        """A generator: it keeps the spill (and so its files) alive while it is read."""
         self._held.sort(key=self._order)
         if not self._runs:
-            return iter(list(self._held))
+            yield from list(self._held)
+            return
         runs = [_read_run(path, offset, kept) for path, offset, kept in self._runs]
-        return heapq.merge(*runs, list(self._held), key=self._order)
+        yield from heapq.merge(*runs, list(self._held), key=self._order)
 
     def close(self) -> None:
         """Remove the files (the findings held in memory stay readable)."""

@@ -195,3 +195,20 @@ def test_by_position_and_settled(tmp_path: Path, monkeypatch) -> None:
     small = FindingSpill(report_order, 100)
     small.add(added)
     assert small.settled() == tuple(ordered)  # nothing written out: a plain tuple
+
+
+def test_an_iterator_keeps_its_spill_and_files(tmp_path: Path, monkeypatch) -> None:
+    """`iter(report().findings)`: nothing else refers to the spill while it is read."""
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+
+    def spilled() -> FindingSpill:
+        spill = FindingSpill(report_order, 2)
+        spill.add(_findings(9))
+        return spill
+
+    reading = iter(spilled())
+    gc.collect()
+    assert len(list(reading)) == 9
+    del reading
+    gc.collect()
+    assert not list(tmp_path.iterdir())
