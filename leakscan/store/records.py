@@ -161,6 +161,8 @@ class FindingSpill(Sequence[Finding]):
 
     def close(self) -> None:
         """Remove the files (the findings held in memory stay readable)."""
+        if self._file is not None:
+            self._file.close()
         for remove in self._removers:
             remove()
         self._file, self._folder, self._runs, self._spilled, self._removers = None, "", [], 0, []
