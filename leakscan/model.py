@@ -1,6 +1,7 @@
 """Frozen records that travel through the pipeline. No imports from the package."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 # Every record has a docstring of its own: for one without, @dataclass writes one from inspect.signature
@@ -227,7 +228,7 @@ class RepositoryStatus:
 class Report:
     """Everything one scan found, for the reporters."""
 
-    findings: tuple[Finding, ...]
+    findings: Sequence[Finding]  # a tuple, or a large scan's store.records.FindingSpill (same order)
     errors: tuple[ScanError, ...]
     stats: ScanStats
     endpoints: tuple[Endpoint, ...] = ()  # captures only: the API inventory

@@ -6,7 +6,7 @@ import multiprocessing
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from leakscan.analyzers.registry import document_scanner_for, registered
@@ -17,7 +17,7 @@ from leakscan.masking.sanitize import Sanitizer, sanitize_error
 from leakscan.model import Chunk, Finding, Report, ScanError, ScanStats
 from leakscan.pipeline.archives import scan_archive, scan_notebook
 from leakscan.pipeline.capture import scan_capture_file
-from leakscan.pipeline.findings import findings_from, scan_chunk, sort_findings, suppressed_pairs
+from leakscan.pipeline.findings import findings_from, report_order, scan_chunk, sort_findings, suppressed_pairs
 from leakscan.pipeline.interruption import INTERRUPTED
 from leakscan.pipeline.pool import run_on_workers
 from leakscan.sources.files import (
@@ -34,11 +34,12 @@ from leakscan.sources.files import (
 )
 from leakscan.sources.suffixes import ARCHIVE_SUFFIXES
 from leakscan.store.findings_cache import CachedScan, FindingsCache
+from leakscan.store.records import SPILL_FROM, FindingSpill
 
 
 @dataclass(frozen=True)
 class FileResult:
-    findings: tuple[Finding, ...]
+    findings: Collection[Finding]  # a large capture's: a FindingSpill
     errors: tuple[ScanError, ...]
     bytes: int
     scanned: bool
@@ -47,6 +48,7 @@ class FileResult:
 
 
 _WORKER_ENGINE: Engine | None = None
+_SPILL_FROM: int | None = None  # findings a large capture holds at most (set while files are scanned in-process)
 _DOCUMENT_BYTES_KEPT = 1 << 22  # a larger file that a document scanner reads lets its bytes go first
 
 
@@ -68,9 +70,10 @@ def _scan_file(ref: FileRef, engine: Engine) -> FileResult:
     if ref.explicit and _size(ref.path) > WHOLE_FILE_LIMIT:
         return scan_large_file(ref, engine)
     hidden: Counter[str] = Counter()
-    if (streamed := scan_capture_file(ref, engine, hidden)) is not None:  # a large HAR, read block by block
+    if (streamed := scan_capture_file(ref, engine, hidden, spill_from=_SPILL_FROM)) is not None:  # a large HAR
         found, errors, size = streamed
-        return FileResult(tuple(found), tuple(errors), size, True, suppressed=suppressed_pairs(hidden))
+        found = found if isinstance(found, FindingSpill) else tuple(found)
+        return FileResult(found, tuple(errors), size, True, suppressed=suppressed_pairs(hidden))
     loaded = read_file(ref, engine.config.max_file_size)
     if isinstance(loaded, ScanError):
         return FileResult((), (loaded,), 0, False, "size" if isinstance(loaded, OverSizeLimit) else "")
@@ -134,18 +137,18 @@ def scan_large_file(ref: FileRef, engine: Engine, window: int = WINDOW_BYTES,
 def scan_refs(
     refs: Sequence[FileRef], engine: Engine, progress: Callable[[int, int], None] | None = None,
     skips: Skips | None = None, suppressed: Counter[str] | None = None,
-) -> tuple[list[Finding], list[ScanError], int, int]:
-    """Scan files on all cores; returns findings, errors, files scanned, bytes (and
-    counts files left out in `skips`)."""
-    global _WORKER_ENGINE
+) -> tuple[FindingSpill, list[ScanError], int, int]:
+    """Scan files on all cores; returns findings (in the report's order), errors, files scanned, bytes
+    (and counts files left out in `skips`)."""
+    global _WORKER_ENGINE, _SPILL_FROM
     jobs = engine.config.jobs or os.cpu_count() or 1
-    findings: list[Finding] = []
+    findings = FindingSpill(report_order)
     errors: list[ScanError] = []
     files = size = 0
 
     def collect(result: FileResult) -> None:
         nonlocal files, size
-        findings.extend(result.findings)
+        findings.add(result.findings)
         errors.extend(result.errors)
         files += result.scanned
         size += result.bytes
@@ -162,8 +165,12 @@ def scan_refs(
 
     try:
         if jobs <= 1 or len(refs) < 16:
-            for ref in refs:
-                collect(scan_file(ref, engine))
+            _SPILL_FROM = SPILL_FROM  # in this process only: a spill does not cross to a worker's parent
+            try:
+                for ref in refs:
+                    collect(scan_file(ref, engine))
+            finally:
+                _SPILL_FROM = None
             return findings, errors, files, size
         _WORKER_ENGINE = engine
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
@@ -232,7 +239,7 @@ def _scan_paths(
     findings, errors, files, size = scan_refs(refs, engine, progress, walked.skipped, hidden)
     errors = walk_errors + errors
     return Report(
-        findings=tuple(sort_findings(findings)),
+        findings=findings.settled(),
         errors=tuple(sorted(errors, key=lambda e: (e.path, e.message))),
         stats=ScanStats(files, size, round(time.perf_counter() - started, 3), len(errors),
                         walked.skipped.as_pairs(), incomplete=INTERRUPTED in errors,
