@@ -12,7 +12,7 @@ CATEGORIES = ("secret", "url-token", "pii", "stacktrace", "exposure", "identifie
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where a chunk of text came from."""
 
@@ -81,7 +81,7 @@ class Rule:
         return self.id.startswith("generic.")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Adjustment:
     """One piece of evidence that moved a candidate's confidence."""
 
@@ -89,7 +89,7 @@ class Adjustment:
     delta: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """A possible secret the matcher found, before scoring and suppression."""
 
@@ -110,7 +110,7 @@ class Candidate:
     related_lines: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Suggestion:
     """What to do about a finding, with the value masked."""
 
@@ -119,7 +119,7 @@ class Suggestion:
     masked_value: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Location:
     """Where a finding is: path, position, and for history or captures the commit, blob or pointer."""
 
@@ -136,7 +136,7 @@ class Location:
     repository: str | None = None  # `leakscan repos`: the repository it was found in (as given or enumerated)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A reported candidate: scored, masked, fingerprinted; the secret itself only for --show-secrets."""
 
@@ -164,7 +164,7 @@ class Finding:
     related_lines: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verification:
     """What a credential's provider answered when asked whether it is live (never the secret)."""
 

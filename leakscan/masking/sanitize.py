@@ -17,7 +17,7 @@ Reporters then print only these strings; none of them masks on its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -43,13 +43,17 @@ UNMASKED_EXTRAS = frozenset({"author", "date", "introduced_in"})
 
 
 class Sanitizer:
-    def __init__(self, engine: Engine | None, known: Iterable[tuple[str, MaskSpec]] = ()) -> None:
+    def __init__(self, engine: Engine | None,
+                 known: Iterable[tuple[str, MaskSpec]] | Mapping[str, MaskSpec] = ()) -> None:
         self.engine = engine
-        by_value = {value: spec for value, spec in known if len(value) >= MIN_KNOWN_LENGTH}
-        self.known = sorted(by_value.items(), key=lambda item: -len(item[0]))
+        by_value = known if isinstance(known, Mapping) else dict(known)  # the last spec of a value wins
+        # Longest first; two lists, not a pair each: a capture knows a hundred thousand values.
+        self._values = sorted((value for value in by_value if len(value) >= MIN_KNOWN_LENGTH), key=lambda v: -len(v))
+        self._specs = [by_value[value] for value in self._values]
         self._memo: dict[str, str] = {}
-        self._forms: list[tuple[str, tuple[str, ...]]] | None = None  # (masked, forms) per known value
-        self._by_prefix: dict[str, list[int]] = {}  # a form's first PREFIX characters -> indices into _forms
+        # A form's first MIN_KNOWN_LENGTH characters -> the index of its value (a list when several share them).
+        # Only the prefixes are indexed: a value's forms and mask are made again when its prefix is seen.
+        self._by_prefix: dict[str, int | list[int]] | None = None
 
     def clean(self, text: str) -> str:
         if not text:
@@ -63,13 +67,15 @@ class Sanitizer:
         """Known values longest first, each in all its forms. Only the values whose forms' first characters
         occur in the text are tried: a capture with thousands of emails has thousands of known values, and
         trying each on each printed string made a report quadratic in its findings."""
-        forms = self._known_forms()
+        if not self._values:
+            return text
         candidates = self._candidates(text)
         while candidates:
             index = candidates.pop(0)
-            masked, written = forms[index]
+            value = self._values[index]
+            masked = mask_value(value, self._specs[index])
             before = text
-            for form in written:
+            for form in _forms(value):
                 if form not in text:
                     continue
                 if len(form) < SHORT_KNOWN:
@@ -80,24 +86,32 @@ class Sanitizer:
                 candidates = [i for i in self._candidates(text) if i > index]
         return text
 
-    def _known_forms(self) -> list[tuple[str, tuple[str, ...]]]:
-        if self._forms is None:
-            self._forms = []
-            for index, (value, spec) in enumerate(self.known):
-                written = tuple(dict.fromkeys((value, quote(value, safe=""),
-                                               value.replace("~", "~0").replace("/", "~1"))))
-                self._forms.append((mask_value(value, spec), written))
-                for form in written:
-                    self._by_prefix.setdefault(form[:MIN_KNOWN_LENGTH], []).append(index)
-        return self._forms
+    def _prefixes(self) -> dict[str, int | list[int]]:
+        if self._by_prefix is None:
+            self._by_prefix = {}
+            for index, value in enumerate(self._values):
+                for form in _forms(value):
+                    prefix = form[:MIN_KNOWN_LENGTH]
+                    held = self._by_prefix.setdefault(prefix, index)
+                    if held == index:
+                        continue
+                    if isinstance(held, int):
+                        self._by_prefix[prefix] = [held, index]
+                    elif held[-1] != index:
+                        held.append(index)
+        return self._by_prefix
 
     def _candidates(self, text: str) -> list[int]:
         """Indices (in order) of the known values one of whose forms may occur in TEXT."""
-        by_prefix, width = self._by_prefix, MIN_KNOWN_LENGTH
+        by_prefix, width = self._prefixes(), MIN_KNOWN_LENGTH
+        # Every distinct WIDTH characters of the text (made in C), looked up in the index at once.
+        grams = set(map(text.__getitem__, map(slice, range(len(text) - width + 1), range(width, len(text) + 1))))
         found: set[int] = set()
-        for at in range(len(text) - width + 1):
-            hits = by_prefix.get(text[at:at + width])
-            if hits:
+        for gram in by_prefix.keys() & grams:
+            hits = by_prefix[gram]
+            if isinstance(hits, int):
+                found.add(hits)
+            else:
                 found.update(hits)
         return sorted(found)
 
@@ -110,6 +124,11 @@ class Sanitizer:
                     and score(candidate).confidence >= MIN_CONFIDENCE):
                 text = text.replace(candidate.secret, mask_value(candidate.secret, candidate.rule.mask))
         return text
+
+
+def _forms(value: str) -> tuple[str, ...]:
+    """A known value as written, percent-encoded and pointer-escaped (each once)."""
+    return tuple(dict.fromkeys((value, quote(value, safe=""), value.replace("~", "~0").replace("/", "~1"))))
 
 
 def _literal(replacement: str) -> Callable[[re.Match[str]], str]:

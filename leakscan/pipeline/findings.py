@@ -25,10 +25,6 @@ _CAPTURE_KINDS = frozenset({"har", "http", "jsonl"})
 
 BASELINE_BATCH = 1_000  # findings made, then judged by the baseline, before they are kept or spilled
 _Scored = tuple[Candidate, Score]
-# Matches that may overlap: (path, commit, pointer, overlap kind); one finding per name and line:
-# (path, commit, pointer, line, casefolded rule name).
-_ValueKey = tuple[str, str | None, str | None, str]
-_LineKey = tuple[str, str | None, str | None, int, str]
 
 
 def finding_place(origin: Origin) -> str:
@@ -101,16 +97,17 @@ def _scored_findings(candidates: Iterable[Candidate], config: Config, engine: En
     scores: dict[Score, Score] = {}
     scored: list[_Scored] = []
     ignored: list[_Scored] = []
-    known: list[tuple[str, MaskSpec]] = []
+    known: dict[str, MaskSpec] = {}  # the last spec of a value wins, as in Sanitizer
     # Identifiers (key ids, client ids) are named in their secret's finding, or fall below the threshold.
     paired = pair_identifiers([(c, _shared(score(c), scores)) for c in allowed])
     del allowed
-    for candidate, result in paired:
+    for pair in paired:  # the pair itself kept, not a copy: a capture has a hundred thousand
+        candidate, result = pair
         if result.confidence >= config.min_confidence:
             hidden = inline_ignored(candidate.rule.id, candidate.line_text, candidate.before)
-            (ignored if hidden else scored).append((candidate, result))
+            (ignored if hidden else scored).append(pair)
         if result.confidence >= SANITIZE_CONFIDENCE and candidate.rule.category in MASKED_CATEGORIES:
-            known.append((candidate.secret, candidate.rule.mask))
+            known[candidate.secret] = candidate.rule.mask
     del paired
     if tally is not None:
         tally["inline_ignore"] += len(_best_per_span(ignored))
@@ -149,35 +146,43 @@ def _findings_of(kept: list[_Scored], sanitizer: Sanitizer | None) -> Iterator[F
         yield finding if sanitizer is None else sanitize_finding(finding, sanitizer)
 
 
-def _span(c: Candidate) -> tuple[tuple[int, int], tuple[int, int]]:
-    return (c.line, c.column), (c.end_line, c.end_column)
-
-
 def _best_per_span(scored: list[_Scored]) -> list[_Scored]:
     """Where matches of the same kind overlap, the most confident wins; on a tie a specific rule
     beats a generic one. Two rules that detect the same thing (same name) on one line are one finding.
 
     Only matches in the same value (path, commit, pointer) can overlap, so
-    each is compared with its own bucket: a capture with thousands of
-    findings in different values costs linear time, not quadratic. A value
+    each is compared with its own value's kept matches: a capture with thousands
+    of findings in different values costs linear time, not quadratic. A value
     and a fact about where it sits are different findings: a token in a URL
     and the URL's undocumented endpoint are both reported."""
     ranked = sorted(scored, key=lambda cs: (-cs[1].confidence, cs[0].rule.is_generic, cs[0].rule.id))
     kept: list[_Scored] = []
-    spans_by_value: dict[_ValueKey, list[tuple[tuple[int, int], tuple[int, int]]]] = {}
-    named_lines: set[_LineKey] = set()
-    for cand, result in ranked:
-        start, end = _span(cand)
-        path, commit, pointer = cand.origin.path, cand.origin.commit, cand.origin.pointer
-        spans = spans_by_value.setdefault((path, commit, pointer, _overlap_kind(cand.rule)), [])
-        same_thing = (path, commit, pointer, cand.line, cand.rule.name.casefold())
-        if same_thing in named_lines or any(start < other_end and other_start < end
-                                            for other_start, other_end in spans):
-            continue
-        spans.append((start, end))
-        named_lines.add(same_thing)
-        kept.append((cand, result))
+    # A value's kept matches: the one (most values of a capture have one: no list, no spans of their own) or a list.
+    kept_in: dict[tuple[str, str | None, str | None], Candidate | list[Candidate]] = {}
+    for pair in ranked:
+        cand, origin = pair[0], pair[0].origin
+        value = (origin.path, origin.commit, origin.pointer)
+        others = kept_in.get(value)
+        if others is None:
+            kept_in[value] = cand
+        else:
+            if isinstance(others, Candidate):
+                others = kept_in[value] = [others]
+            if any(_competes(cand, other) for other in others):
+                continue
+            others.append(cand)
+        kept.append(pair)
     return kept
+
+
+def _competes(cand: Candidate, kept: Candidate) -> bool:
+    """CAND (in the same value as KEPT) is the same finding: the same name on its line, or an overlapping
+    match of the same kind."""
+    if cand.line == kept.line and cand.rule.name.casefold() == kept.rule.name.casefold():
+        return True
+    return (_overlap_kind(cand.rule) == _overlap_kind(kept.rule)
+            and (cand.line, cand.column) < (kept.end_line, kept.end_column)
+            and (kept.line, kept.column) < (cand.end_line, cand.end_column))
 
 
 def _overlap_kind(rule: Rule) -> str:

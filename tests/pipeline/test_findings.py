@@ -95,8 +95,11 @@ def test_a_captures_candidates_and_findings_are_not_all_held_at_once(engine: Eng
     (small, small_held, small_peak), (large, large_held, large_peak) = measured[20], measured[80]
     assert (small, large) == (500, 2000)  # every email a finding
     # The overhead beyond the findings held (the masking of printed strings, one step's objects)
-    # is a small fraction of them, and stays so at four times the findings (measured: 1.24 and 1.34;
+    # is a small fraction of them, and stays so at four times the findings (measured: 1.11 and 1.14;
+    # 1.24 and 1.34 with a list of spans per value and every known value's forms held by the sanitizer;
     # with all candidates and findings held together, 1.60 and 1.82).
-    assert large_peak < 1.5 * large_held
-    assert small_peak < 1.5 * small_held
-    assert large_held > 3 * small_held  # what is measured grows with the findings: the bound is relative
+    assert large_peak < 1.3 * large_held
+    assert small_peak < 1.3 * small_held
+    # What is measured grows with the findings, so the bound is relative (measured: 3.3 times; a fixed
+    # ~0.2 MB is not the findings').
+    assert large_held > 2.5 * small_held
