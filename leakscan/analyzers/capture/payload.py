@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import unquote_plus
 
@@ -211,6 +211,12 @@ def finalize(protos: Sequence[Proto], ctx: Context) -> list[Candidate]:
 
 
 Span = tuple[Position, Position]
+# What Placed holds of a place that may be its value's finding: the candidate's own fields, not the candidate
+# and an Origin each (a capture holds a hundred thousand): rule, secret, pointer, extra, line_text, adjustments,
+# display.
+_Fields = tuple[Rule, str, str | None, tuple[tuple[str, str], ...], str, tuple[Adjustment, ...], str]
+# (confidence, place, span, fields): span and fields None for a place that cannot be the finding.
+_Member = tuple[float, str, Span | Proto | None, _Fields | None]
 
 
 class Placed:
@@ -223,11 +229,11 @@ class Placed:
         self.ctx = ctx
         self.threshold = ctx.engine.config.min_confidence
         self.keep_items = keep_items
-        self.groups: dict[str, list[tuple[Candidate, float, str, Span | Proto | None]]] = {}
+        self.groups: dict[str, _Member | list[_Member]] = {}  # a value seen once (most are) has no list
         self._best: dict[str, float] = {}  # the highest confidence of each value so far
 
     def add(self, protos: Iterable[Proto]) -> None:
-        ctx, threshold, best = self.ctx, self.threshold, self._best
+        ctx, threshold, best, groups = self.ctx, self.threshold, self._best, self.groups
         for proto in protos:
             candidate = proto.candidate(ctx)
             confidence = score(candidate).confidence
@@ -235,29 +241,37 @@ class Placed:
             # Only the most confident place of a value is positioned (the first of equals), and only
             # when it is kept: a place that cannot be that one (a cookie sent again) is never positioned.
             can_win = confidence >= threshold and confidence > best.get(value, -1.0)
+            member: _Member = (confidence, _place(proto, ctx), None, None)
             if can_win:
                 best[value] = confidence
-            span = (proto if self.keep_items else _span(proto)) if can_win else None
-            self.groups.setdefault(value, []).append((candidate, confidence, _place(proto, ctx), span))
+                member = (confidence, member[1], proto if self.keep_items else _span(proto), _fields(candidate))
+            held = groups.get(value)
+            if held is None:
+                groups[value] = member
+            elif isinstance(held, list):
+                held.append(member)
+            else:
+                groups[value] = [held, member]
 
     def candidates(self) -> list[Candidate]:
         """Once: each value's group is let go as its candidate is made (a capture holds one or the other)."""
         out: list[Candidate] = []
         groups, self.groups = self.groups, {}
         for value in list(groups):
-            members = groups.pop(value)
-            best = max(range(len(members)), key=lambda i: (members[i][1], -i))
-            candidate, confidence, here, span = members[best]
-            if confidence < self.threshold or span is None:
+            held = groups.pop(value)
+            members = held if isinstance(held, list) else [held]
+            # The most confident, the first of equals: a place that can win, so it has its span and fields.
+            confidence, here, span, fields = max(members, key=lambda m: m[0])
+            if confidence < self.threshold or span is None or fields is None:
                 continue
             if isinstance(span, Proto):
                 span = _span(span)
             others: dict[str, None] = {}  # ordered and deduplicated
-            for _, _, where, _ in members:
+            for _, where, _, _ in members:
                 if where != here:
                     others[where] = None
             # Every place, however many (a cookie sent with each request): `leakscan mask` rewrites them all.
-            out.append(_positioned(candidate, span, tuple(others)))
+            out.append(_positioned(self.ctx, fields, span, tuple(others)))
         return out
 
 
@@ -278,8 +292,19 @@ def _span(proto: Proto) -> Span:
     return start, proto.item.site.position(proto.end) or start
 
 
-def _positioned(candidate: Candidate, span: Span, also_at: tuple[str, ...]) -> Candidate:
+def _fields(candidate: Candidate) -> _Fields:
+    return (candidate.rule, candidate.secret, candidate.origin.pointer, candidate.origin.extra, candidate.line_text,
+            candidate.adjustments, candidate.display)
+
+
+def _positioned(ctx: Context, fields: _Fields, span: Span, also_at: tuple[str, ...]) -> Candidate:
+    """The candidate Proto.candidate made, at its position (0s when it has none) with its other places."""
+    rule, secret, pointer, extra, line_text, adjustments, display = fields
     start, end = span
-    if start is None or end is None:
-        return replace(candidate, also_at=also_at)
-    return replace(candidate, line=start[0], column=start[1], end_line=end[0], end_column=end[1], also_at=also_at)
+    line, column, end_line, end_column = (0, 0, 0, 0) if start is None or end is None else (*start, *end)
+    return Candidate(
+        rule=rule, secret=secret,
+        origin=Origin(kind=ctx.kind, path=ctx.path, commit=ctx.commit, blob=ctx.blob, pointer=pointer, extra=extra),
+        line=line, column=column, end_line=end_line, end_column=end_column, line_text=line_text, before="",
+        adjustments=adjustments, also_at=also_at, display=display,
+    )

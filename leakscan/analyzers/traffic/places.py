@@ -10,7 +10,7 @@ from leakscan.analyzers.traffic.vocab import vocabulary
 _PLACE = re.compile(r"^/log/entries/(\d+)/(request|response)(?:/([A-Za-z_]+)(?:/(\d+))?)?")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Seen:
     """One finding (its rule and category) at one place of a capture."""
 
@@ -20,7 +20,7 @@ class Seen:
     secret: str = field(default="", repr=False)  # the value, to search for elsewhere; never reported
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Spot:
     data_class: str
     rule_id: str
@@ -47,14 +47,17 @@ def by_entry(seen: Iterable[Seen]) -> dict[int, EntryData]:
     """Findings grouped by the entry each place of theirs is in (a value seen in several entries counts in each)."""
     vocab = vocabulary()
     out: dict[int, EntryData] = {}
+    words: dict[str, str] = {}  # one "response", one "content"... for a capture's hundred thousand spots
     for item in seen:
         data_class = vocab.data_class(item.rule_id, item.category)
         match = _PLACE.match(item.pointer) if data_class else None
         if match is None or data_class is None:
             continue
         index = int(match.group(4)) if match.group(4) else None
+        side, part = match.group(2), match.group(3) or ""
         out.setdefault(int(match.group(1)), EntryData()).spots.append(
-            Spot(data_class, item.rule_id, match.group(2), match.group(3) or "", index, item.pointer, item.secret))
+            Spot(data_class, item.rule_id, words.setdefault(side, side), words.setdefault(part, part), index,
+                 item.pointer, item.secret))
     return out
 
 

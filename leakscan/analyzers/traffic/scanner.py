@@ -12,7 +12,7 @@ third-party hosts.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -62,7 +62,7 @@ class ExposureChecks:
     when every first-party session value and secret is known."""
 
     def __init__(self, entries: Mapping[int, EntryData], first_party: str | None, how: str,
-                 secrets_by_entry: Mapping[int, set[str]]) -> None:
+                 secrets_by_entry: Mapping[int, Collection[str]]) -> None:
         self.entries, self.first_party, self.how = entries, first_party, how
         self.secrets_by_entry = secrets_by_entry
         self.first_secrets: set[str] = set()
@@ -98,7 +98,7 @@ class ExposureChecks:
         return self.found
 
 
-def exposures(text: str, candidates: Iterable[Candidate], override: str | None,
+def exposures(text: str, candidates: Collection[Candidate], override: str | None,
               starts: dict[int, int] | None = None) -> list[Exposure]:
     """The exposure checks over a HAR's text, given the scan's candidates; `starts` receives
     where each entry begins in the text."""
@@ -106,7 +106,7 @@ def exposures(text: str, candidates: Iterable[Candidate], override: str | None,
     return checked_exchanges(exchanges, lambda: page_titles(text), candidates, override, starts)
 
 
-def streamed_exposures(blocks: Blocks, candidates: Iterable[Candidate], override: str | None,
+def streamed_exposures(blocks: Blocks, candidates: Collection[Candidate], override: str | None,
                        checked: set[int]) -> list[Exposure] | None:
     """`exposures` of a HAR read block by block (`blocks()` reads it from the start each time); `checked`
     receives the index of each entry checked. None when its first window does not show the entries."""
@@ -121,15 +121,16 @@ def streamed_exposures(blocks: Blocks, candidates: Iterable[Candidate], override
     return found
 
 
-def checked_exchanges(exchanges: Iterator[Exchange], titles: Callable[[], list[str]], candidates: Iterable[Candidate],
-                      override: str | None, starts: dict[int, int] | None = None) -> list[Exposure]:
+def checked_exchanges(exchanges: Iterator[Exchange], titles: Callable[[], list[str]],
+                      candidates: Collection[Candidate], override: str | None,
+                      starts: dict[int, int] | None = None) -> list[Exposure]:
     """The exposure checks over a HAR's exchanges (`titles`: its pages' titles, asked once)."""
-    seen = list(seen_in(candidates))
-    secrets_by_entry: dict[int, set[str]] = {}
-    for item in seen:
-        index = item.pointer.split("/")[3]
+    # The places are read twice rather than held: a capture's hundred thousand values have as many.
+    secrets_by_entry: dict[int, list[str]] = {}
+    for item in seen_in(candidates):
+        index = item.pointer.split("/", 4)[3]
         if index.isdigit():
-            secrets_by_entry.setdefault(int(index), set()).add(item.secret)
+            secrets_by_entry.setdefault(int(index), []).append(item.secret)
     head: list[Exchange] = []
     for exchange in exchanges:
         head.append(exchange)
@@ -138,7 +139,7 @@ def checked_exchanges(exchanges: Iterator[Exchange], titles: Callable[[], list[s
     domain, how = decide_first_party(override, titles(), [e.url for e in head if "html" in e.response_mime],
                                      [h for e in head for h in (e.header("origin"), e.header("referer")) if h],
                                      [e.host for e in head])
-    checks = ExposureChecks(by_entry(seen), domain, how, secrets_by_entry)
+    checks = ExposureChecks(by_entry(seen_in(candidates)), domain, how, secrets_by_entry)
     for exchange in itertools.chain(head, exchanges):  # streamed: exchanges are let go once checked
         checks.add(exchange)
         if starts is not None:
