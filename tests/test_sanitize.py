@@ -169,3 +169,19 @@ def test_a_place_fingerprint_uses_the_masked_pointer(tmp_path):
     assert "jane.doe" not in pointer
     assert finding["fingerprint"] == place_fingerprint(finding["rule_id"], finding["location"]["path"],
                                                        place_of(pointer, finding["location"]["line"]))
+
+
+def test_the_memo_forgets_past_its_bound_and_answers_the_same() -> None:
+    """A capture's findings each print a pointer of their own: the memo does not keep them all (issue 20.2)."""
+    from leakscan.masking import sanitize
+
+    secret = "tok_" + "q7Z" * 6
+    known = [(secret, MaskSpec())]
+    remembering = Sanitizer(None, known)
+    texts = [f"/log/entries/{i}/request/headers/{secret if i % 3 == 0 else 'x'}"
+             for i in range(sanitize.MEMO_LIMIT + 50)]
+    cleaned = [remembering.clean(text) for text in texts]
+    assert len(remembering._memo) <= sanitize.MEMO_LIMIT
+    assert cleaned == [Sanitizer(None, known).clean(text) for text in texts]
+    assert secret not in "".join(cleaned) and cleaned[0] != texts[0] and cleaned[1] == texts[1]
+    assert [remembering.clean(text) for text in texts[:10]] == cleaned[:10]  # forgotten, made again the same

@@ -40,6 +40,9 @@ MAX_EXCEPTION_CHARS = 200
 LOCATION_PATH = "report-location.txt"  # what rules see as the "file" of a location string
 # Extras that name people or commits on purpose (git authors, dates), not document content.
 UNMASKED_EXTRAS = frozenset({"author", "date", "introduced_in"})
+# Strings a sanitizer remembers, then forgets all at once: a capture's findings each print a pointer of
+# their own, and remembering every one held them (and their suggestions) long after they were reported.
+MEMO_LIMIT = 8192
 
 
 class Sanitizer:
@@ -60,6 +63,8 @@ class Sanitizer:
             return text
         cleaned = self._memo.get(text)
         if cleaned is None:
+            if len(self._memo) >= MEMO_LIMIT:
+                self._memo.clear()
             cleaned = self._memo[text] = self._mask_matches(self._mask_known(text))
         return cleaned
 

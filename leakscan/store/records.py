@@ -21,6 +21,9 @@ from leakscan.model import Finding, Location, ScanError, Suggestion, Verificatio
 
 SPILL_FROM = 20_000  # findings held in memory before they are written out as one sorted run
 MAX_RUNS = 64  # runs of a spill before they are merged into one
+# Findings in each later run, once one was written out (at most the threshold): a capture's findings are
+# made while its candidates are still held, and 20,000 findings held beside them were the scan's peak.
+RUN_SIZE = 4096
 _READ_BUFFER = 1 << 16  # bytes each run's reader buffers while the runs are merged
 
 
@@ -119,7 +122,7 @@ class FindingSpill(Sequence[Finding]):
             return
         for finding in findings:
             self._held.append(finding)
-            if len(self._held) >= self._threshold:
+            if len(self._held) >= (min(self._threshold, RUN_SIZE) if self._runs else self._threshold):
                 self._write_run()
 
     def __len__(self) -> int:

@@ -212,3 +212,21 @@ def test_an_iterator_keeps_its_spill_and_files(tmp_path: Path, monkeypatch) -> N
     del reading
     gc.collect()
     assert not list(tmp_path.iterdir())
+
+
+def test_runs_after_the_first_are_small_and_read_back_the_same(tmp_path: Path, monkeypatch) -> None:
+    """Once a spill has written out, it holds RUN_SIZE findings at most (not the threshold): a capture's
+    findings are made while its candidates are held (issue 20.2). The order, ties as added, is the same."""
+    import leakscan.store.records as records
+
+    monkeypatch.setattr(records, "RUN_SIZE", 4)
+    added = list(_findings(50))
+    with FindingSpill(report_order, 10) as spill:
+        held = []
+        for finding in added:
+            spill.add([finding])
+            held.append(len(spill._held))
+        assert max(held[:9]) == 9 and max(held[10:]) <= 3  # 10 held before the first run, 4 after
+        back = list(spill)
+    assert back == sort_findings(added)
+    assert [_unrecorded(f) for f in back] == [_unrecorded(f) for f in sort_findings(added)]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import unquote_plus
 
-from leakscan.analyzers.capture.sites import Position, Site
+from leakscan.analyzers.capture.sites import Site
 from leakscan.analyzers.regions import phone_match
 from leakscan.engine.pii_checks import RegionHint
 from leakscan.model import Adjustment, Candidate, Origin, Rule
@@ -210,7 +210,7 @@ def finalize(protos: Sequence[Proto], ctx: Context) -> list[Candidate]:
     return placed.candidates()
 
 
-Span = tuple[Position, Position]
+Span = tuple[int, int, int, int]  # line, column, end line, end column (0s: no position); one tuple, not three
 # What Placed holds of a place that may be its value's finding: the candidate's own fields, not the candidate
 # and an Origin each (a capture holds a hundred thousand): rule, secret, pointer, extra, line_text, adjustments,
 # display.
@@ -289,7 +289,8 @@ def _place(proto: Proto, ctx: Context) -> str:
 
 def _span(proto: Proto) -> Span:
     start = proto.item.site.position(proto.start)
-    return start, proto.item.site.position(proto.end) or start
+    end = proto.item.site.position(proto.end) or start
+    return (0, 0, 0, 0) if start is None or end is None else (*start, *end)
 
 
 def _fields(candidate: Candidate) -> _Fields:
@@ -300,8 +301,7 @@ def _fields(candidate: Candidate) -> _Fields:
 def _positioned(ctx: Context, fields: _Fields, span: Span, also_at: tuple[str, ...]) -> Candidate:
     """The candidate Proto.candidate made, at its position (0s when it has none) with its other places."""
     rule, secret, pointer, extra, line_text, adjustments, display = fields
-    start, end = span
-    line, column, end_line, end_column = (0, 0, 0, 0) if start is None or end is None else (*start, *end)
+    line, column, end_line, end_column = span
     return Candidate(
         rule=rule, secret=secret,
         origin=Origin(kind=ctx.kind, path=ctx.path, commit=ctx.commit, blob=ctx.blob, pointer=pointer, extra=extra),

@@ -49,14 +49,6 @@ STRIPPED = ("no request in the capture carries credentials or sets a cookie: the
 FIRST_ENTRIES = 20  # entries read before the first party is decided (the page loads first)
 
 
-def seen_in(candidates: Iterable[Candidate]) -> Iterator[Seen]:
-    """Every place of every candidate (a value merged from several entries is in each)."""
-    for candidate in candidates:
-        for place in (candidate.origin.pointer, *candidate.also_at):
-            if place and place.startswith("/log/entries/"):
-                yield Seen(candidate.rule.id, candidate.rule.category, place, candidate.secret)
-
-
 class ExposureChecks:
     """The checks over one capture's exchanges, streamed; third-party requests are kept to the end,
     when every first-party session value and secret is known."""
@@ -65,7 +57,7 @@ class ExposureChecks:
                  secrets_by_entry: Mapping[int, Collection[str]]) -> None:
         self.entries, self.first_party, self.how = entries, first_party, how
         self.secrets_by_entry = secrets_by_entry
-        self.first_secrets: set[str] = set()
+        self.first_entries: list[int] = []  # their secrets are the first party's (one set made at the end)
         self.sessions: set[str] = set()
         self.third: list[Exchange] = []
         self.found: list[Exposure] = []
@@ -83,7 +75,7 @@ class ExposureChecks:
         if is_third_party(exchange.host, self.first_party):
             self.third.append(exchange)
         else:
-            self.first_secrets.update(self.secrets_by_entry.get(exchange.index, ()))
+            self.first_entries.append(exchange.index)
             self.sessions.update(session_cookie_values(exchange))
 
     def finish(self) -> list[Exposure]:
@@ -91,7 +83,9 @@ class ExposureChecks:
             self.found = [replace(e, reasons=(*e.reasons, STRIPPED)) if e.rule_id == sensitive.UNAUTHENTICATED else e
                           for e in self.found]
         if self.first_party:
-            first = third_party.FirstParty(self.first_party, self.how, frozenset(self.first_secrets),
+            secrets = frozenset(itertools.chain.from_iterable(self.secrets_by_entry.get(index, ())
+                                                              for index in self.first_entries))
+            first = third_party.FirstParty(self.first_party, self.how, secrets,
                                            frozenset(self.sessions))
             for exchange in self.third:
                 self.found.extend(third_party.third_party_exposures(exchange, self.entries.get(exchange.index), first))
@@ -125,12 +119,7 @@ def checked_exchanges(exchanges: Iterator[Exchange], titles: Callable[[], list[s
                       candidates: Collection[Candidate], override: str | None,
                       starts: dict[int, int] | None = None) -> list[Exposure]:
     """The exposure checks over a HAR's exchanges (`titles`: its pages' titles, asked once)."""
-    # The places are read twice rather than held: a capture's hundred thousand values have as many.
-    secrets_by_entry: dict[int, list[str]] = {}
-    for item in seen_in(candidates):
-        index = item.pointer.split("/", 4)[3]
-        if index.isdigit():
-            secrets_by_entry.setdefault(int(index), []).append(item.secret)
+    places = _EntryPlaces(candidates)
     head: list[Exchange] = []
     for exchange in exchanges:
         head.append(exchange)
@@ -139,12 +128,64 @@ def checked_exchanges(exchanges: Iterator[Exchange], titles: Callable[[], list[s
     domain, how = decide_first_party(override, titles(), [e.url for e in head if "html" in e.response_mime],
                                      [h for e in head for h in (e.header("origin"), e.header("referer")) if h],
                                      [e.host for e in head])
-    checks = ExposureChecks(by_entry(seen_in(candidates)), domain, how, secrets_by_entry)
+    checks = ExposureChecks(places, domain, how, places.secrets)
     for exchange in itertools.chain(head, exchanges):  # streamed: exchanges are let go once checked
         checks.add(exchange)
         if starts is not None:
             starts[exchange.index] = exchange.offset
     return checks.finish()
+
+
+class _EntryPlaces(Mapping[int, EntryData]):
+    """`by_entry` of the candidates' places, each entry's made when the checks ask for it: a capture's
+    hundred thousand places are each a candidate and a pointer here (two references in a list), not a
+    Spot held from the first entry checked to the last. `secrets`: each entry's values, in order."""
+
+    def __init__(self, candidates: Collection[Candidate]) -> None:
+        self._places: dict[int, list[Candidate | str]] = {}  # entry -> candidate, place, candidate, place...
+        for candidate in candidates:
+            for place in (candidate.origin.pointer, *candidate.also_at):
+                if place and place.startswith("/log/entries/"):
+                    index = place.split("/", 4)[3]
+                    if index.isdigit():
+                        self._places.setdefault(int(index), []).extend((candidate, place))
+        self.secrets = _EntrySecrets(self._places)
+
+    def _seen(self, index: int) -> Iterator[Seen]:
+        places = self._places.get(index, [])
+        for at in range(0, len(places), 2):
+            candidate, place = places[at], places[at + 1]
+            assert isinstance(candidate, Candidate) and isinstance(place, str)
+            yield Seen(candidate.rule.id, candidate.rule.category, place, candidate.secret)
+
+    def __getitem__(self, index: int) -> EntryData:
+        return by_entry(self._seen(index))[index]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter([index for index in self._places if index in self])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __contains__(self, index: object) -> bool:
+        return isinstance(index, int) and index in by_entry(self._seen(index))
+
+
+class _EntrySecrets(Mapping[int, Collection[str]]):
+    """Each entry's candidate values (one per place in it, in order)."""
+
+    def __init__(self, places: Mapping[int, list[Candidate | str]]) -> None:
+        self._places = places
+
+    def __getitem__(self, index: int) -> list[str]:
+        places = self._places[index]
+        return [candidate.secret for candidate in places[::2] if isinstance(candidate, Candidate)]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._places)
+
+    def __len__(self) -> int:
+        return len(self._places)
 
 
 class _Places:

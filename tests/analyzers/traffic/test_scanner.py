@@ -54,3 +54,32 @@ def test_mask_leaves_the_traffic_as_it_was_and_is_clean(tmp_path, engine):
     assert [e["request"]["url"] for e in copy["log"]["entries"]] == [
         e["request"]["url"] for e in json.loads(original)["log"]["entries"]]
     assert SID not in result.text  # the session values themselves are masked
+
+
+def test_entry_places_are_by_entry_of_every_candidates_place_made_per_entry(engine):
+    """The exposure checks' entries are made per entry from the candidates (issue 20.2), equal to by_entry
+    of every place of every candidate: a value's other places count in their own entries."""
+    from leakscan.analyzers.traffic.places import Seen, by_entry
+    from leakscan.analyzers.traffic.scanner import _EntryPlaces
+    from leakscan.model import Candidate, Origin
+
+    email, card = engine.by_id["pii.email"], engine.by_id["pii.card-number"]
+
+    def candidate(rule, secret, pointer, also_at=()):
+        return Candidate(rule, secret, Origin("har", "shop.har", pointer=pointer), 1, 1, 1, 2, "", also_at=also_at)
+
+    candidates = (
+        candidate(email, "ann.lee@example.org", "/log/entries/0/response/content/text#/items/0/email",
+                  ("/log/entries/2/request/postData/text#/email", "/log/entries/x/response")),
+        candidate(card, "4111111111111111", "/log/entries/2/request/queryString/1/value"),
+        candidate(email, "bo.kim@example.org", "/log/entries/0/request/headers/3/value"),
+        candidate(email, "cy.ray@example.org", "/log/pages/0/title"),
+    )
+    seen = [Seen(c.rule.id, c.rule.category, place, c.secret) for c in candidates
+            for place in (c.origin.pointer, *c.also_at) if place.startswith("/log/entries/")]
+    expected = by_entry(seen)
+    places = _EntryPlaces(candidates)
+    assert sorted(expected) == [0, 2] and dict(places) == expected
+    assert places.get(1) is None and places.get(0) == expected[0]
+    assert dict(places.secrets) == {0: ["ann.lee@example.org", "bo.kim@example.org"],
+                                    2: ["ann.lee@example.org", "4111111111111111"]}
