@@ -157,17 +157,18 @@ def _best_per_span(scored: list[_Scored]) -> list[_Scored]:
     and the URL's undocumented endpoint are both reported."""
     ranked = sorted(scored, key=lambda cs: (-cs[1].confidence, cs[0].rule.is_generic, cs[0].rule.id))
     kept: list[_Scored] = []
-    # A value's kept matches: the one (most values of a capture have one: no list, no spans of their own) or a list.
-    kept_in: dict[tuple[str, str | None, str | None], Candidate | list[Candidate]] = {}
+    # A value's kept matches by (path, commit), then pointer: the one (most values of a capture have one: no
+    # list, no spans or key of their own) or a list.
+    kept_in: dict[tuple[str, str | None], dict[str | None, Candidate | list[Candidate]]] = {}
     for pair in ranked:
         cand, origin = pair[0], pair[0].origin
-        value = (origin.path, origin.commit, origin.pointer)
-        others = kept_in.get(value)
+        in_file = kept_in.setdefault((origin.path, origin.commit), {})
+        others = in_file.get(origin.pointer)
         if others is None:
-            kept_in[value] = cand
+            in_file[origin.pointer] = cand
         else:
             if isinstance(others, Candidate):
-                others = kept_in[value] = [others]
+                others = in_file[origin.pointer] = [others]
             if any(_competes(cand, other) for other in others):
                 continue
             others.append(cand)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
 from leakscan.analyzers.capture.sites import Site
@@ -210,13 +210,13 @@ def finalize(protos: Sequence[Proto], ctx: Context) -> list[Candidate]:
     return placed.candidates()
 
 
-Span = tuple[int, int, int, int]  # line, column, end line, end column (0s: no position); one tuple, not three
-# What Placed holds of a place that may be its value's finding: the candidate's own fields, not the candidate
-# and an Origin each (a capture holds a hundred thousand): rule, secret, pointer, extra, line_text, adjustments,
-# display.
-_Fields = tuple[Rule, str, str | None, tuple[tuple[str, str], ...], str, tuple[Adjustment, ...], str]
-# (confidence, place, span, fields): span and fields None for a place that cannot be the finding.
-_Member = tuple[float, str, Span | Proto | None, _Fields | None]
+Span = tuple[int, int, int, int]  # line, column, end line, end column (0s: no position)
+# What Placed holds of a place: (confidence, place) when it cannot be its value's finding, else one flat
+# tuple (confidence, place, proto or None, rule, secret, pointer, extra, line_text, adjustments, display,
+# line, column, end line, end column): the candidate's own fields, not a Candidate and an Origin each, nor a
+# tuple for its fields and another for its span (a capture holds a hundred thousand). With keep_items, the
+# proto is kept and positions are found at the end.
+_Member = tuple[Any, ...]
 
 
 class Placed:
@@ -230,7 +230,7 @@ class Placed:
         self.threshold = ctx.engine.config.min_confidence
         self.keep_items = keep_items
         self.groups: dict[str, _Member | list[_Member]] = {}  # a value seen once (most are) has no list
-        self._best: dict[str, float] = {}  # the highest confidence of each value so far
+        self._best: dict[str, float] = {}  # the highest confidence so far of each value seen more than once
 
     def add(self, protos: Iterable[Proto]) -> None:
         ctx, threshold, best, groups = self.ctx, self.threshold, self._best, self.groups
@@ -238,20 +238,28 @@ class Placed:
             candidate = proto.candidate(ctx)
             confidence = score(candidate).confidence
             value = _same_value(proto.secret)
-            # Only the most confident place of a value is positioned (the first of equals), and only
-            # when it is kept: a place that cannot be that one (a cookie sent again) is never positioned.
-            can_win = confidence >= threshold and confidence > best.get(value, -1.0)
-            member: _Member = (confidence, _place(proto, ctx), None, None)
-            if can_win:
-                best[value] = confidence
-                member = (confidence, member[1], proto if self.keep_items else _span(proto), _fields(candidate))
             held = groups.get(value)
             if held is None:
-                groups[value] = member
+                prior = -1.0
             elif isinstance(held, list):
+                prior = best[value]
+            else:
+                prior = held[0] if len(held) > 2 else -1.0  # a place that could win was the best so far
+            # Only the most confident place of a value is positioned (the first of equals), and only
+            # when it is kept: a place that cannot be that one (a cookie sent again) is never positioned.
+            can_win = confidence >= threshold and confidence > prior
+            member: _Member = (confidence, _place(proto, ctx))
+            if can_win:
+                kept, span = (proto, (0, 0, 0, 0)) if self.keep_items else (None, _span(proto))
+                member = (*member, kept, *_fields(candidate), *span)
+            if held is None:
+                groups[value] = member
+                continue
+            if isinstance(held, list):
                 held.append(member)
             else:
                 groups[value] = [held, member]
+            best[value] = confidence if can_win else prior
 
     def candidates(self) -> list[Candidate]:
         """Once: each value's group is let go as its candidate is made (a capture holds one or the other)."""
@@ -260,18 +268,17 @@ class Placed:
         for value in list(groups):
             held = groups.pop(value)
             members = held if isinstance(held, list) else [held]
-            # The most confident, the first of equals: a place that can win, so it has its span and fields.
-            confidence, here, span, fields = max(members, key=lambda m: m[0])
-            if confidence < self.threshold or span is None or fields is None:
+            # The most confident, the first of equals: a place that can win, so it has its fields.
+            best = max(members, key=lambda m: m[0])
+            if best[0] < self.threshold or len(best) == 2:
                 continue
-            if isinstance(span, Proto):
-                span = _span(span)
+            here = best[1]
             others: dict[str, None] = {}  # ordered and deduplicated
-            for _, where, _, _ in members:
-                if where != here:
-                    others[where] = None
+            for member in members:
+                if member[1] != here:
+                    others[member[1]] = None
             # Every place, however many (a cookie sent with each request): `leakscan mask` rewrites them all.
-            out.append(_positioned(self.ctx, fields, span, tuple(others)))
+            out.append(_positioned(self.ctx, best, tuple(others)))
         return out
 
 
@@ -293,15 +300,15 @@ def _span(proto: Proto) -> Span:
     return (0, 0, 0, 0) if start is None or end is None else (*start, *end)
 
 
-def _fields(candidate: Candidate) -> _Fields:
+def _fields(candidate: Candidate) -> tuple[Any, ...]:
     return (candidate.rule, candidate.secret, candidate.origin.pointer, candidate.origin.extra, candidate.line_text,
             candidate.adjustments, candidate.display)
 
 
-def _positioned(ctx: Context, fields: _Fields, span: Span, also_at: tuple[str, ...]) -> Candidate:
+def _positioned(ctx: Context, member: _Member, also_at: tuple[str, ...]) -> Candidate:
     """The candidate Proto.candidate made, at its position (0s when it has none) with its other places."""
-    rule, secret, pointer, extra, line_text, adjustments, display = fields
-    line, column, end_line, end_column = span
+    _, _, proto, rule, secret, pointer, extra, line_text, adjustments, display, *span = member
+    line, column, end_line, end_column = _span(proto) if proto is not None else span
     return Candidate(
         rule=rule, secret=secret,
         origin=Origin(kind=ctx.kind, path=ctx.path, commit=ctx.commit, blob=ctx.blob, pointer=pointer, extra=extra),
