@@ -103,3 +103,32 @@ def test_a_captures_candidates_and_findings_are_not_all_held_at_once(engine: Eng
     # What is measured grows with the findings, so the bound is relative (measured: 3.3 times; a fixed
     # ~0.2 MB is not the findings').
     assert large_held > 2.5 * small_held
+
+
+def test_one_finding_per_span_within_each_value_only(engine: Engine) -> None:
+    """Matches compete only within their value (path, commit, pointer): overlapping ones of a kind keep the
+    most confident, one name keeps one finding a line, another kind and other values keep their own."""
+    from leakscan.model import Adjustment, Candidate
+    from leakscan.pipeline.findings import _best_per_span
+    from leakscan.scoring import score
+
+    email, cors = engine.by_id["pii.email"], engine.by_id["exposure.cors.permissive"]
+    generic = next(r for r in engine.rules if r.is_generic and r.category == "secret")
+
+    def cand(rule, pointer, column, end, line=1, delta=0.0):  # a span on one line, in the value at `pointer`
+        origin = Origin("har", "shop.har", pointer=pointer)
+        return Candidate(rule, "ann.lee@inbox-mailer.com", origin, line, column, line, end, "",
+                         adjustments=(Adjustment("test evidence", delta),) if delta else ())
+
+    candidates = [
+        cand(email, "/a", 1, 20),  # kept
+        cand(generic, "/a", 5, 12, delta=-0.3),  # overlaps the (more confident) email in its value: dropped
+        cand(cors, "/a", 1, 20),  # an exposure states its own fact about the place: kept
+        cand(email, "/b", 1, 20),  # the same span in another value: kept
+        cand(email, "/a", 30, 40),  # no overlap, but the same name on the same line of the value: dropped
+        cand(email, "/a", 30, 40, line=2),  # another line: kept
+    ]
+    assert score(candidates[1]).confidence < score(candidates[0]).confidence
+    kept = _best_per_span([(c, score(c)) for c in candidates])
+    assert sorted((c.origin.pointer, c.rule.id, c.line, c.column) for c, _ in kept) == sorted([
+        ("/a", email.id, 1, 1), ("/a", cors.id, 1, 1), ("/b", email.id, 1, 1), ("/a", email.id, 2, 30)])
