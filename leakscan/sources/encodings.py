@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -134,16 +133,6 @@ def decode_value(value: str) -> tuple[str, str] | None:
     """(layer, text) when `value` is wholly base64, percent-encoded or escaped and decodes to text."""
     if not MIN_ENCODED <= len(value) <= MAX_ENCODED:
         return None
-    return _decode_short(value) if len(value) <= MEMO_LENGTH else _decode(value)
-
-
-# A history asks the same values again with every version of a file (83,000 asks, 19,000 values on
-# bench/history.py's synthetic history): short ones are remembered, within the process only.
-MEMO_LENGTH = 256  # characters; the memo then holds at most about MEMO_ENTRIES * 2 * 256 characters
-MEMO_ENTRIES = 16384
-
-
-def _decode(value: str) -> tuple[str, str] | None:
     if "\\" in value:
         return _text("escape", _ESCAPE.sub(_unescape, value), value)
     if "%" in value:
@@ -153,9 +142,6 @@ def _decode(value: str) -> tuple[str, str] | None:
     if _BASE64.fullmatch(value) or _BASE64URL.fullmatch(value):
         return _text("base64", _base64_text(value), value)
     return None
-
-
-_decode_short = functools.lru_cache(maxsize=MEMO_ENTRIES)(_decode)
 
 
 def _percent_text(value: str) -> str | None:

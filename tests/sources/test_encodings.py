@@ -12,11 +12,7 @@ from collections.abc import Iterable
 
 from leakscan.sources.encodings import (
     _VALUE,
-    MEMO_ENTRIES,
-    MEMO_LENGTH,
     _base64_text,
-    _decode,
-    _decode_short,
     _value_matches,
     decode_value,
     encoded_values,
@@ -102,20 +98,6 @@ def test_base64_shortcuts_refuse_only_what_the_base64_module_refuses() -> None:
         texts.append("".join(rng.choice(alphabet) for _ in range(rng.randint(14, 40))) + "=" * rng.randint(0, 3))
     for value in texts:
         assert _base64_text(value) == _base64_text_as_before(value), value
-
-
-def test_remembered_decodes_equal_fresh_ones_and_the_memo_stays_bounded() -> None:
-    rng = random.Random(5)
-    values = [b64(f"password: {rng.random()}") for _ in range(50)] + ["%41%42" * 4, "\\u0041" * 5, "x" * 40]
-    values.append(b64("k=" + "v" * MEMO_LENGTH))  # too long to be remembered
-    _decode_short.cache_clear()
-    for value in values * 3:  # asked again, as each version of a file in a history asks
-        assert decode_value(value) == _decode(value), value
-    info = _decode_short.cache_info()
-    assert info.hits == 2 * (len(values) - 1) and info.misses == len(values) - 1
-    for n in range(MEMO_ENTRIES + 100):
-        decode_value(b64(f"value number {n:08d}"))
-    assert _decode_short.cache_info().currsize == MEMO_ENTRIES
 
 
 def test_base64_values_refused_by_their_first_character_never_decode_to_text() -> None:
