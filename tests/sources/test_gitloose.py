@@ -28,6 +28,20 @@ def test_a_staged_blob_is_read_loose_as_git_has_it(tmp_path):
     assert read_loose_blob(objects, shas["a.txt"], 100) == len(text.encode())  # over the limit: its size only
 
 
+def test_a_linked_worktrees_staged_blob_is_read_from_the_repositorys_objects(tmp_path):
+    repo, _ = _staged(tmp_path, {"a.txt": "alpha\n"})
+    repo.git("commit", "-q", "-m", "one")
+    linked = tmp_path / "linked"
+    repo.git("worktree", "add", "-q", str(linked))
+    text = "staged in the linked worktree\n"
+    (linked / "b.txt").write_text(text, encoding="utf-8")
+    repo.git("-C", str(linked), "add", "b.txt")
+    sha = repo.git("-C", str(linked), "rev-parse", ":b.txt").strip()
+    objects = loose_objects_dir(open_repository(str(linked)).runner)
+    assert objects == str(repo.path / ".git" / "objects")  # not .git/worktrees/linked/objects
+    assert read_loose_blob(objects, sha, 1 << 20) == text.encode()
+
+
 def test_what_is_not_a_verified_loose_blob_is_left_to_git(tmp_path):
     repo, shas = _staged(tmp_path, {"a.txt": "alpha\n", "b.txt": "beta\n"})
     objects = str(repo.path / ".git" / "objects")

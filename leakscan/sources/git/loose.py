@@ -20,7 +20,18 @@ def loose_objects_dir(runner: GitRunner) -> str | None:
     """Where the repository keeps its loose objects, unless the environment redirects them."""
     if any(runner.env.get(name) for name in _REDIRECTS):
         return None
-    return os.path.join(runner.git_dir, "objects")
+    return os.path.join(_common_dir(runner.git_dir), "objects")
+
+
+def _common_dir(git_dir: str) -> str:
+    """The git directory that holds the objects: a linked worktree's (`git worktree add`) names the
+    repository's own in its `commondir` file, a path relative to it or absolute."""
+    try:
+        with open(os.path.join(git_dir, "commondir"), encoding="utf-8") as handle:
+            named = handle.read(4096).strip()
+    except (OSError, UnicodeDecodeError):
+        return git_dir
+    return os.path.normpath(os.path.join(git_dir, named)) if named else git_dir
 
 
 def read_loose_blob(objects_dir: str, sha: str, max_size: int) -> bytes | int | None:
