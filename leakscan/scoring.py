@@ -56,6 +56,8 @@ _CREDENTIAL_STORE = re.compile(
 
 @dataclass(frozen=True)
 class Score:
+    """A candidate's confidence and the reasons behind it."""
+
     confidence: float
     reasons: tuple[str, ...]
 

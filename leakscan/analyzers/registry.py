@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class DocumentResult:
+    """What a document scanner found in one text: candidates and errors."""
+
     candidates: tuple[Candidate, ...]
     errors: tuple[ScanError, ...] = ()
 

@@ -13,6 +13,8 @@ MAX_LINE_TEXT = 2000  # characters of a line kept for context and ignores
 
 @dataclass(frozen=True)
 class Engine:
+    """The loaded rules, their matcher and the config: what every scan stage is given."""
+
     rules: tuple[Rule, ...]
     matcher: Matcher
     config: Config

@@ -15,6 +15,8 @@ MAX_DECODED_CHARS = 1 << 20
 
 @dataclass(frozen=True)
 class DecodedText:
+    """A text with its JSON escapes decoded, and where each character was written."""
+
     text: str
     origin: tuple[int, ...]  # origin[i]: offset in the written text of decoded character i; one more at the end
 

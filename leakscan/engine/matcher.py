@@ -38,6 +38,8 @@ WINDOW_MARGIN_LINES = 1
 
 @dataclass(frozen=True)
 class RawMatch:
+    """A rule's match in a chunk: the secret and its span, before any context is read."""
+
     rule: Rule
     secret: str
     start: int  # secret span in the chunk text
@@ -59,6 +61,8 @@ class SkippedWork:
 
 @dataclass(frozen=True)
 class CompiledRule:
+    """A rule's pattern compiled for the engine that runs it (RE2 or `regex`)."""
+
     linear: LinearPattern | None  # set when RE2 runs the rule
     backtracking: regex.Pattern[str] | None  # otherwise `regex`
     group: int | str  # the secret's group in the rule's own pattern

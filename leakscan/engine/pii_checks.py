@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class _Values:
+    """The vocabularies the PII checks read: domains, role names, TLDs, fictional numbers."""
+
     email_domains: frozenset[str]
     email_suffixes: tuple[str, ...]
     role_locals: frozenset[str]

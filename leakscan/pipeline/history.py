@@ -72,6 +72,8 @@ Progress = Callable[[int, int, int], None]  # (blobs done since last call, blobs
 
 @dataclass(frozen=True)
 class BlobTask:
+    """One blob version to scan at its path, with what it is compared against."""
+
     sha: str
     path: str
     commit: str | None = None  # the commit that introduced the blob at this path
@@ -88,6 +90,8 @@ class BlobTask:
 
 @dataclass(frozen=True)
 class BatchResult:
+    """What a worker found in one batch of blob versions."""
+
     findings: tuple[Finding, ...]
     errors: tuple[ScanError, ...]
     scanned: int
@@ -348,6 +352,8 @@ def _worker_main(inbox: _Inbox, outbox: _Outbox, config: Config, runner: GitRunn
 
 @dataclass
 class Totals:
+    """Findings, errors and counts gathered from the batches of a history scan."""
+
     findings: list[Finding]
     errors: list[ScanError]
     scanned: int = 0

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ReportOptions:
+    """How a report is printed: secrets shown, colour, detail."""
+
     show_secrets: bool = False
     color: bool = False
     verbose: bool = False

@@ -30,6 +30,8 @@ MAX_LINE_TEXT = 2000  # a minified document is one line: keep a readable piece o
 
 @dataclass(frozen=True)
 class Position:
+    """Where a node of a parsed document is: its key's and its value's line and column."""
+
     line: int  # 1-based: the member's key for mapping members, else the node itself
     column: int  # 1-based
     value_line: int  # where the value's text starts (inside the quotes for strings)

@@ -35,6 +35,8 @@ class BaselineError(ValueError):
 
 @dataclass(frozen=True)
 class Baseline:
+    """A baseline file's accepted findings: fingerprints, hashed secrets, entries."""
+
     path: str
     fingerprints: frozenset[str]
     # detect-secrets: (file, sha1 of the secret) pairs.
@@ -181,6 +183,8 @@ def baseline_document(findings: Iterable[Finding], previous: Baseline | None = N
 
 @dataclass(frozen=True)
 class BaselineChanges:
+    """What an update changed in a baseline: entries added, dropped, kept."""
+
     added: tuple[dict[str, Any], ...]  # entries new in this update
     dropped: tuple[dict[str, Any], ...]  # entries of the previous baseline no longer found
     kept: int

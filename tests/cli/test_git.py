@@ -28,7 +28,13 @@ from leakscan.cli import cli
 try:
     cli.main(["staged", "--no-progress", "--format", "json"], standalone_mode=False)
 finally:
-    print(json.dumps({"modules": sorted(sys.modules), "started": started}), file=sys.stderr)
+    import dataclasses
+    undocumented = sorted(f"{name}.{cls.__name__}" for name, module in list(sys.modules.items())
+                          if name.startswith("leakscan") for cls in vars(module).values()
+                          if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == name
+                          and (cls.__doc__ or "").startswith(cls.__name__ + "("))
+    print(json.dumps({"modules": sorted(sys.modules), "started": started, "undocumented": undocumented}),
+          file=sys.stderr)
 """
 # Made lazy for the hook: each is imported by the code that needs it (a config file, --exclude,
 # more than one job, an archive, a candidate to score, --baseline, an output file, a cache miss).
@@ -51,6 +57,8 @@ def _hook(tmp_path: Path, name: str, text: str) -> tuple[dict, set[str], list[st
     proc = subprocess.run([sys.executable, "-c", HOOK], cwd=repo.path, env=env, capture_output=True, text=True,
                           timeout=300)
     seen = json.loads(proc.stderr.strip().splitlines()[-1])
+    # @dataclass writes a docstring from inspect.signature for a record without one, at each start-up.
+    assert seen["undocumented"] == []
     gits = [_subcommand(argv) for argv in seen["started"] if os.path.basename(argv[0]) == "git"]
     return json.loads(proc.stdout), set(seen["modules"]), gits
 

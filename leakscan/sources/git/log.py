@@ -81,6 +81,8 @@ def _is_null(sha: str) -> bool:
 
 @dataclass(frozen=True)
 class CommitInfo:
+    """A commit as a finding names it: id, author date, author and e-mail."""
+
     sha: str
     date: str  # author date, strict ISO 8601 with the author's offset
     author: str

@@ -26,12 +26,16 @@ _DISCARD_CHUNK = 1 << 20
 
 @dataclass(frozen=True)
 class BlobRef:
+    """A blob and the path it is at."""
+
     sha: str
     path: str  # relative to the repository root
 
 
 @dataclass(frozen=True)
 class Repository:
+    """A git repository, reached only through its safe git runner."""
+
     runner: GitRunner
 
 
