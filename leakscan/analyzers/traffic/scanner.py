@@ -59,7 +59,7 @@ class ExposureChecks:
         self.secrets_by_entry = secrets_by_entry
         self.first_entries: list[int] = []  # their secrets are the first party's (one set made at the end)
         self.sessions: set[str] = set()
-        self.third: list[Exchange] = []
+        self.third: list[tuple[Exchange, EntryData | None]] = []  # with their entry's data, made once
         self.found: list[Exposure] = []
         self.credentials_seen = False  # any request with credentials, or any cookie set
 
@@ -73,7 +73,7 @@ class ExposureChecks:
         self.found.extend(sensitive.cache_exposures(exchange, data))
         self.found.extend(sensitive.plain_http_exposures(exchange, data))
         if is_third_party(exchange.host, self.first_party):
-            self.third.append(exchange)
+            self.third.append((exchange, data))
         else:
             self.first_entries.append(exchange.index)
             self.sessions.update(session_cookie_values(exchange))
@@ -87,8 +87,8 @@ class ExposureChecks:
                                                               for index in self.first_entries))
             first = third_party.FirstParty(self.first_party, self.how, secrets,
                                            frozenset(self.sessions))
-            for exchange in self.third:
-                self.found.extend(third_party.third_party_exposures(exchange, self.entries.get(exchange.index), first))
+            for exchange, data in self.third:
+                self.found.extend(third_party.third_party_exposures(exchange, data, first))
         return self.found
 
 
