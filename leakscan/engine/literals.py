@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -67,11 +68,17 @@ DOCUMENT_MARKERS = ("openapi", "swagger", "HTTP/")
 # `decode_value` accept together.
 BASE64_START = rb"""[:=][ \t]*["']?[A-Za-z0-9+/_-]{14}[A-Za-z0-9+/_=-]{2}"""
 ESCAPED_VALUE = rb"""[:=][^\n]*(?:%|\\[ux])[0-9A-Fa-f]{2}"""
-# History's encoded-value gate asks only whether a value that decodes exists. A base64 value whose first
-# character is one of `A B E F G H`, `g`-`v`, `+ / - _` never decodes to text (sources/encodings.py
-# refuses it undecoded), so its gate database looks for the other starts only: most of a source
-# file's long identifiers (`assert_python_ok`, `self_test_...`) are no start there.
-GATE_BASE64_START = rb"""[:=][ \t]*["']?[CDI-Za-fw-z0-9][A-Za-z0-9+/_-]{13}[A-Za-z0-9+/_=-]{2}"""
+# A base64 value's first character is the top six bits of its first byte. These put there a UTF-8
+# continuation byte (0x80-0xBF: g-v) or a byte UTF-8 never uses (0xF8-0xFF: + / - _): not UTF-8...
+NOT_UTF8_FIRST = frozenset("ghijklmnopqrstuv+/-_")
+# ...and these a control character other than a tab or line break (0x00-0x07, 0x10-0x1F): not text.
+CONTROL_FIRST = frozenset("ABEFGH")
+# History's encoded-value gate asks only whether a value that decodes exists. A base64 value with one of
+# those first characters never decodes to text (sources/encodings.py refuses it undecoded), so its gate
+# database looks for the other starts only: most of a source file's long identifiers
+# (`assert_python_ok`, `self_test_...`) are no start there.
+_GATE_FIRST = "".join(sorted(set(string.ascii_letters + string.digits) - NOT_UTF8_FIRST - CONTROL_FIRST))
+GATE_BASE64_START = rb"""[:=][ \t]*["']?[""" + _GATE_FIRST.encode() + rb"""][A-Za-z0-9+/_-]{13}[A-Za-z0-9+/_=-]{2}"""
 # The database holds BASE64_START without start-of-match tracking, which made its pass half as
 # slow again (0.048 -> 0.032 s on the stdlib's .py files); each start is found behind the match's end.
 _BASE64_RUN = 16  # BASE64_START's last part: 14 + 2 characters

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from leakscan.engine.literals import SMALL_TEXT, encoded_value_starts, text_marks
+from leakscan.engine.literals import CONTROL_FIRST, NOT_UTF8_FIRST, SMALL_TEXT, encoded_value_starts, text_marks
 
 MAX_DEPTH = 2  # an encoded value inside a decoded one, and no deeper
 MIN_ENCODED = 16
@@ -28,11 +28,6 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\x([0-9A-Fa-f]{2})")
-# A base64 value's first character is the top six bits of its first byte. These put there a UTF-8
-# continuation byte (0x80-0xBF: g-v) or a byte UTF-8 never uses (0xF8-0xFF: + / - _): not UTF-8...
-_NOT_UTF8_FIRST = frozenset("ghijklmnopqrstuv+/-_")
-# ...and these a control character other than a tab or line break (0x00-0x07, 0x10-0x1F): not text.
-_CONTROL_FIRST = frozenset("ABEFGH")
 
 
 @dataclass(frozen=True)
@@ -137,7 +132,7 @@ def decode_value(value: str) -> tuple[str, str] | None:
         return _text("escape", _ESCAPE.sub(_unescape, value), value)
     if "%" in value:
         return _text("percent", _percent_text(value), value) if _PERCENT.search(value) else None
-    if value[0] in _CONTROL_FIRST:  # whatever follows, the decoded text would start with a control character
+    if value[0] in CONTROL_FIRST:  # whatever follows, the decoded text would start with a control character
         return None
     if _BASE64.fullmatch(value) or _BASE64URL.fullmatch(value):
         return _text("base64", _base64_text(value), value)
@@ -162,7 +157,7 @@ def _base64_text(value: str) -> str | None:
         return None
     # Most random runs of letters fail UTF-8 at their first byte (a history's test data): refused
     # without the decode and the exception, about half of them.
-    if value[:1] in _NOT_UTF8_FIRST:
+    if value[:1] in NOT_UTF8_FIRST:
         return None
     padded = value + "=" * (-len(value) % 4)
     try:
