@@ -173,11 +173,132 @@ def hyperscan_syntax(pattern: str) -> str:
     return _UNICODE_ESCAPE.sub(r"\\x{\1}", _NAMED_GROUP.sub("(", pattern))
 
 
+# Existence forms. The database is asked only whether a rule matches somewhere (SINGLEMATCH, no
+# offsets kept), and a match of `A B C` holds a match of `B`: the parts before and after what a
+# match cannot do without are left out, which made the stdlib's negative history regions scan a
+# fifth faster (the stack-trace rules' optional driver prefixes and trailing detail lines cost most).
+_GLOBAL_FLAGS = re.compile(r"(?:\(\?[aiLmsu]+\))*")
+_QUANTIFIER = re.compile(r"(?:[*+?]|\{(\d*)(?:,\d*)?\})[?+]?")
+_GROUP_OPEN = re.compile(r"\((?:\?:|\?P<\w+>)?")
+_ESCAPE_ATOM = re.compile(r"\\(?:x\{[0-9A-Fa-f]+\}|x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}"
+                          r"|[NpP]\{[^}]*\}|[pP]\w|0[0-7]{0,2}|.)", re.S)
+_UNSAFE = re.compile(r"\\[1-9]|\\g<|\(\?P=|\(\?\(|\(\?[aiLmsux-]*x")  # backreferences, conditionals, verbose
+_ASSERTIONS = ("^", "$", "\\b", "\\B", "\\A", "\\Z", "\\z", "\\G")
+_Atom = tuple[str, str]  # an atom (character, escape, class or group) and its quantifier
+
+
+def existence_form(pattern: str) -> str:
+    """What `pattern` matches whenever it matches at all: the same pattern without the atoms a
+    match can do without at the start and end of a branch (optional parts, zero-width assertions),
+    and a group that is all that remains opened. A superset of the texts `pattern` is found in; the
+    pattern itself when that cannot be shown simply (backreferences, conditionals, verbose mode)."""
+    if _UNSAFE.search(pattern):
+        return pattern
+    head = _GLOBAL_FLAGS.match(pattern)
+    assert head is not None  # the pattern matches empty at worst
+    try:
+        body = _existence_branches(pattern[head.end():])
+    except IndexError:  # an unclosed group or class: not a pattern; Hyperscan refuses it as written
+        return pattern
+    return pattern if body is None else head.group(0) + body
+
+
+def _existence_branches(body: str) -> str | None:
+    parts = []
+    for branch in _branches(body):
+        part = _existence_sequence(branch)
+        if part is None:  # a branch that may match nothing: every text has a match
+            return None
+        parts.append(part)
+    return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+
+
+def _existence_sequence(atoms: list[_Atom]) -> str | None:
+    start, end = 0, len(atoms)
+    while start < end and _may_be_empty(*atoms[start]):
+        start += 1
+    while end > start and _may_be_empty(*atoms[end - 1]):
+        end -= 1
+    if start == end:
+        return None
+    if end - start == 1:
+        atom, quantifier = atoms[start]
+        content = _plain_group_content(atom)
+        if content is not None and _at_least_once(quantifier):
+            inner = _existence_branches(content)
+            if inner is not None:
+                return inner
+    return "".join(atom + quantifier for atom, quantifier in atoms[start:end])
+
+
+def _may_be_empty(atom: str, quantifier: str) -> bool:
+    if not _at_least_once(quantifier) or atom in _ASSERTIONS or atom.startswith(("(?=", "(?!", "(?<=", "(?<!")):
+        return True
+    content = _plain_group_content(atom)
+    return content is not None and any(all(_may_be_empty(*a) for a in branch) for branch in _branches(content))
+
+
+def _at_least_once(quantifier: str) -> bool:
+    if not quantifier or quantifier[0] == "+":
+        return True
+    counted = _QUANTIFIER.fullmatch(quantifier)
+    return quantifier[0] == "{" and counted is not None and int(counted.group(1) or 0) >= 1
+
+
+def _plain_group_content(atom: str) -> str | None:
+    """The content of a `(…)`, `(?:…)` or `(?P<name>…)` group; None for anything else (flags,
+    lookarounds, atomic groups)."""
+    opened = _GROUP_OPEN.match(atom)
+    if opened is None or atom[opened.end():opened.end() + 1] == "?":
+        return None
+    return atom[opened.end():-1]
+
+
+def _branches(body: str) -> list[list[_Atom]]:
+    """The top-level alternatives of `body`, each a list of atoms with their quantifiers."""
+    branches: list[list[_Atom]] = [[]]
+    at = 0
+    while at < len(body):
+        if body[at] == "|":
+            branches.append([])
+            at += 1
+            continue
+        end = _atom_end(body, at)
+        counted = _QUANTIFIER.match(body, end) if body[at] not in "^$" else None
+        quantifier = counted.group(0) if counted else ""
+        branches[-1].append((body[at:end], quantifier))
+        at = end + len(quantifier)
+    return branches
+
+
+def _atom_end(body: str, at: int) -> int:
+    if body[at] == "\\":
+        escape = _ESCAPE_ATOM.match(body, at)
+        return escape.end() if escape else at + 1
+    if body[at] == "[":
+        at += 1 + (body[at + 1:at + 2] == "^")
+        at += body[at:at + 1] == "]"  # a literal ] first in a class
+        while body[at] != "]":
+            at += 2 if body[at] == "\\" else 1
+        return at + 1
+    if body[at] == "(":
+        depth = 0
+        while True:
+            if body[at] in "\\[":
+                at = _atom_end(body, at)
+                continue
+            depth += {"(": 1, ")": -1}.get(body[at], 0)
+            at += 1
+            if depth == 0:
+                return at
+    return at + 1
+
+
 def _expressions(rules: Sequence[Rule]) -> tuple[list[bytes], list[int], list[int]]:
     expressions, ids, flags = [], [], []
     for index, rule in enumerate(rules):
         if rule.pattern:
-            expressions.append(widen_repeats(hyperscan_syntax(rule.pattern)).encode("utf-8"))
+            expressions.append(widen_repeats(hyperscan_syntax(existence_form(rule.pattern))).encode("utf-8"))
             ids.append(index)
             flags.append(_flags())
     return expressions, ids, flags
@@ -230,7 +351,7 @@ def _compiles_all(patterns: Sequence[bytes]) -> bool:
 
 
 def _cache_key(rules: Sequence[Rule]) -> str:
-    digest = hashlib.sha256(f"hs-{getattr(_hs, '__version__', '') if _hs else ''}-{_flags()}-widen32".encode())
+    digest = hashlib.sha256(f"hs-{getattr(_hs, '__version__', '') if _hs else ''}-{_flags()}-widen32-exists1".encode())
     for rule in rules:
         digest.update(b"\0" + (rule.pattern or "").encode() + b"\0" + "\0".join(rule.keywords).encode())
     return digest.hexdigest()[:32]

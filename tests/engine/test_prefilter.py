@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from itertools import islice
 
 import pytest
 
@@ -151,3 +152,44 @@ def test_a_rejected_pattern_falls_back_to_its_keywords():
     expressions, _, _ = prefilter._expressions([good, bad])
     assert prefilter._rejected([0, 1], expressions) == {1}
     assert prefilter._compile([good, bad]) is not None
+
+
+@pytest.mark.parametrize(("pattern", "form"), [
+    # optional parts and assertions at either end, and the group that is all that is left, opened
+    (r"\b(?P<secret>(?:pre: )?(?:ERROR|FATAL)? x[0-9]{2,}(?: \(detail\))?)\b", r" x[0-9]{2,}"),
+    (r"(?m)(?:^|[\s\"])(?:ab|cd)x*", r"(?m)(?:ab|cd)"),
+    (r"(?i:key)=(?=\w)(\w+)(?=;)", r"(?i:key)=(?=\w)(\w+)"),
+    (r"((?:a|b)c)+", r"(?:a|b)c"),
+    (r"(?:foo(?:_id)?|bar)", r"(?:foo|bar)"),
+    (r"ab\x41?", r"ab"),  # an escape of several characters is one atom
+    (r"[]a-]+x[^]]", r"[]a-]+x[^]]"),
+    # left as written: a branch that may match nothing, backreferences, verbose mode
+    (r"(?:a|x?)", r"(?:a|x?)"),
+    (r"(a)b\1", r"(a)b\1"),
+    (r"(?x) a b ", r"(?x) a b "),
+])
+def test_existence_form_keeps_what_a_match_cannot_do_without(pattern, form):
+    assert prefilter.existence_form(pattern) == form
+
+
+def test_every_shipped_rule_matches_its_existence_form_wherever_it_matches():
+    """The prefilter database holds existence forms: each is a pattern (`regex` compiles it) found
+    at every match of its rule's pattern, in the rule's own examples and negatives and in all
+    the other rules' (the corpus)."""
+    import regex
+
+    from leakscan.rules.loader import PATTERN_FLAGS
+
+    shortened = 0
+    everything = corpus()
+    for rule in load_rules():
+        if not rule.pattern:
+            continue
+        form = prefilter.existence_form(rule.pattern)
+        shortened += form != rule.pattern
+        full, exists = regex.compile(rule.pattern, PATTERN_FLAGS), regex.compile(form, PATTERN_FLAGS)
+        for text in (*rule.examples, *rule.negative_examples, everything):
+            for match in islice(full.finditer(text, timeout=1), 50):
+                found = exists.search(text, match.start())  # (lookarounds may look past the match)
+                assert found and found.start() <= match.end(), (rule.id, match.group(0)[:80])
+    assert shortened > 300
