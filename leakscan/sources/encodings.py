@@ -59,8 +59,9 @@ def encoded_values(text: str, nested: bool = True) -> Iterator[Encoded]:
 def has_encoded_value(text: str, data: bytes | None = None) -> bool:
     """`next(encoded_values(text)) is not None`, for a gate that asks it of every changed region (a
     history's). In ASCII text one Hyperscan pass finds the places where a value that decodes may
-    be, fewer than `encoded_values` looks at: base64 starts by engine/literals.GATE_BASE64_START, and
-    the lines with escapes (where `encoded_values` yields what `_VALUE.finditer` finds on the line).
+    be, fewer than `encoded_values` looks at (engine/literals.gate_patterns): base64 starts whose first
+    characters decode to text, and the lines with an escape in a long enough value (where
+    `encoded_values` yields what `_VALUE.finditer` finds on the line).
     It stops at the first value that decodes, which `encoded_values` then confirms; a text where
     none decodes holds none that `encoded_values` would yield."""
     if text.isascii():

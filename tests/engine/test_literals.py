@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import base64
+import hashlib
 import random
 import re
+import string
 
 import pytest
 
+from leakscan.engine import literals
 from leakscan.engine.literals import (
     BASE64_START,
     DOCUMENT_MARKERS,
@@ -105,3 +109,69 @@ def test_marks_are_where_the_patterns_as_written_match():
         text = "".join(rng.choice(pieces) for _ in range(SMALL_TEXT // 3))
         marks = text_marks(text)
         assert (marks.base64_starts, marks.escaped_lines) == _marks_as_written(text)
+
+
+def _text_samples(rng: random.Random) -> list[str]:
+    """Texts as base64 may hold them: ASCII with tabs and line breaks, accents, CJK, emoji."""
+    alphabet = string.printable.replace("\x0b", "").replace("\x0c", "") + "éüñ€中文😀"
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(12, 40))) for _ in range(4000)]
+
+
+def test_the_gate_quantum_accepts_every_start_of_encoded_text():
+    """The first four characters of base64 (and base64url) of any printable text match the gate's
+    class pattern: it may not refuse a value that decodes."""
+    quantum = re.compile(literals._text_quantum((0, 0, 0), 4))
+    for text in _text_samples(random.Random(5)):
+        raw = text.encode("utf-8")
+        for encoded in (base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()):
+            assert quantum.fullmatch(encoded[:4]), text
+
+
+def test_what_the_gate_quantum_refuses_never_decodes():
+    """A value whose first four characters the class pattern refuses is no text: decode_value says
+    None whatever follows, and the pattern refuses most random starts (what makes the gate cheap)."""
+    rng = random.Random(9)
+    quantum = re.compile(literals._text_quantum((0, 0, 0), 4))
+    alphabet = string.ascii_letters + string.digits + "+/"
+    refused = 0
+    for _ in range(20000):
+        start = "".join(rng.choice(alphabet) for _ in range(4))
+        if quantum.fullmatch(start):
+            continue
+        refused += 1
+        tail = base64.b64encode(b"plain printable text").decode()
+        assert decode_value(start + tail) is None, start
+    assert refused > 15000
+
+
+def test_the_gate_digest_names_its_patterns():
+    """GATE_DIGEST keys the gate database's cache in place of its patterns (made on a miss only):
+    a change to them must change it."""
+    base64_start, escaped = literals.gate_patterns()
+    assert hashlib.sha256(base64_start + b"\n" + escaped).hexdigest()[:12] == literals.GATE_DIGEST
+
+
+@pytest.mark.skipif(not HAVE_HYPERSCAN, reason="hyperscan not installed")
+def test_the_gate_escape_pattern_finds_every_escaped_value_long_enough_to_decode():
+    """Where `_VALUE` takes a value with an escape in it (16 characters or more), the gate's escape
+    pattern matches on that line; a short escaped value (an entity table's `'\\u2248'`) is not asked."""
+    import hyperscan
+
+    _, escaped = literals.gate_patterns()
+    db = hyperscan.Database()
+    db.compile(expressions=[escaped], ids=[0], elements=1, flags=[0])
+    rng = random.Random(3)
+    pieces = ["%41", "\\u0041", "\\x41", "abc", "Z9", "-", "_", "/", "+", "=", ":"]
+    shortest = [escape + "a" * (16 - len(escape)) for escape in ("%41", "\\u0041", "\\x41")]  # first, 16 long
+    for index in range(3000):
+        value = shortest[index] if index < len(shortest) else \
+            "".join(rng.choice(pieces) for _ in range(rng.randint(1, 9)))
+        key, sign = rng.choice(["k", "key.name", "0x1f"]), rng.choice(["=", ": ", ":", " = "])
+        quote, after = rng.choice(["", '"', "'"]), rng.choice(["", '"', ",", " # note"])
+        line = key + sign + quote + value + after
+        ends: list[int] = []
+        db.scan(line.encode(), match_event_handler=lambda i, s, end, f, c, ends=ends: ends.append(end))
+        wanted = [m for m in _VALUE.finditer(line) if re.search(r"%[0-9A-Fa-f]{2}|\\[ux][0-9A-Fa-f]{2}", m.group(1))]
+        assert bool(ends) >= bool(wanted), line
+    short = b"    'thksim;': '\\u223c',\n    'THORN': '\\xde',"
+    db.scan(short, match_event_handler=lambda *a: pytest.fail("a short escaped value was asked"))
