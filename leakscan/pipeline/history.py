@@ -159,8 +159,8 @@ class BlobScanner:
             found, errs = self._scan_one(task, content, tally)
             findings.extend(found)
             errors.extend(errs)
-            errors.extend(ScanError(e.path, _where(f"{e.message} [blob {sha}", task))
-                          for e in self.engine.matcher.take_errors())
+            if skipped_work := self.engine.matcher.take_errors():
+                errors.extend(ScanError(e.path, _where(f"{e.message} [blob {sha}", task)) for e in skipped_work)
             scanned += 1
             size += len(content)
         skipped = tally.pop(RULE_PACKS, 0)
