@@ -67,7 +67,11 @@ DOCUMENT_MARKERS = ("openapi", "swagger", "HTTP/")
 # the lines where a `%XX`, `\\uXX..` or `\\xXX` escape follows a `:` or `=` (a value that is not
 # base64 decodes only with one). Bytes and ASCII classes: a superset of what the regex and
 # `decode_value` accept together.
-BASE64_START = rb"""[:=][ \t]*["']?[A-Za-z0-9+/_-]{14}[A-Za-z0-9+/_=-]{2}"""
+# An assigned value as sources/encodings.py reads it (its `_VALUE` is made of these): `:` or `=`, blanks,
+# maybe a quote, then the value's first character and the rest. The patterns here must agree with it.
+ASSIGNED = r"""[:=][ \t]*["']?"""
+VALUE_FIRST, VALUE_CHAR = r"[A-Za-z0-9+/_%\\-]", r"""[^\s"'`,;<>(){}\[\]]"""
+BASE64_START = (ASSIGNED + "[A-Za-z0-9+/_-]{14}[A-Za-z0-9+/_=-]{2}").encode()
 ESCAPED_VALUE = rb"""[:=][^\n]*(?:%|\\[ux])[0-9A-Fa-f]{2}"""
 # A base64 value's first character is the top six bits of its first byte. These put there a UTF-8
 # continuation byte (0x80-0xBF: g-v) or a byte UTF-8 never uses (0xF8-0xFF: + / - _): not UTF-8...
@@ -82,8 +86,7 @@ CONTROL_FIRST = frozenset("ABEFGH")
 # patterns are made on a cache miss only (3 ms); GATE_DIGEST names them in the cache key, and a test
 # says when it is stale.
 GATE_DIGEST = "57d70cf11668"  # sha256 of the two patterns joined by a newline, first 12 hex digits
-_ASSIGNED = rb"""[:=][ \t]*["']?"""
-_VALUE_FIRST, _VALUE_CHAR = rb"[A-Za-z0-9+/_%\\-]", rb"""[^\s"'`,;<>(){}\[\]]"""  # encodings._VALUE's
+_ASSIGNED, _VALUE_FIRST, _VALUE_CHAR = ASSIGNED.encode(), VALUE_FIRST.encode(), VALUE_CHAR.encode()
 _PERCENT, _ESCAPE = rb"%[0-9A-Fa-f]{2}", rb"\\[ux][0-9A-Fa-f]{2}"
 _BASE64_ALPHABET = string.ascii_uppercase + string.ascii_lowercase + string.digits + "+/"
 _Quantum = tuple[int, int, int]  # bits not yet a byte: how many, their value; continuation bytes owed
@@ -276,14 +279,15 @@ def _gate_database() -> _hs.Database:
 def _cached_database(name: str, expressions: Sequence[bytes] | Callable[[], Sequence[bytes]], ids: list[int],
                      flags: list[int]) -> _hs.Database:
     """`expressions`, or a function that makes them on a miss (then `name` must name them)."""
-    named = expressions if isinstance(expressions, Sequence) else ()
-    key = hashlib.sha256(repr((getattr(_hs, "__version__", ""), list(named), ids, flags)).encode())
+    named = list(expressions) if isinstance(expressions, Sequence) else []
+    key = hashlib.sha256(repr((getattr(_hs, "__version__", ""), named, ids, flags)).encode())
     cache = cache_dir() / f"{name}-{key.hexdigest()[:32]}.db"
     try:
         db = _hs.loadb(cache.read_bytes(), _hs.HS_MODE_BLOCK)
         db.scratch = _hs.Scratch(db)  # a deserialized database comes without scratch space
     except (OSError, _hs.error, ValueError, TypeError):
         db = _hs.Database()
-        db.compile(expressions=list(named or expressions()), ids=ids, elements=len(ids), flags=flags)  # type: ignore[operator]
+        made = named if isinstance(expressions, Sequence) else list(expressions())
+        db.compile(expressions=made, ids=ids, elements=len(ids), flags=flags)
         write_atomic(cache, _hs.dumpb(db))
     return db

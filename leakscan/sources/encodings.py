@@ -14,7 +14,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from leakscan.engine.literals import CONTROL_FIRST, NOT_UTF8_FIRST, SMALL_TEXT, encoded_value_starts, text_marks
+from leakscan.engine.literals import (
+    ASSIGNED,
+    CONTROL_FIRST,
+    NOT_UTF8_FIRST,
+    SMALL_TEXT,
+    VALUE_CHAR,
+    VALUE_FIRST,
+    encoded_value_starts,
+    text_marks,
+)
 
 MAX_DEPTH = 2  # an encoded value inside a decoded one, and no deeper
 MIN_ENCODED = 16
@@ -22,7 +31,7 @@ MAX_ENCODED = 16384
 
 # A value after `:` or `=` (quotes optional); the key is looked up behind it only for survivors.
 # engine/literals.BASE64_START and ESCAPED_VALUE say where a value that decodes may be, for Hyperscan.
-_VALUE = re.compile(r"""[:=][ \t]*["']?([A-Za-z0-9+/_%\\-][^\s"'`,;<>(){}\[\]]{15,16383})""")
+_VALUE = re.compile(f"{ASSIGNED}({VALUE_FIRST}{VALUE_CHAR}{{15,16383}})")
 _KEY_BEHIND = re.compile(r"""([A-Za-z_][\w.\-]{0,63})["']?[ \t]*$""")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
