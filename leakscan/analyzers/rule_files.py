@@ -20,7 +20,7 @@ import re
 import sys
 from typing import Any
 
-from leakscan.engine.literals import text_marks
+from leakscan.engine.literals import has_rule_file_marker, text_marks
 from leakscan.sources.yaml_safe import YamlLoadError, compose, to_data
 
 if sys.version_info >= (3, 11):
@@ -38,11 +38,14 @@ _TOML_RULES = re.compile(r"(?m)^\s*\[\[rules\]\]\s*$")
 _TOML_REGEX = re.compile(r"(?m)^\s*regex\s*=")
 
 
-def rule_file_kind(path: str, text: str, data: bytes | None = None) -> str | None:
+def rule_file_kind(path: str, text: str, data: bytes | None = None, scanned_whole: bool = True) -> str | None:
     """What kind of scanner rule or baseline file `text` is (`data`: its bytes, if the caller has
-    them), or None for any other file."""
-    if len(text) > MAX_RULE_FILE_BYTES or not text_marks(text, data).rule_file_markers:
-        return None  # the markers come from the pass that later stages share (engine/literals.py)
+    them), or None for any other file. `scanned_whole`: the text is scanned next, whose
+    marks pass (engine/literals.py) this then shares; otherwise only the markers are looked for."""
+    if len(text) > MAX_RULE_FILE_BYTES:
+        return None
+    if not (text_marks(text, data).rule_file_markers if scanned_whole else has_rule_file_marker(text, data)):
+        return None
     head = text.lstrip("\ufeff \t\r\n")[:1]
     if head == "{" and '"plugins_used"' in text and '"results"' in text:
         return "detect-secrets baseline" if _is_detect_secrets_baseline(text) else None

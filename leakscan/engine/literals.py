@@ -167,6 +167,7 @@ class TextMarks:
 SMALL_TEXT = 4096
 _DB: _hs.Database | None = None
 _GATE_DB: _hs.Database | None = None
+_RULE_FILE_DB: _hs.Database | None = None
 _LAST: tuple[str, TextMarks] | None = None
 
 
@@ -183,6 +184,20 @@ def text_marks(text: str, data: bytes | None = None) -> TextMarks:
     return marks
 
 
+def has_rule_file_marker(text: str, data: bytes | None = None) -> bool:
+    """`text_marks(text, data).rule_file_markers`, by a pass for those literals alone, about a fifth of
+    the marks' pass: for a text whose other marks nobody asks for (a history's blob, of which only
+    the new lines are scanned further)."""
+    if _LAST is not None and _LAST[0] is text:
+        return _LAST[1].rule_file_markers
+    if len(text) < SMALL_TEXT or not HAVE_HYPERSCAN:
+        return _marks_plain(text).rule_file_markers
+    with contextlib.suppress(_hs.ScanTerminated):  # raised when the first match stopped the scan
+        _rule_file_database().scan(_utf8(text, data), match_event_handler=lambda *_: True)
+        return False
+    return True
+
+
 def _marks_plain(text: str) -> TextMarks:
     # Spelled out, not any() over the tuples: this runs for every small value of every document.
     return TextMarks("\\/" in text or "\\u00" in text,
@@ -191,9 +206,7 @@ def _marks_plain(text: str) -> TextMarks:
 
 def _marks_hyperscan(text: str, data: bytes | None) -> TextMarks:
     ascii_text = text.isascii()
-    # Offsets must be those of the text's own UTF-8 bytes (`data` may be another encoding).
-    payload = data if ascii_text and data is not None and len(data) == len(text) else \
-        text.encode("utf-8", "surrogatepass")
+    payload = _utf8(text, data, ascii_text)
     found = [False, False, False]
     ends: tuple[list[int], list[int]] = ([], [])  # just past BASE64_START and ESCAPED_VALUE matches
 
@@ -213,24 +226,54 @@ def _marks_hyperscan(text: str, data: bytes | None) -> TextMarks:
     return TextMarks(found[_ESCAPES_ID], found[_RULE_FILE_ID], tuple(starts), tuple(escaped), found[_DOCUMENT_ID])
 
 
-def encoded_value_starts(payload: bytes, accept: Callable[[bool, int], bool]) -> bool | None:
-    """Whether `accept` says yes at some place in ASCII `payload`: `accept(False, start)` where the
-    gate's base64 start matches (`start`: the offset of its `:` or `=`), `accept(True, offset)` at
-    offsets on the lines where its escaped value matches (gate_patterns()); asked in the order
-    Hyperscan finds them and no further than the first yes. None without Hyperscan (the caller searches itself)."""
+def _utf8(text: str, data: bytes | None, ascii_text: bool | None = None) -> bytes:
+    """The text's own UTF-8 bytes: offsets must be theirs (`data`, what the text was decoded from,
+    may be another encoding)."""
+    if data is not None and len(data) == len(text) and (text.isascii() if ascii_text is None else ascii_text):
+        return data
+    return text.encode("utf-8", "surrogatepass")
+
+
+def encoded_value_starts(text: str, data: bytes | None, accept: Callable[[bool, int], bool]) -> bool | None:
+    """Whether `accept` says yes at some place in `text` (`data`: its bytes, if the caller has them):
+    `accept(False, start)` where the gate's base64 start matches (`start`: the character offset of
+    its `:` or `=`), `accept(True, offset)` at offsets on the lines where its escaped value matches
+    (gate_patterns()); asked in the order Hyperscan finds them and no further than the first yes.
+    None without Hyperscan (the caller searches itself)."""
     if not HAVE_HYPERSCAN:
         return None
+    ascii_text = text.isascii()
+    payload = _utf8(text, data, ascii_text)
+    # The patterns are ASCII, so in other text they match at the same characters, counted in bytes.
+    to_char = None if ascii_text else _CharCounter(payload)
     found = False
 
     def on_match(index: int, start: int, end: int, flags: int, ctx: object) -> bool:
         nonlocal found
         escaped = index == _ESCAPED_ID
-        found = accept(escaped, end - 1 if escaped else _base64_start(payload, end))
+        at = end - 1 if escaped else _base64_start(payload, end)
+        found = accept(escaped, at if to_char is None else to_char(at))
         return found  # True stops the scan
 
     with contextlib.suppress(_hs.ScanTerminated):  # raised when on_match stopped the scan
         _gate_database().scan(payload, match_event_handler=on_match)
     return found
+
+
+class _CharCounter:
+    """Byte offsets of ASCII characters in UTF-8 as character offsets, counted from the offset
+    asked before: linear in all for offsets that mostly increase, as Hyperscan reports them."""
+
+    def __init__(self, payload: bytes) -> None:
+        self.payload, self.byte, self.char = payload, 0, 0
+
+    def __call__(self, at: int) -> int:
+        if at >= self.byte:
+            self.char += len(self.payload[self.byte:at].decode("utf-8", "surrogatepass"))
+        else:
+            self.char -= len(self.payload[at:self.byte].decode("utf-8", "surrogatepass"))
+        self.byte = at
+        return self.char
 
 
 def _base64_start(payload: bytes, end: int) -> int:
@@ -267,6 +310,15 @@ def _database() -> _hs.Database:
         flags = [_hs.HS_FLAG_SINGLEMATCH] * len(literal) + [0, 0]
         _DB = _cached_database("marks", expressions, ids, flags)
     return _DB
+
+
+def _rule_file_database() -> _hs.Database:
+    global _RULE_FILE_DB
+    if _RULE_FILE_DB is None:
+        literal = [_escape(m.encode()) for m in RULE_FILE_MARKERS]
+        _RULE_FILE_DB = _cached_database("rule-file", literal, [0] * len(literal),
+                                         [_hs.HS_FLAG_SINGLEMATCH] * len(literal))
+    return _RULE_FILE_DB
 
 
 def _gate_database() -> _hs.Database:

@@ -244,7 +244,8 @@ class BlobScanner:
         origin = Origin(kind=self.kind, path=task.path, commit=task.commit, blob=task.sha)
         try:
             text = decode(content)[0] if document or not self.engine.config.scan_rule_packs else ""
-            if not self.engine.config.scan_rule_packs and rule_file_kind(task.path, text, content):
+            packs = self.engine.config.scan_rule_packs
+            if not packs and rule_file_kind(task.path, text, content, scanned_whole=document):
                 tally[RULE_PACKS] += 1  # a scanner's patterns and samples, not leaks (as in tree scans)
                 return [], []
             if document:

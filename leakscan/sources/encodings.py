@@ -67,30 +67,28 @@ def encoded_values(text: str, nested: bool = True) -> Iterator[Encoded]:
 
 def has_encoded_value(text: str, data: bytes | None = None) -> bool:
     """`next(encoded_values(text)) is not None`, for a gate that asks it of every changed region (a
-    history's). In ASCII text one Hyperscan pass finds the places where a value that decodes may
-    be, fewer than `encoded_values` looks at (engine/literals.gate_patterns): base64 starts whose first
+    history's). One Hyperscan pass finds the places where a value that decodes may be, fewer than
+    `encoded_values` looks at (engine/literals.gate_patterns): base64 starts whose first
     characters decode to text, and the lines with an escape in a long enough value (where
     `encoded_values` yields what `_VALUE.finditer` finds on the line).
     It stops at the first value that decodes, which `encoded_values` then confirms; a text where
     none decodes holds none that `encoded_values` would yield."""
-    if text.isascii():
-        payload = data if data is not None and len(data) == len(text) else text.encode("ascii")
-        searched_to = -1  # the end of the last escaped line searched
+    searched_to = -1  # the end of the last escaped line searched
 
-        def decodes_at(escaped: bool, at: int) -> bool:
-            nonlocal searched_to
-            if not escaped:
-                match = _VALUE.match(text, at)
-                return match is not None and decode_value(match.group(1)) is not None
-            if at < searched_to:
-                return False
-            start = text.rfind("\n", 0, at) + 1
-            end = text.find("\n", at)
-            searched_to = len(text) if end < 0 else end
-            return any(decode_value(m.group(1)) is not None for m in _VALUE.finditer(text, start, searched_to))
-
-        if encoded_value_starts(payload, decodes_at) is False:
+    def decodes_at(escaped: bool, at: int) -> bool:
+        nonlocal searched_to
+        if not escaped:
+            match = _VALUE.match(text, at)
+            return match is not None and decode_value(match.group(1)) is not None
+        if at < searched_to:
             return False
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        searched_to = len(text) if end < 0 else end
+        return any(decode_value(m.group(1)) is not None for m in _VALUE.finditer(text, start, searched_to))
+
+    if encoded_value_starts(text, data, decodes_at) is False:
+        return False
     return next(encoded_values(text), None) is not None
 
 

@@ -138,6 +138,12 @@ def _gate_texts(rng: random.Random) -> list[str]:
         lambda: f"a=gggg{b64('Vq8#rT2!mZp4Lx9w')}=",
         lambda: "plain words only, no value here",
         lambda: f"naïve = {b64('Vq8#rT2!mZp4Lx9w')}",
+        # Characters of two, three and four UTF-8 bytes before the value: offsets differ by bytes.
+        lambda: f"名前 = '{b64('Vq8#rT2!mZp4Lx9w')}' # 🔑 ok",
+        lambda: "€ 🔑 e=\\x41bcdefghijklmnopq" if rng.random() < 0.5 else "€€ p=abc%41déf-ghijklmnop",
+        lambda: "ключ = 'just words, nothing encoded' 🔑",
+        # An escape that does not decode, then a base64 start before that match's end: asked out of order.
+        lambda: f"é k=\\x01:{b64('Vq8#rT2!mZp4Lx9w')}",
     ]
     texts = []
     for _ in range(3000):
