@@ -66,8 +66,10 @@ def registered() -> tuple[DocumentScanner, ...]:
     return tuple(_SCANNERS)
 
 
-def document_scanner_for(path: str, text: str) -> DocumentScanner | None:
-    if _ONLY_BUILTIN and not could_be_builtin_document(text):
+def document_scanner_for(path: str, text: str, might_be: bool = False) -> DocumentScanner | None:
+    """The scanner that claims `text`, if any. `might_be`: the caller knows that might_be_document()
+    said yes to its bytes (a history's blob), so the text is not searched for markers again."""
+    if _ONLY_BUILTIN and not might_be and not could_be_builtin_document(text):
         return None  # most files of a tree: one test, not one per scanner (nor their imports)
     for scanner in registered():
         if scanner.accepts(path, text):

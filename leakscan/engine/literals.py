@@ -43,6 +43,10 @@ class LiteralFinder:
         self._db.scan(data, match_event_handler=on_match)
         return ends
 
+    def occurring(self, text: str, data: bytes | None = None) -> list[bytes]:
+        """The literals that occur in `text` (`data`: the bytes it was decoded from, if at hand)."""
+        return list(self.first_ends(_utf8(text, data)))
+
 
 def _compile(literals: Sequence[bytes]) -> _hs.Database:
     db = _hs.Database()
@@ -167,7 +171,6 @@ class TextMarks:
 SMALL_TEXT = 4096
 _DB: _hs.Database | None = None
 _GATE_DB: _hs.Database | None = None
-_RULE_FILE_DB: _hs.Database | None = None
 _LAST: tuple[str, TextMarks] | None = None
 
 
@@ -182,20 +185,6 @@ def text_marks(text: str, data: bytes | None = None) -> TextMarks:
     marks = _marks_hyperscan(text, data) if HAVE_HYPERSCAN else _marks_plain(text)
     _LAST = (text, marks)
     return marks
-
-
-def has_rule_file_marker(text: str, data: bytes | None = None) -> bool:
-    """`text_marks(text, data).rule_file_markers`, by a pass for those literals alone, about a fifth of
-    the marks' pass: for a text whose other marks nobody asks for (a history's blob, of which only
-    the new lines are scanned further)."""
-    if _LAST is not None and _LAST[0] is text:
-        return _LAST[1].rule_file_markers
-    if len(text) < SMALL_TEXT or not HAVE_HYPERSCAN:
-        return _marks_plain(text).rule_file_markers
-    with contextlib.suppress(_hs.ScanTerminated):  # raised when the first match stopped the scan
-        _rule_file_database().scan(_utf8(text, data), match_event_handler=lambda *_: True)
-        return False
-    return True
 
 
 def _marks_plain(text: str) -> TextMarks:
@@ -310,15 +299,6 @@ def _database() -> _hs.Database:
         flags = [_hs.HS_FLAG_SINGLEMATCH] * len(literal) + [0, 0]
         _DB = _cached_database("marks", expressions, ids, flags)
     return _DB
-
-
-def _rule_file_database() -> _hs.Database:
-    global _RULE_FILE_DB
-    if _RULE_FILE_DB is None:
-        literal = [_escape(m.encode()) for m in RULE_FILE_MARKERS]
-        _RULE_FILE_DB = _cached_database("rule-file", literal, [0] * len(literal),
-                                         [_hs.HS_FLAG_SINGLEMATCH] * len(literal))
-    return _RULE_FILE_DB
 
 
 def _gate_database() -> _hs.Database:

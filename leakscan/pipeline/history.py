@@ -244,12 +244,12 @@ class BlobScanner:
         origin = Origin(kind=self.kind, path=task.path, commit=task.commit, blob=task.sha)
         try:
             text = decode(content)[0] if document or not self.engine.config.scan_rule_packs else ""
-            packs = self.engine.config.scan_rule_packs
-            if not packs and rule_file_kind(task.path, text, content, scanned_whole=document):
+            # Not scanned whole, mostly: even a blob that might be a document is seldom claimed by a scanner.
+            if not self.engine.config.scan_rule_packs and rule_file_kind(task.path, text, content, False):
                 tally[RULE_PACKS] += 1  # a scanner's patterns and samples, not leaks (as in tree scans)
                 return [], []
             if document:
-                scanner = document_scanner_for(task.path, text)
+                scanner = document_scanner_for(task.path, text, might_be=True)
                 if scanner is not None:  # structured documents are analysed whole
                     result = scanner.scan(Chunk(text, origin), self.engine)
                     return document_findings(result.candidates, result.errors, self.engine, tally)

@@ -121,6 +121,18 @@ def test_the_text_gate_turns_away_only_texts_no_builtin_scanner_accepts():
     assert turned_away >= 100  # and the gate does turn texts away, small and large ones
 
 
+def test_a_caller_that_checked_the_bytes_gets_the_same_scanner_without_the_text_gate():
+    """History passes might_be=True after might_be_document() said yes: the scanners alone decide."""
+    texts = _generated_texts() + [decode(p.read_bytes())[0] for p in _documents()]
+    claimed = 0
+    for text in texts:
+        for path in _SCANNER_PATHS:
+            scanner = document_scanner_for(path, text)
+            assert document_scanner_for(path, text, might_be=True) is scanner, (path, text[:80])
+            claimed += scanner is not None
+    assert claimed >= 100
+
+
 def test_plain_text_is_told_apart_without_asking_the_scanners(monkeypatch):
     from leakscan.analyzers.registry import registered
     from leakscan.engine.literals import SMALL_TEXT

@@ -79,6 +79,27 @@ def test_kinds_are_recognised_by_structure_not_by_name():
     assert rule_file_kind("x.json", '{"results": {}, "plugins_used": "no"}') is None
 
 
+def test_the_kind_is_the_same_whether_the_marks_pass_is_shared_or_not():
+    """History asks without the marks pass (scanned_whole=False): same answers, small texts and long,
+    for every kind, `pattern-regex:` keys, and Ruby full of `id:` and `pattern:` that is no rule pack."""
+    pack = (builtin_pack_dir() / "aws.yaml").read_text()
+    baseline = json.dumps({"plugins_used": [{"name": "AWSKeyDetector"}], "results": {}})
+    ruby = "def find(id:, pattern: nil)\n  where(id: id).first\nend\n"
+    padding = "# filler line for length\n" * 300
+    texts = {
+        pack: "leakscan rule pack",
+        "rules:\n  - id: a\n    pattern-regex: 'k_[0-9]+'\n": "rule pack",
+        GITLEAKS_STYLE.format(token="x"): "gitleaks-style rule config",
+        baseline: "detect-secrets baseline",
+        ruby: None, ruby * 200: None, padding + "- id: web\n  image: nginx\n": None,
+        "[[rules]]\nname = 'no regex'\n" + padding: None, "{\"results\": 1}" + padding: None,
+    }
+    for text, kind in texts.items():
+        assert rule_file_kind("x", text) == kind, text[:60]
+        assert rule_file_kind("x", text, text.encode(), scanned_whole=False) == kind, text[:60]
+        assert rule_file_kind("x", text, scanned_whole=False) == kind, text[:60]
+
+
 def test_history_scans_leave_rule_packs_out_and_count_them(tmp_path):
     """A scanner's rule pack committed to a repository is left out of `leakscan git` as of a tree scan."""
     repo = GitRepo(tmp_path / "repo")

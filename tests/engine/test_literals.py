@@ -18,7 +18,6 @@ from leakscan.engine.literals import (
     SMALL_TEXT,
     LiteralFinder,
     TextMarks,
-    has_rule_file_marker,
     text_marks,
 )
 from leakscan.engine.prefilter import HAVE_HYPERSCAN
@@ -76,19 +75,14 @@ def test_text_marks_agree_with_substring_tests_and_cover_every_value_start():
                                for at in marks.escaped_lines)
 
 
-def test_the_rule_file_marker_test_alone_agrees_with_substring_tests():
-    """The pass for the rule-file markers alone (history's blobs) says what the marks say, for small
-    and long texts, with or without the bytes they were decoded from."""
-    rng = random.Random(5)
-    plain = "plain words and numbers 12345\n" * 200
-    texts = [_long_text(rng) for _ in range(40)] + [plain, plain[:100], "é" + plain]
-    texts += [plain[:at] + marker + plain[at:] for marker in RULE_FILE_MARKERS for at in (0, 2000, len(plain))]
-    for text in texts:
-        expected = any(m in text for m in RULE_FILE_MARKERS)
-        assert has_rule_file_marker(text) == expected, text[:80]
-        assert has_rule_file_marker(text, text.encode("utf-8")) == expected, text[:80]
-        # Bytes the text was decoded from in another encoding: its own UTF-8 is searched.
-        assert has_rule_file_marker(text, text.encode("utf-16")) == expected, text[:80]
+def test_literals_occurring_in_a_text_are_those_of_its_own_utf8():
+    """`occurring` reads the text's UTF-8, or the bytes it was decoded from when they are the same."""
+    finder = LiteralFinder([b"id:", b"[[rules]]", b"caf\xc3\xa9:"])
+    for text in ("plain words", "x id: 1", "é [[rules]] café:", "[[rules]]" + "é" * 5000 + "id:"):
+        expected = sorted(m.encode() for m in ("id:", "[[rules]]", "café:") if m in text)
+        assert sorted(finder.occurring(text)) == expected, text[:40]
+        assert sorted(finder.occurring(text, text.encode("utf-8"))) == expected, text[:40]
+        assert sorted(finder.occurring(text, text.encode("utf-16"))) == expected, text[:40]
 
 
 def test_text_marks_see_what_is_not_there():
