@@ -136,16 +136,20 @@ def iter_flatten(data: Any, doc: Doc, template: Item, start: str = "") -> Iterat
                 yield _item(replace(here, where="frames") if structured else here,
                             doc, local, key, parent, text, how="anchor")
                 continue
-            keyed = bool(key) and key_kind(key, parent) is not None
+            keyed: bool | None = None  # whether the key names a kind: asked only when it decides
             for i in range(len(value) - 1, -1, -1):
                 element = value[i]
                 # What the branches below would drop, dropped before a pointer is made: a profiler's
                 # or a metrics export's arrays hold hundreds of thousands of small numbers.
                 kind = type(element)
-                if kind is bool or element is None or (not keyed and (
-                        ((kind is int or kind is float) and -MIN_NUMBER < element < MIN_NUMBER)
-                        or (kind is str and len(element) < MIN_STRING))):
+                if kind is bool or element is None:
                     continue
+                if (((kind is int or kind is float) and -MIN_NUMBER < element < MIN_NUMBER)
+                        or (kind is str and len(element) < MIN_STRING)):
+                    if keyed is None:
+                        keyed = bool(key) and key_kind(key, parent) is not None
+                    if not keyed:
+                        continue
                 stack.append((element, f"{local}/{i}", key, parent, here))
         elif isinstance(value, str):
             # Under six characters only a key can make a value sensitive (a CVV, a short password).
