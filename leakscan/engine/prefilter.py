@@ -313,9 +313,17 @@ def _compile(rules: Sequence[Rule]) -> _hs.Database:
     """One database for all rules; a pattern Hyperscan rejects falls back to
     its keywords as literals. The rejected ones are found by halving the set
     (only when the combined compile fails): a handful of compiles, where one
-    compile per pattern cost a cold start of 800 rules about 12 s."""
+    compile per pattern cost a cold start of 800 rules about 12 s. The combined
+    compile is the database when it succeeds, not a test before compiling it
+    again (3.7 s of an 843-rule set's 7.4 s cold start, per database)."""
     assert _hs is not None
     expressions, ids, flags = _expressions(rules)
+    db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+    try:
+        db.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
+        return db
+    except _hs.error:
+        pass
     rejected = _rejected(list(range(len(expressions))), expressions)
     keep_e = [e for n, e in enumerate(expressions) if n not in rejected]
     keep_i = [i for n, i in enumerate(ids) if n not in rejected]

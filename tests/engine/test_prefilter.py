@@ -145,6 +145,17 @@ def test_every_shipped_pattern_compiles_in_one_hyperscan_database():
 
 
 @pytest.mark.skipif(not prefilter.HAVE_HYPERSCAN, reason="hyperscan not installed")
+def test_a_set_that_compiles_is_compiled_once(monkeypatch):
+    """The combined compile is the database: a cold start does not test the set and compile it again."""
+    rules = [r for r in load_rules() if r.pattern and r.examples][:40]
+    monkeypatch.setattr(prefilter, "_rejected", lambda *_: pytest.fail("the set was compiled twice"))
+    db = prefilter._compile(rules)
+    found: set[int] = set()
+    db.scan(rules[0].examples[0].encode(), match_event_handler=lambda index, *_: found.add(index))
+    assert 0 in found
+
+
+@pytest.mark.skipif(not prefilter.HAVE_HYPERSCAN, reason="hyperscan not installed")
 def test_a_rejected_pattern_falls_back_to_its_keywords():
     rules = load_rules()
     good = next(r for r in rules if r.pattern and r.keywords)
