@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 import posixpath
 import re
 import time
@@ -136,10 +137,12 @@ class Matcher:
     def _prefilter_for(self, limited: tuple[int, ...]) -> tuple[Prefilter, tuple[int, ...]]:
         entry = self._prefilters.get(limited)
         if entry is None:
-            indexes = tuple(sorted(self._everywhere + limited))
-            prefilter = make_prefilter([self.rules[i] for i in indexes], self._use_hyperscan)
-            entry = self._prefilters[limited] = (prefilter, indexes)
+            entry = self._prefilters[limited] = self._made_prefilter(limited)
         return entry
+
+    def _made_prefilter(self, limited: tuple[int, ...]) -> tuple[Prefilter, tuple[int, ...]]:
+        indexes = tuple(sorted(self._everywhere + limited))
+        return make_prefilter([self.rules[i] for i in indexes], self._use_hyperscan), indexes
 
     def applicable_limited(self, path: str) -> tuple[int, ...]:
         # Document scanners ask once per JSON value with the same path: cache.
@@ -156,9 +159,19 @@ class Matcher:
         return found
 
     def prepare(self, paths: Iterable[str]) -> None:
-        """Load now the prefilters these paths will use (before forking workers, which then share them)."""
-        for path in paths:
-            self._prefilter_for(self.applicable_limited(path))
+        """Load now the prefilters these paths will use (before forking workers, which then share them).
+        Several not loaded yet are made on threads at once: Hyperscan's compile releases the GIL, and a
+        cold start (no cache directory, as on a fresh CI runner) compiled them one after another, 3.7 s
+        each for the stdlib's three."""
+        wanted = [limited for limited in dict.fromkeys(self.applicable_limited(path) for path in paths)
+                  if limited not in self._prefilters]
+        if len(wanted) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(len(wanted), os.cpu_count() or 1)) as pool:
+                self._prefilters.update(zip(wanted, pool.map(self._made_prefilter, wanted), strict=True))
+        for limited in wanted:
+            self._prefilter_for(limited)
 
     def could_match(self, text: str, path: str = "", data: bytes | None = None) -> bool:
         """Whether any rule that applies at `path` can match `text` (the prefilter alone)."""

@@ -61,3 +61,22 @@ def test_a_glob_list_is_compiled_only_when_a_path_may_match_it(engine):
     assert matcher.applicable_limited("deploy/app.ini")
     compiled = [test for test, _ in matcher._limited if test._pattern is not None]
     assert compiled and all(test.gate.may_match("deploy/app.ini", "app.ini") for test in compiled)
+
+
+def test_prefilters_made_together_before_a_fork_are_those_made_one_at_a_time(tmp_path, monkeypatch):
+    """`prepare` makes the prefilters of several path classes at once (threads, a cold cache): each
+    path gets the prefilter of its own rules, as when they are made on first use."""
+    from leakscan.engine.matcher import Matcher
+    from leakscan.rules.loader import load_rules
+
+    monkeypatch.setenv("LEAKSCAN_CACHE_DIR", str(tmp_path))
+    rules = load_rules()
+    chosen = [r for r in rules if r.paths] + [r for r in rules if not r.paths][:40]
+    paths = ["app/.env", "db/dump.json", "etc/my.cnf", "capture.har", "src/app.py", "conf/app.ini"]
+    prepared, lazy = Matcher(chosen), Matcher(chosen)
+    prepared.prepare(paths)
+    assert len({prepared.applicable_limited(p) for p in paths} - {()}) >= 2  # made together, on threads
+    text = "\n".join(example for rule in chosen for example in rule.examples)
+    for path in paths:
+        assert prepared.applicable_limited(path) in prepared._prefilters
+        assert [m.rule.id for m in prepared.find(text, path)] == [m.rule.id for m in lazy.find(text, path)], path
