@@ -104,6 +104,37 @@ def test_action_installs_itself_from_its_own_checkout():
     assert install["env"]["ACTION_PATH"] == "${{ github.action_path }}"
 
 
+def test_action_keeps_the_compiled_rules_between_runs(tmp_path):
+    """The cache step restores ~/.cache/leakscan before the scan, keyed by a fingerprint of the rule
+    packs and the engine's code that changes when they do."""
+    steps = yaml.safe_load((ROOT / "action.yml").read_text())["runs"]["steps"]
+    names = [s.get("id") or s.get("uses") or s.get("name") for s in steps]
+    (cache,) = [s for s in steps if str(s.get("uses", "")).startswith("actions/cache@")]
+    assert cache["with"]["path"] == "~/.cache/leakscan"
+    assert "${{ steps.rules.outputs.hash }}" in cache["with"]["key"]
+    assert names.index("rules") < names.index(cache["uses"]) < names.index("scan")
+    (fingerprint,) = [s for s in steps if s.get("id") == "rules"]
+    copy = tmp_path / "action"
+    (copy / "leakscan").mkdir(parents=True)
+    for part in ("patterns", "leakscan/engine"):
+        subprocess.run(["cp", "-r", str(ROOT / part), str(copy / part)], check=True)
+
+    def fingerprint_of(path: Path) -> str:
+        output = tmp_path / "github_output"
+        output.write_text("")
+        subprocess.run(["bash", "-e", "-c", fingerprint["run"]], check=True, timeout=60,
+                       env={**os.environ, "ACTION_PATH": str(path), "GITHUB_OUTPUT": str(output)})
+        (line,) = output.read_text().splitlines()
+        assert re.fullmatch(r"hash=[0-9a-f]{16}", line), line
+        return line
+
+    before = fingerprint_of(copy)
+    assert fingerprint_of(ROOT) == before
+    with (copy / "patterns" / "aws.yaml").open("a") as pack:
+        pack.write("\n")
+    assert fingerprint_of(copy) != before
+
+
 def test_recognises_installs_that_would_fetch_another_project():
     """The checker itself: the recipes that issue 11 found must be caught."""
     assert _problem("leakscan", {}) and _problem("leakscan==0.1.0", {}) and _problem("leakscan[test]", {})
