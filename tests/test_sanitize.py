@@ -185,3 +185,25 @@ def test_the_memo_forgets_past_its_bound_and_answers_the_same() -> None:
     assert cleaned == [Sanitizer(None, known).clean(text) for text in texts]
     assert secret not in "".join(cleaned) and cleaned[0] != texts[0] and cleaned[1] == texts[1]
     assert [remembering.clean(text) for text in texts[:10]] == cleaned[:10]  # forgotten, made again the same
+
+
+def test_known_values_are_looked_for_piece_by_piece_as_in_the_whole_string(monkeypatch) -> None:
+    """`_candidates` reads a string's windows piece by piece (words, pointer segments), each piece
+    remembered: the values it names are those of all the string's windows read at once, whatever
+    the separators, pieces shorter than a window, values spanning pieces, or a memo forgotten midway."""
+    from leakscan.masking import sanitize
+
+    rng = random.Random(8)
+    alphabet = string.ascii_letters + string.digits + " /~%@.-_"
+    values = ["".join(rng.choice(alphabet) for _ in range(rng.randint(4, 14))) for _ in range(300)]
+    values += ["ab/cd", "x y z w", "/a/b", "~1ab", "tok_q7Zq7Zq7Z"]
+    sanitizer = Sanitizer(None, [(value, MaskSpec()) for value in values])
+    pieces = [*values, "/", " ", "//", "  ", "/log/entries/", "Mask the value at ", "a", "é", "~0", "%2F"]
+    monkeypatch.setattr(sanitize, "PIECE_MEMO_LIMIT", 200)
+    named = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        expected = sorted(sanitizer._window_hits(text))
+        assert sanitizer._candidates(text) == expected, text
+        named += bool(expected)
+    assert named > 1000 and len(sanitizer._pieces) <= 200

