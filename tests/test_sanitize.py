@@ -190,7 +190,8 @@ def test_the_memo_forgets_past_its_bound_and_answers_the_same() -> None:
 def test_known_values_are_looked_for_piece_by_piece_as_in_the_whole_string(monkeypatch) -> None:
     """`_candidates` reads a string's windows piece by piece (words, pointer segments), each piece
     remembered: the values it names are those of all the string's windows read at once, whatever
-    the separators, pieces shorter than a window, values spanning pieces, or a memo forgotten midway."""
+    the separators, pieces shorter than a window, values spanning pieces, a memo forgotten midway, or
+    pieces too long to remember."""
     from leakscan.masking import sanitize
 
     rng = random.Random(8)
@@ -200,6 +201,7 @@ def test_known_values_are_looked_for_piece_by_piece_as_in_the_whole_string(monke
     sanitizer = Sanitizer(None, [(value, MaskSpec()) for value in values])
     pieces = [*values, "/", " ", "//", "  ", "/log/entries/", "Mask the value at ", "a", "é", "~0", "%2F"]
     monkeypatch.setattr(sanitize, "PIECE_MEMO_LIMIT", 200)
+    monkeypatch.setattr(sanitize, "PIECE_MEMO_CHARS", 12)
     named = 0
     for _ in range(3000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
@@ -207,3 +209,4 @@ def test_known_values_are_looked_for_piece_by_piece_as_in_the_whole_string(monke
         assert sanitizer._candidates(text) == expected, text
         named += bool(expected)
     assert named > 1000 and len(sanitizer._pieces) <= 200
+    assert max(map(len, sanitizer._pieces)) <= 12

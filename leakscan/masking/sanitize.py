@@ -43,7 +43,9 @@ UNMASKED_EXTRAS = frozenset({"author", "date", "introduced_in"})
 # Strings a sanitizer remembers, then forgets all at once: a capture's findings each print a pointer of
 # their own, and remembering every one held them (and their suggestions) long after they were reported.
 MEMO_LIMIT = 8192
-PIECE_MEMO_LIMIT = 65536  # pieces of strings, each with the known values its windows may start
+# Pieces of strings remembered with the known values their windows may start: at most this many, of
+# at most PIECE_MEMO_CHARS characters each (a longer one, a token or an address, seldom comes again).
+PIECE_MEMO_LIMIT, PIECE_MEMO_CHARS = 65536, 64
 _PIECE = re.compile(r"[^ /]*[ /]*")  # a word or pointer segment and the separators after it
 
 
@@ -116,7 +118,7 @@ class Sanitizer:
         a pointer segment with the separators after it), and starts at most three characters before
         that piece: so the windows of the text are those of its pieces, each with the three characters
         before it, and a piece seen before (a suggestion's words, a pointer's segments) is not cut into
-        windows again. Half the time of cutting each string whole, on a capture's 32,832 strings."""
+        windows again. A third less time than cutting each string whole, on a capture's 32,832 strings."""
         found: set[int] = set()
         pieces, back = self._pieces, MIN_KNOWN_LENGTH - 1
         for piece in _PIECE.finditer(text):
@@ -126,9 +128,11 @@ class Sanitizer:
             key = text[start - back if start > back else 0:end]
             hits = pieces.get(key)
             if hits is None:
-                if len(pieces) >= PIECE_MEMO_LIMIT:
-                    pieces.clear()
-                hits = pieces[key] = self._window_hits(key)
+                hits = self._window_hits(key)
+                if len(key) <= PIECE_MEMO_CHARS:
+                    if len(pieces) >= PIECE_MEMO_LIMIT:
+                        pieces.clear()
+                    pieces[key] = hits
             if hits:
                 found.update(hits)
         return sorted(found)
