@@ -279,13 +279,8 @@ def _base64_start(payload: bytes, end: int) -> int:
 
 def _char_offsets(payload: bytes, byte_offsets: list[int]) -> list[int]:
     """Sorted byte offsets of ASCII characters in UTF-8 as character offsets, in one pass."""
-    out: list[int] = []
-    chars = last = 0
-    for at in byte_offsets:
-        chars += len(payload[last:at].decode("utf-8", "surrogatepass"))
-        out.append(chars)
-        last = at
-    return out
+    count = _CharCounter(payload)
+    return [count(at) for at in byte_offsets]
 
 
 def _database() -> _hs.Database:

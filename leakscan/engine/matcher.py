@@ -165,13 +165,13 @@ class Matcher:
         each for the stdlib's three."""
         wanted = [limited for limited in dict.fromkeys(self.applicable_limited(path) for path in paths)
                   if limited not in self._prefilters]
-        if len(wanted) > 1:
+        if len(wanted) == 1:
+            self._prefilter_for(wanted[0])
+        elif wanted:
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(max_workers=min(len(wanted), os.cpu_count() or 1)) as pool:
                 self._prefilters.update(zip(wanted, pool.map(self._made_prefilter, wanted), strict=True))
-        for limited in wanted:
-            self._prefilter_for(limited)
 
     def could_match(self, text: str, path: str = "", data: bytes | None = None) -> bool:
         """Whether any rule that applies at `path` can match `text` (the prefilter alone)."""

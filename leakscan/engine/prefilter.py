@@ -322,9 +322,11 @@ def _compile(rules: Sequence[Rule]) -> _hs.Database:
     try:
         db.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
         return db
-    except _hs.error:
+    except _hs.error:  # the whole set fails: its halves are where the bisection starts
         pass
-    rejected = _rejected(list(range(len(expressions))), expressions)
+    members = list(range(len(expressions)))
+    half = len(members) // 2
+    rejected = _rejected(members[:half], expressions) | _rejected(members[half:], expressions)
     keep_e = [e for n, e in enumerate(expressions) if n not in rejected]
     keep_i = [i for n, i in enumerate(ids) if n not in rejected]
     keep_f = [f for n, f in enumerate(flags) if n not in rejected]

@@ -243,10 +243,10 @@ class BlobScanner:
 
         origin = Origin(kind=self.kind, path=task.path, commit=task.commit, blob=task.sha)
         try:
-            text = decode(content)[0] if document or not self.engine.config.scan_rule_packs else ""
+            packs = self.engine.config.scan_rule_packs
+            text = decode(content)[0] if document or not packs else ""
             # Only the new lines are scanned further (a blob a document scanner claims is rare), so the
             # rule-file test looks for its own literals rather than pay the whole text's marks pass.
-            packs = self.engine.config.scan_rule_packs
             if not packs and rule_file_kind(task.path, text, content, scanned_whole=False):
                 tally[RULE_PACKS] += 1  # a scanner's patterns and samples, not leaks (as in tree scans)
                 return [], []
