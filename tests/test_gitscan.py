@@ -333,6 +333,39 @@ def test_a_document_marker_far_from_a_change_is_still_seen(tmp_path, engine):
     assert hit.location.commit == added
 
 
+def test_changes_far_apart_in_a_long_file_are_each_scanned(tmp_path, engine):
+    """Only the changed lines of a long region are put to the prefilter and the encoded-value
+    gate (blobdelta.changed_lines): a token, and one inside a base64 value, in the second of two
+    changes thousands of lines apart are found at their lines."""
+    import base64
+
+    token, inner = fake_github_token(41), fake_github_token(42)
+    encoded = base64.b64encode(f"github_token: {inner}".encode()).decode()
+    lines = [f"setting_{n} = compute({n})  # unchanged line" for n in range(3000)]
+    repo = GitRepo(tmp_path / "r")
+    repo.commit("long file", {"settings.py": "\n".join(lines) + "\n"})
+    lines[10] = "setting_10 = compute(11)  # edited"
+    lines[2500] = f"GITHUB_TOKEN = '{token}'"
+    lines[2990] = f'PAYLOAD = "{encoded}"'
+    added = repo.commit("far edits", {"settings.py": "\n".join(lines) + "\n"})
+    report = history(repo.path, engine)
+    found = sorted((f.location.line, f.location.commit) for f in report.findings if f.rule_id == "github.pat.classic")
+    assert found == [(2501, added), (2991, added)]
+
+
+def test_a_long_file_that_becomes_an_openapi_document_is_analysed_as_one(tmp_path, engine):
+    """The marker is found among the changed lines of a long region, far from its other change."""
+    plain = "info: {title: t, version: '1'}\npaths: {}\n" + "".join(f"# note {n} of many\n" for n in range(600))
+    spec = ("openapi: 3.0.3\n" + plain.replace("note 590 ", "note five-ninety ") + "components:\n"
+            "  securitySchemes:\n    q: {type: apiKey, in: query, name: appid}\n")
+    repo = GitRepo(tmp_path / "r")
+    repo.commit("draft", {"api/service.yaml": plain})
+    repo.commit("edit", {"api/service.yaml": plain.replace("note 7 ", "note seven ")})
+    became = repo.commit("make it a spec", {"api/service.yaml": spec})
+    hit = only(history(repo.path, engine), "openapi.apikey-in-query")
+    assert (hit.location.commit, hit.location.pointer) == (became, "/components/securitySchemes/q")
+
+
 def test_a_file_that_becomes_a_json_document_below_blank_lines_is_analysed_as_one(tmp_path, engine):
     """The first byte that says `JSON` sits in the changed region, after unchanged blank lines."""
     import json

@@ -41,6 +41,7 @@ from leakscan.sources.git.blobdelta import (
     Version,
     VersionCache,
     changed_bytes,
+    changed_lines,
     changed_region,
     fresh_part,
 )
@@ -231,7 +232,7 @@ class BlobScanner:
         reference, others = self._references(task)
         old = reference.data if reference is not None else None
         region = changed_region(old, content)
-        changed = changed_bytes(content, region)
+        changed = changed_lines(old, content, region)
         document = self._might_be_document(task, content, changed, region, reference)
         if not document and not self._might_hold_secrets(changed, task.path):
             return [], []
@@ -265,11 +266,12 @@ class BlobScanner:
     def _might_be_document(self, task: BlobTask, content: bytes, changed: bytes, region: Region | None,
                            reference: Version | None) -> bool:
         """Whether a document scanner may claim this version. When the version compared with
-        was plain text without a marker, only the changed region is searched: a marker has no
-        newline, so one that overlaps a change lies inside the region's whole lines; and a
-        first byte before the region is the other version's first byte."""
+        was plain text without a marker, only its changed lines are searched (`changed`): a
+        marker has no newline, so one that the old version lacked lies on a line it lacked; a
+        marker found there is looked for again in the region, for its offset. A first byte
+        before the region is the other version's first byte."""
         if region is not None and reference is not None and reference.note is False and reference.path == task.path:
-            ends = _shifted(marker_ends(changed), region.start)
+            ends = _shifted(marker_ends(changed_bytes(content, region)), region.start) if marker_ends(changed) else {}
             if not ends and 0 <= first_significant(content) < region.start:
                 self._keep(task, content, False)
                 return False

@@ -193,3 +193,100 @@ def test_with_slack_prefix_and_suffix_fall_short_by_at_most_the_slack(seed):
     limit = len(a) - exact
     exact_suffix = naive_suffix(a, b, limit)
     assert exact_suffix - 128 <= common_suffix(a, b, limit, 128) <= exact_suffix
+
+
+def kept_runs(fresh) -> list[bytes]:
+    """fresh_part's kept lines (its added lines and their context) as runs of consecutive lines."""
+    lines = fresh.data.split(b"\n")
+    kept = sorted({n - fresh.line_offset - 1 + d for n in fresh.added
+                   for d in range(-blobdelta.CONTEXT_BEFORE, blobdelta.CONTEXT_AFTER + 1)} & set(range(len(lines))))
+    runs, current = [], []
+    for index in kept:
+        if current and index != current[-1] + 1:
+            runs.append(current)
+            current = []
+        current.append(index)
+    return [b"\n".join(lines[i] for i in run) for run in runs + [current] if run]
+
+
+def edited(rng: random.Random, old: list[bytes], edits: int) -> list[bytes]:
+    """`old` with lines inserted, replaced, deleted and moved, some of them lines that recur."""
+    new = list(old)
+    for _ in range(edits):
+        kind, at = rng.randrange(4), rng.randrange(len(new) + 1)
+        line = rng.choice([b"}", b"", b"    return x", b"new %d" % rng.randrange(50), rng.choice(old or [b"x"])])
+        if kind == 0 or not new:
+            new.insert(at, line)
+        elif kind == 1:
+            new[min(at, len(new) - 1)] = line
+        elif kind == 2:
+            del new[min(at, len(new) - 1)]
+        else:
+            moved = new.pop(min(at, len(new) - 1))
+            new.insert(rng.randrange(len(new) + 1), moved)
+    return new
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_changed_lines_hold_every_run_that_fresh_part_keeps(seed):
+    rng = random.Random(seed)
+    vocabulary = [b"}", b"", b"    return x", *(b"def f%d(a, b):  # %s" % (n, os.urandom(6).hex().encode())
+                                                 for n in range(rng.choice([5, 60, 400])))]
+    old = [rng.choice(vocabulary) for _ in range(rng.choice([50, 300, 3000]))]
+    new = edited(rng, old, rng.randint(1, 40))
+    a, b = b"\n".join(old) + b"\n", b"\n".join(new) + rng.choice([b"\n", b""])
+    region = blobdelta.changed_region(a, b)
+    fresh = fresh_part(a, b, region)
+    looked_at = blobdelta.changed_lines(a, b, region)
+    if fresh is not None:
+        for run in kept_runs(fresh):
+            assert run in looked_at
+    assert len(looked_at) <= len(blobdelta.changed_bytes(b, region)) + len(b) // 8  # (joins add newlines)
+
+
+def test_changed_lines_leave_out_what_lies_between_changes_far_apart():
+    old = [b"line %d of a long file, unchanged" % n for n in range(3000)]
+    new = list(old)
+    new[100] = b"token = 'first change'"
+    new[2900] = b"password = 'second change'"
+    a, b = b"\n".join(old) + b"\n", b"\n".join(new) + b"\n"
+    region = blobdelta.changed_region(a, b)
+    looked_at = blobdelta.changed_lines(a, b, region)
+    assert b"first change" in looked_at and b"second change" in looked_at
+    assert b"line 97 of" in looked_at and b"line 2902 of" in looked_at  # the context fresh_part keeps
+    assert b"line 1500 of" not in looked_at and len(looked_at) < 1000 < region.end - region.start
+
+
+def test_small_regions_and_new_files_are_looked_at_whole():
+    old = b"".join(b"line %d\n" % n for n in range(50))
+    new = old.replace(b"line 3\n", b"line three\n").replace(b"line 45\n", b"line forty-five\n")
+    region = blobdelta.changed_region(old, new)
+    assert region.end - region.start < blobdelta.WALKED_REGION
+    assert blobdelta.changed_lines(old, new, region) == blobdelta.changed_bytes(new, region)
+    assert blobdelta.changed_lines(None, new, None) == new
+
+
+def test_a_block_of_inserted_lines_is_passed_over_by_finding_the_old_line_after_it():
+    """Eight or more new lines in a row: none of them is in the old version, so the walk finds the
+    old line that follows them in the new one instead of keeping the rest of the region."""
+    old = [b"entry %d: a line of the changelog" % n for n in range(3000)]
+    new = [b"inserted note %d, not in the old version" % n for n in range(40)] + old
+    new[2900] = b"entry 2900: edited far below"
+    a, b = b"\n".join(old) + b"\n", b"\n".join(new) + b"\n"
+    region = blobdelta.changed_region(a, b)
+    looked_at = blobdelta.changed_lines(a, b, region)
+    assert b"inserted note 39" in looked_at and b"edited far below" in looked_at
+    assert b"entry 1500:" not in looked_at
+
+
+def test_changes_close_together_are_kept_whole_past_the_walks_budget():
+    """A change every 25 lines (about 700 bytes): more than the walk pays for, so after its budget
+    the rest of the region is kept whole, unchanged lines between changes too."""
+    old = [b"value_%d = compute(%d)" % (n, n) for n in range(400)]
+    new = [line + b"  # edited" if n % 25 == 0 else line for n, line in enumerate(old)]
+    a, b = b"\n".join(old) + b"\n", b"\n".join(new) + b"\n"
+    region = blobdelta.changed_region(a, b)
+    looked_at = blobdelta.changed_lines(a, b, region)
+    assert b"value_37 = compute(37)\n" not in looked_at  # walked past: 12 lines from a change
+    assert b"value_362 = compute(362)\n" in looked_at  # kept whole, past the budget
+    assert all(line in looked_at for line in new if line.endswith(b"# edited"))
