@@ -290,3 +290,18 @@ def test_changes_close_together_are_kept_whole_past_the_walks_budget():
     assert b"value_37 = compute(37)\n" not in looked_at  # walked past: 12 lines from a change
     assert b"value_362 = compute(362)\n" in looked_at  # kept whole, past the budget
     assert all(line in looked_at for line in new if line.endswith(b"# edited"))
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_old_regions_lines_are_found_from_the_new_ones(seed):
+    """changed_region looks for the margin lines in the new version only: the old version's are
+    the same lines, before the common prefix and in the common suffix."""
+    rng = random.Random(seed)
+    old = [b"line %d" % rng.randrange(30) for _ in range(rng.randrange(0, 60))]
+    a = b"\n".join(old) + rng.choice([b"\n", b""])
+    b = b"\n".join(edited(rng, old, rng.randint(1, 5))) + rng.choice([b"\n", b""])
+    prefix = common_prefix(a, b, 128)
+    suffix = common_suffix(a, b, min(len(a), len(b)) - prefix, 128)
+    region = blobdelta.changed_region(a, b)
+    assert (region.start, region.end) == blobdelta._changed_lines(b, prefix, suffix)
+    assert (region.old_start, region.old_end) == blobdelta._changed_lines(a, prefix, suffix)

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import codecs
+import random
+
+import pathspec
+import pytest
 
 from leakscan.config import Config
 from leakscan.model import ScanError
 from leakscan.sources import files
-from leakscan.sources.files import FileRef, iter_files, read_file
+from leakscan.sources.files import FileRef, NameSpec, gitignore_spec, iter_files, read_file
 
 
 def tree(tmp_path, spec: dict[str, bytes | str]):
@@ -74,3 +78,23 @@ def test_size_limit_and_unreadable_files_become_errors(tmp_path, monkeypatch):
 def test_missing_root_is_an_error(tmp_path):
     refs, errors = iter_files([str(tmp_path / "nope")], Config())
     assert refs == [] and "no such file" in errors[0].message
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_plain_name_excludes_answer_as_pathspec_does(seed):
+    """`--exclude node_modules/` and the like are matched without pathspec, with its answers."""
+    rng = random.Random(seed)
+    names = ["node_modules", "__pycache__", ".venv", "build", "a.py", "site-packages", "x"]
+    lines = [rng.choice(names) + rng.choice(["", "/"]) for _ in range(rng.randint(1, 4))]
+    ours, theirs = gitignore_spec(lines), pathspec.GitIgnoreSpec.from_lines(lines)
+    assert isinstance(ours, NameSpec)
+    for _ in range(200):
+        path = "/".join(rng.choice([*names, "src", "lib"]) for _ in range(rng.randint(1, 4)))
+        for probe in (path, path + "/"):
+            assert ours.match_file(probe) == theirs.match_file(probe), (lines, probe)
+
+
+@pytest.mark.parametrize("lines", [["*.pyc"], ["/build"], ["docs/build/"], ["!keep"], ["# note"], [" lead"],
+                                   ["trail "], ["a\\ b"], ["build", "*.log"]])
+def test_patterns_that_are_not_plain_names_go_to_pathspec(lines):
+    assert isinstance(gitignore_spec(lines), pathspec.GitIgnoreSpec)

@@ -78,8 +78,9 @@ def changed_region(old: bytes | None, new: bytes) -> Region | None:
     prefix = common_prefix(old, new, _SLACK)
     suffix = common_suffix(old, new, min(len(old), len(new)) - prefix, _SLACK)
     start, end = _changed_lines(new, prefix, suffix)
-    old_start, old_end = _changed_lines(old, prefix, suffix)
-    return Region(start, end, old_start, old_end)
+    # The same lines in the old version: what lies before `prefix` is common, and the lines the end
+    # is looked for in lie in the common suffix (suffix <= min length - prefix).
+    return Region(start, end, start, end - len(new) + len(old))
 
 
 def changed_bytes(new: bytes, region: Region | None) -> bytes:
