@@ -35,7 +35,6 @@ from leakscan.model import Chunk, Finding, Origin, Report, ScanError, ScanStats
 from leakscan.pipeline.interruption import INTERRUPTED, worker_signals
 from leakscan.sources.decode import decode, first_significant, is_binary
 from leakscan.sources.encodings import has_encoded_value
-from leakscan.sources.files import gitignore_spec
 from leakscan.sources.git.blobdelta import (
     Fresh,
     Region,
@@ -807,7 +806,11 @@ def _after_line(text: bytes, lines: int) -> int:
 
 def _wanted(config: Config) -> Callable[[str], bool]:
     """Skip by path before reading: excluded paths and file types that are never text."""
-    exclude = gitignore_spec(config.exclude) if config.exclude else None
+    exclude = None
+    if config.exclude:  # (a hook without --exclude does not load the tree walk's module)
+        from leakscan.sources.files import gitignore_spec
+
+        exclude = gitignore_spec(config.exclude)
 
     def wanted(path: str) -> bool:
         suffix = os.path.splitext(path)[1].lower()
