@@ -19,7 +19,10 @@ from leakscan.pipeline.interruption import worker_signals
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
-ITEMS_PER_TASK = 8  # items a worker handles per round trip
+# Items a worker handles per round trip: as many as leave each worker at least 8 tasks, from 8 to 32.
+# Each round trip costs the parent a pickle, a future and a wake-up; on the stdlib tree (2,339 files,
+# 2 workers) tasks of 32 instead of 8 took 3-4 % less wall time in paired rounds against 9678c66.
+ITEMS_PER_TASK, MAX_ITEMS_PER_TASK, TASKS_PER_WORKER_AT_LEAST = 8, 32, 8
 TASKS_PER_WORKER = 4  # tasks queued per worker: enough to keep it busy, few to lose when it dies
 MAX_BROKEN_POOLS = 20  # past this many dead pools, what is left is reported, not retried
 
@@ -33,7 +36,8 @@ def run_on_workers(items: Sequence[Item], work: Callable[[Item], Result], on_res
     in one task, and none is left to run alone at the end)."""
     pool: _Pool[Item, Result] = _Pool(work, on_result, context, initializer, initargs)
     pending = [[item] for item in items[:alone]]
-    pending += [list(items[i:i + ITEMS_PER_TASK]) for i in range(alone, len(items), ITEMS_PER_TASK)]
+    size = task_size(len(items) - alone, jobs)
+    pending += [list(items[i:i + size]) for i in range(alone, len(items), size)]
     again: list[Item] = []
     while pending and pool.broken < MAX_BROKEN_POOLS:
         lost, pending = pool.run(pending, jobs, jobs * TASKS_PER_WORKER)
@@ -46,6 +50,11 @@ def run_on_workers(items: Sequence[Item], work: Callable[[Item], Result], on_res
             on_lost(task[0])
     for task in pending:
         on_lost(task[0])
+
+
+def task_size(items: int, jobs: int) -> int:
+    """Items per task: each worker gets at least TASKS_PER_WORKER_AT_LEAST tasks where there are enough."""
+    return max(ITEMS_PER_TASK, min(MAX_ITEMS_PER_TASK, items // (jobs * TASKS_PER_WORKER_AT_LEAST)))
 
 
 def _start_worker(initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:

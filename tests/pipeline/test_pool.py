@@ -25,3 +25,12 @@ def test_items_alone_and_in_tasks_each_give_one_result():
                    multiprocessing.get_context("fork"), _nothing, (), alone=5)
     assert sorted((item, square) for item, square, _ in results) == [(i, i * i) for i in range(41)]
     assert not lost and os.getpid() not in {pid for _, _, pid in results}
+
+
+def test_tasks_grow_with_the_items_but_every_worker_still_gets_several():
+    from leakscan.pipeline.pool import task_size
+
+    assert task_size(41, 2) == 8  # few items: small tasks, the load stays balanced
+    assert task_size(2339, 2) == 32  # a tree the size of the stdlib: fewer round trips
+    assert task_size(300, 2) == 18 and 300 // task_size(300, 2) >= 2 * 8
+    assert task_size(100_000, 64) == 32
