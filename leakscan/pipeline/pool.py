@@ -21,7 +21,7 @@ Result = TypeVar("Result")
 
 # Items a worker handles per round trip: as many as leave each worker at least 8 tasks, from 8 to 32.
 # Each round trip costs the parent a pickle, a future and a wake-up; on the stdlib tree (2,339 files,
-# 2 workers) tasks of 32 instead of 8 took 3-4 % less wall time in paired rounds against 9678c66.
+# 2 workers) tasks of 32 instead of 8 took 3-8 % less wall time in paired rounds against 9678c66.
 ITEMS_PER_TASK, MAX_ITEMS_PER_TASK, TASKS_PER_WORKER_AT_LEAST = 8, 32, 8
 TASKS_PER_WORKER = 4  # tasks queued per worker: enough to keep it busy, few to lose when it dies
 MAX_BROKEN_POOLS = 20  # past this many dead pools, what is left is reported, not retried

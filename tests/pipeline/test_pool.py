@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from leakscan.pipeline.pool import run_on_workers
+from leakscan.pipeline.pool import run_on_workers, task_size
 
 
 def _square_and_pid(item: int) -> tuple[int, int, int]:
@@ -28,8 +28,6 @@ def test_items_alone_and_in_tasks_each_give_one_result():
 
 
 def test_tasks_grow_with_the_items_but_every_worker_still_gets_several():
-    from leakscan.pipeline.pool import task_size
-
     assert task_size(41, 2) == 8  # few items: small tasks, the load stays balanced
     assert task_size(2339, 2) == 32  # a tree the size of the stdlib: fewer round trips
     assert task_size(300, 2) == 18 and 300 // task_size(300, 2) >= 2 * 8
