@@ -307,15 +307,18 @@ def test_a_private_key_rotated_in_place_is_found_in_both_versions(tmp_path, engi
     assert {f.location.line for f in keys} == {4}
 
 
-def test_a_file_that_becomes_an_openapi_document_is_analysed_as_one(tmp_path, engine):
+@pytest.mark.parametrize("notes, far_edit", [(50, None), (600, "note 590 ")])
+def test_a_file_that_becomes_an_openapi_document_is_analysed_as_one(tmp_path, engine, notes, far_edit):
     """Versions of a path that held no document marker are tested for one only where they
-    changed; the version that adds `openapi:` must still be taken for a spec."""
-    plain = "info: {title: t, version: '1'}\npaths: {}\n" + "".join(f"# note {n}\n" for n in range(50))
-    spec = ("openapi: 3.0.3\n" + plain + "components:\n  securitySchemes:\n"
+    changed; the version that adds `openapi:` must still be taken for a spec. In a long file
+    with another change far below, the marker is among the changed lines (blobdelta.changed_lines)."""
+    plain = "info: {title: t, version: '1'}\npaths: {}\n" + "".join(f"# note {n} of many\n" for n in range(notes))
+    body = plain.replace(far_edit, "note far below ") if far_edit else plain
+    spec = ("openapi: 3.0.3\n" + body + "components:\n  securitySchemes:\n"
             "    q: {type: apiKey, in: query, name: appid}\n")
     repo = GitRepo(tmp_path / "r")
     repo.commit("draft", {"api/service.yaml": plain})
-    repo.commit("edit", {"api/service.yaml": plain.replace("note 7", "note seven")})
+    repo.commit("edit", {"api/service.yaml": plain.replace("note 7 ", "note seven ")})
     became = repo.commit("make it a spec", {"api/service.yaml": spec})
     hit = only(history(repo.path, engine), "openapi.apikey-in-query")
     assert (hit.location.commit, hit.location.pointer) == (became, "/components/securitySchemes/q")
@@ -351,19 +354,6 @@ def test_changes_far_apart_in_a_long_file_are_each_scanned(tmp_path, engine):
     report = history(repo.path, engine)
     found = sorted((f.location.line, f.location.commit) for f in report.findings if f.rule_id == "github.pat.classic")
     assert found == [(2501, added), (2991, added)]
-
-
-def test_a_long_file_that_becomes_an_openapi_document_is_analysed_as_one(tmp_path, engine):
-    """The marker is found among the changed lines of a long region, far from its other change."""
-    plain = "info: {title: t, version: '1'}\npaths: {}\n" + "".join(f"# note {n} of many\n" for n in range(600))
-    spec = ("openapi: 3.0.3\n" + plain.replace("note 590 ", "note five-ninety ") + "components:\n"
-            "  securitySchemes:\n    q: {type: apiKey, in: query, name: appid}\n")
-    repo = GitRepo(tmp_path / "r")
-    repo.commit("draft", {"api/service.yaml": plain})
-    repo.commit("edit", {"api/service.yaml": plain.replace("note 7 ", "note seven ")})
-    became = repo.commit("make it a spec", {"api/service.yaml": spec})
-    hit = only(history(repo.path, engine), "openapi.apikey-in-query")
-    assert (hit.location.commit, hit.location.pointer) == (became, "/components/securitySchemes/q")
 
 
 def test_a_file_that_becomes_a_json_document_below_blank_lines_is_analysed_as_one(tmp_path, engine):

@@ -196,15 +196,21 @@ def _telling_line(data: bytes, start: int, end: int) -> tuple[int, int] | None:
 
 def _with_context(data: bytes, start: int, end: int, region: Region) -> tuple[int, int]:
     """data[start:end] (whole lines) widened by fresh_part's context lines, within the region."""
-    for _ in range(CONTEXT_BEFORE):
-        if start <= region.start:
-            break
-        start = data.rfind(b"\n", region.start, start - 1) + 1 or region.start
+    start = _context_start(data, start, region.start)
     for _ in range(CONTEXT_AFTER):
         if end >= region.end:
             break
         end = data.find(b"\n", end, region.end) + 1 or region.end
     return max(start, region.start), min(end, region.end)
+
+
+def _context_start(data: bytes, start: int, floor: int = 0) -> int:
+    """Where the line CONTEXT_BEFORE lines above the one starting at `start` starts, not before `floor`."""
+    for _ in range(CONTEXT_BEFORE):
+        if start <= floor:
+            break
+        start = data.rfind(b"\n", floor, start - 1) + 1 or floor
+    return start
 
 
 def fresh_part(old: bytes | None, new: bytes, region: Region | None = None,
@@ -273,11 +279,7 @@ def _changed_lines(data: bytes, prefix: int, suffix: int) -> tuple[int, int]:
     before the first changed line to CONTEXT_AFTER lines after the line where the unchanged suffix
     starts (a changed newline makes that a new line). Old and new get the same margins, so the
     margin lines, being unchanged, are never taken for new ones."""
-    start = data.rfind(b"\n", 0, prefix) + 1
-    for _ in range(CONTEXT_BEFORE):
-        if start == 0:
-            break
-        start = data.rfind(b"\n", 0, start - 1) + 1
+    start = _context_start(data, data.rfind(b"\n", 0, prefix) + 1)
     end = data.find(b"\n", max(prefix, len(data) - suffix))
     for _ in range(CONTEXT_AFTER):
         if end < 0:
