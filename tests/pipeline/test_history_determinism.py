@@ -1,7 +1,10 @@
 """A history report is a function of the repository and the rules: not of workers, scheduling or the version cache."""
 from __future__ import annotations
 
+import gc
 import json
+import multiprocessing
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -99,3 +102,38 @@ def test_the_store_gives_the_same_findings_whatever_the_cache_bound(
     # Other revisions (main only: the same commits): no stored report or walk state, every blob from the store.
     stored = _findings_json(history_repo, engine, 1, SqliteFindingsCache(tmp_path / "s.sqlite3", "r"), ("main",))
     assert stored == reference and read == []
+
+
+def test_the_parent_pauses_its_collector_only_while_it_walks_and_routes(history_repo, engine, monkeypatch):
+    """Off while the walk's tables grow (the collector found nothing in them and cost a second on
+    rails/rails), on again once the workers are done."""
+    enabled_at_each_task = []
+    introductions = gitscan._introductions
+
+    def watched(*args: object):
+        for task in introductions(*args):
+            enabled_at_each_task.append(gc.isenabled())
+            yield task
+
+    monkeypatch.setattr(gitscan, "_introductions", watched)
+    assert gc.isenabled()
+    _findings_json(history_repo, engine, jobs=2)
+    assert gc.isenabled()
+    head = gitscan.SEQUENTIAL_BELOW  # listed before any worker starts, with the collector on
+    assert len(enabled_at_each_task) > head and all(enabled_at_each_task[:head])
+    assert not any(enabled_at_each_task[head:])
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="the probe reaches workers by fork")
+def test_workers_collect_young_objects_less_often(history_repo, engine, monkeypatch, tmp_path):
+    made = gitscan.blob_scanner
+
+    def noting(*args: object) -> gitscan.BlobScanner:  # runs in each worker, as it starts
+        (tmp_path / f"worker-{os.getpid()}").write_text(str(gc.get_threshold()[0]))
+        return made(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gitscan, "blob_scanner", noting)
+    _findings_json(history_repo, engine, jobs=2)
+    thresholds = [p.read_text() for p in tmp_path.glob("worker-*")]
+    assert thresholds == [str(gitscan.WORKER_YOUNG_COLLECTION)] * 2
+    assert gc.get_threshold()[0] != gitscan.WORKER_YOUNG_COLLECTION  # the parent's is its own

@@ -55,6 +55,19 @@ def test_paths_may_hold_any_byte_but_nul():
         (commit, odd.decode(), True), ("c" * 40, ":looks-like-meta", False)]
 
 
+def test_a_merge_change_lists_every_parent_blob_and_a_short_meta_is_skipped():
+    commit, one, two, new = "a" * 40, "1" * 40, "2" * 40, "3" * 40
+    tokens = [commit.encode(), f"::100644 100644 100644 {one} {two} {new} MM".encode(), b"merged.txt",
+              f"::100644 100644 100644 {one} {'0' * 40} {new} MA".encode(), b"half-new.txt",
+              f":100644 100644 {one} {new}".encode(), b"short.txt",  # no status: not a change
+              f":100644 160000 {one} {new} T".encode(), b"sub"]
+    got = {c.path: c for c in parse_changes(tokens)}
+    assert set(got) == {"merged.txt", "half-new.txt", "sub"}
+    assert (got["merged.txt"].before, got["merged.txt"].bases, got["merged.txt"].blob) == ((one, two), (one, two), new)
+    assert got["half-new.txt"].bases == (one,) and got["half-new.txt"].adds_blob
+    assert got["sub"].mode == "160000" and not got["sub"].adds_blob  # a submodule's commit is no blob here
+
+
 def test_commit_info_reads_odd_author_names(tmp_path):
     repo = GitRepo(tmp_path / "r")
     sha = repo.commit("one", {"a": "a\n"}, author="Zoë \x01 O'Neil")

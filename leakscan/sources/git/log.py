@@ -63,14 +63,15 @@ class Change:
 
     @property
     def adds_blob(self) -> bool:
-        return self.blob not in self.before and not _is_null(self.blob) and self.mode != GITLINK_MODE
+        blob = self.blob
+        return blob not in self.before and bool(blob.strip("0")) and self.mode != GITLINK_MODE
 
     @property
     def bases(self) -> tuple[str, ...]:
         """Every parent's version at this path, first parent first (a merge has several)."""
         before = self.before
         if len(before) == 1:  # one parent, as most commits have
-            return () if _is_null(before[0]) else before
+            return before if before[0].strip("0") else ()  # (not the null id: an added path)
         return tuple(dict.fromkeys(b for b in before if not _is_null(b)))
 
 
@@ -191,8 +192,9 @@ def parse_changes(tokens: Iterable[bytes]) -> Iterator[Change]:
     commit = ""
     stream = iter(tokens)
     for token in stream:
-        token = token.lstrip(b"\n")
-        if token.startswith(b":"):
+        if token[:1] != b":":  # (a path is taken with its meta, so this is a commit or an empty token)
+            token = token.lstrip(b"\n")
+        if token[:1] == b":":
             path = next(stream, None)
             if path is not None and commit:
                 change = _change(commit, token, path)
@@ -204,6 +206,11 @@ def parse_changes(tokens: Iterable[bytes]) -> Iterator[Change]:
 
 def _change(commit: str, meta: bytes, path: bytes) -> Change | None:
     """`:old new oldsha newsha S` or, for a merge of n parents, n+1 modes, n+1 shas, status."""
+    if meta[1:2] != b":":  # one parent, as all but a merge's changes have: no counting, no slicing
+        fields = meta.decode("ascii", "replace").split(" ")
+        if len(fields) < 5:
+            return None
+        return Change(commit, path.decode("utf-8", "replace"), fields[3], (fields[2],), fields[1])
     parents = len(meta) - len(meta.lstrip(b":"))
     fields = meta.lstrip(b":").decode("ascii", "replace").split(" ")
     if len(fields) < 2 * parents + 3:
