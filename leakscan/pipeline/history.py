@@ -519,7 +519,7 @@ def _pause_collector() -> bool:
 
     The walk's tables (blobs seen, each path's last blob and worker, later additions) grow to
     hundreds of thousands of entries, which the collector traversed again and again without
-    finding garbage: on rails/rails 565 collections took 0.9-1.2 s of the parent's 3.5 s of CPU.
+    finding garbage: on rails/rails 565 collections took 0.9-1.2 s of the parent's 3 s of CPU.
     Nothing the walk makes refers to itself, so reference counting frees all of it. The
     workers, started before, keep their collector."""
     was_on = gc.isenabled()
@@ -843,7 +843,7 @@ def _wanted(config: Config) -> Callable[[str], bool]:
     decided: dict[str, bool] = {}
 
     def wanted(path: str) -> bool:
-        """Asked for every change of a history (370,000 on rails/rails, at 30,000 paths): remembered."""
+        """Asked for every change of a history (370,000 on rails/rails, at some 18,000 paths): remembered."""
         answer = decided.get(path)
         if answer is None:
             if len(decided) >= MAX_PATHS_REMEMBERED:
