@@ -23,5 +23,5 @@ def test_a_path_is_judged_once_while_it_is_remembered(monkeypatch: pytest.Monkey
     wanted = gitscan._wanted(Config(exclude=("build/",)))
     paths = ["a.py", "logo.png", "build/x.py", "a.py", "logo.png", "b.py", "c.py", "a.py"]
     assert [wanted(p) for p in paths] == [True, False, False, True, False, True, True, True]
-    # a.py is asked three times: judged again only once three paths filled the memory and it was cleared
+    # a.py is asked three times: judged again only once the memory of three paths had let it go
     assert judged == Counter({"a.py": 2, "logo.png": 1, "build/x.py": 1, "b.py": 1, "c.py": 1})

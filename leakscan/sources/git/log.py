@@ -63,15 +63,14 @@ class Change:
 
     @property
     def adds_blob(self) -> bool:
-        blob = self.blob
-        return blob not in self.before and bool(blob.strip("0")) and self.mode != GITLINK_MODE
+        return self.blob not in self.before and not _is_null(self.blob) and self.mode != GITLINK_MODE
 
     @property
     def bases(self) -> tuple[str, ...]:
         """Every parent's version at this path, first parent first (a merge has several)."""
         before = self.before
         if len(before) == 1:  # one parent, as most commits have
-            return before if before[0].strip("0") else ()  # (not the null id: an added path)
+            return () if _is_null(before[0]) else before
         return tuple(dict.fromkeys(b for b in before if not _is_null(b)))
 
 
@@ -206,17 +205,14 @@ def parse_changes(tokens: Iterable[bytes]) -> Iterator[Change]:
 
 def _change(commit: str, meta: bytes, path: bytes) -> Change | None:
     """`:old new oldsha newsha S` or, for a merge of n parents, n+1 modes, n+1 shas, status."""
-    if meta[1:2] != b":":  # one parent, as all but a merge's changes have: no counting, no slicing
-        fields = meta.decode("ascii", "replace").split(" ")
-        if len(fields) < 5:
-            return None
-        return Change(commit, path.decode("utf-8", "replace"), fields[3], (fields[2],), fields[1])
-    parents = len(meta) - len(meta.lstrip(b":"))
-    fields = meta.lstrip(b":").decode("ascii", "replace").split(" ")
+    body = meta.lstrip(b":")
+    parents = len(meta) - len(body)
+    fields = body.decode("ascii", "replace").split(" ")
     if len(fields) < 2 * parents + 3:
         return None
-    modes, shas = fields[: parents + 1], fields[parents + 1: 2 * parents + 2]
-    return Change(commit, path.decode("utf-8", "replace"), shas[-1], tuple(shas[:-1]), modes[-1])
+    # fields: the parents' modes, the new mode, the parents' blobs, the new blob, the status
+    return Change(commit, path.decode("utf-8", "replace"), fields[2 * parents + 1],
+                  tuple(fields[parents + 1:2 * parents + 1]), fields[parents])
 
 
 def commit_info(runner: GitRunner, shas: Iterable[str]) -> dict[str, CommitInfo]:
