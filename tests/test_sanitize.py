@@ -210,3 +210,20 @@ def test_known_values_are_looked_for_piece_by_piece_as_in_the_whole_string(monke
         named += bool(expected)
     assert named > 1000 and len(sanitizer._pieces) <= 200
     assert max(map(len, sanitizer._pieces)) <= 12
+
+
+def test_a_known_value_is_masked_percent_encoded_as_quote_writes_it() -> None:
+    """Forms are made for every value a document found; ASCII ones by one translate, not quote()."""
+    from urllib.parse import quote
+
+    from leakscan.masking.sanitize import _quoted
+
+    rng = random.Random(11)
+    alphabet = [chr(code) for code in range(128)] + ["é", "€", "\U0001F600"]
+    for _ in range(2000):
+        value = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 24)))
+        assert _quoted(value) == quote(value, safe="")
+    email = "jane.o'hara+news@mail.example"
+    sanitizer = Sanitizer(None, {email: MaskSpec()})
+    cleaned = sanitizer.clean(f"/users/{quote(email, safe='')}/orders")
+    assert "hara" not in cleaned and cleaned.startswith("/users/") and cleaned.endswith("/orders")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -111,6 +112,7 @@ def write(report: Report, stream: TextIO, options: ReportOptions) -> None:
 
 
 _ENCODER = json.JSONEncoder(indent=2, ensure_ascii=False)  # json.dump's own, made once for every item
+_string = json.encoder.encode_basestring  # (json's own C function: ensure_ascii off)
 
 
 @dataclass(frozen=True)
@@ -145,10 +147,48 @@ def write_indented(value: Any, stream: TextIO, indent: str = "") -> None:
 
 
 def _encoded(value: Any, indent: str) -> str:
-    """VALUE as json.dump writes it at this depth; a JSON string never holds a raw newline, so every
-    newline in the text is one of the layout's, and the depth's indent follows it."""
+    """VALUE as json.dump writes it at this depth (indent 2, ensure_ascii off), in one recursion that
+    joins strings: the standard library's indented encoder is pure Python and yields every comma and
+    bracket on its own, and took a tenth of a compact capture's scan (160,001 findings)."""
+    kind = type(value)
+    if kind is str:
+        return _string(value)
+    if kind is dict:
+        if not value:
+            return "{}"
+        inner = indent + "  "
+        members = f",\n{inner}".join([f"{_key(k)}: {_encoded(v, inner)}" for k, v in value.items()])
+        return f"{{\n{inner}{members}\n{indent}}}"
+    if kind is list or kind is tuple:
+        if not value:
+            return "[]"
+        inner = indent + "  "
+        return f"[\n{inner}" + f",\n{inner}".join([_encoded(v, inner) for v in value]) + f"\n{indent}]"
+    if kind is int or kind is float or value is None or kind is bool:
+        return _scalar(value)
+    # Anything else (a subclass; a type json turns down, raising its own error) as json has it.
     text = _ENCODER.encode(value)
     return text.replace("\n", "\n" + indent) if indent else text
+
+
+def _scalar(value: object) -> str:
+    """A number or constant as json spells it (`NaN`, `Infinity`: json's default allow_nan)."""
+    if value is None or value is True or value is False:
+        return "null" if value is None else ("true" if value else "false")
+    if isinstance(value, float):
+        if value != value or value in (math.inf, -math.inf):
+            return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+        return float.__repr__(value)
+    return int.__repr__(value)  # (an int: bool and None are handled above, floats just before)
+
+
+def _key(key: Any) -> str:
+    """A member's name as json writes it: a number or a constant spelled out, then quoted."""
+    if isinstance(key, str):
+        return _string(key)
+    if isinstance(key, (int, float)) or key is None:
+        return _string(_scalar(key))
+    return _ENCODER.encode({key: 0})  # raises json's TypeError: keys must be str, int, float, bool or None
 
 
 def _holds_streamed(value: Any) -> bool:

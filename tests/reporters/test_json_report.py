@@ -100,3 +100,35 @@ def test_the_report_is_never_held_whole(report, fmt):
         tracemalloc.stop()
     # The findings' dicts or text all at once would take about the report's size (or more).
     assert peak < size / 5
+
+
+class _Text(str):
+    pass
+
+
+class _Number(float):
+    pass
+
+
+_AWKWARD = [None, True, False, 0, -7, 10 ** 30, 1.5, 1e16, 1e-7, float("nan"), float("inf"), float("-inf"),
+            "é\n\"q\\\u2028\x00\ud800", _Text("a str subclass"), _Number(2.5), {}, [], (), {"a": []},
+            {3: 2, 2.5: 3, True: 4, None: 5, "k": {}, _Number(1.25): 6, float("nan"): 7},
+            {"nested": [[[]], [{}], [{"x": [1, {"y": None}]}]]}]
+
+
+@pytest.mark.parametrize("indent", ["", "  ", "    "])
+def test_a_value_is_encoded_as_json_dump_writes_it_at_its_depth(indent):
+    """The report's own indented encoder (the standard library's is pure Python, a tenth of a large
+    capture's scan) gives json.dump's bytes for every kind of value a finding or envelope can hold."""
+    from leakscan.reporters.json_report import _encoded
+
+    for value in [*_AWKWARD, _AWKWARD]:
+        expected = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + indent)
+        assert _encoded(value, indent) == expected, value
+
+
+def test_a_key_json_turns_down_is_turned_down_as_json_does():
+    from leakscan.reporters.json_report import _encoded
+
+    with pytest.raises(TypeError, match="keys must be str"):
+        _encoded({object(): 1}, "")

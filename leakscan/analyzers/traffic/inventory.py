@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +13,7 @@ from leakscan.analyzers.traffic.auth import auth_kinds
 from leakscan.analyzers.traffic.exchange import Exchange, exchange_of, is_asset, iter_entries, streamed_entries
 from leakscan.analyzers.traffic.places import Seen, by_entry
 from leakscan.masking.sanitize import MASKED_CATEGORIES, Sanitizer
-from leakscan.model import Endpoint, Finding, MaskSpec, Report
+from leakscan.model import Endpoint, Finding, MaskSpec, Report, Rule
 from leakscan.sources.files import WHOLE_FILE_LIMIT, FileRef, LoadedFile, read_file, walk_files
 from leakscan.sources.jsonstream import TextReader, file_blocks, plain_utf8_length
 
@@ -102,16 +102,40 @@ class Inventory:
         return tuple(out)
 
 
-def seen_in_findings(findings: Iterable[Finding], path: str) -> Iterable[Seen]:
-    """Every place of a file's findings, as the capture wrote it (a pointer masked for the report is not)."""
-    for finding in findings:
-        if finding.location.path != path:
-            continue
-        pointer = finding.raw_pointer if finding.raw_pointer is not None else finding.location.pointer
-        also_at = finding.raw_also_at if finding.raw_also_at is not None else finding.also_at
-        for place in (pointer, *also_at):
-            if place and place.startswith("/log/entries/"):
-                yield Seen(finding.rule_id, finding.category, place)
+def _places(finding: Finding) -> Iterator[Seen]:
+    """Every place of a finding in a capture's entries, as the capture wrote it (a pointer masked
+    for the report is not)."""
+    pointer = finding.raw_pointer if finding.raw_pointer is not None else finding.location.pointer
+    also_at = finding.raw_also_at if finding.raw_also_at is not None else finding.also_at
+    for place in (pointer, *also_at):
+        if place and place.startswith("/log/entries/"):
+            yield Seen(finding.rule_id, finding.category, place)
+
+
+@dataclass
+class FromFindings:
+    """What the inventory takes from a report's findings, gathered in one reading of them: a large
+    capture's findings are read back from a spill (store/records.py), about 10 us each, and they
+    were read three times (the files with entries, each file's places, the values to mask)."""
+
+    with_entries: set[str] = field(default_factory=set)  # paths of the findings that sit in HAR entries
+    seen: dict[str, list[Seen]] = field(default_factory=dict)  # by path
+    known: list[tuple[str, MaskSpec]] = field(default_factory=list)  # values the inventory's strings must not show
+
+    @classmethod
+    def read(cls, findings: Iterable[Finding], masks: Mapping[str, Rule]) -> FromFindings:
+        out = cls()
+        for finding in findings:
+            path = finding.location.path
+            if (finding.location.pointer or "").startswith("/log/entries/"):
+                out.with_entries.add(path)
+            places = list(_places(finding))
+            if places:
+                out.seen.setdefault(path, []).extend(places)
+            if finding.category in MASKED_CATEGORIES and finding.secret:
+                rule = masks.get(finding.rule_id)
+                out.known.append((finding.secret, rule.mask if rule is not None else MaskSpec()))
+        return out
 
 
 def load_spec(path: str, max_file_size: int) -> tuple[SpecIndex | None, str | None]:
@@ -123,12 +147,12 @@ def load_spec(path: str, max_file_size: int) -> tuple[SpecIndex | None, str | No
     return against_spec._load_file(path, mtime, max_file_size)
 
 
-def capture_entries(roots: Sequence[str], report: Report, config: Config) -> Iterable[tuple[str, Iterable[Entry]]]:
+def capture_entries(roots: Sequence[str], with_entries: set[str],
+                    config: Config) -> Iterable[tuple[str, Iterable[Entry]]]:
     """(report path, entries) of every HAR among the scanned paths: files named `.har`, files named on
-    the command line, and files whose findings sit in HAR entries, when the HAR scanner claims them.
-    A large capture is read block by block (`_streamed`): read again whole beside the report's
-    findings, its bytes and text were the scan's peak."""
-    with_entries = {f.location.path for f in report.findings if (f.location.pointer or "").startswith("/log/entries/")}
+    the command line, and files whose findings sit in HAR entries (`with_entries`), when the HAR
+    scanner claims them. A large capture is read block by block (`_streamed`): read again whole
+    beside the report's findings, its bytes and text were the scan's peak."""
     for ref in walk_files(roots, config).refs:
         if not (ref.explicit or ref.display.lower().endswith(".har") or ref.display in with_entries):
             continue
@@ -171,10 +195,8 @@ def report_endpoints(roots: Sequence[str], report: Report, config: Config, spec:
     if spec is None and config.capture_spec:
         spec, _ = load_spec(config.capture_spec, config.max_file_size)  # the scan reported why it could not
     inventory = Inventory(spec)
-    for path, entries in capture_entries(roots, report, config):
-        inventory.add_entries(entries, seen_in_findings(report.findings, path))
+    found = FromFindings.read(report.findings, engine.by_id if engine is not None else {})
+    for path, entries in capture_entries(roots, found.with_entries, config):
+        inventory.add_entries(entries, found.seen.get(path, ()))
         del entries  # a text read whole: before the next capture is read, and the sanitizer below built
-    masks = engine.by_id if engine is not None else {}
-    known = [(f.secret, masks[f.rule_id].mask if f.rule_id in masks else MaskSpec()) for f in report.findings
-             if f.category in MASKED_CATEGORIES and f.secret]
-    return inventory.endpoints(Sanitizer(engine, known).clean)
+    return inventory.endpoints(Sanitizer(engine, found.known).clean)
