@@ -48,6 +48,7 @@ MEMO_LIMIT = 8192
 # at most PIECE_MEMO_CHARS characters each (a longer one, a token or an address, seldom comes again).
 PIECE_MEMO_LIMIT, PIECE_MEMO_CHARS = 65536, 64
 _PIECE = re.compile(r"[^ /]*[ /]*")  # a word or pointer segment and the separators after it
+_UNCHANGED = re.compile(r"[A-Za-z0-9_.-]*")  # what percent-encoding and pointer escaping both leave as it is
 
 
 class Sanitizer:
@@ -84,9 +85,18 @@ class Sanitizer:
         while candidates:
             index = candidates.pop(0)
             value = self._values[index]
+            # Every form starts with the value's run of characters that neither encoding changes: most
+            # candidates (a window of the text that begins some value, 3.2 million of them for 328,000
+            # strings of a capture with 160,000 emails) are let go on that test, before forms and mask.
+            stem = _UNCHANGED.match(value).end()  # type: ignore[union-attr]  # (`*`: always a match)
+            if stem >= MIN_KNOWN_LENGTH and value[:stem] not in text:
+                continue
+            forms = _forms(value)
+            if not any(form in text for form in forms):
+                continue
             masked = mask_value(value, self._specs[index])
             before = text
-            for form in _forms(value):
+            for form in forms:
                 if form not in text:
                     continue
                 if len(form) < SHORT_KNOWN:
