@@ -64,23 +64,26 @@ class Score:
 
 def score(candidate: Candidate) -> Score:
     rule = candidate.rule
-    steps: list[Adjustment] = [Adjustment(f"pattern {rule.id}: {rule.confidence:.2f}", rule.confidence)]
+    reasons = [_base_reason(rule.id, rule.confidence)]
     current = rule.confidence
+    for found in (_validator(candidate, current), _evidence(candidate), candidate.adjustments):
+        for adj in found:
+            reasons.append(_said(adj.reason, adj.delta))
+            current += adj.delta
+    return Score(round(min(1.0, max(0.0, current)), 2), tuple(reasons))
 
-    def add(reason: str, delta: float) -> None:
-        nonlocal current
-        # Evidence that moves nothing (a checksum on a value already at the floor) is said without a number.
-        steps.append(Adjustment(f"{reason}: {delta:+.2f}" if round(delta, 2) else reason, delta))
-        current += delta
 
-    for adj in _validator(candidate, current):
-        add(adj.reason, adj.delta)
-    for adj in _evidence(candidate):
-        add(adj.reason, adj.delta)
-    for adj in candidate.adjustments:
-        add(adj.reason, adj.delta)
-    confidence = round(min(1.0, max(0.0, current)), 2)
-    return Score(confidence, tuple(s.reason for s in steps))
+# A capture scores each of its 160,000 emails twice (placed, then reported) with the same few reasons:
+# their texts are made once.
+@lru_cache(maxsize=1024)
+def _base_reason(rule_id: str, confidence: float) -> str:
+    return f"pattern {rule_id}: {confidence:.2f}"
+
+
+@lru_cache(maxsize=4096)
+def _said(reason: str, delta: float) -> str:
+    """Evidence that moves nothing (a checksum on a value already at the floor) is said without a number."""
+    return f"{reason}: {delta:+.2f}" if round(delta, 2) else reason
 
 
 def _validator(candidate: Candidate, current: float) -> list[Adjustment]:
