@@ -1,7 +1,7 @@
 """Findings as JSON-ready dicts and back, without the plaintext secret: what the store keeps.
 
 `FindingSpill` keeps a run's findings past a threshold in a private temporary
-file as these records (JSON lines, sorted runs), and reads them back merged in
+file as these records' fields by position (JSON lines, sorted runs), and reads them back merged in
 the report's order: a capture with 160,000 findings need not hold them all
 (only their plaintext values, which stay in memory and never reach the file).
 """
@@ -66,6 +66,28 @@ def finding_from_record(record: dict[str, Any], kept: Kept = None) -> Finding:
         also_at=tuple(record["also_at"]), related_lines=tuple(record.get("related_lines", ())),
         **_unrecorded(kept),
     )
+
+
+def _spill_row(finding: Finding) -> list[Any]:
+    """A spill's record: finding_record's fields by position (a spill is read back by the process that
+    wrote it, twice per report of a large capture: no names to parse, no keywords to match)."""
+    loc, suggestion = finding.location, finding.suggestion
+    return [finding.rule_id, finding.category, finding.name, finding.severity, finding.confidence,
+            finding.reasons, [loc.path, loc.line, loc.column, loc.end_line, loc.end_column, loc.commit, loc.pointer,
+                              loc.blob, loc.extra, loc.layers, loc.repository],
+            finding.masked, finding.fingerprint, [suggestion.action, suggestion.text, suggestion.masked_value],
+            finding.secret_hash, finding.also_at, finding.related_lines]
+
+
+def _from_spill_row(row: list[Any], kept: Kept) -> Finding:
+    (rule_id, category, name, severity, confidence, reasons, loc, masked, fingerprint, suggestion, secret_hash,
+     also_at, related_lines) = row
+    path, line, column, end_line, end_column, commit, pointer, blob, extra, layers, repository = loc
+    location = Location(path, line, column, end_line, end_column, commit, pointer, blob,
+                        tuple((str(k), str(v)) for k, v in extra), tuple(layers), repository)
+    return Finding(rule_id, category, name, severity, confidence, tuple(reasons), location, masked, fingerprint,
+                   Suggestion(*suggestion), secret_hash, also_at=tuple(also_at), related_lines=tuple(related_lines),
+                   **_unrecorded(kept))
 
 
 def _kept(finding: Finding) -> Kept:
@@ -210,7 +232,7 @@ class FindingSpill(Sequence[Finding]):
         offset, kept = stream.tell(), []
         for finding in findings:
             # ASCII: a lone surrogate (a JSON escape in a capture) cannot be encoded as UTF-8.
-            stream.write(json.dumps(finding_record(finding)).encode("ascii") + b"\n")
+            stream.write(json.dumps(_spill_row(finding)).encode("ascii") + b"\n")
             kept.append(_kept(finding))
         stream.flush()
         self._runs.append((self._path, offset, kept))
@@ -232,7 +254,7 @@ def _read_run(path: str, offset: int, kept: list[Kept]) -> Iterator[Finding]:
     with open(path, "rb", buffering=_READ_BUFFER) as stream:
         stream.seek(offset)
         for unrecorded in kept:
-            yield finding_from_record(json.loads(stream.readline()), unrecorded)
+            yield _from_spill_row(json.loads(stream.readline()), unrecorded)
 
 
 def _remove_folder(folder: str) -> None:

@@ -28,7 +28,8 @@ def _finding(index: int, rng: random.Random) -> Finding:
     line = rng.randrange(1, 4)
     location = Location(f"dir/{rng.choice('abc')}.py", line, rng.randrange(1, 3), line, 40,
                         commit=rng.choice([None, "c" * 40]), pointer=rng.choice([None, "/log/entries/0/x"]),
-                        extra=(("author", "Añna \ud800 <a@example.com>"),), layers=("base64",))
+                        extra=(("author", "Añna \ud800 <a@example.com>"),), layers=("base64",),
+                        repository=rng.choice([None, "org/repo"]))
     token = fake_github_token(index)
     kept: dict[str, Any] = rng.choice([{}, {"raw_pointer": "/raw", "raw_also_at": ("raw.py:1",)},
                                        {"verification": Verification("invalid", "2026-01-01T00:00:00Z", "github")}])
