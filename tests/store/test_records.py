@@ -9,6 +9,7 @@ import stat
 import tracemalloc
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -130,8 +131,20 @@ def scanned(tmp_path_factory, engine) -> Report:
     return replace(report, stats=ScanStats(report.stats.files, report.stats.bytes, 1.0, 0))
 
 
+class _FixedClock(datetime):
+    """The GitLab report's scan times come from the clock: two writings a second apart differ there."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> _FixedClock:
+        return cls(2026, 12, 3, 12, 0, 0, tzinfo=tz)
+
+
 @pytest.mark.parametrize("fmt", ["json", "sarif", "gitlab", "junit"])
-def test_reports_of_spilled_findings_are_byte_identical(scanned: Report, fmt: str) -> None:
+def test_reports_of_spilled_findings_are_byte_identical(scanned: Report, fmt: str, monkeypatch) -> None:
+    from leakscan.reporters import gitlab
+
+    monkeypatch.setattr(gitlab, "datetime", _FixedClock)
+
     def written(report: Report) -> str:
         out = io.StringIO()
         REPORTERS[fmt](report, out, ReportOptions(show_secrets=False))
