@@ -1,9 +1,10 @@
 """Findings as JSON-ready dicts and back, without the plaintext secret: what the store keeps.
 
 `FindingSpill` keeps a run's findings past a threshold in a private temporary
-file as these records' fields by position (JSON lines, sorted runs), and reads them back merged in
-the report's order: a capture with 160,000 findings need not hold them all
-(only their plaintext values, which stay in memory and never reach the file).
+file as these records' fields by position (JSON lines, sorted runs), and reads
+them back merged in the report's order: a capture with 160,000 findings need
+not hold them all (only their plaintext values, which stay in memory and never
+reach the file).
 """
 from __future__ import annotations
 
