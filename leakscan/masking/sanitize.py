@@ -132,11 +132,12 @@ class Sanitizer:
         windows again. A third less time than cutting each string whole, on a capture's 32,832 strings."""
         found: set[int] = set()
         pieces, back = self._pieces, MIN_KNOWN_LENGTH - 1
-        for piece in _PIECE.finditer(text):
-            start, end = piece.span()
-            if start == end:
+        before = ""  # the (up to) three characters before the piece: the last ones of the key before
+        for piece in _PIECE.findall(text):  # (the pieces' strings, not a match object each)
+            if not piece:
                 continue
-            key = text[start - back if start > back else 0:end]
+            key = before + piece
+            before = key[-back:]
             hits = pieces.get(key)
             if hits is None:
                 hits = self._window_hits(key)
