@@ -204,7 +204,11 @@ class Matcher:
         index = next(i for i, r in enumerate(self.rules) if r.id == rule_id)
         return self.compiled(index).engine
 
-    def find(self, text: str, path: str = "", data: bytes | None = None) -> list[RawMatch]:
+    def find(self, text: str, path: str = "", data: bytes | None = None,
+             cap: int = MAX_MATCHES_PER_RULE) -> list[RawMatch]:
+        """Every rule the prefilter lets through, each stopped after `cap` matches (said in
+        `take_skipped`). A caller that joins many values into one text raises `cap` with their
+        number and holds each value to MAX_MATCHES_PER_RULE itself (`note_capped`)."""
         if path != self.budget.path:  # callers that do not say when a file starts
             self.budget.start(path)
         prefilter, indexes = self._prefilter_for(self.applicable_limited(path))
@@ -217,38 +221,41 @@ class Matcher:
                 lowered = ascii_lower(text)
             if utf8 is None and (self.compiled(index).linear or self.compiled(index).relaxed) is not None:
                 utf8 = Utf8Text(text)
-            matches.extend(self.run_rule(index, text, path, lowered, utf8))
+            matches.extend(self.run_rule(index, text, path, lowered, utf8, cap))
         decoded = decode_json_escapes(text, data)
         if decoded is not None:  # `"sk-\u0041..."`, `"https:\/\/..."`: match what the string says
-            matches = _merge_decoded(matches, self._decoded_matches(decoded, path, prefilter, indexes))
+            matches = _merge_decoded(matches, self._decoded_matches(decoded, path, prefilter, indexes, cap))
         return matches
 
     def _decoded_matches(self, decoded: DecodedText, path: str, prefilter: Prefilter,
-                         indexes: tuple[int, ...]) -> list[RawMatch]:
+                         indexes: tuple[int, ...], cap: int = MAX_MATCHES_PER_RULE) -> list[RawMatch]:
         """Matches in the JSON-unescaped text, at the offsets of the text as written."""
         lowered, utf8 = ascii_lower(decoded.text), Utf8Text(decoded.text)
         found: list[RawMatch] = []
         for local in prefilter.candidates(decoded.text, None):
-            for m in self.run_rule(indexes[local], decoded.text, path, lowered, utf8):
+            for m in self.run_rule(indexes[local], decoded.text, path, lowered, utf8, cap):
                 found.append(RawMatch(m.rule, m.secret, *decoded.span(m.start, m.end)))
         return found
 
     def run_rule(self, index: int, text: str, path: str = "", lowered: str | None = None,
-                 utf8: Utf8Text | None = None) -> list[RawMatch]:
-        """One rule on `text`, the prefilter not asked (`find` asks it first)."""
+                 utf8: Utf8Text | None = None, cap: int = MAX_MATCHES_PER_RULE) -> list[RawMatch]:
+        """One rule on `text`, the prefilter not asked (`find` asks it first), stopped after `cap` matches."""
         rule, compiled = self.rules[index], self.compiled(index)
         spans = keyword_windows(text, rule.keywords, lowered) if rule.is_generic else [(0, len(text))]
         if compiled.linear is not None:
-            found = _run_linear(rule, compiled.linear, utf8 or Utf8Text(text), spans)
+            found = _run_linear(rule, compiled.linear, utf8 or Utf8Text(text), spans, cap)
         else:
-            found = self._run_backtracking(rule, compiled, utf8 or Utf8Text(text), spans, path)
-        if len(found) >= MAX_MATCHES_PER_RULE:  # the cap is skipped work too: say so, never drop silently
-            self._skip(rule, path, f"stopped after {MAX_MATCHES_PER_RULE} matches; the rest was not searched "
-                                   "for this rule")
+            found = self._run_backtracking(rule, compiled, utf8 or Utf8Text(text), spans, path, cap)
+        if len(found) >= cap:  # the cap is skipped work too: say so, never drop silently
+            self.note_capped(rule, path, cap)
         return found
 
+    def note_capped(self, rule: Rule, path: str, cap: int = MAX_MATCHES_PER_RULE, where: str = "") -> None:
+        """Say that `rule` stopped after `cap` matches (`where`: in what, when not the whole text)."""
+        self._skip(rule, path, f"stopped after {cap} matches{where}; the rest was not searched for this rule")
+
     def _run_backtracking(self, rule: Rule, compiled: CompiledRule, utf8: Utf8Text,
-                          spans: list[tuple[int, int]], path: str) -> list[RawMatch]:
+                          spans: list[tuple[int, int]], path: str, cap: int = MAX_MATCHES_PER_RULE) -> list[RawMatch]:
         assert compiled.backtracking is not None
         found: list[RawMatch] = []
         group, text = compiled.group, utf8.text
@@ -264,7 +271,7 @@ class Matcher:
                     if start < 0 or start == end:
                         continue
                     found.append(RawMatch(rule, m.group(group), start, end))
-                    if len(found) >= MAX_MATCHES_PER_RULE:
+                    if len(found) >= cap:
                         return found
             except TimeoutError:  # keep what was found before, and say what was not searched
                 limit = "regex guard" if timeout == self.regex_timeout else "file time budget"
@@ -311,12 +318,12 @@ def _backtracking_matches(compiled: CompiledRule, utf8: Utf8Text, pos: int, endp
 
 
 def _run_linear(rule: Rule, pattern: LinearPattern, utf8: Utf8Text,
-                spans: list[tuple[int, int]]) -> list[RawMatch]:
+                spans: list[tuple[int, int]], cap: int = MAX_MATCHES_PER_RULE) -> list[RawMatch]:
     found: list[RawMatch] = []
     for pos, endpos in spans:
         for start, end in finditer_spans(pattern, utf8, pos, endpos):
             found.append(RawMatch(rule, utf8.text[start:end], start, end))
-            if len(found) >= MAX_MATCHES_PER_RULE:
+            if len(found) >= cap:
                 return found
     return found
 

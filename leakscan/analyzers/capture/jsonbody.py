@@ -26,6 +26,7 @@ from leakscan.analyzers.capture.vocab import vocabulary
 from leakscan.analyzers.jsonspan import object_or_empty
 from leakscan.analyzers.published import lower_published_contacts, published_document
 from leakscan.analyzers.registry import DocumentResult, register
+from leakscan.engine.matcher import MAX_MATCHES_PER_RULE
 from leakscan.model import Chunk, Origin, ScanError
 from leakscan.sources.decode import first_byte, is_utf16
 from leakscan.sources.jsonstream import TextReader, string_blocks, text_lines
@@ -186,7 +187,8 @@ def _as_written(doc: Doc, found: list[Proto], ctx: Context) -> list[Proto]:
     """Rule matches in the JSON text itself that the values did not already give."""
     seen = {(p.rule.id, p.secret) for p in found}
     text, out = doc.text, []
-    for m in ctx.engine.matcher.find(text, ctx.path):
+    # The values' own matches come again here: they do not count against the rules' cap.
+    for m in ctx.engine.matcher.find(text, ctx.path, cap=MAX_MATCHES_PER_RULE + len(found)):
         if (m.rule.id, m.secret) in seen:
             continue
         pointer, _, _ = doc.spans.pointer_at(m.start)

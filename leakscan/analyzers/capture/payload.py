@@ -15,6 +15,7 @@ computes lines and columns.
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ from urllib.parse import unquote_plus
 
 from leakscan.analyzers.capture.sites import Site
 from leakscan.analyzers.regions import phone_match
+from leakscan.engine.matcher import MAX_MATCHES_PER_RULE
 from leakscan.engine.pii_checks import RegionHint
 from leakscan.model import Adjustment, Candidate, Origin, Rule
 from leakscan.scoring import score
@@ -137,13 +139,23 @@ def render(items: Sequence[Item]) -> tuple[str, list[int]]:
 
 
 def match_items(items: Sequence[Item], ctx: Context) -> list[list[Proto]]:
-    """Every rule over the rendered items; matches handed back to their item."""
+    """Every rule over the rendered items; matches handed back to their item.
+
+    The engine's cap on matches of one rule (a minified bundle full of look-alikes) holds for each
+    value, not for the batch: a log's 500 records, or a response listing a thousand users, hold more
+    than MAX_MATCHES_PER_RULE emails between them, and all of them are findings."""
     per_item: list[list[Proto]] = [[] for _ in items]
     if not items:
         return per_item
     text, starts = render(items)
-    for m in ctx.engine.matcher.find(text, ctx.path):
+    matcher = ctx.engine.matcher
+    per_value: Counter[tuple[int, str]] = Counter()
+    for m in matcher.find(text, ctx.path, cap=MAX_MATCHES_PER_RULE * len(items)):
         i = bisect.bisect_right(starts, m.start) - 1
+        per_value[i, m.rule.id] += 1
+        if per_value[i, m.rule.id] > MAX_MATCHES_PER_RULE:
+            matcher.note_capped(m.rule, ctx.path, where=" in one value")
+            continue
         item = items[i]
         value_start = starts[i] + len(item.prefix)
         start = max(m.start, value_start) - value_start
