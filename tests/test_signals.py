@@ -25,10 +25,11 @@ from .processes import Proc, children, group, wait_for
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
 
-# Enough files that the workers run for seconds: a tree scan now loads rules and prefilters before it
-# forks them, so 400 files were done before a worker could be seen on a quiet machine.
+# Enough files and blobs that the workers run for seconds: a tree scan now loads rules and prefilters before it
+# forks them, so 400 files were done before a worker could be seen on a quiet machine; a history of 1,200
+# blobs was once done, on a loaded machine, before its workers were seen.
 TREE_FILES = 8000
-HISTORY_COMMITS, FILES_PER_COMMIT = 120, 10
+HISTORY_COMMITS, FILES_PER_COMMIT = 480, 10
 FILLER = " ".join(f"word{n % 97}" for n in range(1200))  # text to scan that holds nothing
 
 
