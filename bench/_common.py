@@ -33,6 +33,33 @@ def cli_env() -> dict[str, str]:
     return env
 
 
+# Runs a command and writes that one child's CPU seconds and peak RSS (KiB) to a file, as JSON, so the
+# figures belong to that command: ru_maxrss read in the bench itself would carry the bench's own
+# high-water mark (Linux passes a parent's into a child it forks, up to the child's exec), and the
+# wrapper's own 10 MB are not counted.
+_MEASURED = """
+import json, resource, subprocess, sys
+code = subprocess.call(sys.argv[2:])
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "w").write(json.dumps([usage.ru_utime + usage.ru_stime, usage.ru_maxrss]))
+sys.exit(code)
+"""
+
+
+def measured(usage_file: str, cmd: list[str]) -> list[str]:
+    """CMD run through the wrapper that writes its CPU seconds and peak RSS to `usage_file` (child_usage)."""
+    return [sys.executable, "-c", _MEASURED, usage_file, *cmd]
+
+
+def child_usage(usage_file: str) -> tuple[float, int]:
+    """(CPU seconds, peak RSS in KiB) of the command `measured` ran; zeros if it never finished."""
+    text = Path(usage_file).read_text()
+    if not text:
+        return 0.0, 0
+    cpu, rss_kb = json.loads(text)
+    return cpu, rss_kb
+
+
 def run_cli(args: list[str], jobs: int | None = None) -> tuple[float, dict]:
     """Wall seconds and JSON report of one `leakscan ARGS` run in a fresh process."""
     with tempfile.NamedTemporaryFile(suffix=".json") as out:

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 
-from _common import REPO
+from _common import REPO, child_usage, measured
 
 HEADERS = ["Accept", "Accept-Encoding", "Accept-Language", "Cache-Control", "Connection", "DNT", "Pragma",
            "Sec-Fetch-Dest", "Sec-Fetch-Mode", "Sec-Fetch-Site", "Upgrade-Insecure-Requests", "User-Agent",
@@ -109,14 +109,13 @@ def run_once(path: str, hyperscan: bool) -> tuple[float, int, dict]:
                "--max-file-size", str(2 ** 31)]
         if not hyperscan:
             cmd.append("--no-hyperscan")
-        code = ("import resource, subprocess, sys, json; p = subprocess.run(sys.argv[1:]); "
-                "print(json.dumps([p.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))")
-        started = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-c", code, *cmd], cwd=REPO, capture_output=True, text=True)
-        elapsed = time.perf_counter() - started
-        returncode, rss_kb = json.loads(proc.stdout.strip().splitlines()[-1])
-        if returncode not in (0, 1):
-            raise SystemExit(f"scan failed ({returncode}): {proc.stderr.strip()}")
+        with tempfile.NamedTemporaryFile(suffix=".usage") as usage:
+            started = time.perf_counter()
+            proc = subprocess.run(measured(usage.name, cmd), cwd=REPO, capture_output=True, text=True)
+            elapsed = time.perf_counter() - started
+            rss_kb = child_usage(usage.name)[1]
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"scan failed ({proc.returncode}): {proc.stderr.strip()}")
         return elapsed, rss_kb, json.load(open(report.name, encoding="utf-8"))
 
 

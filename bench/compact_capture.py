@@ -23,12 +23,11 @@ import random
 import shutil
 import string
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import REPO, leakscan_command
+from _common import REPO, child_usage, leakscan_command, measured
 
 WORK = Path(tempfile.gettempdir()) / "leakscan-bench-compact"
 
@@ -81,28 +80,15 @@ def generate(entries: int) -> Path:
     return path
 
 
-# Runs a command and writes the CPU seconds and peak RSS of that one child to a file. The bench's own
-# high-water mark (the reports of the slices before, read back) would otherwise count in a child's
-# ru_maxrss: Linux carries the parent's peak into a child it forks, up to the child's exec.
-_MEASURED = """
-import json, resource, subprocess, sys
-code = subprocess.call(sys.argv[2:])
-usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-open(sys.argv[1], "w").write(json.dumps([usage.ru_utime + usage.ru_stime, usage.ru_maxrss]))
-sys.exit(code)
-"""
-
-
 def run(cmd: list[str]) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds and peak RSS (MB) of one command in a fresh process."""
     with tempfile.NamedTemporaryFile(suffix=".usage") as usage:
         started = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-c", _MEASURED, usage.name, *cmd], cwd=REPO, capture_output=True,
-                              text=True)
+        proc = subprocess.run(measured(usage.name, cmd), cwd=REPO, capture_output=True, text=True)
         elapsed = time.perf_counter() - started
         if proc.returncode not in (0, 1):
             raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
-        cpu, rss_kb = json.loads(Path(usage.name).read_text())  # load on the machine aside
+        cpu, rss_kb = child_usage(usage.name)  # load on the machine aside
     return elapsed, cpu, rss_kb // 1024
 
 

@@ -27,7 +27,7 @@ import threading
 import time
 from pathlib import Path
 
-from _common import REPO, cli_env, leakscan_command
+from _common import REPO, child_usage, cli_env, leakscan_command, measured
 
 SYNTHETIC = Path(tempfile.gettempdir()) / "leakscan-bench-history"
 
@@ -110,24 +110,13 @@ def blob_floor(repo: str) -> tuple[float, float]:
     return wall, cpu
 
 
-# Runs a command and writes the largest ru_maxrss among its descendants to a file, so
-# the figure belongs to that one scan (not to the warm-up or to git's floor).
-_MAXRSS_WRAPPER = """
-import resource, subprocess, sys
-code = subprocess.call(sys.argv[2:])
-open(sys.argv[1], "w").write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
-sys.exit(code)
-"""
-
-
 def scan(repo: str, extra: list[str]) -> tuple[float, float, int, int, dict]:
     """Wall, CPU, peak tree PSS, largest single process RSS (bytes) and the JSON report."""
     with tempfile.NamedTemporaryFile(suffix=".json") as out, tempfile.NamedTemporaryFile(suffix=".rss") as rss:
         cmd = [*leakscan_command(), "git", repo, "--format", "json", "--no-progress", "-o", out.name]
-        # The wrapper only records ru_maxrss: its own 10 MB are not leakscan's.
-        wall, cpu, pss = timed([sys.executable, "-c", _MAXRSS_WRAPPER, rss.name, *cmd, *extra],
-                               with_root=False, cwd=REPO, env=cli_env())
-        largest = int(Path(rss.name).read_text() or 0) * 1024
+        # The figure belongs to that one scan (not to the warm-up or to git's floor).
+        wall, cpu, pss = timed(measured(rss.name, [*cmd, *extra]), with_root=False, cwd=REPO, env=cli_env())
+        largest = child_usage(rss.name)[1] * 1024
         return wall, cpu, pss, largest, json.load(open(out.name, encoding="utf-8"))
 
 
