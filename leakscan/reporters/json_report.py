@@ -137,7 +137,7 @@ def write_indented(value: Any, stream: TextIO, indent: str = "") -> None:
         pairs = value.items() if isinstance(value, dict) else ((None, item) for item in value)
         separator = "{\n" if isinstance(value, dict) else "[\n"
         for key, item in pairs:
-            name = "" if key is None else json.dumps(key, ensure_ascii=False) + ": "
+            name = "" if key is None else _key(key) + ": "
             stream.write(separator + inner + name)
             write_indented(item, stream, inner)
             separator = ",\n"
