@@ -89,23 +89,63 @@ def test_two_rules_for_the_same_secret_on_one_line_give_one_finding(engine):
     from leakscan.model import Candidate
     from leakscan.pipeline.findings import findings_from
 
-    line = "machine ftp.corp.lan login backup password Zq8vLw3TmK9pRx2"
+    line = "machine ftp.corp.lan login backup password Zq8vLw3TmK9pRx2 # Zq8vLw3TmK9pRx2"
     origin = Origin(kind="file", path="home/.netrc")
-    start = line.index("Zq8")
+    start, again = line.index("Zq8"), line.rindex("Zq8")
 
     def cand(rule_id: str, column: int, secret: str) -> Candidate:
         return Candidate(rule=engine.rule(rule_id), secret=secret, origin=origin, line=1, column=column,
                          end_line=1, end_column=column + len(secret), line_text=line)
 
-    # Same name ("netrc credentials"), spans that do not overlap: still one finding.
-    found = findings_from([cand("files.netrc.password", start + 1, "Zq8vLw3T"),
-                           cand("netrc.password", start + 9, "mK9pRx2x")], engine.config)
+    # Same name ("netrc credentials"), the same secret at spans that do not overlap: still one finding.
+    found = findings_from([cand("files.netrc.password", start + 1, "Zq8vLw3TmK9pRx2"),
+                           cand("netrc.password", again + 1, "Zq8vLw3TmK9pRx2")], engine.config)
     assert len(found) == 1
     # A different kind of thing on the same line is its own finding.
     token = fake_github_token(7)
     found = findings_from([cand("files.netrc.password", start + 1, "Zq8vLw3TmK9pRx2"),
                            cand("github.pat.classic", 80, token)], engine.config)
     assert sorted(f.rule_id for f in found) == ["files.netrc.password", "github.pat.classic"]
+
+
+def test_distinct_values_of_one_name_on_one_line_are_each_a_finding(engine):
+    """A minified file or a JSON string is one line: two keys there are two findings, whichever rules
+    of that name saw them."""
+    from leakscan.model import Candidate
+    from leakscan.pipeline.findings import findings_from
+
+    first, second = fake_github_token(11), fake_github_token(12)
+    line = f"const a='{first}',b='{second}';"
+    origin = Origin(kind="file", path="dist/app.min.js")
+
+    def cand(rule_id: str, secret: str) -> Candidate:
+        column = line.index(secret) + 1
+        return Candidate(rule=engine.rule(rule_id), secret=secret, origin=origin, line=1, column=column,
+                         end_line=1, end_column=column + len(secret), line_text=line)
+
+    found = findings_from([cand("github.pat.classic", first), cand("github.pat.classic", second)],
+                          engine.config)
+    assert sorted(f.location.column for f in found) == [line.index(first) + 1, line.index(second) + 1]
+
+
+def test_one_error_matched_twice_on_one_line_is_one_disclosure(engine):
+    """An Oracle error's ORA- and PLS- parts in one log string (one line of a JSON document) are one
+    finding: a stack trace or error is a fact about the place, not a value."""
+    from leakscan.model import Candidate
+    from leakscan.pipeline.findings import findings_from
+
+    line = ("ERROR request failed: ORA-06550: line 1, column 7:\\nERROR request failed: PLS-00201: "
+            "identifier 'TOTAL_AMT' must be declared")
+    origin = Origin(kind="file", path="logs/app.json", pointer="/3/text")
+
+    def cand(part: str) -> Candidate:
+        column = line.index(part) + 1
+        return Candidate(rule=engine.rule("stacktrace.sql.oracle"), secret=part, origin=origin, line=1,
+                         column=column, end_line=1, end_column=column + len(part), line_text=line)
+
+    found = findings_from([cand("ORA-06550: line 1, column 7"), cand("PLS-00201: identifier 'TOTAL_AMT'")],
+                          engine.config)
+    assert [f.rule_id for f in found] == ["stacktrace.sql.oracle"]
 
 
 def test_a_worker_that_dies_on_a_file_is_retried_and_only_that_file_is_reported(tmp_path, engine, monkeypatch):

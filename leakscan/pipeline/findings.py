@@ -148,7 +148,8 @@ def _findings_of(kept: list[_Scored], sanitizer: Sanitizer | None) -> Iterator[F
 
 def _best_per_span(scored: list[_Scored]) -> list[_Scored]:
     """Where matches of the same kind overlap, the most confident wins; on a tie a specific rule
-    beats a generic one. Two rules that detect the same thing (same name) on one line are one finding.
+    beats a generic one. Two rules that detect the same thing (same name) on one line are one finding:
+    the same value, or for a stack trace or exposure the same fact.
 
     Only matches in the same value (path, commit, pointer) can overlap, so
     each is compared with its own value's kept matches: a capture with thousands
@@ -177,11 +178,15 @@ def _best_per_span(scored: list[_Scored]) -> list[_Scored]:
 
 
 def _competes(cand: Candidate, kept: Candidate) -> bool:
-    """CAND (in the same value as KEPT) is the same finding: the same name on its line, or an overlapping
-    match of the same kind."""
-    if cand.line == kept.line and cand.rule.name.casefold() == kept.rule.name.casefold():
+    """CAND (in the same value as KEPT) is the same finding: an overlapping match of the same kind, or
+    the same name on its line, where a value (secret, token, PII) must also be the same value. Two
+    keys, two session cookies or three emails on one line are each a finding (a minified file or a
+    JSON string is one line); one error's ORA- and PLS- lines in one log string are one disclosure."""
+    kind = _overlap_kind(cand.rule)
+    if (cand.line == kept.line and cand.rule.name.casefold() == kept.rule.name.casefold()
+            and (kind != "value" or cand.secret == kept.secret)):
         return True
-    return (_overlap_kind(cand.rule) == _overlap_kind(kept.rule)
+    return (kind == _overlap_kind(kept.rule)
             and (cand.line, cand.column) < (kept.end_line, kept.end_column)
             and (kept.line, kept.column) < (cand.end_line, cand.end_column))
 

@@ -12,6 +12,7 @@ from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.model import Chunk, Origin, ScanError
 from leakscan.pipeline.findings import document_findings, findings_from, scan_chunk
+from leakscan.pipeline.tree import scan_paths
 
 from ..conftest import fake_github_token
 
@@ -132,3 +133,37 @@ def test_one_finding_per_span_within_each_value_only(engine: Engine) -> None:
     kept = _best_per_span([(c, score(c)) for c in candidates])
     assert sorted((c.origin.pointer, c.rule.id, c.line, c.column) for c, _ in kept) == sorted([
         ("/a", email.id, 1, 1), ("/a", cors.id, 1, 1), ("/b", email.id, 1, 1), ("/a", email.id, 2, 30)])
+
+
+# ---- distinct values on one line (a header, a JSON string) are each reported ---------------------
+
+def test_every_session_cookie_of_one_cookie_header_is_a_finding(tmp_path: Path) -> None:
+    """One Cookie header carries several session cookies: each is a credential, and a report that named
+    only the first would leave the others out of what a reviewer rotates."""
+    from ..analyzers.traffic.har_builder import API, entry, scan_har, session_id
+
+    first, second, third = session_id(), session_id(), session_id()
+    cookie = f"theme=dark; sessionid={first}; lang=en; auth_session={second}; connect.sid={third}"
+    report = scan_har(tmp_path, [entry("GET", f"{API}/me", headers={"Cookie": cookie})])
+    found = [f for f in report.findings if f.rule_id == "capture.cookie.session"]
+    assert len(found) == 3 and len({f.location.column for f in found}) == 3
+    assert {f.location.line for f in found} == {f.location.line for f in found[:1]}  # one header's line
+
+
+def test_every_email_of_one_json_lines_string_is_a_finding(tmp_path: Path) -> None:
+    record = {"level": "info", "msg": "mail sent",
+              "cc": "ana.silva@corp-mail.net, bo.jensen@corp-mail.net, li.wei@corp-mail.net"}
+    (tmp_path / "mail.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    report = scan_paths([str(tmp_path)], Engine.build(Config(jobs=1)))
+    emails = [f for f in report.findings if f.rule_id == "pii.email"]
+    assert len(emails) == 3 and len({f.location.column for f in emails}) == 3
+    assert {f.location.pointer for f in emails} == {"/0/cc"} and all(f.location.line == 1 for f in emails)
+
+
+def test_two_keys_of_one_provider_on_a_minified_line_are_two_findings(tmp_path: Path) -> None:
+    first, second = fake_github_token(21), fake_github_token(22)
+    text = f"var c={{a:'{first}',b:'{second}'}};\n"
+    (tmp_path / "app.min.js").write_text(text, encoding="utf-8")
+    report = scan_paths([str(tmp_path)], Engine.build(Config(jobs=1)))
+    columns = sorted(f.location.column for f in report.findings if "github" in f.rule_id)
+    assert columns == [text.index(first) + 1, text.index(second) + 1]
