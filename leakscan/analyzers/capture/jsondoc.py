@@ -1,6 +1,6 @@
 """A parsed JSON document turned into capture items, with nested JSON followed.
 
-Every string (and every long or key-labelled number) becomes one item with
+Every string (and every long whole or key-labelled number) becomes one item with
 its key, its parent's key and its pointer; a string that is itself a JSON
 document (a body logged as a string) is followed with the inner pointer after
 `#`, as DESIGN.md has it. Arrays of frames under a trace key (`"trace": [...]`)
@@ -145,6 +145,7 @@ def iter_flatten(data: Any, doc: Doc, template: Item, start: str = "") -> Iterat
                 if kind is bool or element is None:
                     continue
                 if (((kind is int or kind is float) and -MIN_NUMBER < element < MIN_NUMBER)
+                        or (kind is float and not element.is_integer())
                         or (kind is str and len(element) < MIN_STRING)):
                     if keyed is None:
                         keyed = bool(key) and key_kind(key, parent) is not None
@@ -156,9 +157,15 @@ def iter_flatten(data: Any, doc: Doc, template: Item, start: str = "") -> Iterat
             if len(value) >= MIN_STRING or (value and key and key_kind(key, parent) is not None):
                 yield from _string_items(value, doc, local, key, parent, here)
         elif (isinstance(value, (int, float)) and not isinstance(value, bool)
-              and (abs(value) >= MIN_NUMBER or (key and key_kind(key, parent) is not None))):
+              and ((abs(value) >= MIN_NUMBER and _whole(value)) or (key and key_kind(key, parent) is not None))):
             yield _item(here, doc, local, key, parent, repr(value) if isinstance(value, float) else str(value),
                         how="scalar", quote=False)
+
+
+def _whole(number: int | float) -> bool:
+    """An identifier written as a number (a card, a phone, an account) is a whole number; a fraction
+    (a profiler's timestamp, a price, a coordinate) is a measurement, data only when its key says so."""
+    return type(number) is int or number.is_integer()
 
 
 def key_is_data(key: str) -> bool:

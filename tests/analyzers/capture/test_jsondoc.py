@@ -14,7 +14,7 @@ from leakscan.analyzers.capture.sites import FileSite, NoSite
 def _scalar(rng: random.Random) -> Any:
     return rng.choice([
         True, False, None, 0, 7, -42, 99999, -99999, 100000, -100000, 1739433100069, 3.5, 99999.5,
-        1739433100069.696, -2.5e9, "", "ab", "12345", "123456", "zoe@mail.test", rng.randint(-10**7, 10**7),
+        1739433100069.696, -2.5e9, 4111111111111111.0, -123456.25, "", "ab", "12345", "123456", "zoe@mail.test", rng.randint(-10**7, 10**7),
     ])
 
 
@@ -27,8 +27,8 @@ def _document(rng: random.Random) -> dict[str, Any]:
 
 def _expected(data: dict[str, Any]) -> list[str]:
     """The pointers of the scalars worth an item, by the rule as stated: a string of MIN_STRING
-    characters or a number of at least MIN_NUMBER, or any non-empty value under a key that names a
-    kind; in document order."""
+    characters or a whole number of at least MIN_NUMBER (a fraction such as a profiler's timestamp is a
+    measurement), or any non-empty value under a key that names a kind; in document order."""
     found: list[str] = []
 
     def visit(value: Any, pointer: str, keyed: bool) -> None:
@@ -38,7 +38,8 @@ def _expected(data: dict[str, Any]) -> list[str]:
         elif isinstance(value, str):
             if len(value) >= MIN_STRING or (value and keyed):
                 found.append(pointer)
-        elif isinstance(value, (int, float)) and not isinstance(value, bool) and (abs(value) >= MIN_NUMBER or keyed):
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and (
+                (abs(value) >= MIN_NUMBER and float(value).is_integer()) or keyed):
             found.append(pointer)
 
     for key, value in data.items():
@@ -54,3 +55,14 @@ def test_the_values_of_arrays_that_become_items_are_those_the_rule_names():
         text = json.dumps(data)
         items = list(iter_flatten(data, Doc(text, FileSite(text)), template))
         assert [item.pointer for item in items] == _expected(data), text[:200]
+
+
+def test_a_fraction_is_an_item_only_under_a_key_that_names_a_kind():
+    """A profiler's export (one of rails's 4 MB Vernier profiles held 99,557 timestamps such as
+    1739433100069.696) gives no item per timestamp; a whole number or a keyed coordinate still does."""
+    data = {"meta": {"startTime": 1739433100069.696}, "samples": {"time": [1739433100069.696, 1739433100070.25]},
+            "account": 4111111111111111, "location": [-0.14189, 51.501364], "ids": [9876543210.0]}
+    text = json.dumps(data)
+    template = Item(value="", pointer=None, site=NoSite(), where="json")
+    pointers = [item.pointer for item in iter_flatten(data, Doc(text, FileSite(text)), template)]
+    assert sorted(pointers) == ["/account", "/ids/0", "/location/0", "/location/1"]
