@@ -14,7 +14,8 @@ from leakscan.analyzers.capture.sites import FileSite, NoSite
 def _scalar(rng: random.Random) -> Any:
     return rng.choice([
         True, False, None, 0, 7, -42, 99999, -99999, 100000, -100000, 1739433100069, 3.5, 99999.5,
-        1739433100069.696, -2.5e9, 4111111111111111.0, -123456.25, "", "ab", "12345", "123456", "zoe@mail.test", rng.randint(-10**7, 10**7),
+        1739433100069.696, -2.5e9, 4111111111111111.0, -123456.25, "", "ab", "12345", "123456", "zoe@mail.test",
+        rng.randint(-10**7, 10**7),
     ])
 
 
