@@ -17,9 +17,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urlsplit
 
 from leakscan.analyzers.fields import normalise
+from leakscan.analyzers.urlparts import split_url
 from leakscan.engine import pii_checks
 from leakscan.engine.pii_checks import RegionHint
 from leakscan.model import Adjustment, Rule
@@ -127,7 +127,7 @@ def accept_language_region(header: str) -> RegionHint | None:
 def host_region(url_or_host: str) -> RegionHint | None:
     """The country of the host's country-code domain (`api.shop.pl` → PL); generic and vanity domains say none."""
     text = url_or_host.strip()
-    host = (urlsplit(text).hostname or "") if "//" in text else text.split(":", 1)[0]
+    host = (split_url(text).hostname or "") if "//" in text else text.split(":", 1)[0]
     tld = host.rstrip(".").rpartition(".")[2].lower()
     tables = _tables()
     if not host or "." not in host or tld not in tables.country_tlds or tld in tables.vanity_tlds:
@@ -145,7 +145,7 @@ def message_regions(headers: Iterable[tuple[str, str]], url: str = "") -> tuple[
         if lower == "accept-language" and not any(h.source == ACCEPT_LANGUAGE for h in hints):
             hint = accept_language_region(value)
             hints.extend([hint] if hint else [])
-        elif lower in ("host", ":authority") and not urlsplit(url).hostname:
+        elif lower in ("host", ":authority") and not split_url(url).hostname:
             host = value
     by_host = host_region(host) if host else None
     return tuple(dict.fromkeys(hints + ([by_host] if by_host else [])))

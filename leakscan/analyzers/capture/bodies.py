@@ -8,12 +8,11 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import replace
 from urllib.parse import unquote_plus
 
 from leakscan.analyzers.capture.http_evidence import url_params
 from leakscan.analyzers.capture.jsondoc import LIMITS, Doc, flatten, limit_error, looks_like_json, parse_json
-from leakscan.analyzers.capture.payload import Item
+from leakscan.analyzers.capture.payload import Item, derive
 from leakscan.analyzers.capture.sites import AnchorSite, ShiftSite, Site
 from leakscan.model import ScanError
 from leakscan.sources.decode import decode, is_binary
@@ -70,22 +69,22 @@ def body_items(text: str, pointer: str, site: Site, anchor: Site, mime: str, enc
                                       "only its beginning was scanned"))
         text = text[:MAX_BODY_CHARS]
     payload = template.payload and not is_code(mime, url)
-    template = replace(template, payload=payload, key="", parent_key="", prefix="", suffix="")
+    template = derive(template, payload=payload, key="", parent_key="", prefix="", suffix="")
     if "json" in mime.lower() or looks_like_json(text):
         data, error = parse_json(text)
         if error in LIMITS:
             errors.append(ScanError(path, f"{pointer or 'body'}: {limit_error(error, data, 'body')}"))
         if isinstance(data, (dict, list)):
-            return flatten(data, Doc(text, site, pointer + "#", 1), replace(template, where="json"))
+            return flatten(data, Doc(text, site, pointer + "#", 1), derive(template, where="json"))
     if "x-www-form-urlencoded" in mime.lower():
         return form_items(text, pointer, site, template)
-    return [replace(template, value=text, pointer=pointer, site=site, where="body")]
+    return [derive(template, value=text, pointer=pointer, site=site, where="body")]
 
 
 def form_items(text: str, pointer: str, site: Site, template: Item) -> list[Item]:
-    items = [replace(template, value=text, pointer=pointer, site=site, where="body")]
+    items = [derive(template, value=text, pointer=pointer, site=site, where="body")]
     for name, raw, at in url_params(text):
         value = unquote_plus(raw)
-        items.append(replace(template, value=value, pointer=pointer, site=ShiftSite(site, at), where="form",
+        items.append(derive(template, value=value, pointer=pointer, site=ShiftSite(site, at), where="form",
                              key=unquote_plus(name), prefix=f"{unquote_plus(name)}="))
     return items

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from leakscan.analyzers.capture.against_spec import spec_protos
@@ -174,7 +173,7 @@ def entry_items(entry: dict[str, Any], index: int, doc: Doc, errors: list[ScanEr
     local = f"{base}/response/content/text"
     items.extend(body_items(_str(content.get("text")), doc.prefix + local, doc.value_site(local, "string"),
                             doc.value_site(local, "anchor"), _str(content.get("mimeType")),
-                            _str(content.get("encoding")), replace(template, response=True), errors, path, url))
+                            _str(content.get("encoding")), derive(template, response=True), errors, path, url))
     add(f"{base}/response/redirectURL", _str(response.get("redirectURL")), "url", response_side=True)
     items.extend(_other_fields(entry, base, doc, template))
     for j, message in enumerate(entry.get("_webSocketMessages") or []):
@@ -182,7 +181,7 @@ def entry_items(entry: dict[str, Any], index: int, doc: Doc, errors: list[ScanEr
             local = f"{base}/_webSocketMessages/{j}/data"
             items.extend(body_items(_str(message.get("data")), doc.prefix + local, doc.value_site(local, "string"),
                                     doc.value_site(local, "anchor"), "", "",
-                                    replace(template, response=message.get("type") == "receive"), errors, path))
+                                    derive(template, response=message.get("type") == "receive"), errors, path))
     return items
 
 
@@ -194,13 +193,13 @@ def _post_data(post: Any, base: str, doc: Doc, template: Item, errors: list[Scan
     for j, name, value in _pairs(post.get("params")):
         local = f"{base}/params/{j}/value"
         if value:
-            items.append(replace(template, value=value, pointer=doc.prefix + local,
+            items.append(derive(template, value=value, pointer=doc.prefix + local,
                                  site=doc.value_site(local, "string"), where="form", key=name, prefix=f"{name}="))
     text, mime = _str(post.get("text")), _str(post.get("mimeType"))
     local = f"{base}/text"
     pointer, site = doc.prefix + local, doc.value_site(local, "string")
     if "x-www-form-urlencoded" in mime.lower() and items:
-        return items + [replace(template, value=text, pointer=pointer, site=site, where="body")] if text else items
+        return items + [derive(template, value=text, pointer=pointer, site=site, where="body")] if text else items
     if "x-www-form-urlencoded" in mime.lower():
         return form_items(text, pointer, site, template) if text else items
     return items + body_items(text, pointer, site, doc.value_site(local, "anchor"), mime,
@@ -224,7 +223,7 @@ def _other_fields(entry: dict[str, Any], base: str, doc: Doc, template: Item) ->
         message = entry.get(side)
         rest = {k: v for k, v in message.items() if k not in _READ_MESSAGE} if isinstance(message, dict) else {}
         if rest:
-            items.extend(iter_flatten(rest, doc, replace(template, response=side == "response"), f"{base}/{side}"))
+            items.extend(iter_flatten(rest, doc, derive(template, response=side == "response"), f"{base}/{side}"))
     return items
 
 

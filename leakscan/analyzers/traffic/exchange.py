@@ -5,9 +5,10 @@ import re
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from leakscan.analyzers.capture.http_evidence import clean_url
+from leakscan.analyzers.urlparts import split_url
 from leakscan.sources.jsonstream import Member, TextReader, skip_separators
 from leakscan.sources.lenient_json import raw_decode_lenient
 
@@ -129,7 +130,7 @@ def exchange_of(index: int, entry: Any, offset: int = -1) -> Exchange | None:
     request, response = _object(_object(entry).get("request")), _object(_object(entry).get("response"))
     url = _str(request.get("url"))
     try:
-        parts = urlsplit(url)
+        parts = split_url(url)
     except ValueError:
         return None
     if not url or not parts.hostname:
