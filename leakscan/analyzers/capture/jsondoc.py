@@ -165,7 +165,7 @@ def iter_flatten(data: Any, doc: Doc, template: Item, start: str = "") -> Iterat
 def _whole(number: int | float) -> bool:
     """An identifier written as a number (a card, a phone, an account) is a whole number; a fraction
     (a profiler's timestamp, a price, a coordinate) is a measurement, data only when its key says so."""
-    return type(number) is int or number.is_integer()
+    return isinstance(number, int) or number.is_integer()
 
 
 def key_is_data(key: str) -> bool:
