@@ -10,8 +10,10 @@ fresh process each. It prints, for each slice: entries, MB, wall and CPU
 seconds (CPU is what other load on the machine does not inflate), MB/s,
 findings and peak RSS; then the ratio of CPU seconds per entry between the
 largest and the smallest slice (1.0 is linear; a quadratic scan doubles it
-with every doubling of the input). Where `gitleaks` or `betterleaks` is on
-PATH, each scans the same file as plain text in the same run for comparison.
+with every doubling of the input). Where `gitleaks`, `betterleaks` or
+`kingfisher` is on PATH, each scans the largest file as plain text in the same
+run, and the ratio of leakscan's wall and CPU seconds to the peer's is printed
+(Kingfisher with `--no-validate --no-update-check`: no network).
 `PYTHONPATH=/tmp/site-old python bench/compact_capture.py` measures that
 build instead of the checkout (the CLI runs with `python -P`).
 """
@@ -80,13 +82,16 @@ def generate(entries: int) -> Path:
     return path
 
 
+FOUND_EXIT = (0, 1, 200, 205)  # Kingfisher exits 200 (205: validated) when it reports findings
+
+
 def run(cmd: list[str]) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds and peak RSS (MB) of one command in a fresh process."""
     with tempfile.NamedTemporaryFile(suffix=".usage") as usage:
         started = time.perf_counter()
         proc = subprocess.run(measured(usage.name, cmd), cwd=REPO, capture_output=True, text=True)
         elapsed = time.perf_counter() - started
-        if proc.returncode not in (0, 1):
+        if proc.returncode not in FOUND_EXIT:
             raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
         cpu, rss_kb = child_usage(usage.name)  # load on the machine aside
     return elapsed, cpu, rss_kb // 1024
@@ -107,13 +112,16 @@ def _findings_in(report: Path) -> int:
         return sum(1 for line in lines if line.startswith('      "rule_id": '))
 
 
-def peers(path: Path) -> None:
+def peers(path: Path, ours: tuple[float, float]) -> None:
+    """Each installed peer on PATH (wall and CPU seconds, leakscan's OURS over them)."""
     for name, args in (("gitleaks", ["dir", "--no-banner", "--exit-code", "0", "--max-target-megabytes", "0"]),
-                       ("betterleaks", ["dir", "--no-banner", "--exit-code", "0"])):
+                       ("betterleaks", ["dir", "--no-banner", "--exit-code", "0"]),
+                       ("kingfisher", ["scan", "--no-validate", "--no-update-check", "--format", "json"])):
         binary = shutil.which(name)
         if binary:
             elapsed, cpu, rss = run([binary, *args, str(path)])
-            print(f"  {name:<11} {elapsed:8.2f} s  CPU {cpu:8.2f} s  peak RSS {rss} MB")
+            print(f"  {name:<11} {elapsed:8.2f} s  CPU {cpu:8.2f} s  peak RSS {rss} MB  "
+                  f"leakscan / {name}: {ours[0] / elapsed:.1f}x wall, {ours[1] / cpu:.1f}x CPU")
         else:
             print(f"  {name:<11} not installed")
 
@@ -126,13 +134,13 @@ def main() -> None:
     parser.add_argument("--no-peers", action="store_true")
     args = parser.parse_args()
     sizes = sorted({*(int(s) for s in args.slices.split(",") if s), args.entries})
-    per_entry = {}
+    per_entry, largest = {}, (0.0, 0.0)
     for entries in sizes:
         path = generate(entries)
         mb = path.stat().st_size / 1e6
         best = min((scan(path) for _ in range(args.runs)), key=lambda r: r[1])
         seconds, cpu, rss, findings = best
-        per_entry[entries] = cpu / entries
+        per_entry[entries], largest = cpu / entries, (seconds, cpu)
         print(f"entries {entries:6d}  {mb:8.1f} MB  {seconds:8.2f} s  CPU {cpu:8.2f} s  {mb / seconds:7.1f} MB/s  "
               f"findings {findings:7d}  peak RSS {rss} MB ({rss / mb:.1f}x the file)", flush=True)
     low, high = sizes[0], sizes[-1]
@@ -140,7 +148,7 @@ def main() -> None:
           "(1.0 is linear; start-up weighs on the smallest)")
     if not args.no_peers:
         print(f"peers on the {high}-entry file as plain text:")
-        peers(generate(high))
+        peers(generate(high), largest)
 
 
 if __name__ == "__main__":

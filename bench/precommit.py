@@ -6,8 +6,9 @@ Builds a small repository in /tmp (50 committed files, then one changed file
 staged), and times the real CLI in a fresh process each run: median, best and
 worst of RUNS. Also prints `python -X importtime` of the hook itself (the
 ten slowest imports, cumulative, and whether phonenumbers was loaded), since
-start-up is most of a hook's time. Where `gitleaks` or `betterleaks` is on PATH, their staged scans of the
-same change run in the same invocation. `--site DIR` (repeatable) measures the build installed in
+start-up is most of a hook's time. Where `gitleaks`, `betterleaks` or `kingfisher` is on PATH, their staged
+scans of the same change run in the same invocation (Kingfisher with `--no-validate --no-update-check`: no
+network). `--site DIR` (repeatable) measures the build installed in
 DIR (`pip install --no-deps --target DIR .`) instead of the installed package; several builds run
 interleaved, run by run, so that a loaded machine slows them alike. The floor is printed too: the
 interpreter starting and doing nothing, with its site packages (`python -c pass`: here a .pth that
@@ -111,16 +112,21 @@ def main() -> None:
     sites: list[str | None] = list(args.site) or [None]
     staged = [*leakscan_command(), "staged", "--no-progress"]
     timed(staged, 1, sites)  # warm the rule and prefilter caches
-    for site, measured in zip(sites, timed(staged, args.runs, sites), strict=True):
+    ours = timed(staged, args.runs, sites)
+    for site, measured in zip(sites, ours, strict=True):
         show(f"leakscan staged{f' ({site})' if site else ''}", measured)
     python = leakscan_command()[0]
     for flags in (["-c"], ["-S", "-c"]):  # the floor: the interpreter alone, with and without site
         show(f"python {' '.join(flags)} pass", timed([python, *flags, "pass"], args.runs, [None])[0])
     for name, cmd in (("gitleaks", ["git", "--staged", "--no-banner", "--exit-code", "0", "."]),
-                      ("betterleaks", ["git", "--staged", "--no-banner", "--exit-code", "0", "."])):
+                      ("betterleaks", ["git", "--staged", "--no-banner", "--exit-code", "0", "."]),
+                      ("kingfisher", ["scan", ".", "--staged", "--no-validate", "--no-update-check"])):
         binary = shutil.which(name)
         if binary:
-            show(f"{name} staged", timed([binary, *cmd], args.runs, [None])[0])
+            peer = timed([binary, *cmd], args.runs, [None])[0]
+            show(f"{name} staged", peer)
+            ratio = statistics.median(ours[0][0]) / statistics.median(peer[0])
+            print(f"{'':<22} leakscan staged / {name}: {ratio:.2f}x (medians, wall)")
         else:
             print(f"{name:<22} not installed")
     for site in sites:
