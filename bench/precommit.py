@@ -125,8 +125,9 @@ def main() -> None:
         if binary:
             peer = timed([binary, *cmd], args.runs, [None])[0]
             show(f"{name} staged", peer)
-            ratio = statistics.median(ours[0][0]) / statistics.median(peer[0])
-            print(f"{'':<22} leakscan staged / {name}: {ratio:.2f}x (medians, wall)")
+            for site, (times, _) in zip(sites, ours, strict=True):  # each build against the peer
+                ratio = statistics.median(times) / statistics.median(peer[0])
+                print(f"{'':<22} leakscan staged{f' ({site})' if site else ''} / {name}: {ratio:.2f}x (medians, wall)")
         else:
             print(f"{name:<22} not installed")
     for site in sites:
