@@ -4,12 +4,15 @@ sources/positions.py answers "which line and column is this pointer on" for
 the spec scanner; captures need the raw offsets themselves, to map offsets
 inside an escaped string value and to find which value a text match fell in.
 Containers are indexed the first time they are entered (keys read with the C
-string scanner, values skipped with the C decoder) and never again.
+string scanner, values skipped with the C decoder) and never again. A string
+value of a short document is found quicker still by its literal, when the
+literal is written once (`literal_span`).
 """
 from __future__ import annotations
 
 import bisect
 import re
+from json.encoder import encode_basestring, encode_basestring_ascii
 from typing import TYPE_CHECKING, Any
 
 from leakscan.sources.lenient_json import skipping_decoder
@@ -24,6 +27,14 @@ else:
 
 _WS = re.compile(r"[ \t\n\r]*")
 _SCALAR = re.compile(r"-?[0-9][0-9.eE+-]*|true|false|null|-?Infinity|NaN")
+# A character that never occurs outside a string literal (not whitespace, a number, a constant or
+# punctuation): a literal holding one cannot be a closing quote followed by structure.
+_STRING_ONLY = re.compile(r"[^ \t\n\r0-9.eE+\-trufalsnNIiy,:\[\]{}]")
+# Documents up to this long are searched for a string's literal before their containers are walked:
+# a search is one pass in C, a walk decodes every container on the way (a compact API body's
+# 40 records, each once per record's email). Longer ones are only walked: a search per value of
+# a 10 MB document would be quadratic.
+LITERAL_SEARCH_CHARS = 131_072
 
 Member = tuple[str, int, int]  # token, value start, value end
 
@@ -68,6 +79,28 @@ class JsonSpans:
                 return None
             _, start, end = members[index]
         return start, end if end is not None else self._end_of(start)
+
+    def literal_span(self, value: str) -> tuple[int, int] | None:
+        """(start, end) of the one string literal that spells VALUE as json writes it, or None: the
+        document too long to search, the literal written twice or never (escaped another way), or
+        a member's key. The caller knows a string VALUE is in the document, and a writer spells equal
+        strings alike: the one literal is it."""
+        text = self.text
+        if len(text) - self.root > LITERAL_SEARCH_CHARS or not _STRING_ONLY.search(value):
+            return None
+        found: tuple[int, int] | None = None
+        for literal in dict.fromkeys((encode_basestring(value), encode_basestring_ascii(value))):
+            at = text.find(literal, self.root)
+            if at < 0:
+                continue
+            end = at + len(literal)
+            if found is not None or text.find(literal, end) >= 0:
+                return None  # written twice (or both raw and \u-escaped): only the walk knows which
+            found = at, end
+        if found is None or _escaped(text, found[0]):
+            return None
+        after = skip_ws(text, found[1])
+        return None if text[after:after + 1] == ":" else found
 
     def pointer_at(self, offset: int) -> tuple[str, int, int]:
         """The innermost value holding `offset`: (pointer, start, end)."""
@@ -134,3 +167,11 @@ class JsonSpans:
             return len(self.text)
         match = _SCALAR.match(self.text, at)
         return match.end() if match else at + 1
+
+
+def _escaped(text: str, at: int) -> bool:
+    """The quote at AT is escaped (an odd run of backslashes before it): inside another string."""
+    run = at
+    while run > 0 and text[run - 1] == "\\":
+        run -= 1
+    return (at - run) % 2 == 1

@@ -9,6 +9,7 @@ Positions are resolved lazily through `JsonSpans`, only for what is reported.
 """
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -48,23 +49,26 @@ class Doc:
             self._spans = JsonSpans(self.text, self.offset)
         return self._spans
 
-    def value_site(self, local: str, how: str) -> Site:
-        """`how`: string (escapes mapped), scalar (offsets as they are) or anchor (all at the start)."""
-        return ValueSite(self, local, how)
+    def value_site(self, local: str, how: str, value: str | None = None) -> Site:
+        """`how`: string (escapes mapped), scalar (offsets as they are) or anchor (all at the start).
+        `value`: the string at the pointer, when the caller has it (found by its literal, see jsonspan)."""
+        return ValueSite(self, local, how, value)
 
 
 class ValueSite(ResolvedSite):
     """The site of the value at a pointer, looked up the first time a position is asked."""
 
-    __slots__ = ("doc", "local", "how")
+    __slots__ = ("doc", "local", "how", "value")
 
-    def __init__(self, doc: Doc, local: str, how: str) -> None:
+    def __init__(self, doc: Doc, local: str, how: str, value: str | None = None) -> None:
         super().__init__()
-        self.doc, self.local, self.how = doc, local, how
+        self.doc, self.local, self.how, self.value = doc, local, how, value
 
     def _resolve(self) -> Site | None:
         doc = self.doc
-        span = doc.spans.value_span(split(self.local))
+        span = doc.spans.literal_span(self.value) if self.value is not None and self.how == "string" else None
+        if span is None:
+            span = doc.spans.value_span(split(self.local))
         if span is None:
             return None
         if self.how == "string" and doc.text.startswith('"', span[0]):
@@ -127,7 +131,9 @@ def iter_flatten(data: Any, doc: Doc, template: Item, start: str = "") -> Iterat
             if hint is not None and hint not in here.regions:
                 here = derive(here, regions=(hint, *here.regions))
             for k in reversed(list(value)):
-                stack.append((value[k], f"{local}/{escape(k)}", str(k), key, here))
+                # (JSON's keys are strings, and seldom hold a character a pointer escapes)
+                token = k if type(k) is str and "/" not in k and "~" not in k else escape(k)
+                stack.append((value[k], f"{local}/{token}", str(k), key, here))
             yield from _key_items(value, doc, local, key, here)
         elif isinstance(value, list):
             frames = _frames(value) if key and trace_keys.has(key) else None
@@ -168,6 +174,7 @@ def _whole(number: int | float) -> bool:
     return isinstance(number, int) or number.is_integer()
 
 
+@functools.lru_cache(maxsize=4096)  # a body's hundred records share a dozen keys
 def key_is_data(key: str) -> bool:
     """A key that holds data rather than naming it (a token, an email, a session id used as a map key)."""
     return len(key) >= MIN_KEY_DATA and (any(ch.isdigit() for ch in key) or any(ch in "@.:/+=" for ch in key))
@@ -214,7 +221,7 @@ def _string_items(value: str, doc: Doc, local: str, key: str, parent: str, templ
 def _item(template: Item, doc: Doc, local: str, key: str, parent: str, value: str,
           how: str, quote: bool = True) -> Item:
     q = '"' if quote else ""
-    return derive(template, value=value, pointer=doc.prefix + local, site=doc.value_site(local, how),
+    return derive(template, value=value, pointer=doc.prefix + local, site=doc.value_site(local, how, value),
                   key=key, parent_key=parent, prefix=f'"{key}": {q}' if key else q, suffix=q)
 
 

@@ -67,3 +67,22 @@ def test_a_fraction_is_an_item_only_under_a_key_that_names_a_kind():
     template = Item(value="", pointer=None, site=NoSite(), where="json")
     pointers = [item.pointer for item in iter_flatten(data, Doc(text, FileSite(text)), template)]
     assert sorted(pointers) == ["/account", "/ids/0", "/location/0", "/location/1"]
+
+
+def test_keys_are_escaped_in_pointers_and_each_value_is_placed_where_it_is_written():
+    """A value written once is found by its literal, one written twice by walking the pointer: both
+    land on the value itself, escaped keys (`/` and `~`) and a key spelled like a value included."""
+    data = {"a/b": {"c~d": "first@mail.test"}, "list": ["twice@mail.test", "twice@mail.test"],
+            "x@y.test": "x@y.test", "note": 'quoted "first@mail.test" here'}
+    for indent in (None, 2):
+        text = json.dumps(data, indent=indent)
+        lines = text.split("\n")
+        template = Item(value="", pointer=None, site=NoSite(), where="json")
+        items = [item for item in iter_flatten(data, Doc(text, FileSite(text)), template) if item.where == "json"]
+        assert [item.pointer for item in items] == ["/a~1b/c~0d", "/list/0", "/list/1", "/x@y.test", "/note"]
+        places = []
+        for item in items:
+            line, column = item.site.position(0)
+            assert lines[line - 1][column - 1:].startswith(item.value.replace('"', '\\"')), (indent, item.pointer)
+            places.append((line, column))
+        assert len(set(places)) == len(places)  # the two equal list items: two places
