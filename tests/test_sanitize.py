@@ -230,15 +230,16 @@ def test_a_known_value_is_masked_percent_encoded_as_quote_writes_it() -> None:
 
 
 def test_a_value_whose_stem_is_absent_is_let_go_before_its_forms_and_mask(monkeypatch) -> None:
-    """With 160,000 emails known, most four-letter windows begin some value: those values are
-    dropped on their unencoded stem (`jane.doe` of `jane.doe@...`), not masked and searched for
-    (3.2 million candidates for 328,000 strings); a value present in any form is still masked."""
+    """Values whose first characters the text holds but not their unencoded stem (`jane.doe` of
+    `jane.doe@...`) are dropped on that, not masked and searched for (with four-letter windows, a
+    capture's 160,000 emails made 3.2 million such candidates for 328,000 strings); a value present
+    in any form is still masked."""
     from urllib.parse import quote
 
     from leakscan.masking import sanitize
 
     rng = random.Random(9)
-    starts = ["retu", "valu", "mask", "omit", "fiel", "unle", "clie", "need", "item", "emai", "ords"]
+    starts = ["masked_v", "response", "client_a", "applicat", "unless_t"]  # eight characters the text holds
     emails = [f"{rng.choice(starts)}{_alnum(rng, 4, string.ascii_lowercase)}.{_alnum(rng, 5, string.ascii_lowercase)}"
               "@mail.example" for _ in range(2000)]
     masked_calls: list[str] = []
@@ -250,7 +251,8 @@ def test_a_value_whose_stem_is_absent_is_let_go_before_its_forms_and_mask(monkey
 
     monkeypatch.setattr(sanitize, "mask_value", counted_mask)
     sanitizer = Sanitizer(None, [(email, MaskSpec()) for email in emails])
-    text = "Return the value masked or omit the field unless the client needs it. Mask the value at /items/3/email."
+    text = ("Return the masked_value or omit the response_field unless_the client_application needs it. "
+            "Mask the value at /items/3/email.")
     assert len(sanitizer._candidates(text)) > 5  # the windows begin many values
     assert sanitizer.clean(text) == text and masked_calls == []
     for shown in (emails[7], quote(emails[8], safe=""), emails[9].replace("/", "~1")):

@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 from leakscan.engine.placeholders import placeholder_reason
+from leakscan.masking.form_index import FormIndex
 from leakscan.model import Finding
 
 MODES = ("mask", "redact", "hash")
@@ -53,6 +54,20 @@ class Plan:
     everywhere: list[Replacement] = field(default_factory=list)
     places: int = 0
     by_category: dict[str, int] = field(default_factory=dict)
+    # `everywhere` indexed by its values' forms (True) or the values as they are (False), with the length
+    # of `everywhere` each was built for.
+    _indexes: dict[bool, tuple[int, FormIndex]] = field(default_factory=dict, repr=False, compare=False)
+
+    def everywhere_in(self, text: str, any_form: bool) -> list[Replacement]:
+        """The replacements of `everywhere`, in order, that TEXT holds: in one of their forms, or as they are.
+        Only those an index names are tried (masking/form_index.py): trying each on each string was quadratic."""
+        reps = self.everywhere
+        built = self._indexes.get(any_form)
+        if built is None or built[0] != len(reps):
+            index = FormIndex([_forms(r.secret) if any_form else (r.secret,) for r in reps], SHORT)
+            built = self._indexes[any_form] = (len(reps), index)
+        held = [reps[i] for i in built[1].candidates(text)]  # (in order: `everywhere`'s is the masking order)
+        return [r for r in held if written_in(text, r)] if any_form else [r for r in held if r.secret in text]
 
     def prefixes(self) -> set[str]:
         """Every pointer on the way to a planned one (`/a`, `/a/b`, `/a/b#`, `/a/b#/c`)."""
@@ -85,6 +100,7 @@ def replacement_text(finding: Finding, mode: str, key: bytes) -> str:
 def plan_for(findings: Iterable[Finding], mode: str, key: bytes | None = None) -> Plan:
     key = key if key is not None else os.urandom(16)
     plan = Plan()
+    everywhere: set[Replacement] = set()  # (a list's `in` made a capture's 160,000 emails quadratic)
     for finding in findings:
         if not finding.secret:
             continue
@@ -92,7 +108,8 @@ def plan_for(findings: Iterable[Finding], mode: str, key: bytes | None = None) -
         places = _places(finding)
         plan.by_category[finding.category] = plan.by_category.get(finding.category, 0) + 1
         plan.places += len(places)
-        if len(rep.secret) >= SHORT and rep not in plan.everywhere:
+        if len(rep.secret) >= SHORT and rep not in everywhere:
+            everywhere.add(rep)
             plan.everywhere.append(rep)  # text files: wherever it is written
         for place in places:
             if place.startswith(("/", "#")):
@@ -217,12 +234,13 @@ class JsonRewriter:
         if reps and not any(written_in(value, r) for r in reps):
             return reps[0].text  # found here in a form not written here: the whole value goes
         # Anywhere else a long value turns up (a comment, a custom field) it is masked too.
-        extra = [r for r in self.plan.everywhere if r.secret in value]
+        extra = self.plan.everywhere_in(value, any_form=False)
         return replace_in(value, (reps or []) + extra) if reps or extra else value
 
     def _key(self, key: str, pointer: str, taken: dict[str, Any]) -> str:
         """The key with any secret in it masked, kept unique within its object."""
-        reps = [r for r in self.plan.at_pointer.get(pointer, []) + self.plan.everywhere if written_in(key, r)]
+        reps = [r for r in self.plan.at_pointer.get(pointer, []) if written_in(key, r)]
+        reps += self.plan.everywhere_in(key, any_form=True)
         if not reps:
             return key
         masked, n = replace_in(key, reps), 1
@@ -295,7 +313,7 @@ def rewrite_json_lines(text: str, plan: Plan) -> str:
         if data is not None and f"/{index}" in rewriter.prefixes:
             lines[index] = _dump_like(rewriter.node(data, f"/{index}"), line)
         elif line.strip():
-            lines[index] = replace_in(line, reps + [r for r in plan.everywhere if r.secret in line])
+            lines[index] = replace_in(line, reps + plan.everywhere_in(line, any_form=False))
     return "\n".join(lines)
 
 
@@ -304,4 +322,5 @@ def rewrite_text(text: str, plan: Plan) -> str:
     for number, reps in plan.at_line.items():
         if 1 <= number <= len(lines):
             lines[number - 1] = replace_in(lines[number - 1], reps)
-    return replace_in("\n".join(lines), plan.everywhere)
+    text = "\n".join(lines)
+    return replace_in(text, plan.everywhere_in(text, any_form=True))

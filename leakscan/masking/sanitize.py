@@ -22,6 +22,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from leakscan.masking.form_index import FormIndex
 from leakscan.masking.values import mask_value
 from leakscan.model import Chunk, Finding, MaskSpec, Origin, ScanError
 from leakscan.scoring import score
@@ -60,9 +61,9 @@ class Sanitizer:
         self._values = sorted((value for value in by_value if len(value) >= MIN_KNOWN_LENGTH), key=lambda v: -len(v))
         self._specs = [by_value[value] for value in self._values]
         self._memo: dict[str, str] = {}
-        # A form's first MIN_KNOWN_LENGTH characters -> the index of its value (a list when several share them).
-        # Only the prefixes are indexed: a value's forms and mask are made again when its prefix is seen.
-        self._by_prefix: dict[str, int | list[int]] | None = None
+        # The values by their forms' first characters (masking/form_index.py). Only those are kept: a value's
+        # forms and mask are made again when the index names it.
+        self._index: FormIndex | None = None
         self._pieces: dict[str, frozenset[int]] = {}  # see _candidates
 
     def clean(self, text: str) -> str:
@@ -107,32 +108,23 @@ class Sanitizer:
                 candidates = [i for i in self._candidates(text) if i > index]
         return text
 
-    def _prefixes(self) -> dict[str, int | list[int]]:
-        if self._by_prefix is None:
-            self._by_prefix = {}
-            for index, value in enumerate(self._values):
-                for form in _forms(value):
-                    prefix = form[:MIN_KNOWN_LENGTH]
-                    held = self._by_prefix.setdefault(prefix, index)
-                    if held == index:
-                        continue
-                    if isinstance(held, int):
-                        self._by_prefix[prefix] = [held, index]
-                    elif held[-1] != index:
-                        held.append(index)
-        return self._by_prefix
+    def _form_index(self) -> FormIndex:
+        if self._index is None:
+            self._index = FormIndex([_forms(value) for value in self._values], MIN_KNOWN_LENGTH)
+        return self._index
 
     def _candidates(self, text: str) -> list[int]:
         """Indices (in order) of the known values one of whose forms may occur in TEXT.
 
-        Every window of MIN_KNOWN_LENGTH characters ends in exactly one piece of the text (a word or
-        a pointer segment with the separators after it), and starts at most three characters before
-        that piece: so the windows of the text are those of its pieces, each with the three characters
-        before it, and a piece seen before (a suggestion's words, a pointer's segments) is not cut into
-        windows again. A third less time than cutting each string whole, on a capture's 32,832 strings."""
+        Every window the index reads (form_index.LONG characters or fewer) ends in exactly one piece of
+        the text (a word or a pointer segment with the separators after it), and starts at most LONG - 1
+        characters before that piece: so the windows of the text are those of its pieces, each with the
+        characters before it, and a piece seen before (a suggestion's words, a pointer's segments) is not
+        cut into windows again. A third less time than cutting each string whole, on a capture's 32,832
+        strings."""
         found: set[int] = set()
-        pieces, back = self._pieces, MIN_KNOWN_LENGTH - 1
-        before = ""  # the (up to) three characters before the piece: the last ones of the key before
+        pieces, back = self._pieces, self._form_index().widest - 1
+        before = ""  # the characters before the piece: the last ones of the key before
         for piece in _PIECE.findall(text):  # (the pieces' strings, not a match object each)
             if not piece:
                 continue
@@ -151,17 +143,7 @@ class Sanitizer:
 
     def _window_hits(self, text: str) -> frozenset[int]:
         """Indices of the known values a form of which starts with one of TEXT's windows."""
-        by_prefix, width = self._prefixes(), MIN_KNOWN_LENGTH
-        # Every distinct WIDTH characters of the text (made in C), looked up in the index at once.
-        windows = set(map(text.__getitem__, map(slice, range(len(text) - width + 1), range(width, len(text) + 1))))
-        found: set[int] = set()
-        for window in by_prefix.keys() & windows:
-            hits = by_prefix[window]
-            if isinstance(hits, int):
-                found.add(hits)
-            else:
-                found.update(hits)
-        return frozenset(found)
+        return frozenset(self._form_index().named(text))
 
     def _mask_matches(self, text: str) -> str:
         if self.engine is None:

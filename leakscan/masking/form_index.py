@@ -1,0 +1,79 @@
+"""Which of many values a text may hold, found by their first characters instead of trying each.
+
+A report's sanitizer masks every value a document found wherever a printed
+string holds it, and `leakscan mask` masks a long value wherever it turns up
+in the copy, each in every form it may be written in. Trying every value on
+every string is quadratic: a compact 3 MB HAR with 4,000 emails has some
+130,000 keys and strings, half a billion tries, and its masked copy was not
+written after 18 minutes. A form starts at one of the text's windows, so the
+windows, looked up in an index of the forms' first characters, name the few
+values worth trying; the caller tests each one it is given.
+
+Two widths: a form of LONG characters or more is indexed by its first LONG,
+a shorter one by its first `shortest`. Four characters alone named too many:
+4,000 emails `user00001.…@…` all begin `user`, and every pointer through a
+`user` key named all of them.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+LONG = 8
+BLOCK = 1 << 16  # characters of a long text cut into windows at a time (a 100 MB dump is not cut at once)
+
+_Index = dict[str, int | list[int]]  # first characters -> a value's index, or a list when several share them
+
+
+class FormIndex:
+    def __init__(self, forms_of: Sequence[Iterable[str]], shortest: int) -> None:
+        """`forms_of[i]`: the ways value i may be written. A form under `shortest` characters (never one the
+        callers index: their values are at least that long) makes its value named for every text."""
+        self.shortest = shortest
+        self._by_width: tuple[tuple[int, _Index], ...] = ((shortest, {}), (LONG, {})) if shortest < LONG \
+            else ((shortest, {}),)
+        self._always: list[int] = []
+        for index, forms in enumerate(forms_of):
+            for form in forms:
+                if len(form) < shortest:
+                    if form and (not self._always or self._always[-1] != index):
+                        self._always.append(index)
+                    continue
+                width, by_start = self._by_width[-1] if len(form) >= LONG else self._by_width[0]
+                _add(by_start, form[:width], index)
+
+    @property
+    def widest(self) -> int:
+        return self._by_width[-1][0]
+
+    def named(self, text: str) -> set[int]:
+        """Indices of the values one of whose forms may be in TEXT (a superset: test each)."""
+        found: set[int] = set(self._always)
+        for width, by_start in self._by_width:
+            if not by_start:
+                continue
+            for start in range(0, max(len(text) - width + 1, 0), BLOCK):
+                piece = text[start:start + BLOCK + width - 1]
+                # Every distinct window of the piece (made in C), looked up in the index at once.
+                windows = set(map(piece.__getitem__, map(slice, range(len(piece) - width + 1),
+                                                         range(width, len(piece) + 1))))
+                for window in by_start.keys() & windows:
+                    hits = by_start[window]
+                    if isinstance(hits, int):
+                        found.add(hits)
+                    else:
+                        found.update(hits)
+        return found
+
+    def candidates(self, text: str) -> list[int]:
+        """`named`, in order."""
+        return sorted(self.named(text))
+
+
+def _add(by_start: _Index, start: str, index: int) -> None:
+    held = by_start.setdefault(start, index)
+    if held == index:
+        return
+    if isinstance(held, int):
+        by_start[start] = [held, index]
+    elif held[-1] != index:  # (a value's forms come together: a repeat is the last one listed)
+        held.append(index)
