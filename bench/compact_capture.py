@@ -1,6 +1,6 @@
 """Compact captures: a HAR written on one line, with large product-listing bodies full of emails.
 
-    python bench/compact_capture.py [--entries 4000] [--slices 100,200,400] [--runs 1]
+    python bench/compact_capture.py [--entries 4000] [--slices 100,200,400] [--runs 1] [--mask]
 
 Most tools and loggers write HAR and JSON without indentation: the whole
 capture is one line. This benchmark generates such a HAR in /tmp
@@ -14,6 +14,9 @@ with every doubling of the input). Where `gitleaks`, `betterleaks` or
 `kingfisher` is on PATH, each scans the largest file as plain text in the same
 run, and the ratio of leakscan's wall and CPU seconds to the peer's is printed
 (Kingfisher with `--no-validate --no-update-check`: no network).
+With `--mask`, `leakscan mask` writes a masked copy of each slice too (it scans
+the file, rewrites every key and string, and scans the copy again), and the
+same per-entry ratio is printed for it.
 `PYTHONPATH=/tmp/site-old python bench/compact_capture.py` measures that
 build instead of the checkout (the CLI runs with `python -P`).
 """
@@ -105,6 +108,13 @@ def scan(path: Path) -> tuple[float, float, int, int]:
         return elapsed, cpu, rss, _findings_in(Path(report.name))
 
 
+def mask(path: Path) -> tuple[float, float, int]:
+    """`leakscan mask` of the file into a scratch copy: wall, CPU seconds and peak RSS (MB)."""
+    with tempfile.NamedTemporaryFile(suffix=".har") as copy:
+        return run([*leakscan_command(), "mask", str(path), "-o", copy.name,
+                    "--max-file-size", str(path.stat().st_size + 1)])
+
+
 def _findings_in(report: Path) -> int:
     """Findings in a JSON report, counted line by line (a 4,000-entry report is 190 MB of JSON): each
     finding's `rule_id` is the first member of an object two levels in."""
@@ -132,6 +142,7 @@ def main() -> None:
     parser.add_argument("--slices", default="100,200,400")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--mask", action="store_true", help="time `leakscan mask` of each slice too")
     args = parser.parse_args()
     sizes = sorted({*(int(s) for s in args.slices.split(",") if s), args.entries})
     per_entry, largest = {}, (0.0, 0.0)
@@ -146,9 +157,24 @@ def main() -> None:
     low, high = sizes[0], sizes[-1]
     print(f"CPU seconds per entry, {high} vs {low} entries: {per_entry[high] / per_entry[low]:.2f}x "
           "(1.0 is linear; start-up weighs on the smallest)")
+    if args.mask:
+        _masks(sizes)
     if not args.no_peers:
         print(f"peers on the {high}-entry file as plain text:")
         peers(generate(high), largest)
+
+
+def _masks(sizes: list[int]) -> None:
+    per_entry = {}
+    for entries in sizes:
+        path = generate(entries)
+        mb = path.stat().st_size / 1e6
+        seconds, cpu, rss = mask(path)
+        per_entry[entries] = cpu / entries
+        print(f"mask {entries:6d}  {mb:8.1f} MB  {seconds:8.2f} s  CPU {cpu:8.2f} s  {mb / seconds:7.1f} MB/s  "
+              f"peak RSS {rss} MB", flush=True)
+    print(f"mask CPU seconds per entry, {sizes[-1]} vs {sizes[0]} entries: "
+          f"{per_entry[sizes[-1]] / per_entry[sizes[0]]:.2f}x")
 
 
 if __name__ == "__main__":
