@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from leakscan.cli.mask import mask_text
 from leakscan.engine.context import Engine
+from leakscan.masking.rewrite import Replacement, replace_in
 from leakscan.model import Chunk, Origin
 from leakscan.pipeline.findings import scan_chunk
 
@@ -79,3 +80,16 @@ def test_a_compact_har_is_masked_in_linear_time(engine: Engine) -> None:
         return result
 
     _assert_linear(mask, _compact_har(3), _compact_har(12))
+
+
+def test_a_text_holding_thousands_of_values_is_rewritten_in_linear_time() -> None:
+    """A raw HTTP dump is rewritten as text: each of its emails, in each form, replaced (a pass per
+    form over the whole text made a 1 MB dump of 16,000 emails cost 16,000 passes)."""
+    def rewrite(text: str) -> object:
+        emails = [line.split('"email": "')[1].split('"')[0] for line in text.splitlines()]
+        reps = [Replacement(email, f"{email[0]}***@{email.split('@')[1]}", "pii") for email in emails]
+        copy = replace_in(text, reps)
+        assert "user00001." not in copy and copy.count("***@") == len(emails)
+        return copy
+
+    _assert_linear(rewrite, _signups(1000), _signups(4000))

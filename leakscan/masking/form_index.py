@@ -16,7 +16,8 @@ a shorter one by its first `shortest`. Four characters alone named too many:
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 
 LONG = 8
 BLOCK = 1 << 16  # characters of a long text cut into windows at a time (a 100 MB dump is not cut at once)
@@ -25,10 +26,10 @@ _Index = dict[str, int | list[int]]  # first characters -> a value's index, or a
 
 
 class FormIndex:
-    def __init__(self, forms_of: Sequence[Iterable[str]], shortest: int) -> None:
-        """`forms_of[i]`: the ways value i may be written. A form under `shortest` characters (never one the
-        callers index: their values are at least that long) makes its value named for every text."""
-        self.shortest = shortest
+    def __init__(self, forms_of: Iterable[Iterable[str]], shortest: int) -> None:
+        """The i-th of `forms_of`: the ways value i may be written (read once: a generator holds no list).
+        A form under `shortest` characters (never one the callers index: their values are at least that
+        long) makes its value named for every text."""
         self._by_width: tuple[tuple[int, _Index], ...] = ((shortest, {}), (LONG, {})) if shortest < LONG \
             else ((shortest, {}),)
         self._always: list[int] = []
@@ -49,24 +50,30 @@ class FormIndex:
         """Indices of the values one of whose forms may be in TEXT (a superset: test each)."""
         found: set[int] = set(self._always)
         for width, by_start in self._by_width:
-            if not by_start:
-                continue
-            for start in range(0, max(len(text) - width + 1, 0), BLOCK):
-                piece = text[start:start + BLOCK + width - 1]
-                # Every distinct window of the piece (made in C), looked up in the index at once.
-                windows = set(map(piece.__getitem__, map(slice, range(len(piece) - width + 1),
-                                                         range(width, len(piece) + 1))))
-                for window in by_start.keys() & windows:
-                    hits = by_start[window]
-                    if isinstance(hits, int):
-                        found.add(hits)
-                    else:
-                        found.update(hits)
+            for start in present_starts(text, width, by_start.keys()):
+                hits = by_start[start]
+                if isinstance(hits, int):
+                    found.add(hits)
+                else:
+                    found.update(hits)
         return found
 
     def candidates(self, text: str) -> list[int]:
         """`named`, in order."""
         return sorted(self.named(text))
+
+
+def present_starts(text: str, width: int, starts: AbstractSet[str]) -> set[str]:
+    """Those of STARTS (each WIDTH characters) that TEXT holds, the text cut into windows a block at a time."""
+    found: set[str] = set()
+    if not starts:
+        return found
+    for at in range(0, max(len(text) - width + 1, 0), BLOCK):
+        piece = text[at:at + BLOCK + width - 1]
+        # Every distinct window of the piece (made in C), looked up among the starts at once.
+        found |= starts & set(map(piece.__getitem__, map(slice, range(len(piece) - width + 1),
+                                                         range(width, len(piece) + 1))))
+    return found
 
 
 def _add(by_start: _Index, start: str, index: int) -> None:

@@ -30,12 +30,13 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 from leakscan.engine.placeholders import placeholder_reason
-from leakscan.masking.form_index import FormIndex
+from leakscan.masking.form_index import FormIndex, present_starts
 from leakscan.model import Finding
 
 MODES = ("mask", "redact", "hash")
 TRACE_REPLACEMENT = "[stack trace removed]"
 SHORT = 6  # values this short are only replaced at their own places in text files
+FIND_HEADS = 64  # forms starting so many ways or fewer are each found by str.find (see _places_of)
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class Plan:
         reps = self.everywhere
         built = self._indexes.get(any_form)
         if built is None or built[0] != len(reps):
-            index = FormIndex([_forms(r.secret) if any_form else (r.secret,) for r in reps], SHORT)
+            index = FormIndex((_forms(r.secret) if any_form else (r.secret,) for r in reps), SHORT)
             built = self._indexes[any_form] = (len(reps), index)
         held = [reps[i] for i in built[1].candidates(text)]  # (in order: `everywhere`'s is the masking order)
         return [r for r in held if written_in(text, r)] if any_form else [r for r in held if r.secret in text]
@@ -177,13 +178,71 @@ def written_in(text: str, rep: Replacement) -> bool:
 
 
 def replace_in(text: str, reps: Iterable[Replacement]) -> str:
+    """Every form of every replacement written in TEXT replaced, in one pass over it. Where two places
+    overlap, the one masked first wins: the longer value, then its forms in order (as replacing each
+    form in turn over the whole text did, at a pass per value: a 1 MB dump of 16,000 emails took
+    16,000 passes). Text a replacement wrote is never searched again."""
+    table = _form_table(reps)
+    if not table:
+        return text
+    places = sorted(_places_of(text, table))  # (rank, start, end, target): the first-masked first
+    taken = bytearray(len(text))  # 1 where a place masked before covers the character
+    kept: list[tuple[int, int, str]] = []
+    for _, start, end, target in places:
+        if taken.find(1, start, end) >= 0:
+            continue  # overlaps a place masked before it
+        taken[start:end] = b"\x01" * (end - start)
+        kept.append((start, end, target))
+    out, last = [], 0
+    for start, end, target in sorted(kept):
+        out.append(text[last:start])
+        out.append(target)
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _form_table(reps: Iterable[Replacement]) -> dict[str, tuple[int, str]]:
+    """Each form -> (rank, what replaces it): ranked as they are masked, the longest value first; a form two
+    values share belongs to the first."""
+    table: dict[str, tuple[int, str]] = {}
+    rank = 0
     for rep in sorted(reps, key=lambda r: -len(r.secret)):
-        done: set[str] = set()
         for form, target in zip(_forms(rep.secret), _forms(rep.text), strict=False):
-            if form and form not in done and form in text:
-                text = text.replace(form, target)
-            done.add(form)
-    return text
+            if form and form not in table:
+                table[form] = (rank, target)
+            rank += 1
+    return table
+
+
+def _places_of(text: str, table: dict[str, tuple[int, str]]) -> list[tuple[int, int, int, str]]:
+    """Every place a form of TABLE is written in TEXT (overlapping ones too): each position's first
+    characters looked up among the forms', then the forms that start so compared in full."""
+    width = min(min(map(len, table)), 8)
+    by_start: dict[str, list[str]] = {}
+    for form in table:
+        by_start.setdefault(form[:width], []).append(form)
+    places: list[tuple[int, int, int, str]] = []
+
+    def add(at: int, forms: list[str]) -> None:
+        for form in forms:
+            if text.startswith(form, at):
+                rank, target = table[form]
+                places.append((rank, at, at + len(form), target))
+
+    heads = present_starts(text, width, by_start.keys())
+    if len(heads) <= FIND_HEADS:  # a few: each found by str.find, in C
+        for head in heads:
+            at = text.find(head)
+            while at >= 0:
+                add(at, by_start[head])
+                at = text.find(head, at + 1)
+    else:  # many (a dump's thousands of emails): one look at each position, not a pass each
+        for at in range(len(text) - width + 1):
+            forms = by_start.get(text[at:at + width])
+            if forms is not None:
+                add(at, forms)
+    return places
 
 
 # ---- structured documents -----------------------------------------------------------------

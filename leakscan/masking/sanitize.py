@@ -110,7 +110,7 @@ class Sanitizer:
 
     def _form_index(self) -> FormIndex:
         if self._index is None:
-            self._index = FormIndex([_forms(value) for value in self._values], MIN_KNOWN_LENGTH)
+            self._index = FormIndex((_forms(value) for value in self._values), MIN_KNOWN_LENGTH)
         return self._index
 
     def _candidates(self, text: str) -> list[int]:
