@@ -38,10 +38,10 @@ def _signups(records: int) -> str:
 
 
 def _assert_linear(run: Callable[[str], object], small: str, large: str) -> None:
-    """CPU seconds per character of LARGE over those of SMALL (the best of two runs each) under MAX_RATIO."""
+    """CPU seconds per character of LARGE over those of SMALL (the best of three runs each) under MAX_RATIO."""
     def seconds(text: str) -> float:
         best = None
-        for _ in range(2):
+        for _ in range(3):  # (a run of a tenth of a second on a busy CI machine: one slow run is noise)
             started = time.process_time()
             run(text)
             took = time.process_time() - started
@@ -58,7 +58,7 @@ def test_a_log_of_emails_sharing_their_first_letters_is_reported_in_linear_time(
         assert len(findings) == text.count("\n")  # every email, its pointer sanitized
         return findings
 
-    _assert_linear(scan, _signups(400), _signups(1600))
+    _assert_linear(scan, _signups(1000), _signups(4000))  # (large enough that each run takes a while)
 
 
 def test_a_log_of_emails_sharing_their_first_letters_is_masked_in_linear_time(engine: Engine) -> None:
