@@ -21,7 +21,7 @@ from leakscan.masking.rewrite import Replacement, replace_in
 from leakscan.model import Chunk, Origin
 from leakscan.pipeline.findings import scan_chunk
 
-from .analyzers.test_capture_scaling import _compact_har
+from .compact_har import compact_har
 
 MAX_RATIO = 2.0  # a linear cost stays near 1.0; a quadratic one reaches 4.0 at four times the size
 
@@ -79,7 +79,7 @@ def test_a_compact_har_is_masked_in_linear_time(engine: Engine) -> None:
         assert len(copy["log"]["entries"]) == text.count('"startedDateTime"')
         return result
 
-    _assert_linear(mask, _compact_har(3), _compact_har(12))
+    _assert_linear(mask, compact_har(3), compact_har(12))
 
 
 def test_a_text_holding_thousands_of_values_is_rewritten_in_linear_time() -> None:

@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 from leakscan.engine.placeholders import placeholder_reason
-from leakscan.masking.form_index import FormIndex, present_starts
+from leakscan.masking.form_index import LONG, FormIndex, present_starts
 from leakscan.model import Finding
 
 MODES = ("mask", "redact", "hash")
@@ -218,7 +218,7 @@ def _form_table(reps: Iterable[Replacement]) -> dict[str, tuple[int, str]]:
 def _places_of(text: str, table: dict[str, tuple[int, str]]) -> list[tuple[int, int, int, str]]:
     """Every place a form of TABLE is written in TEXT (overlapping ones too): each position's first
     characters looked up among the forms', then the forms that start so compared in full."""
-    width = min(min(map(len, table)), 8)
+    width = min(min(map(len, table)), LONG)
     by_start: dict[str, list[str]] = {}
     for form in table:
         by_start.setdefault(form[:width], []).append(form)

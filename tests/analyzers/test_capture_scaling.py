@@ -7,9 +7,6 @@ two sizes of the same generated capture in one test, never absolute seconds.
 """
 from __future__ import annotations
 
-import json
-import random
-import string
 import time
 
 import pytest
@@ -19,33 +16,10 @@ from leakscan.engine.context import Engine
 from leakscan.model import Chunk, Origin, Report
 from leakscan.pipeline.tree import scan_chunks
 
+from ..compact_har import compact_har
+
 SMALL, LARGE = 12, 48  # entries; about 35 KB each
 MAX_RATIO = 2.0  # a linear scan stays near 1.0; a quadratic one reaches 4.0 at four times the size
-
-
-def _word(rng: random.Random, n: int = 7) -> str:
-    return "".join(rng.choice(string.ascii_lowercase) for _ in range(n))
-
-
-def _entry(rng: random.Random, index: int) -> dict[str, object]:
-    items = [{"sku": f"SKU-{rng.randrange(10 ** 8):08d}", "description": " ".join(_word(rng) for _ in range(40)),
-              "seller": {"name": _word(rng).title(), "email": f"{_word(rng)}.{_word(rng)}@{_word(rng, 6)}mail.com"}}
-             for _ in range(40)]
-    body = json.dumps({"page": index, "items": items}, separators=(",", ":"))
-    return {"startedDateTime": "2026-11-01T10:00:00.000Z", "time": 1,
-            "request": {"method": "GET", "url": f"https://shop.test/api/products?page={index}", "httpVersion": "HTTP/2",
-                        "headers": [], "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0},
-            "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/2", "headers": [], "cookies": [],
-                         "content": {"size": len(body), "mimeType": "application/json", "text": body},
-                         "redirectURL": "", "headersSize": -1, "bodySize": len(body)},
-            "cache": {}, "timings": {"send": 1, "wait": 1, "receive": 1}}
-
-
-def _compact_har(entries: int) -> str:
-    rng = random.Random(entries)
-    har = {"log": {"version": "1.2", "creator": {"name": "test", "version": "1"},
-                   "entries": [_entry(rng, i) for i in range(entries)]}}
-    return json.dumps(har, separators=(",", ":"))
 
 
 def _scan(text: str, engine: Engine) -> tuple[float, Report]:
@@ -57,12 +31,12 @@ def _scan(text: str, engine: Engine) -> tuple[float, Report]:
 @pytest.fixture(scope="module")
 def engine() -> Engine:
     engine = Engine.build(Config(jobs=1))
-    _scan(_compact_har(2), engine)  # lazy imports and data tables loaded before anything is timed
+    _scan(compact_har(2), engine)  # lazy imports and data tables loaded before anything is timed
     return engine
 
 
 def test_compact_har_scans_in_time_proportional_to_its_size(engine: Engine) -> None:
-    small, large = _compact_har(SMALL), _compact_har(LARGE)
+    small, large = compact_har(SMALL), compact_har(LARGE)
     assert "\n" not in large
     small_seconds = min(_scan(small, engine)[0] for _ in range(2))
     large_seconds, report = _scan(large, engine)

@@ -131,9 +131,7 @@ def iter_flatten(data: Any, doc: Doc, template: Item, start: str = "") -> Iterat
             if hint is not None and hint not in here.regions:
                 here = derive(here, regions=(hint, *here.regions))
             for k in reversed(list(value)):
-                # (JSON's keys are strings, and seldom hold a character a pointer escapes)
-                token = k if type(k) is str and "/" not in k and "~" not in k else escape(k)
-                stack.append((value[k], f"{local}/{token}", str(k), key, here))
+                stack.append((value[k], f"{local}/{escape(k)}", str(k), key, here))
             yield from _key_items(value, doc, local, key, here)
         elif isinstance(value, list):
             frames = _frames(value) if key and trace_keys.has(key) else None
