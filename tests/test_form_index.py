@@ -48,3 +48,18 @@ def test_values_sharing_their_first_letters_are_not_named_by_them() -> None:
     named = index.candidates(f"sent to {emails[1234]} today")
     assert named == list(range(1230, 1240))  # those starting `user0123`
     assert index.candidates("user0") == [] and index.candidates("") == []
+
+
+@pytest.mark.parametrize("block", [form_index.BLOCK, 7])
+@pytest.mark.parametrize("count", [1, 30, 400, 3000])
+def test_present_starts_are_those_the_text_holds(monkeypatch: pytest.MonkeyPatch, block: int, count: int) -> None:
+    """A few starts are each looked for, many are looked up window by window (in blocks of a long text):
+    either way, exactly the starts the text holds."""
+    monkeypatch.setattr(form_index, "BLOCK", block)
+    rng = random.Random(count * block)
+    for width in (4, LONG):
+        for length in (0, 3, 40, 2000):
+            text = "".join(rng.choice("ab01@. ") for _ in range(length))
+            held = [text[at:at + width] for at in range(0, max(length - width + 1, 0), 13)][:count // 2]
+            starts = set(held) | {"".join(rng.choice("ab01@.xy") for _ in range(width)) for _ in range(count)}
+            assert form_index.present_starts(text, width, starts) == {s for s in starts if s in text}

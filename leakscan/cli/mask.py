@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -24,8 +27,10 @@ from leakscan.masking.rewrite import (
 )
 from leakscan.model import Chunk, Finding, Origin, ScanError
 from leakscan.pipeline.findings import scan_chunk, sort_findings
+from leakscan.pipeline.masked_copy import MAX_PASSES, MaskedFile, mask_large_file, names_a_problem
 from leakscan.reporters.text import printable
 from leakscan.sources.decode import decode, is_binary
+from leakscan.sources.jsonstream import file_blocks
 
 STRUCTURED = {"har": rewrite_json_text, "json": rewrite_json_text, "jsonl": rewrite_json_lines}
 
@@ -44,17 +49,8 @@ def scan_text(text: str, path: str, engine: Engine,
               fs_path: str | None = None) -> tuple[list[Finding], list[ScanError], str]:
     scanner = document_scanner_for(path, text)
     findings, errors = scan_chunk(Chunk(text, Origin(kind="file", path=path, fs_path=fs_path)), engine)
-    # Findings shown as they are (mask style plain: an undocumented endpoint, a cookie without its flags)
-    # name a problem of the traffic, not a value written in it: a copy has nothing of theirs to mask.
-    return sort_findings(f for f in findings if not _label(f, engine)), errors, scanner.name if scanner else "text"
-
-
-def _label(finding: Finding, engine: Engine) -> bool:
-    rule = engine.by_id.get(finding.rule_id)
-    return finding.category == "exposure" and rule is not None and rule.mask.style == "plain"
-
-
-MAX_PASSES = 3  # a value the copy still shows in a form the first pass did not know gets another pass
+    kept = sort_findings(f for f in findings if not names_a_problem(f, engine))
+    return kept, errors, scanner.name if scanner else "text"
 
 
 def mask_text(text: str, path: str, engine: Engine, mode: str = "mask", key: bytes | None = None) -> MaskResult:
@@ -120,23 +116,57 @@ def register(cli: click.Group) -> None:
             raise UsageFailure("--output must not be the input file")
         config = make_config(**engine_kw)
         engine = make_engine(config)
-        data = read_stdin() if file == STDIN else Path(file).read_bytes()
         name = stdin_name if file == STDIN else file
-        if is_binary(data):
-            raise UsageFailure(f"{printable(name)} is binary; leakscan mask rewrites text captures only")
-        result = mask_text(decode(data)[0], name, engine, mode)
-        if is_stdio(output):
-            sys.stdout.write(result.text)
-            sys.stdout.flush()
-        else:
-            write_output(output, lambda handle: handle.write(result.text), newline="")
-        _summary(result, name, "stdout" if is_stdio(output) else output, config.min_confidence)
-        if fail_on_error and result.errors:
+        with tempfile.TemporaryDirectory(prefix="leakscan-mask-") as folder:
+            large = None if file == STDIN else _mask_large(file, engine, folder, mode)
+            if large is not None:
+                _write(output, lambda handle: _copy_blocks(large.copy, handle))
+                summary = Summary(large.plan, large.kind, large.errors, large.remaining)
+            else:
+                data = read_stdin() if file == STDIN else Path(file).read_bytes()
+                if is_binary(data):
+                    raise UsageFailure(f"{printable(name)} is binary; leakscan mask rewrites text captures only")
+                text = decode(data)[0]
+                del data  # (the text and its copy are what masking it whole holds)
+                result = mask_text(text, name, engine, mode)
+                _write(output, lambda handle: handle.write(result.text))
+                summary = Summary(result.plan, result.kind, result.errors, result.remaining)
+        _summary(summary, name, "stdout" if is_stdio(output) else output, config.min_confidence)
+        if fail_on_error and summary.errors:
             sys.exit(EXIT_ERROR)
-        sys.exit(EXIT_FINDINGS if result.remaining else EXIT_CLEAN)
+        sys.exit(EXIT_FINDINGS if summary.remaining else EXIT_CLEAN)
 
 
-def _summary(result: MaskResult, file: str, output: str, threshold: float) -> None:
+def _mask_large(file: str, engine: Engine, folder: str, mode: str) -> MaskedFile | None:
+    """A large HAR or JSON-lines file masked one entry at a time (pipeline/masked_copy.py); None to mask it whole."""
+    try:
+        return mask_large_file(file, file, engine, folder, mode, os.urandom(16))
+    except (OSError, ValueError):  # (a copy that did not read back: the text is masked whole instead)
+        return None
+
+
+def _write(output: str, write: Callable[[TextIO], object]) -> None:
+    if is_stdio(output):
+        write(sys.stdout)
+        sys.stdout.flush()
+    else:
+        write_output(output, write, newline="")  # a file is written whole or not at all
+
+
+def _copy_blocks(path: str, handle: TextIO) -> None:
+    for block in file_blocks(path):
+        handle.write(block)
+
+
+@dataclass(frozen=True)
+class Summary:
+    plan: Plan
+    kind: str
+    errors: tuple[ScanError, ...]
+    remaining: tuple[Finding, ...]
+
+
+def _summary(result: Summary, file: str, output: str, threshold: float) -> None:
     err = sys.stderr
     plan = result.plan
     values = sum(plan.by_category.values())

@@ -68,6 +68,10 @@ def present_starts(text: str, width: int, starts: AbstractSet[str]) -> set[str]:
     found: set[str] = set()
     if not starts:
         return found
+    if len(starts) * (len(text) + 57) <= 325 * len(text) + 1250:
+        # Few starts: each looked for in C (about 0.4 ns a character) costs less than cutting the windows
+        # (about 0.15 us a character): up to some 100 starts in a short string, 320 in a long text.
+        return {start for start in starts if start in text}
     for at in range(0, max(len(text) - width + 1, 0), BLOCK):
         piece = text[at:at + BLOCK + width - 1]
         # Every distinct window of the piece (made in C), looked up among the starts at once.

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import json
@@ -37,6 +38,7 @@ MODES = ("mask", "redact", "hash")
 TRACE_REPLACEMENT = "[stack trace removed]"
 SHORT = 6  # values this short are only replaced at their own places in text files
 FIND_HEADS = 64  # forms starting so many ways or fewer are each found by str.find (see _places_of)
+KEYS_REMEMBERED = 1 << 14  # keys whose replacements a rewriter remembers before it starts again
 
 
 @dataclass(frozen=True)
@@ -162,15 +164,18 @@ def merge(plan: Plan, more: Plan) -> Plan:
 
 # ---- strings --------------------------------------------------------------------------
 
-def _forms(value: str) -> list[str]:
+@functools.lru_cache(maxsize=1 << 12)
+def _forms(value: str) -> tuple[str, ...]:
     """How a value may be written: as is, JSON-escaped (once, or twice for a JSON
-    body inside a HAR read as text), URL-encoded. Same order for every value."""
+    body inside a HAR read as text), URL-encoded. Same order for every value.
+    (Remembered for the last few thousand values: a copy asks for one value's forms
+    three or four times in a row, for its place, its key, and its replacement.)"""
     escaped = json.dumps(value, ensure_ascii=False)[1:-1]
     twice = json.dumps(escaped, ensure_ascii=False)[1:-1]
-    return [value, escaped, json.dumps(value)[1:-1], escaped.replace("/", "\\/"), twice,
+    return (value, escaped, json.dumps(value)[1:-1], escaped.replace("/", "\\/"), twice,
             quote(value, safe=""), quote_plus(value, safe=""),
             # A value the scanner read with `+` as a space (a query parameter decoded once too often).
-            value.replace(" ", "+")]
+            value.replace(" ", "+"))
 
 
 def written_in(text: str, rep: Replacement) -> bool:
@@ -251,6 +256,8 @@ class JsonRewriter:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.prefixes = plan.prefixes()
+        # The replacements each key holds (keys repeat in every record; the plan does not change).
+        self._in_key: dict[str, list[Replacement]] = {}
 
     def node(self, value: Any, pointer: str, key: str = "") -> Any:
         """`key`: the object key `value` sits under; a secret found in the key renames the key instead."""
@@ -299,7 +306,7 @@ class JsonRewriter:
     def _key(self, key: str, pointer: str, taken: dict[str, Any]) -> str:
         """The key with any secret in it masked, kept unique within its object."""
         reps = [r for r in self.plan.at_pointer.get(pointer, []) if written_in(key, r)]
-        reps += self.plan.everywhere_in(key, any_form=True)
+        reps += self._everywhere_in_key(key)
         if not reps:
             return key
         masked, n = replace_in(key, reps), 1
@@ -307,6 +314,14 @@ class JsonRewriter:
             n += 1
             masked = f"{replace_in(key, reps)}#{n}"
         return masked
+
+    def _everywhere_in_key(self, key: str) -> list[Replacement]:
+        held = self._in_key.get(key)
+        if held is None:
+            if len(self._in_key) >= KEYS_REMEMBERED:  # keys that are data (ids, emails) do not pile up
+                self._in_key.clear()
+            held = self._in_key[key] = self.plan.everywhere_in(key, any_form=True)
+        return held
 
     def _base64(self, value: str, pointer: str) -> str:
         if pointer not in self.prefixes:
@@ -342,18 +357,32 @@ def _json_or_none(text: str) -> Any:
         return None
 
 
+@dataclass(frozen=True)
+class JsonStyle:
+    """How a JSON text was written, as far as a copy keeps it: indented by `indent` spaces, or on one
+    line with (`compact`) or without spaces after its separators."""
+
+    indent: int
+    compact: bool
+
+    @classmethod
+    def of(cls, original: str) -> JsonStyle:
+        """The style of a text, read from its start (STYLE_HEAD characters are all it looks at)."""
+        match = re.search(r"\n( +)\S", original[:STYLE_HEAD])
+        return cls(len(match.group(1)) if match else 0, not re.search(r"[,:] ", original[:2000]))
+
+    def dumps(self, data: Any) -> str:
+        if self.indent:
+            return json.dumps(data, indent=self.indent, ensure_ascii=False)
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":") if self.compact else None)
+
+
+STYLE_HEAD = 4000
+
+
 def _dump_like(data: Any, original: str) -> str:
     """JSON text in the original's style: indented if it was, compact otherwise."""
-    indent = _indent_of(original)
-    if indent:
-        return json.dumps(data, indent=indent, ensure_ascii=False)
-    compact = not re.search(r'[,:] ', original[:2000])
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":") if compact else None)
-
-
-def _indent_of(text: str) -> int:
-    m = re.search(r"\n( +)\S", text[:4000])
-    return len(m.group(1)) if m else 0
+    return JsonStyle.of(original).dumps(data)
 
 
 def rewrite_json_text(text: str, plan: Plan) -> str:
@@ -365,15 +394,18 @@ def rewrite_json_text(text: str, plan: Plan) -> str:
 
 def rewrite_json_lines(text: str, plan: Plan) -> str:
     rewriter = JsonRewriter(plan)
-    lines = text.split("\n")
-    for index, line in enumerate(lines):
-        reps = plan.at_line.get(index + 1, [])
-        data = _json_or_none(line) if line.strip() else None
-        if data is not None and f"/{index}" in rewriter.prefixes:
-            lines[index] = _dump_like(rewriter.node(data, f"/{index}"), line)
-        elif line.strip():
-            lines[index] = replace_in(line, reps + plan.everywhere_in(line, any_form=False))
-    return "\n".join(lines)
+    return "\n".join(rewrite_json_line(line, index, rewriter) for index, line in enumerate(text.split("\n")))
+
+
+def rewrite_json_line(line: str, index: int, rewriter: JsonRewriter) -> str:
+    """Line `index` (0-based) of a JSON-lines text: rewritten as JSON where a record of it was found, else as text."""
+    if not line.strip():
+        return line
+    plan = rewriter.plan
+    data = _json_or_none(line)
+    if data is not None and f"/{index}" in rewriter.prefixes:
+        return _dump_like(rewriter.node(data, f"/{index}"), line)
+    return replace_in(line, plan.at_line.get(index + 1, []) + plan.everywhere_in(line, any_form=False))
 
 
 def rewrite_text(text: str, plan: Plan) -> str:

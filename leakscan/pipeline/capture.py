@@ -35,6 +35,8 @@ Scanned = tuple[Collection[Finding], list[ScanError], int]  # findings, errors, 
 
 
 class FileScanner(Protocol):
+    name: str
+
     def scan_file(self, origin: Origin, blocks: Callable[[], Iterator[str]],
                   engine: Engine) -> DocumentResult | None: ...
 
@@ -54,7 +56,7 @@ def scan_capture_file(ref: FileRef, engine: Engine, tally: Counter[str] | None =
     limit = WHOLE_FILE_LIMIT if ref.explicit else engine.config.max_file_size
     if size < min_size or size > limit:
         return None
-    scanner = _file_scanner(ref)  # its start first: a large file of another kind is not read to its end here
+    scanner = file_scanner(ref)  # its start first: a large file of another kind is not read to its end here
     if scanner is None:
         return None
     length = plain_utf8_length(ref.path, OPENAPI_WORDS)
@@ -89,7 +91,7 @@ def _head(path: str, length: int) -> str:
         return handle.read(length)
 
 
-def _file_scanner(ref: FileRef) -> FileScanner | None:
+def file_scanner(ref: FileRef) -> FileScanner | None:
     """The document scanner that claims the file's start, if it can read a file block by block. The
     scanners' tests read no further into a text than the start given them: the HAR scanner its first
     BLOCK characters, the JSON-lines scanner its first line (up to BLOCK) and 4 KiB after it."""

@@ -143,10 +143,12 @@ def file_blocks(path: str, size: int | None = None, encoding: str = "utf-8") -> 
             yield block
 
 
-def plain_utf8_length(path: str, refused: tuple[bytes, ...] = (), block: int = BLOCK) -> int | None:
+def plain_utf8_length(path: str, refused: tuple[bytes, ...] = (), block: int | None = None) -> int | None:
     """The length in characters of a file that is read as UTF-8 whole (no byte-order mark, not wide or
     binary text: as sources.decode reads it) and holds none of the `refused` words; else None. Reads
-    the file block by block: what file_blocks then reads is the text read_file would have decoded."""
+    the file block by block (BLOCK bytes by default): what file_blocks then reads is the text read_file
+    would have decoded."""
+    block = block or BLOCK
     decoder = codecs.getincrementaldecoder("utf-8")()
     longest = max((len(word) for word in refused), default=1)
     length, tail = 0, b""
