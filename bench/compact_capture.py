@@ -109,10 +109,10 @@ def scan(path: Path) -> tuple[float, float, int, int]:
 
 
 def mask(path: Path) -> tuple[float, float, int]:
-    """`leakscan mask` of the file into a scratch copy: wall, CPU seconds and peak RSS (MB)."""
+    """`leakscan mask` of the file into a scratch copy: wall, CPU seconds and peak RSS (MB). (A file named
+    to `mask` is read whatever its size: it has no --max-file-size.)"""
     with tempfile.NamedTemporaryFile(suffix=".har") as copy:
-        return run([*leakscan_command(), "mask", str(path), "-o", copy.name,
-                    "--max-file-size", str(path.stat().st_size + 1)])
+        return run([*leakscan_command(), "mask", str(path), "-o", copy.name])
 
 
 def _findings_in(report: Path) -> int:

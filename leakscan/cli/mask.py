@@ -26,8 +26,8 @@ from leakscan.masking.rewrite import (
     secret_named_below,
 )
 from leakscan.model import Chunk, Finding, Origin, ScanError
+from leakscan.pipeline.captures.mask import MAX_PASSES, MaskedFile, mask_large_file, names_a_problem
 from leakscan.pipeline.findings import scan_chunk, sort_findings
-from leakscan.pipeline.masked_copy import MAX_PASSES, MaskedFile, mask_large_file, names_a_problem
 from leakscan.reporters.text import printable
 from leakscan.sources.decode import decode, is_binary
 from leakscan.sources.jsonstream import file_blocks
@@ -138,7 +138,7 @@ def register(cli: click.Group) -> None:
 
 
 def _mask_large(file: str, engine: Engine, folder: str, mode: str) -> MaskedFile | None:
-    """A large HAR or JSON-lines file masked one entry at a time (pipeline/masked_copy.py); None to mask it whole."""
+    """A large HAR or JSON-lines file masked one entry at a time (pipeline/captures/mask.py); None to mask it whole."""
     try:
         return mask_large_file(file, file, engine, folder, mode, os.urandom(16))
     except (OSError, ValueError):  # (a copy that did not read back: the text is masked whole instead)

@@ -16,7 +16,7 @@ from leakscan.engine.context import Engine
 from leakscan.masking.sanitize import Sanitizer, sanitize_error
 from leakscan.model import Chunk, Finding, Report, ScanError, ScanStats
 from leakscan.pipeline.archives import scan_archive, scan_notebook
-from leakscan.pipeline.capture import scan_capture_file
+from leakscan.pipeline.captures.scan import scan_capture_file
 from leakscan.pipeline.findings import findings_from, report_order, scan_chunk, sort_findings, suppressed_pairs
 from leakscan.pipeline.interruption import INTERRUPTED
 from leakscan.pipeline.pool import run_on_workers
@@ -67,13 +67,13 @@ def scan_file(ref: FileRef, engine: Engine | None = None) -> FileResult:
 
 
 def _scan_file(ref: FileRef, engine: Engine) -> FileResult:
-    if ref.explicit and _size(ref.path) > WHOLE_FILE_LIMIT:
-        return scan_large_file(ref, engine)
     hidden: Counter[str] = Counter()
     if (streamed := scan_capture_file(ref, engine, hidden, spill_from=_SPILL_FROM)) is not None:  # a large HAR
         found, errors, size = streamed
         found = found if isinstance(found, FindingSpill) else tuple(found)
         return FileResult(found, tuple(errors), size, True, suppressed=suppressed_pairs(hidden))
+    if ref.explicit and _size(ref.path) > WHOLE_FILE_LIMIT:  # not a capture read block by block: too large whole
+        return scan_large_file(ref, engine)
     loaded = read_file(ref, engine.config.max_file_size)
     if isinstance(loaded, ScanError):
         return FileResult((), (loaded,), 0, False, "size" if isinstance(loaded, OverSizeLimit) else "")

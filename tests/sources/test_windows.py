@@ -90,3 +90,25 @@ def test_named_file_over_the_whole_file_limit_goes_through_windows(tmp_path, eng
     assert [f.secret for f in report.findings if f.rule_id.startswith("github")] == [token]
     assert [e.message for e in report.errors] == [
         "over 100 bytes: scanned as plain text in windows, not parsed as har"]
+
+
+def test_named_capture_over_the_whole_file_limit_is_read_as_a_capture(tmp_path, monkeypatch):
+    """A HAR the capture reader streams is read as a HAR whatever its size (its memory does not grow
+    with it): windows of plain text are for what it declines."""
+    from leakscan.config import Config
+    from leakscan.engine.context import Engine
+    from leakscan.pipeline import tree as pipeline
+    from leakscan.pipeline.captures import scan as capture
+
+    token = fake_github_token(9)
+    path = tmp_path / "capture.har"
+    path.write_text('{"log": {"entries": [{"request": {"url": "https://x.test/?a=1", "headers": '
+                    f'[{{"name": "X-Token", "value": "{token}"}}]}}}}]}}}}\n')
+    monkeypatch.setattr(pipeline, "WHOLE_FILE_LIMIT", 100)
+    monkeypatch.setattr(capture, "STREAM_FROM", 0)
+    engine = Engine.build(Config(jobs=1, scan_rule_packs=True))  # (a file this small could be a rule pack)
+    report = pipeline.scan_paths([str(path)], engine)
+    found = [f for f in report.findings if f.rule_id.startswith("github")]
+    assert [f.secret for f in found] == [token]
+    assert found[0].location.pointer == "/log/entries/0/request/headers/0/value"
+    assert list(report.errors) == []

@@ -93,7 +93,7 @@ class JsonLinesScanner:
         return _scan_records(chunk.origin, TextReader(string_blocks(text, start), start), engine)
 
     def scan_file(self, origin: Origin, blocks: Callable[[], Iterator[str]], engine: Engine) -> DocumentResult:
-        """`scan` of a large log read from its file block by block (pipeline/capture.py): the same records."""
+        """`scan` of a large log read from its file block by block (pipeline/captures/scan.py): the same records."""
         return _scan_records(origin, TextReader(blocks()), engine)
 
 

@@ -14,7 +14,7 @@ from leakscan.analyzers.traffic.exchange import Exchange, exchange_of, is_asset,
 from leakscan.analyzers.traffic.places import Seen, by_entry
 from leakscan.masking.sanitize import MASKED_CATEGORIES, Sanitizer
 from leakscan.model import Endpoint, Finding, MaskSpec, Report, Rule
-from leakscan.sources.files import WHOLE_FILE_LIMIT, FileRef, LoadedFile, read_file, walk_files
+from leakscan.sources.files import FileRef, LoadedFile, read_file, walk_files
 from leakscan.sources.jsonstream import TextReader, file_blocks, plain_utf8_length
 
 if TYPE_CHECKING:
@@ -156,7 +156,7 @@ def capture_entries(roots: Sequence[str], with_entries: set[str],
     for ref in walk_files(roots, config).refs:
         if not (ref.explicit or ref.display.lower().endswith(".har") or ref.display in with_entries):
             continue
-        streamed = _streamed(ref, WHOLE_FILE_LIMIT if ref.explicit else config.max_file_size)
+        streamed = _streamed(ref, None if ref.explicit else config.max_file_size)  # named: any size streams
         if streamed is not None:
             yield ref.display, streamed
             continue
@@ -171,7 +171,7 @@ def capture_entries(roots: Sequence[str], with_entries: set[str],
         del text  # let go before the next file is read
 
 
-def _streamed(ref: FileRef, limit: int) -> Iterator[Entry] | None:
+def _streamed(ref: FileRef, limit: int | None) -> Iterator[Entry] | None:
     """The entries of a large UTF-8 HAR read block by block, or None to read it whole (small, over
     the limit, another encoding, not claimed by the HAR scanner on its first block, a word the
     OpenAPI scanner looks for anywhere in it, or no entries list within the first window)."""
@@ -179,7 +179,8 @@ def _streamed(ref: FileRef, limit: int) -> Iterator[Entry] | None:
         size = os.stat(ref.path).st_size
     except OSError:
         return None
-    if size <= STREAM_FROM or size > limit or plain_utf8_length(ref.path, OPENAPI_WORDS, CHECK_BLOCK) is None:
+    if size <= STREAM_FROM or (limit is not None and size > limit) \
+            or plain_utf8_length(ref.path, OPENAPI_WORDS, CHECK_BLOCK) is None:
         return None
     reader = TextReader(file_blocks(ref.path))
     reader.more()  # a block of BLOCK characters: what the HAR scanner's test reads of a text

@@ -1,7 +1,7 @@
 """`leakscan mask` of a large HAR or JSON-lines file, read and written one entry (or line) at a time.
 
 Masking a text whole holds the text, its parsed tree and the rewritten copy:
-a 120 MB HAR took 1.06 GB. Here the file is scanned as pipeline/capture.py
+a 120 MB HAR took 1.06 GB. Here the file is scanned as pipeline/captures/scan.py
 scans a large capture (block by block, its findings spilled to a private file
 past a threshold), the plan is made from the findings as they are read back,
 and the copy is written entry by entry (line by line) into a private folder;
@@ -38,7 +38,7 @@ from leakscan.masking.rewrite import (
     secret_named_below,
 )
 from leakscan.model import Finding, ScanError
-from leakscan.pipeline.capture import STREAM_FROM, file_scanner, scan_capture_file
+from leakscan.pipeline.captures.scan import file_scanner, scan_capture_file
 from leakscan.sources.files import FileRef
 from leakscan.sources.jsonstream import Member, TextReader, file_blocks, har_members, text_lines
 from leakscan.store.records import SPILL_FROM
@@ -69,8 +69,9 @@ def names_a_problem(finding: Finding, engine: Engine) -> bool:
 
 def mask_large_file(path: str, display: str, engine: Engine, folder: str, mode: str, key: bytes,
                     stream_from: int | None = None) -> MaskedFile | None:
-    """The masked copy of a HAR or JSON-lines file of `stream_from` bytes or more (STREAM_FROM), written into
-    `folder`; None where the file is to be masked whole (smaller, not plain UTF-8, another kind, or declined)."""
+    """The masked copy of a HAR or JSON-lines file of `stream_from` bytes or more (scan.py's
+    STREAM_FROM by default, and no upper limit), written into `folder`; None where the file is to be masked
+    whole (smaller, not plain UTF-8, another kind, or declined)."""
     ref = FileRef(path=path, display=display, explicit=True)
     scanner = file_scanner(ref)
     if scanner is None or scanner.name not in STREAMED:
@@ -79,8 +80,7 @@ def mask_large_file(path: str, display: str, engine: Engine, folder: str, mode: 
     engine = replace(engine, config=replace(engine.config, scan_rule_packs=True))
     threshold = engine.config.min_confidence
     low = replace(engine, config=replace(engine.config, min_confidence=min(threshold, BELOW_THRESHOLD_FLOOR)))
-    min_size = STREAM_FROM if stream_from is None else stream_from
-    scanned = scan_capture_file(ref, low, min_size=min_size, spill_from=SPILL_FROM)
+    scanned = scan_capture_file(ref, low, min_size=stream_from, spill_from=SPILL_FROM)
     if scanned is None:
         return None
     everything, errors, _ = scanned

@@ -22,7 +22,7 @@ from leakscan.engine.context import Engine
 from leakscan.masking.sanitize import Sanitizer, sanitize_error
 from leakscan.model import Finding, Origin, ScanError
 from leakscan.pipeline.findings import document_findings, report_order
-from leakscan.sources.files import WHOLE_FILE_LIMIT, FileRef
+from leakscan.sources.files import FileRef
 from leakscan.sources.jsonstream import BLOCK, file_blocks, plain_utf8_length
 from leakscan.store.records import FindingSpill
 
@@ -42,19 +42,21 @@ class FileScanner(Protocol):
 
 
 def scan_capture_file(ref: FileRef, engine: Engine, tally: Counter[str] | None = None,
-                      min_size: int = STREAM_FROM, spill_from: int | None = None) -> Scanned | None:
+                      min_size: int | None = None, spill_from: int | None = None) -> Scanned | None:
     """A large capture's findings, errors and size, read block by block; None when it is to be read
-    whole (smaller than `min_size` bytes, over the size limit, not plain UTF-8, a word the OpenAPI scanner
-    reads a whole text for, a rule pack it could be, no scanner that reads files claiming its start, or
-    the scanner declining it). With `spill_from`, the findings are a `FindingSpill` that holds that many at
-    most (a capture's hundred thousand need not be held; they come back equal), which the caller
-    closes or adds to its own."""
+    otherwise (smaller than `min_size` bytes, STREAM_FROM by default; found by a walk and over the size
+    limit; not plain UTF-8; a word the OpenAPI scanner reads a whole text for; a rule pack it could be; no
+    scanner that reads files claiming its start; or the scanner declining it). A file named on the
+    command line is streamed whatever its size: read this way its memory does not grow with it, and the
+    caller reads one over WHOLE_FILE_LIMIT as plain text in windows only when it is declined here.
+    With `spill_from`, the findings are a `FindingSpill` that holds that many at most (a capture's
+    hundred thousand need not be held; they come back equal), which the caller closes or adds to its own."""
     try:
         size = os.stat(ref.path).st_size
     except OSError:
         return None  # read_file reports it
-    limit = WHOLE_FILE_LIMIT if ref.explicit else engine.config.max_file_size
-    if size < min_size or size > limit:
+    limit = None if ref.explicit else engine.config.max_file_size
+    if size < (STREAM_FROM if min_size is None else min_size) or (limit is not None and size > limit):
         return None
     scanner = file_scanner(ref)  # its start first: a large file of another kind is not read to its end here
     if scanner is None:

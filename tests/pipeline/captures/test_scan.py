@@ -16,14 +16,14 @@ from leakscan.config import Config
 from leakscan.engine.context import Engine
 from leakscan.model import Chunk, Finding, Origin, ScanError
 from leakscan.pipeline import findings as findings_module
-from leakscan.pipeline.capture import scan_capture_file
+from leakscan.pipeline.captures.scan import scan_capture_file
 from leakscan.pipeline.findings import scan_chunk, sort_findings
 from leakscan.sources import jsonstream
 from leakscan.sources.files import FileRef
 from leakscan.store.records import FindingSpill
 
-from ..analyzers.traffic.har_builder import API, PAGE, SID, TRACKER, entry, har, page_entry
-from ..conftest import fake_github_token
+from ...analyzers.traffic.har_builder import API, PAGE, SID, TRACKER, entry, har, page_entry
+from ...conftest import fake_github_token
 
 
 @pytest.fixture(scope="module")

@@ -14,12 +14,14 @@ from leakscan.cli import cli
 from leakscan.cli.mask import mask_text
 from leakscan.engine.context import Engine
 from leakscan.masking.rewrite import Plan, Replacement
-from leakscan.pipeline import findings, masked_copy
-from leakscan.pipeline.masked_copy import MaskedFile, mask_large_file, rewrite_file
+from leakscan.pipeline import findings
+from leakscan.pipeline.captures import mask as masked_copy
+from leakscan.pipeline.captures import scan as capture
+from leakscan.pipeline.captures.mask import MaskedFile, mask_large_file, rewrite_file
 from leakscan.sources import jsonstream
 
-from ..analyzers.traffic.har_builder import API, PAGE, TRACKER, entry, har, page_entry
-from ..conftest import fake_github_token
+from ...analyzers.traffic.har_builder import API, PAGE, TRACKER, entry, har, page_entry
+from ...conftest import fake_github_token
 
 KEY = b"k" * 16
 TOKENS = 10
@@ -162,7 +164,7 @@ def test_the_rewrite_holds_an_entry_not_the_file(tmp_path: Path, engine: Engine,
     were nine times the file; the rewrite holds the plan (one size here), the reader's window and an
     entry (blocks of 16 KiB
     instead of 1 MiB, so that files of a megabyte or two are many windows long). The scans are
-    pipeline/capture.py's, whose memory tests/pipeline/test_capture.py bounds."""
+    pipeline/captures/scan.py's, whose memory tests/pipeline/captures/test_scan.py bounds."""
     monkeypatch.setattr(jsonstream, "BLOCK", 1 << 14)
     peaks = {}
     for entries in (2, 20, 80):  # the first warms the imports up
@@ -212,7 +214,7 @@ def test_the_command_streams_a_large_file_and_writes_the_same_copy(tmp_path: Pat
 
     runner = CliRunner()
     whole = runner.invoke(cli, ["mask", str(path), "-o", str(tmp_path / "whole.har")])
-    monkeypatch.setattr(masked_copy, "STREAM_FROM", 0)
+    monkeypatch.setattr(capture, "STREAM_FROM", 0)
     monkeypatch.setattr("leakscan.cli.mask.mask_large_file", spy)
     large = runner.invoke(cli, ["mask", str(path), "-o", str(tmp_path / "large.har")])
     assert whole.exit_code == large.exit_code == 0, (whole.output, large.output)
