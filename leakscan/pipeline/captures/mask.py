@@ -62,7 +62,7 @@ class MaskedFile:
 
 def names_a_problem(finding: Finding, engine: Engine) -> bool:
     """A finding shown as it is (mask style plain: an undocumented endpoint, a cookie without its flags)
-    names a problem of the traffic, not a value written in it: a copy has nothing of its to mask."""
+    names a problem of the traffic, not a value written in it: a copy has nothing of theirs to mask."""
     rule = engine.by_id.get(finding.rule_id)
     return finding.category == "exposure" and rule is not None and rule.mask.style == "plain"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from leakscan.cli import cli
 from leakscan.cli.mask import mask_text
 from leakscan.engine.context import Engine
 from leakscan.masking.rewrite import Plan, Replacement
+from leakscan.model import Finding
 from leakscan.pipeline import findings
 from leakscan.pipeline.captures import mask as masked_copy
 from leakscan.pipeline.captures import scan as capture
@@ -116,6 +118,23 @@ def test_a_json_lines_copy_is_the_copy_of_the_text_masked_whole(tmp_path: Path, 
     whole, large, copy = _both(path, engine, tmp_path)
     assert copy == whole
     assert large.kind == "jsonl" and fake_github_token(7) not in copy and fake_github_token(300) not in copy
+
+
+def test_what_the_copy_still_shows_is_masked_in_a_further_pass(tmp_path: Path, engine: Engine,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scan of the copy finds a token the first plan left out: a second pass rewrites the copy."""
+    path = tmp_path / "session.har"
+    path.write_text(_har_text(3, "indent-2", "entries-last"), encoding="utf-8")
+    forgotten = fake_github_token(1)
+
+    class Forgetful(masked_copy._Shown):  # the first plan misses one token
+        def __iter__(self) -> Iterator[Finding]:
+            return (f for f in super().__iter__() if f.secret != forgotten)
+
+    monkeypatch.setattr(masked_copy, "_Shown", Forgetful)
+    whole, large, copy = _both(path, engine, tmp_path)
+    assert copy == whole and forgotten not in copy and not large.remaining
+    assert sorted(p.name for p in Path(large.copy).parent.iterdir()) == ["copy-2"]  # the first copy let go
 
 
 def test_small_or_other_files_are_left_to_be_masked_whole(tmp_path: Path, engine: Engine) -> None:
