@@ -62,23 +62,30 @@ def mask_text(text: str, path: str, engine: Engine, mode: str = "mask", key: byt
     everything, errors, kind = scan_text(text, path, low)
     findings = [f for f in everything if f.confidence >= threshold]
     plan = plan_for(findings + secret_named_below(everything, threshold), mode, key)
-    masked, kind = _rewrite(text, plan, kind)
+    masked, kind, why = _rewrite(text, plan, kind)
+    if why:
+        errors.append(ScanError(path, why))
     remaining, _, _ = scan_text(masked, path, engine)
     for _ in range(MAX_PASSES - 1):
         if not remaining:
             break
         more = plan_for(remaining, mode, key)
-        masked, kind = _rewrite(masked, more, kind)
+        masked, kind, _ = _rewrite(masked, more, kind)
         merge(plan, more)
         remaining, _, _ = scan_text(masked, path, engine)
     return MaskResult(masked, plan, tuple(findings), tuple(errors), tuple(remaining), kind)
 
 
-def _rewrite(text: str, plan: Plan, kind: str) -> tuple[str, str]:
+def _rewrite(text: str, plan: Plan, kind: str) -> tuple[str, str, str | None]:
+    """The rewritten text, the kind it was rewritten as, and why a structured text was rewritten as text
+    when the scan has not said so."""
     try:
-        return STRUCTURED.get(kind, rewrite_text)(text, plan), kind
-    except ValueError:  # a HAR or JSON that did not parse (truncated): rewrite it as text
-        return rewrite_text(text, plan), "text"
+        return STRUCTURED.get(kind, rewrite_text)(text, plan), kind, None
+    except ValueError:  # a HAR or JSON that did not parse (truncated; the scan's errors say so): as text
+        return rewrite_text(text, plan), "text", None
+    except RecursionError:  # nested deeper than the rewriter can follow (the scan read it): as text
+        return rewrite_text(text, plan), "text", f"{kind} nested too deep to rewrite by its structure: " \
+                                                 "rewritten as text, its values in every form"
 
 
 def register(cli: click.Group) -> None:
@@ -141,7 +148,8 @@ def _mask_large(file: str, engine: Engine, folder: str, mode: str) -> MaskedFile
     """A large HAR or JSON-lines file masked one entry at a time (pipeline/captures/mask.py); None to mask it whole."""
     try:
         return mask_large_file(file, file, engine, folder, mode, os.urandom(16))
-    except (OSError, ValueError):  # (a copy that did not read back: the text is masked whole instead)
+    # (a copy that did not read back, or an entry nested too deep to rewrite: the text is masked whole instead)
+    except (OSError, ValueError, RecursionError):
         return None
 
 

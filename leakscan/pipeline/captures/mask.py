@@ -89,7 +89,7 @@ def mask_large_file(path: str, display: str, engine: Engine, folder: str, mode: 
         shown = _Shown(everything, engine, threshold)
         plan = plan_for(shown, mode, key)
         rewrite_file(path, copy, plan, scanner.name)
-    except ValueError:
+    except (ValueError, RecursionError):  # (nested too deep for the rewriter: the caller masks it whole, as text)
         return None
     finally:
         _close(everything)

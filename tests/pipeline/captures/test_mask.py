@@ -243,3 +243,24 @@ def test_the_command_streams_a_large_file_and_writes_the_same_copy(tmp_path: Pat
     assert not Path(streamed[0].copy).exists()  # the private copy goes with its folder
     stdout = runner.invoke(cli, ["mask", str(path)])
     assert stdout.exit_code == 0 and stdout.stdout == (tmp_path / "whole.har").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_capture_nested_too_deep_to_rewrite_is_masked_as_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 streamed: bool) -> None:
+    """An entry nested 900 deep parses (the scan reads it) but is deeper than the rewriter can follow:
+    the copy is rewritten as text, with a warning, instead of an internal error."""
+    document = json.loads(_har_text(3, "compact", "entries-last"))
+    document["log"]["entries"][1]["request"]["cookies"] = json.loads("[" * 900 + "]" * 900)
+    path = tmp_path / "deep.har"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    if streamed:
+        monkeypatch.setattr(capture, "STREAM_FROM", 0)
+    out = tmp_path / "deep.safe.har"
+    result = CliRunner().invoke(cli, ["mask", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "nested too deep to rewrite by its structure" in result.stderr and "(text)" in result.stderr
+    copy = out.read_text(encoding="utf-8")
+    cookies = document["log"]["entries"][1]["request"]["cookies"]
+    assert json.loads(copy)["log"]["entries"][1]["request"]["cookies"] == cookies
+    assert fake_github_token(1) not in copy and "dana.0.0@corpmail.net" not in copy
